@@ -1,0 +1,240 @@
+//! Settings, read from the environment or set with a builder.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `WARDEN_RESPONSE_RESERVE_MS` | 3000 | time kept before the answer deadline for the PUT (capped at half the budget) |
+//! | `WARDEN_MAX_EVENT_BYTES` | 1048576 | larger events are answered FAILED |
+//! | `WARDEN_PUT_MAX_ATTEMPTS` | 6 | PUT attempts at most |
+//! | `WARDEN_PUT_ATTEMPT_TIMEOUT_MS` | 10000 | the longest one PUT attempt may take |
+//! | `WARDEN_EXTRA_RESPONSE_HOSTS` | (none) | comma-separated extra response hosts, for partitions whose host forms are unverified |
+//! | `WARDEN_INSECURE_RESPONSE_URL_PREFIX` | (unset) | **test only**: loopback prefix under which response URLs are admitted |
+
+use std::{collections::HashMap, time::Duration};
+
+use crate::{
+    response::RetryPolicy,
+    verify::consistency::{ConsistencyPolicy, InsecureResponseUrlPrefix},
+    Error,
+};
+
+/// A source of environment variables. Injected so tests never touch the process environment.
+pub trait Environment {
+    /// The variable's value, if set.
+    fn var(&self, name: &str) -> Option<String>;
+}
+
+/// The process environment.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProcessEnvironment;
+
+impl Environment for ProcessEnvironment {
+    fn var(&self, name: &str) -> Option<String> {
+        std::env::var(name).ok()
+    }
+}
+
+impl Environment for HashMap<String, String> {
+    fn var(&self, name: &str) -> Option<String> {
+        self.get(name).cloned()
+    }
+}
+
+/// Validated settings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    pub(crate) consistency: ConsistencyPolicy,
+    pub(crate) response_reserve: Duration,
+    pub(crate) max_event_bytes: usize,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            consistency: ConsistencyPolicy::default(),
+            response_reserve: Duration::from_secs(3),
+            max_event_bytes: 1024 * 1024,
+            retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Starts a builder with the defaults.
+    pub fn builder() -> ConfigBuilder {
+        ConfigBuilder::default()
+    }
+
+    /// Reads the settings in the module table from `env`.
+    pub fn from_env(env: &dyn Environment) -> Result<Self, Error> {
+        let mut b = Self::builder();
+        if let Some(v) = env.var("WARDEN_RESPONSE_RESERVE_MS") {
+            b = b.response_reserve(Duration::from_millis(number(&v, "WARDEN_RESPONSE_RESERVE_MS")?));
+        }
+        if let Some(v) = env.var("WARDEN_MAX_EVENT_BYTES") {
+            let n = number(&v, "WARDEN_MAX_EVENT_BYTES")?;
+            b = b.max_event_bytes(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        if let Some(v) = env.var("WARDEN_PUT_MAX_ATTEMPTS") {
+            let n = number(&v, "WARDEN_PUT_MAX_ATTEMPTS")?;
+            b = b.put_max_attempts(u32::try_from(n).unwrap_or(u32::MAX));
+        }
+        if let Some(v) = env.var("WARDEN_PUT_ATTEMPT_TIMEOUT_MS") {
+            b = b.put_attempt_timeout(Duration::from_millis(number(&v, "WARDEN_PUT_ATTEMPT_TIMEOUT_MS")?));
+        }
+        if let Some(v) = env.var("WARDEN_EXTRA_RESPONSE_HOSTS") {
+            b = b.extra_response_hosts(v.split(',').map(str::trim).filter(|h| !h.is_empty()));
+        }
+        if let Some(v) = env.var("WARDEN_INSECURE_RESPONSE_URL_PREFIX") {
+            b = b.insecure_response_url_prefix(v);
+        }
+        b.build()
+    }
+
+    /// The test-only prefix, when set.
+    pub fn insecure_response_url_prefix(&self) -> Option<&str> {
+        self.consistency.insecure_prefix.as_ref().map(InsecureResponseUrlPrefix::as_str)
+    }
+}
+
+fn number(value: &str, name: &'static str) -> Result<u64, Error> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| Error::InvalidSetting { name, problem: "is not a non-negative whole number" })
+}
+
+/// Builds a [`Config`].
+#[derive(Clone, Debug, Default)]
+pub struct ConfigBuilder {
+    config: Config,
+    insecure_prefix: Option<String>,
+}
+
+impl ConfigBuilder {
+    /// Time kept for the PUT before the answer deadline (default 3 s; never more than half the
+    /// available time).
+    pub fn response_reserve(mut self, reserve: Duration) -> Self {
+        self.config.response_reserve = reserve;
+        self
+    }
+
+    /// Events larger than this are answered FAILED (default 1 MiB).
+    pub fn max_event_bytes(mut self, bytes: usize) -> Self {
+        self.config.max_event_bytes = bytes;
+        self
+    }
+
+    /// PUT attempts at most (default 6, at least 1).
+    pub fn put_max_attempts(mut self, attempts: u32) -> Self {
+        self.config.retry.max_attempts = attempts;
+        self
+    }
+
+    /// The longest one PUT attempt may take (default 10 s).
+    pub fn put_attempt_timeout(mut self, timeout: Duration) -> Self {
+        self.config.retry.attempt_timeout = timeout;
+        self
+    }
+
+    /// Backoff: first ceiling and largest ceiling (defaults 200 ms and 3 s).
+    pub fn put_backoff(mut self, base: Duration, max: Duration) -> Self {
+        self.config.retry.base_delay = base;
+        self.config.retry.max_delay = max;
+        self
+    }
+
+    /// Extra exact response hosts, for partitions whose host forms FACTS marks unverified.
+    pub fn extra_response_hosts<I, S>(mut self, hosts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.consistency.extra_response_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// **Test only.** Admits response URLs under this loopback prefix
+    /// (e.g. `http://127.0.0.1:8123/`). Every decision line says it was set.
+    pub fn insecure_response_url_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.insecure_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Validates and returns the settings.
+    pub fn build(mut self) -> Result<Config, Error> {
+        if self.config.retry.max_attempts == 0 {
+            return Err(Error::InvalidSetting { name: "WARDEN_PUT_MAX_ATTEMPTS", problem: "must be at least 1" });
+        }
+        if self.config.retry.attempt_timeout.is_zero() {
+            return Err(Error::InvalidSetting {
+                name: "WARDEN_PUT_ATTEMPT_TIMEOUT_MS",
+                problem: "must be more than 0",
+            });
+        }
+        if self.config.max_event_bytes == 0 {
+            return Err(Error::InvalidSetting { name: "WARDEN_MAX_EVENT_BYTES", problem: "must be more than 0" });
+        }
+        for host in &self.config.consistency.extra_response_hosts {
+            let plausible = host.contains('.')
+                && host.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+            if !plausible {
+                return Err(Error::InvalidSetting {
+                    name: "WARDEN_EXTRA_RESPONSE_HOSTS",
+                    problem: "holds something that is not a lowercase host name",
+                });
+            }
+        }
+        if let Some(prefix) = self.insecure_prefix.take() {
+            self.config.consistency.insecure_prefix = Some(InsecureResponseUrlPrefix::new(&prefix)?);
+        }
+        Ok(self.config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    }
+
+    #[test]
+    fn defaults_without_variables() {
+        assert_eq!(Config::from_env(&env(&[])).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn every_variable_is_read() {
+        let c = Config::from_env(&env(&[
+            ("WARDEN_RESPONSE_RESERVE_MS", "1500"),
+            ("WARDEN_MAX_EVENT_BYTES", "2048"),
+            ("WARDEN_PUT_MAX_ATTEMPTS", "3"),
+            ("WARDEN_PUT_ATTEMPT_TIMEOUT_MS", "700"),
+            ("WARDEN_EXTRA_RESPONSE_HOSTS", "a.example.com, b.example.com"),
+            ("WARDEN_INSECURE_RESPONSE_URL_PREFIX", "http://127.0.0.1:9000/"),
+        ]))
+        .unwrap();
+        assert_eq!(c.response_reserve, Duration::from_millis(1500));
+        assert_eq!(c.max_event_bytes, 2048);
+        assert_eq!(c.retry.max_attempts, 3);
+        assert_eq!(c.retry.attempt_timeout, Duration::from_millis(700));
+        assert_eq!(c.consistency.extra_response_hosts, ["a.example.com", "b.example.com"]);
+        assert_eq!(c.insecure_response_url_prefix(), Some("http://127.0.0.1:9000/"));
+    }
+
+    #[test]
+    fn bad_values_are_clear_errors() {
+        for (k, v, needle) in [
+            ("WARDEN_PUT_MAX_ATTEMPTS", "zero", "whole number"),
+            ("WARDEN_PUT_MAX_ATTEMPTS", "0", "at least 1"),
+            ("WARDEN_MAX_EVENT_BYTES", "-1", "whole number"),
+            ("WARDEN_INSECURE_RESPONSE_URL_PREFIX", "http://10.1.2.3/", "loopback"),
+            ("WARDEN_EXTRA_RESPONSE_HOSTS", "Evil Host", "host name"),
+        ] {
+            let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();
+            assert!(err.contains(k) && err.contains(needle), "{k}={v}: {err}");
+        }
+    }
+}

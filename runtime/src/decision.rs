@@ -1,0 +1,172 @@
+//! The decision log: exactly one JSON line per invocation, on stdout.
+//!
+//! The schema is versioned (`schema: "cfn-warden.decision/1"`) and documented in
+//! `docs/decision-log.md`. A line never holds a secret: no ResponseURL, no property values, no
+//! credentials, no `Data` values; only ids, verdicts, evidence built for the purpose, and sizes.
+
+use std::{
+    io::Write,
+    sync::{Arc, Mutex},
+    time::SystemTime,
+};
+
+use serde::Serialize;
+
+use crate::{
+    protocol::Status,
+    response::{Adjustment, Delivery},
+    verify::Check,
+};
+
+/// The schema identifier every line carries.
+pub const SCHEMA: &str = "cfn-warden.decision/1";
+
+/// What was decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// Verification passed and the handler ran (its own result is in `result`).
+    Allow,
+    /// A check refused the request; the handler did not run.
+    Deny,
+    /// The request was routable and consistent but could not be processed (bad input).
+    Error,
+}
+
+/// How the invocation ended, in more detail than the decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResultCode {
+    /// The handler succeeded.
+    Success,
+    /// The handler returned an error.
+    HandlerError,
+    /// The handler panicked.
+    HandlerPanic,
+    /// The deadline passed before the handler or a verifier finished.
+    Timeout,
+    /// The event or the properties were invalid.
+    BadInput,
+    /// A check refused the request.
+    Denied,
+    /// The event could not even be routed (no usable envelope); nothing was sent.
+    Unroutable,
+    /// A Delete of a failed Create's sentinel id, answered without the handler.
+    SentinelDelete,
+}
+
+/// The `response` part of a line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ResponseRecord {
+    /// Body size in bytes.
+    pub bytes: usize,
+    /// What was changed to fit 4096 bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adjustment: Option<Adjustment>,
+    /// How delivery went.
+    pub delivery: Delivery,
+}
+
+/// Phase durations in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Durations {
+    /// Verification layers and the handler (they share one deadline).
+    pub work_ms: f64,
+    /// Fitting and delivering the response.
+    pub response_ms: f64,
+    /// The whole invocation.
+    pub total_ms: f64,
+}
+
+/// One decision-log line.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DecisionLine {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// When the invocation was received (RFC 3339, UTC, milliseconds).
+    pub time: String,
+    /// The Lambda request id.
+    pub lambda_request_id: String,
+    /// The invoked function ARN.
+    pub function_arn: String,
+    /// CloudFormation's `RequestId`, when readable.
+    pub cfn_request_id: Option<String>,
+    /// `StackId`, when readable.
+    pub stack_id: Option<String>,
+    /// `LogicalResourceId`, when readable.
+    pub logical_resource_id: Option<String>,
+    /// `ResourceType`, when readable.
+    pub resource_type: Option<String>,
+    /// `RequestType`, when readable.
+    pub request_type: Option<String>,
+    /// Event size in bytes.
+    pub event_bytes: usize,
+    /// Every check that ran, in order.
+    pub checks: Vec<Check>,
+    /// allow, deny or error.
+    pub decision: Decision,
+    /// How it ended.
+    pub result: ResultCode,
+    /// SUCCESS or FAILED when an answer was sent; `null` when nothing was sent.
+    pub status_sent: Option<Status>,
+    /// The `Reason` sent, if any.
+    pub reason: Option<String>,
+    /// Detail kept for operators only (deny and bad-input details).
+    pub detail: Option<String>,
+    /// The PhysicalResourceId sent.
+    pub physical_resource_id: Option<String>,
+    /// The response, when one was sent.
+    pub response: Option<ResponseRecord>,
+    /// Phase durations.
+    pub durations: Durations,
+    /// Set when the test-only `WARDEN_INSECURE_RESPONSE_URL_PREFIX` is in force.
+    pub insecure_response_url_prefix: Option<String>,
+    /// Top-level event fields this version does not know (tolerated).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unknown_fields: Vec<String>,
+}
+
+/// RFC 3339 with milliseconds, UTC.
+pub fn format_time(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
+/// Where decision lines go. Injected so tests can read them.
+pub trait DecisionSink: Send + Sync + 'static {
+    /// Writes one line.
+    fn write(&self, line: &DecisionLine);
+}
+
+/// Writes each line to stdout, flushed, as one `write` call.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct StdoutSink;
+
+impl DecisionSink for StdoutSink {
+    fn write(&self, line: &DecisionLine) {
+        if let Ok(mut text) = serde_json::to_vec(line) {
+            text.push(b'\n');
+            let mut out = std::io::stdout().lock();
+            // Nowhere left to report a failing stdout; the answer to CloudFormation stands.
+            let _ = out.write_all(&text).and_then(|()| out.flush());
+        }
+    }
+}
+
+/// Keeps lines in memory (tests, embedding).
+#[derive(Clone, Debug, Default)]
+pub struct MemorySink(Arc<Mutex<Vec<DecisionLine>>>);
+
+impl MemorySink {
+    /// The lines written so far.
+    pub fn lines(&self) -> Vec<DecisionLine> {
+        self.0.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl DecisionSink for MemorySink {
+    fn write(&self, line: &DecisionLine) {
+        if let Ok(mut lines) = self.0.lock() {
+            lines.push(line.clone());
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The crate's one error type.
+
+use crate::protocol::RequestType;
+
+/// Everything that can go wrong in cfn-warden.
+///
+/// Variants about the event are sent to CloudFormation as the FAILED `Reason` (when the request
+/// passed the consistency check), so their messages never echo property values.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The event is not JSON.
+    #[error("event is not JSON: {source}")]
+    EventNotJson {
+        /// The parser's error (position only; no content).
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The event is JSON but not an object.
+    #[error("event is not a JSON object")]
+    EventNotObject,
+    /// A required field is missing.
+    #[error("event is missing `{field}`")]
+    MissingField {
+        /// The field.
+        field: &'static str,
+    },
+    /// A field required for this request type is missing.
+    #[error("{request_type} request is missing `{field}`")]
+    MissingFieldFor {
+        /// The field.
+        field: &'static str,
+        /// The request type.
+        request_type: RequestType,
+    },
+    /// A field this request type must not carry is present.
+    #[error("{request_type} request must not carry `{field}`")]
+    FieldNotAllowed {
+        /// The field.
+        field: &'static str,
+        /// The request type.
+        request_type: RequestType,
+    },
+    /// A field is an empty string.
+    #[error("`{field}` is empty")]
+    EmptyField {
+        /// The field.
+        field: &'static str,
+    },
+    /// A field has the wrong JSON type.
+    #[error("`{field}` is not {expected}")]
+    WrongFieldType {
+        /// The field.
+        field: &'static str,
+        /// What it should be.
+        expected: &'static str,
+    },
+    /// A field is too long.
+    #[error("`{field}` is longer than {limit} characters")]
+    FieldTooLong {
+        /// The field.
+        field: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// `RequestType` is not Create, Update or Delete.
+    #[error("unknown RequestType `{value}` (expected Create, Update or Delete)")]
+    UnknownRequestType {
+        /// The value received, truncated.
+        value: String,
+    },
+    /// `StackId` is malformed.
+    #[error("StackId is invalid: {problem}")]
+    InvalidStackId {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// The invoked function ARN is malformed.
+    #[error("function ARN is invalid: {problem}")]
+    InvalidFunctionArn {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// `LogicalResourceId` is malformed.
+    #[error("LogicalResourceId {problem}")]
+    InvalidLogicalId {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// `ResourceType` is malformed.
+    #[error("ResourceType {problem}")]
+    InvalidResourceType {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// `ResponseURL` is malformed.
+    #[error("ResponseURL {problem}")]
+    InvalidResponseUrl {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// `ServiceToken` is missing, not a string, or ambiguous.
+    #[error("{problem}")]
+    UnusableServiceToken {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A PhysicalResourceId is malformed.
+    #[error("PhysicalResourceId {problem}")]
+    InvalidPhysicalId {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// `ServiceTimeout` is not a number.
+    #[error("ServiceTimeout {problem}")]
+    InvalidServiceTimeout {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// `ServiceTimeout` is outside 1..=3600.
+    #[error("ServiceTimeout must be between 1 and 3600 seconds, got {seconds}")]
+    ServiceTimeoutOutOfRange {
+        /// The value received.
+        seconds: i64,
+    },
+    /// The event is larger than the configured limit.
+    #[error("event is {size} bytes, over the {limit}-byte limit")]
+    EventTooLarge {
+        /// The event's size.
+        size: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// This provider does not serve the resource type.
+    #[error("resource type `{resource_type}` is not served by this provider")]
+    UnsupportedResourceType {
+        /// The type received.
+        resource_type: String,
+    },
+    /// Properties do not fit the handler's schema.
+    #[error("invalid property at `{path}`: {message}")]
+    InvalidProperties {
+        /// Where (e.g. `Items[2].Name`; `.` for the top level).
+        path: String,
+        /// What is wrong (values withheld).
+        message: String,
+    },
+    /// Properties carry keys the handler's schema does not know.
+    #[error("unknown properties: {}", keys.join(", "))]
+    UnknownProperties {
+        /// Their paths.
+        keys: Vec<String>,
+    },
+    /// A required Lambda environment variable is missing.
+    #[error("environment variable {name} is not set: is this running inside Lambda (or the local harness)?")]
+    MissingLambdaEnvironment {
+        /// The variable.
+        name: &'static str,
+    },
+    /// A setting has an invalid value.
+    #[error("setting {name} {problem}")]
+    InvalidSetting {
+        /// The setting (environment variable name).
+        name: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client for responses")]
+    HttpClient {
+        /// The cause (URL stripped).
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The async runtime could not start.
+    #[error("could not start the async runtime")]
+    AsyncRuntime {
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The Lambda runtime loop stopped.
+    #[error("the Lambda runtime stopped")]
+    LambdaRuntime {
+        /// The cause.
+        #[source]
+        source: lambda_runtime::Error,
+    },
+}

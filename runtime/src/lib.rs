@@ -1,0 +1,62 @@
+//! # cfn-warden
+//!
+//! Hardened AWS CloudFormation custom resources. Wrap a handler and get:
+//!
+//! - **exactly one answer, always, before the deadline**: on success, handler error, panic,
+//!   bad input or timeout; PhysicalResourceId rules enforced by types
+//!   ([`Created`], [`Updated`], [`Deleted`]); responses fitted into 4096 bytes; the PUT retried
+//!   with bounded backoff that never outlives the deadline;
+//! - **verification before any work**: the always-on request-consistency check (ResponseURL,
+//!   ServiceToken, StackId) and any [`verify::Verifier`] layers you add; a forged ResponseURL is
+//!   never fetched;
+//! - **one decision line per invocation** on stdout ([`decision`]), never holding a secret.
+//!
+//! ```no_run
+//! use cfn_warden::{Context, Created, CustomResource, Deleted, HandlerError, Updated};
+//!
+//! struct Hello;
+//!
+//! #[derive(serde::Deserialize)]
+//! #[serde(rename_all = "PascalCase")]
+//! struct Props {
+//!     name: String,
+//! }
+//!
+//! impl CustomResource for Hello {
+//!     type Properties = Props;
+//!     async fn create(&self, p: Props, _: &Context) -> Result<Created, HandlerError> {
+//!         Ok(Created::new().data("Greeting", format!("Hello, {}", p.name)))
+//!     }
+//!     async fn update(&self, p: Props, _: Option<Props>, _: &Context) -> Result<Updated, HandlerError> {
+//!         Ok(Updated::keep().data("Greeting", format!("Hello, {}", p.name)))
+//!     }
+//!     async fn delete(&self, _: Props, _: &Context) -> Result<Deleted, HandlerError> {
+//!         Ok(Deleted)
+//!     }
+//! }
+//!
+//! fn main() -> Result<(), cfn_warden::Error> {
+//!     cfn_warden::main(Hello)
+//! }
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod deadline;
+pub mod decision;
+mod error;
+mod lambda;
+pub mod protocol;
+pub mod response;
+mod runtime;
+mod secret;
+pub mod service;
+pub mod verify;
+
+pub use config::{Config, ConfigBuilder};
+pub use error::Error;
+pub use lambda::{main, run};
+pub use protocol::{CfnRequest, PhysicalId, RequestType, ResponseData};
+pub use runtime::{Pipeline, Summary, Warden, WardenBuilder, DENIED_REASON, PANIC_REASON};
+pub use secret::Secret;
+pub use service::{Context, Created, CustomResource, Deleted, HandlerError, Updated};

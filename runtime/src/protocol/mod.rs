@@ -1,0 +1,20 @@
+//! The CloudFormation custom-resource protocol: request and response types.
+//!
+//! This module owns the wire format and nothing else. Requests are parsed from untrusted bytes in
+//! two steps: first the [`Envelope`] (the fields needed to answer at all), then the full
+//! [`CfnRequest`] with every field checked against the request type. Response bodies are built
+//! from [`CfnResponse`]. Which answer to give, and whether to give one, is decided elsewhere
+//! (`verify`, `runtime`).
+
+mod arn;
+mod physical_id;
+mod request;
+mod response;
+
+pub use arn::{FunctionArn, StackArn};
+pub use physical_id::{PhysicalId, SENTINEL_PREFIX};
+pub(crate) use request::truncate_for_message;
+pub use request::{
+    CfnRequest, Envelope, RequestType, ResponseUrl, ServiceTimeout, FRAMEWORK_PROPERTY_KEYS,
+};
+pub use response::{CfnResponse, ResponseData, Status};

@@ -1,0 +1,493 @@
+//! The driver: from raw event bytes to exactly one answer and one decision line.
+//!
+//! Order of work for every invocation:
+//! 1. parse the JSON and read the [`Envelope`]; without one, nothing can be answered (deny);
+//! 2. the always-on consistency check; failing it, **nothing is sent** (deny);
+//! 3. from here on exactly one answer is sent: bad input → FAILED with a precise reason;
+//!    a Delete of a failure sentinel → SUCCESS without the handler;
+//! 4. the layered pipeline (verifiers, credentials, handler) runs in its own task under the
+//!    deadline: errors, panics and timeouts all become FAILED;
+//! 5. the answer is fitted into 4096 bytes and PUT with bounded retries before the deadline;
+//! 6. one decision line is written.
+//!
+//! The Lambda Runtime API always receives a success with a small summary: an error there
+//! would make Lambda re-invoke the (asynchronous) event and run the handler twice.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant, SystemTime},
+};
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::Value;
+use tower::{util::BoxCloneSyncService, Layer, Service, ServiceExt};
+use tracing::Instrument;
+
+use crate::{
+    config::{Config, Environment, ProcessEnvironment},
+    deadline::{Deadlines, SharedClock, SystemClock},
+    decision::{
+        format_time, Decision, DecisionLine, DecisionSink, Durations, ResponseRecord, ResultCode,
+        StdoutSink, SCHEMA,
+    },
+    protocol::{CfnRequest, CfnResponse, Envelope, PhysicalId, RequestType, ResponseData, Status},
+    response::{self, Jitter, ReqwestTransport, ResponseTransport, SystemJitter},
+    service::{Context, CustomResource, HandlerService, Invocation, LambdaMeta, Logger, Outcome, Rejection},
+    verify::{consistency, CheckLog},
+    Error,
+};
+
+/// The reason sent when a verifier refuses. Deliberately generic: the caller learns nothing
+/// about which check failed; the decision log has the detail.
+pub const DENIED_REASON: &str = "request refused by cfn-warden verification";
+
+/// The reason sent when the handler panics. The panic payload is never sent or logged.
+pub const PANIC_REASON: &str = "handler panicked";
+
+/// The boxed pipeline every layer wraps.
+pub type Pipeline = BoxCloneSyncService<Invocation, Outcome, Rejection>;
+
+type LayerFn = Box<dyn FnOnce(Pipeline) -> Pipeline + Send>;
+
+/// A configured runtime for one handler.
+pub struct Warden {
+    pipeline: Pipeline,
+    config: Config,
+    clock: SharedClock,
+    transport: Arc<dyn ResponseTransport>,
+    jitter: Arc<dyn Jitter>,
+    sink: Arc<dyn DecisionSink>,
+}
+
+impl std::fmt::Debug for Warden {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Warden").field("config", &self.config).finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Warden`].
+pub struct WardenBuilder<H> {
+    handler: H,
+    layers: Vec<LayerFn>,
+    config: Option<Config>,
+    clock: Option<SharedClock>,
+    transport: Option<Arc<dyn ResponseTransport>>,
+    jitter: Option<Arc<dyn Jitter>>,
+    sink: Option<Arc<dyn DecisionSink>>,
+}
+
+impl Warden {
+    /// Starts a builder for `handler`.
+    pub fn builder<H: CustomResource>(handler: H) -> WardenBuilder<H> {
+        WardenBuilder {
+            handler,
+            layers: Vec::new(),
+            config: None,
+            clock: None,
+            transport: None,
+            jitter: None,
+            sink: None,
+        }
+    }
+}
+
+impl<H: CustomResource> WardenBuilder<H> {
+    /// Adds a tower layer around the handler. Layers run in the order they are added: the
+    /// first added sees the request first. Verification layers should come before credential
+    /// layers.
+    pub fn layer<L>(mut self, layer: L) -> Self
+    where
+        L: Layer<Pipeline> + Send + 'static,
+        L::Service: Service<Invocation, Response = Outcome, Error = Rejection> + Clone + Send + Sync + 'static,
+        <L::Service as Service<Invocation>>::Future: Send + 'static,
+    {
+        self.layers.push(Box::new(move |inner| BoxCloneSyncService::new(layer.layer(inner))));
+        self
+    }
+
+    /// Settings (default: read from the process environment at `build`).
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = Some(config);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: SharedClock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// How answers are PUT (default: reqwest over rustls).
+    pub fn transport(mut self, transport: Arc<dyn ResponseTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// The backoff jitter source (default: the OS random source).
+    pub fn jitter(mut self, jitter: Arc<dyn Jitter>) -> Self {
+        self.jitter = Some(jitter);
+        self
+    }
+
+    /// Where decision lines go (default: stdout).
+    pub fn decision_sink(mut self, sink: Arc<dyn DecisionSink>) -> Self {
+        self.sink = Some(sink);
+        self
+    }
+
+    /// Builds the runtime.
+    pub fn build(self) -> Result<Warden, Error> {
+        self.build_with_env(&ProcessEnvironment)
+    }
+
+    /// Builds the runtime, reading settings from `env` when none were given.
+    pub fn build_with_env(self, env: &dyn Environment) -> Result<Warden, Error> {
+        let config = match self.config {
+            Some(c) => c,
+            None => Config::from_env(env)?,
+        };
+        let transport: Arc<dyn ResponseTransport> = match self.transport {
+            Some(t) => t,
+            None => Arc::new(ReqwestTransport::new()?),
+        };
+        let mut pipeline: Pipeline = BoxCloneSyncService::new(HandlerService::new(self.handler));
+        for layer in self.layers.into_iter().rev() {
+            pipeline = layer(pipeline);
+        }
+        Ok(Warden {
+            pipeline,
+            config,
+            clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
+            transport,
+            jitter: self.jitter.unwrap_or_else(|| Arc::new(SystemJitter::default())),
+            sink: self.sink.unwrap_or_else(|| Arc::new(StdoutSink)),
+        })
+    }
+}
+
+/// What the Lambda Runtime API receives as the function's result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// allow, deny or error.
+    pub decision: Decision,
+    /// The status sent, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<Status>,
+    /// Whether the answer was delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delivered: Option<bool>,
+}
+
+/// The result of the work phase, before it becomes a response.
+enum Work {
+    Done(Result<Outcome, Rejection>),
+    Panicked,
+    TimedOut(Duration),
+}
+
+impl Warden {
+    /// The settings in force.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Handles one invocation end to end: verify, run, answer, log. Never fails.
+    pub async fn handle(&self, body: &[u8], lambda: LambdaMeta) -> Summary {
+        let started = Instant::now();
+        let received_at = self.clock.now();
+        let mut line = DecisionLine {
+            schema: SCHEMA,
+            time: format_time(received_at),
+            lambda_request_id: lambda.request_id.clone(),
+            function_arn: lambda.invoked_function_arn.clone(),
+            cfn_request_id: None,
+            stack_id: None,
+            logical_resource_id: None,
+            resource_type: None,
+            request_type: None,
+            event_bytes: body.len(),
+            checks: Vec::new(),
+            decision: Decision::Deny,
+            result: ResultCode::Unroutable,
+            status_sent: None,
+            reason: None,
+            detail: None,
+            physical_resource_id: None,
+            response: None,
+            durations: Durations::default(),
+            insecure_response_url_prefix: self.config.insecure_response_url_prefix().map(str::to_owned),
+            unknown_fields: Vec::new(),
+        };
+        let summary = self.handle_inner(body, &lambda, received_at, &mut line).await;
+        line.durations.total_ms = millis(started.elapsed());
+        self.sink.write(&line);
+        summary
+    }
+
+    async fn handle_inner(
+        &self,
+        body: &[u8],
+        lambda: &LambdaMeta,
+        received_at: SystemTime,
+        line: &mut DecisionLine,
+    ) -> Summary {
+        let deny = Summary { decision: Decision::Deny, status: None, delivered: None };
+        // 1. JSON and envelope: without them there is nobody to answer.
+        let event: Value = match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(source) => {
+                line.detail = Some(Error::EventNotJson { source }.to_string());
+                return deny;
+            }
+        };
+        let envelope = match Envelope::from_value(&event) {
+            Ok(e) => e,
+            Err(e) => {
+                line.detail = Some(e.to_string());
+                return deny;
+            }
+        };
+        line.cfn_request_id = Some(envelope.request_id.clone());
+        line.stack_id = Some(envelope.stack_id.clone());
+        line.logical_resource_id = Some(envelope.logical_resource_id.clone());
+        line.resource_type = envelope.resource_type.clone();
+        line.request_type = envelope.request_type.clone();
+
+        // 2. Consistency: failing it, nothing is sent anywhere.
+        let (check, verdict) =
+            consistency::check(&envelope, &lambda.invoked_function_arn, &self.config.consistency);
+        line.checks.push(check);
+        if let Err(denial) = verdict {
+            line.result = ResultCode::Denied;
+            line.detail = Some(denial.detail.into_owned());
+            return deny;
+        }
+
+        // 3. From here on, exactly one answer.
+        let mut answer = Answer::for_envelope(&envelope);
+        let request = if body.len() > self.config.max_event_bytes {
+            Err(Error::EventTooLarge { size: body.len(), limit: self.config.max_event_bytes })
+        } else {
+            CfnRequest::from_value(&event, envelope.clone())
+        };
+        let request = match request {
+            Ok(r) => Arc::new(r),
+            Err(e) => {
+                line.decision = Decision::Error;
+                line.result = ResultCode::BadInput;
+                line.detail = Some(e.to_string());
+                answer.fail(e.to_string());
+                let answer_by =
+                    Deadlines::compute(received_at, lambda.deadline, None, Duration::ZERO).answer_by;
+                return self.send(answer, &envelope, answer_by, line).await;
+            }
+        };
+        line.unknown_fields = request.unknown_fields().to_vec();
+        let current_id = request.physical_resource_id().cloned();
+        if let Some(id) = &current_id {
+            answer.physical_id = id.clone();
+        }
+        let deadlines = Deadlines::compute(
+            received_at,
+            lambda.deadline,
+            request.service_timeout().map(|t| t.duration()),
+            self.config.response_reserve,
+        );
+        let is_sentinel = current_id.as_ref().is_some_and(PhysicalId::is_sentinel);
+        if request.request_type() == RequestType::Delete && is_sentinel {
+            line.decision = Decision::Allow;
+            line.result = ResultCode::SentinelDelete;
+            answer.status = Status::Success;
+            return self.send(answer, &envelope, deadlines.answer_by, line).await;
+        }
+
+        // 4. The pipeline, in its own task, under the deadline.
+        let span = tracing::info_span!(
+            "invocation",
+            lambda_request_id = %lambda.request_id,
+            cfn_request_id = %request.request_id(),
+            logical_resource_id = %request.logical_resource_id(),
+            request_type = %request.request_type(),
+        );
+        let checks = CheckLog::default();
+        let context = Context::new(
+            request.clone(),
+            lambda.clone(),
+            deadlines,
+            self.clock.clone(),
+            checks.clone(),
+            Logger::new(span.clone()),
+        );
+        let hint = context.physical_id_hint();
+        let work_started = Instant::now();
+        let work = self.run_pipeline(Invocation { context }, span, deadlines).await;
+        line.durations.work_ms = millis(work_started.elapsed());
+        line.checks.extend(checks.snapshot());
+        let recorded_id = hint.lock().ok().and_then(|h| h.clone());
+        line.decision = Decision::Allow;
+        match work {
+            Work::Done(Ok(outcome)) => {
+                line.result = ResultCode::Success;
+                answer.succeed(outcome, &request);
+            }
+            Work::Done(Err(Rejection::Handler(e))) => {
+                line.result = ResultCode::HandlerError;
+                answer.fail_with_recorded(e.reason().to_owned(), recorded_id);
+            }
+            Work::Done(Err(Rejection::BadInput(e))) => {
+                line.decision = Decision::Error;
+                line.result = ResultCode::BadInput;
+                line.detail = Some(e.to_string());
+                answer.fail(e.to_string());
+            }
+            Work::Done(Err(Rejection::Denied(denial))) => {
+                line.decision = Decision::Deny;
+                line.result = ResultCode::Denied;
+                line.detail = Some(format!("{}: {}", denial.check, denial.detail));
+                answer.fail(DENIED_REASON.to_owned());
+            }
+            Work::Panicked => {
+                line.result = ResultCode::HandlerPanic;
+                answer.fail_with_recorded(PANIC_REASON.to_owned(), recorded_id);
+            }
+            Work::TimedOut(after) => {
+                line.result = ResultCode::Timeout;
+                let reason = format!(
+                    "timed out after {:.1} s: the work did not finish before the deadline",
+                    after.as_secs_f64()
+                );
+                answer.fail_with_recorded(reason, recorded_id);
+            }
+        }
+        self.send(answer, &envelope, deadlines.answer_by, line).await
+    }
+
+    async fn run_pipeline(&self, invocation: Invocation, span: tracing::Span, deadlines: Deadlines) -> Work {
+        let budget = deadlines.work_remaining(self.clock.now());
+        let pipeline = self.pipeline.clone();
+        let mut task = tokio::spawn(pipeline.oneshot(invocation).instrument(span));
+        match tokio::time::timeout(budget, &mut task).await {
+            Ok(Ok(result)) => Work::Done(result),
+            Ok(Err(_join_error)) => Work::Panicked,
+            Err(_elapsed) => {
+                task.abort();
+                Work::TimedOut(budget)
+            }
+        }
+    }
+
+    /// Fits, delivers and records the answer.
+    async fn send(
+        &self,
+        answer: Answer,
+        envelope: &Envelope,
+        answer_by: SystemTime,
+        line: &mut DecisionLine,
+    ) -> Summary {
+        let response_started = Instant::now();
+        let response = CfnResponse {
+            status: answer.status,
+            reason: answer.reason,
+            physical_resource_id: answer.physical_id,
+            stack_id: envelope.stack_id.clone(),
+            request_id: envelope.request_id.clone(),
+            logical_resource_id: envelope.logical_resource_id.clone(),
+            no_echo: answer.no_echo,
+            data: answer.data,
+        };
+        let fitted = response::fit(response);
+        let delivery = response::deliver(
+            self.transport.as_ref(),
+            &envelope.response_url,
+            Bytes::from(fitted.body.clone()),
+            answer_by,
+            self.clock.as_ref(),
+            self.config.retry,
+            self.jitter.as_ref(),
+        )
+        .await;
+        line.status_sent = Some(fitted.response.status);
+        line.reason = fitted.response.reason.clone();
+        line.physical_resource_id = Some(fitted.response.physical_resource_id.to_string());
+        let delivered = delivery.delivered;
+        line.response = Some(ResponseRecord { bytes: fitted.body.len(), adjustment: fitted.adjustment, delivery });
+        line.durations.response_ms = millis(response_started.elapsed());
+        Summary { decision: line.decision, status: Some(fitted.response.status), delivered: Some(delivered) }
+    }
+}
+
+/// The answer being assembled.
+struct Answer {
+    status: Status,
+    reason: Option<String>,
+    physical_id: PhysicalId,
+    is_create: bool,
+    no_echo: bool,
+    data: ResponseData,
+}
+
+impl Answer {
+    /// Starts as a FAILED answer with the id a failure must carry: the event's id for Update
+    /// and Delete, the sentinel for Create (or when the event's id is unusable).
+    fn for_envelope(envelope: &Envelope) -> Self {
+        let is_create = envelope.request_type.as_deref() == Some("Create");
+        let event_id = envelope.physical_resource_id.as_deref().filter(|_| !is_create);
+        let physical_id = event_id
+            .and_then(|id| PhysicalId::from_event(id).ok())
+            .unwrap_or_else(|| {
+                PhysicalId::failure_sentinel(
+                    &envelope.stack_id,
+                    &envelope.logical_resource_id,
+                    &envelope.request_id,
+                )
+            });
+        Self {
+            status: Status::Failed,
+            reason: None,
+            physical_id,
+            is_create,
+            no_echo: false,
+            data: ResponseData::new(),
+        }
+    }
+
+    fn fail(&mut self, reason: String) {
+        self.status = Status::Failed;
+        self.reason = Some(reason);
+    }
+
+    fn fail_with_recorded(&mut self, reason: String, recorded: Option<PhysicalId>) {
+        if self.is_create {
+            if let Some(id) = recorded {
+                self.physical_id = id;
+            }
+        }
+        self.fail(reason);
+    }
+
+    fn succeed(&mut self, outcome: Outcome, request: &CfnRequest) {
+        self.status = Status::Success;
+        self.reason = None;
+        let (id, data, no_echo) = match outcome {
+            Outcome::Created(c) => (
+                Some(c.physical_id.unwrap_or_else(|| {
+                    PhysicalId::derived(request.stack(), request.logical_resource_id())
+                })),
+                c.data,
+                c.no_echo,
+            ),
+            Outcome::Updated(u) => (u.replacement, u.data, u.no_echo),
+            Outcome::Deleted(_) => (None, ResponseData::new(), false),
+        };
+        if let Some(id) = id {
+            self.physical_id = id;
+        }
+        self.data = data;
+        self.no_echo = no_echo;
+    }
+}
+
+fn millis(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0 * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,177 @@
+//! The context a handler (and every layer) receives with a request.
+
+use std::{
+    fmt,
+    sync::{Arc, Mutex},
+    time::{Duration, SystemTime},
+};
+
+use crate::{
+    deadline::{Deadlines, SharedClock},
+    protocol::{CfnRequest, PhysicalId, FRAMEWORK_PROPERTY_KEYS},
+    verify::CheckLog,
+};
+
+/// What Lambda told the runtime about this invocation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LambdaMeta {
+    /// The Lambda request id (`Lambda-Runtime-Aws-Request-Id`).
+    pub request_id: String,
+    /// The invoked function ARN (`Lambda-Runtime-Invoked-Function-Arn`).
+    pub invoked_function_arn: String,
+    /// The Lambda deadline.
+    pub deadline: SystemTime,
+}
+
+/// A logger bound to one invocation: every line carries the request's ids.
+#[derive(Clone, Debug)]
+pub struct Logger {
+    span: tracing::Span,
+}
+
+impl Logger {
+    pub(crate) fn new(span: tracing::Span) -> Self {
+        Self { span }
+    }
+
+    /// The span; plain `tracing` macros inside the handler are already within it.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Logs at info level.
+    pub fn info(&self, message: impl fmt::Display) {
+        self.span.in_scope(|| tracing::info!("{message}"));
+    }
+
+    /// Logs at warn level.
+    pub fn warn(&self, message: impl fmt::Display) {
+        self.span.in_scope(|| tracing::warn!("{message}"));
+    }
+
+    /// Logs at error level.
+    pub fn error(&self, message: impl fmt::Display) {
+        self.span.in_scope(|| tracing::error!("{message}"));
+    }
+}
+
+/// Everything a handler or layer knows about the current request.
+pub struct Context {
+    request: Arc<CfnRequest>,
+    lambda: LambdaMeta,
+    deadlines: Deadlines,
+    clock: SharedClock,
+    checks: CheckLog,
+    logger: Logger,
+    reserved_keys: Vec<String>,
+    physical_id_hint: Arc<Mutex<Option<PhysicalId>>>,
+    extensions: http::Extensions,
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("request", &self.request)
+            .field("lambda", &self.lambda)
+            .field("deadlines", &self.deadlines)
+            .field("reserved_keys", &self.reserved_keys)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Context {
+    pub(crate) fn new(
+        request: Arc<CfnRequest>,
+        lambda: LambdaMeta,
+        deadlines: Deadlines,
+        clock: SharedClock,
+        checks: CheckLog,
+        logger: Logger,
+    ) -> Self {
+        Self {
+            request,
+            lambda,
+            deadlines,
+            clock,
+            checks,
+            logger,
+            reserved_keys: FRAMEWORK_PROPERTY_KEYS.iter().map(|k| (*k).to_owned()).collect(),
+            physical_id_hint: Arc::default(),
+            extensions: http::Extensions::new(),
+        }
+    }
+
+    /// The request.
+    pub fn request(&self) -> &CfnRequest {
+        &self.request
+    }
+
+    /// What Lambda said about this invocation.
+    pub fn lambda(&self) -> &LambdaMeta {
+        &self.lambda
+    }
+
+    /// When work must stop: after this instant the runtime answers FAILED "timed out".
+    pub fn deadline(&self) -> SystemTime {
+        self.deadlines.work_by
+    }
+
+    /// All deadlines of this invocation.
+    pub fn deadlines(&self) -> &Deadlines {
+        &self.deadlines
+    }
+
+    /// Time left before [`Context::deadline`], by the injected clock.
+    pub fn remaining(&self) -> Duration {
+        self.deadlines.work_remaining(self.clock.now())
+    }
+
+    /// The injected clock.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// The logger for this invocation.
+    pub fn logger(&self) -> &Logger {
+        &self.logger
+    }
+
+    /// The checks recorded so far (layers append to it).
+    pub fn checks(&self) -> &CheckLog {
+        &self.checks
+    }
+
+    /// Marks a property key as the framework's (e.g. a signature): it is removed before the
+    /// handler's properties are deserialised, so it never trips the unknown-key check.
+    pub fn reserve_property_key(&mut self, key: impl Into<String>) {
+        self.reserved_keys.push(key.into());
+    }
+
+    /// Property keys removed before deserialisation.
+    pub fn reserved_property_keys(&self) -> &[String] {
+        &self.reserved_keys
+    }
+
+    /// Tells the runtime the id of what a Create has made so far. If the Create then fails,
+    /// panics or times out, FAILED carries this id instead of the sentinel, so the Delete that
+    /// CloudFormation sends next reaches the handler and can clean up.
+    pub fn record_physical_id(&self, id: PhysicalId) {
+        if let Ok(mut hint) = self.physical_id_hint.lock() {
+            *hint = Some(id);
+        }
+    }
+
+    pub(crate) fn physical_id_hint(&self) -> Arc<Mutex<Option<PhysicalId>>> {
+        self.physical_id_hint.clone()
+    }
+
+    /// Values layers attached for the handler (e.g. narrowed credentials).
+    pub fn extensions(&self) -> &http::Extensions {
+        &self.extensions
+    }
+
+    /// Attaches values for the handler.
+    pub fn extensions_mut(&mut self) -> &mut http::Extensions {
+        &mut self.extensions
+    }
+}

@@ -1,0 +1,163 @@
+//! Verification: deciding whether a request may be acted on, and recording why.
+//!
+//! Two kinds of checks live here:
+//! - [`consistency`]: always on, run before anything else. It decides whether the ResponseURL
+//!   may be used at all; a request failing it gets no PUT.
+//! - [`Verifier`]s, stacked as tower layers with [`VerifyLayer`]: each runs before the handler,
+//!   records a [`Check`], and on failure stops the request with a generic FAILED answer.
+//!
+//! Every check lands in the decision log with its verdict, evidence and latency.
+
+pub mod consistency;
+
+use std::{
+    borrow::Cow,
+    sync::{Arc, Mutex},
+    task::{Context as TaskContext, Poll},
+    time::Instant,
+};
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::response::BoxFuture;
+use crate::service::{Invocation, Outcome, Rejection};
+
+/// The result of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    /// The check passed.
+    Pass,
+    /// The check failed; the request was denied.
+    Fail,
+    /// The check did not apply (its evidence says why).
+    Skip,
+}
+
+/// One check as recorded in the decision log. Evidence never holds a secret.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Check {
+    /// Stable kebab-case name, e.g. `request-consistency`.
+    pub name: Cow<'static, str>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What the verdict rests on.
+    pub evidence: Map<String, Value>,
+    /// How long the check took, in microseconds.
+    pub latency_us: u64,
+}
+
+/// The checks of one invocation, shared by every layer that runs.
+#[derive(Clone, Debug, Default)]
+pub struct CheckLog(Arc<Mutex<Vec<Check>>>);
+
+impl CheckLog {
+    /// Appends a check.
+    pub fn record(&self, check: Check) {
+        if let Ok(mut checks) = self.0.lock() {
+            checks.push(check);
+        }
+    }
+
+    /// All checks so far.
+    pub fn snapshot(&self) -> Vec<Check> {
+        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+}
+
+/// Why a verifier refused a request. The detail goes to the decision log only; CloudFormation
+/// (and whoever sent the event) gets a generic reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Denial {
+    /// The check that refused.
+    pub check: Cow<'static, str>,
+    /// What was wrong. No secrets.
+    pub detail: Cow<'static, str>,
+}
+
+/// A check that runs before the handler.
+pub trait Verifier: Send + Sync + 'static {
+    /// Stable kebab-case name for the decision log.
+    fn name(&self) -> &'static str;
+
+    /// Passes with evidence, or refuses.
+    fn verify<'a>(
+        &'a self,
+        invocation: &'a Invocation,
+    ) -> BoxFuture<'a, Result<Map<String, Value>, (Denial, Map<String, Value>)>>;
+}
+
+/// A tower layer running one [`Verifier`] before the inner service.
+#[derive(Clone)]
+pub struct VerifyLayer {
+    verifier: Arc<dyn Verifier>,
+}
+
+impl VerifyLayer {
+    /// Wraps a verifier.
+    pub fn new(verifier: impl Verifier) -> Self {
+        Self { verifier: Arc::new(verifier) }
+    }
+}
+
+impl<S> tower::Layer<S> for VerifyLayer {
+    type Service = VerifyService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        VerifyService { verifier: self.verifier.clone(), inner }
+    }
+}
+
+/// The service [`VerifyLayer`] builds.
+#[derive(Clone)]
+pub struct VerifyService<S> {
+    verifier: Arc<dyn Verifier>,
+    inner: S,
+}
+
+impl<S> tower::Service<Invocation> for VerifyService<S>
+where
+    S: tower::Service<Invocation, Response = Outcome, Error = Rejection> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Outcome;
+    type Error = Rejection;
+    type Future = BoxFuture<'static, Result<Outcome, Rejection>>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Rejection>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        let verifier = self.verifier.clone();
+        // Take the service that was polled ready; leave a fresh clone in its place.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let started = Instant::now();
+            let result = verifier.verify(&invocation).await;
+            let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            let name = Cow::Borrowed(verifier.name());
+            match result {
+                Ok(evidence) => {
+                    invocation.context.checks().record(Check {
+                        name,
+                        verdict: Verdict::Pass,
+                        evidence,
+                        latency_us,
+                    });
+                    inner.call(invocation).await
+                }
+                Err((denial, evidence)) => {
+                    invocation.context.checks().record(Check {
+                        name,
+                        verdict: Verdict::Fail,
+                        evidence,
+                        latency_us,
+                    });
+                    Err(Rejection::Denied(denial))
+                }
+            }
+        })
+    }
+}
