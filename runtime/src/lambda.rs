@@ -6,6 +6,7 @@
 //! completely, then hands `lambda_runtime` only the small [`Summary`] to report as the result.
 
 use std::{
+    process::ExitCode,
     sync::Arc,
     task::{Context as TaskContext, Poll},
     time::{Duration, SystemTime},
@@ -37,6 +38,9 @@ pub async fn run<H: CustomResource>(handler: H) -> Result<(), Error> {
 
 /// Runs `handler` on a new multi-threaded tokio runtime: the one-line `main`.
 ///
+/// On a start-up error (e.g. a missing Lambda variable or an invalid setting) it prints the
+/// error and its causes to stderr and returns a failing exit code.
+///
 /// ```no_run
 /// # struct Hello;
 /// # impl cfn_warden::CustomResource for Hello {
@@ -46,16 +50,29 @@ pub async fn run<H: CustomResource>(handler: H) -> Result<(), Error> {
 /// #   async fn update(&self, _: serde_json::Value, _: Option<serde_json::Value>, _: &cfn_warden::Context) -> Result<cfn_warden::Updated, cfn_warden::HandlerError> { Ok(cfn_warden::Updated::keep()) }
 /// #   async fn delete(&self, _: serde_json::Value, _: &cfn_warden::Context) -> Result<cfn_warden::Deleted, cfn_warden::HandlerError> { Ok(cfn_warden::Deleted) }
 /// # }
-/// fn main() -> Result<(), cfn_warden::Error> {
+/// fn main() -> std::process::ExitCode {
 ///     cfn_warden::main(Hello)
 /// }
 /// ```
-pub fn main<H: CustomResource>(handler: H) -> Result<(), Error> {
-    tokio::runtime::Builder::new_multi_thread()
+pub fn main<H: CustomResource>(handler: H) -> ExitCode {
+    let result = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|source| Error::AsyncRuntime { source })?
-        .block_on(run(handler))
+        .map_err(|source| Error::AsyncRuntime { source })
+        .and_then(|runtime| runtime.block_on(run(handler)));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let mut message = format!("cfn-warden: {error}");
+            let mut source = std::error::Error::source(&error);
+            while let Some(cause) = source {
+                message.push_str(&format!(": {cause}"));
+                source = cause.source();
+            }
+            eprintln!("{message}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 impl Warden {

@@ -35,7 +35,7 @@
 //!     }
 //! }
 //!
-//! fn main() -> Result<(), cfn_warden::Error> {
+//! fn main() -> std::process::ExitCode {
 //!     cfn_warden::main(Hello)
 //! }
 //! ```

@@ -1,1 +1,70 @@
-//! placeholder
+//! End-to-end harness for cfn-warden.
+//!
+//! - [`LocalLambda`]: one loopback HTTP server that is both a Lambda Runtime API (driving the
+//!   real provider binaries) and a fake CloudFormation response endpoint (recording every PUT,
+//!   answering as scripted).
+//! - [`Provider`]: a provider binary started against it, with stdout (decision lines) and
+//!   stderr (logs) captured.
+//! - [`CfnEvent`]: realistic events, with response URLs under the local endpoint.
+//! - [`moto`]: a `moto_server` child process and the few CloudFormation/IAM/Lambda calls the
+//!   tests need.
+//!
+//! Only loopback addresses are ever used; every wait is bounded.
+#![forbid(unsafe_code)]
+
+mod events;
+mod local_lambda;
+pub mod moto;
+mod provider;
+mod session;
+
+pub use events::{CfnEvent, ACCOUNT, REGION, STACK_ID};
+pub use local_lambda::{CfnBehaviour, Exchange, LocalLambda, ReceivedPut, RuntimeResult};
+pub use provider::{binary_path, Provider};
+pub use session::Session;
+
+/// Errors of the harness.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum HarnessError {
+    /// A socket or process operation failed.
+    #[error("{what}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A wait ran out.
+    #[error("timed out waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: &'static str,
+    },
+    /// A binary is not built.
+    #[error("binary {name} not found at {path}: run `cargo build --workspace --bins` first")]
+    MissingBinary {
+        /// The binary.
+        name: &'static str,
+        /// Where it was expected.
+        path: std::path::PathBuf,
+    },
+    /// An HTTP call to an emulator failed.
+    #[error("HTTP call to {what} failed")]
+    Http {
+        /// The call.
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An emulator answered something unexpected.
+    #[error("unexpected answer from {what}: {body}")]
+    Unexpected {
+        /// The call.
+        what: &'static str,
+        /// The body (truncated).
+        body: String,
+    },
+}

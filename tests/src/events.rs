@@ -1,0 +1,133 @@
+//! Realistic CloudFormation events for the harness.
+
+use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
+use serde_json::{json, Map, Value};
+
+/// The region every harness event uses.
+pub const REGION: &str = "us-east-1";
+/// The account every harness event uses (moto's default).
+pub const ACCOUNT: &str = "123456789012";
+/// The default StackId.
+pub const STACK_ID: &str =
+    "arn:aws:cloudformation:us-east-1:123456789012:stack/warden-demo/6b2bd1a0-8f1c-11ef-9c3d-0a1b2c3d4e5f";
+
+/// A CloudFormation event under construction.
+#[derive(Clone, Debug)]
+pub struct CfnEvent {
+    fields: Map<String, Value>,
+    response_base: Option<String>,
+    signature: String,
+}
+
+impl CfnEvent {
+    fn new(request_type: &str, resource_type: &str, logical_id: &str, properties: Value) -> Self {
+        let mut fields = Map::new();
+        fields.insert("RequestType".into(), json!(request_type));
+        fields.insert("StackId".into(), json!(STACK_ID));
+        fields.insert("RequestId".into(), json!(uuid_like()));
+        fields.insert("ResourceType".into(), json!(resource_type));
+        fields.insert("LogicalResourceId".into(), json!(logical_id));
+        fields.insert("ResourceProperties".into(), properties);
+        Self { fields, response_base: None, signature: format!("sig{}", uuid_like().replace('-', "")) }
+    }
+
+    /// A Create.
+    pub fn create(resource_type: &str, logical_id: &str, properties: Value) -> Self {
+        Self::new("Create", resource_type, logical_id, properties)
+    }
+
+    /// An Update of `physical_id` from `old` to `new` properties.
+    pub fn update(resource_type: &str, logical_id: &str, physical_id: &str, new: Value, old: Value) -> Self {
+        let mut e = Self::new("Update", resource_type, logical_id, new);
+        e.fields.insert("PhysicalResourceId".into(), json!(physical_id));
+        e.fields.insert("OldResourceProperties".into(), old);
+        e
+    }
+
+    /// A Delete of `physical_id`.
+    pub fn delete(resource_type: &str, logical_id: &str, physical_id: &str, properties: Value) -> Self {
+        let mut e = Self::new("Delete", resource_type, logical_id, properties);
+        e.fields.insert("PhysicalResourceId".into(), json!(physical_id));
+        e
+    }
+
+    /// Sets `ServiceToken` (top level and in the properties) to the function ARN.
+    pub fn service_token(mut self, function_arn: &str) -> Self {
+        self.fields.insert("ServiceToken".into(), json!(function_arn));
+        for key in ["ResourceProperties", "OldResourceProperties"] {
+            if let Some(Value::Object(p)) = self.fields.get_mut(key) {
+                p.insert("ServiceToken".into(), json!(function_arn));
+            }
+        }
+        self
+    }
+
+    /// Response URLs go under `base` (e.g. the local endpoint's `/cfn/`).
+    pub fn respond_to(mut self, base: &str) -> Self {
+        self.response_base = Some(base.to_owned());
+        self
+    }
+
+    /// Sets any top-level field.
+    pub fn field(mut self, key: &str, value: Value) -> Self {
+        self.fields.insert(key.into(), value);
+        self
+    }
+
+    /// Removes a top-level field.
+    pub fn without(mut self, key: &str) -> Self {
+        self.fields.remove(key);
+        self
+    }
+
+    /// The RequestId.
+    pub fn request_id(&self) -> &str {
+        self.fields.get("RequestId").and_then(Value::as_str).unwrap_or_default()
+    }
+
+    /// The presign signature in the response URL: a secret that must never be logged.
+    pub fn signature(&self) -> &str {
+        &self.signature
+    }
+
+    /// The response URL this event will carry.
+    pub fn response_url(&self) -> String {
+        let get = |k: &str| self.fields.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+        let path = format!("{}|{}|{}", get("StackId"), get("LogicalResourceId"), get("RequestId"));
+        let base = self.response_base.clone().unwrap_or_else(|| {
+            format!("https://cloudformation-custom-resource-response-{}.s3.amazonaws.com/", REGION.replace('-', ""))
+        });
+        format!(
+            "{base}{}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261122T000000Z&X-Amz-SignedHeaders=host\
+             &X-Amz-Expires=7200&X-Amz-Credential=AKIAEXAMPLE%2F20261122%2F{REGION}%2Fs3%2Faws4_request\
+             &X-Amz-Signature={}",
+            utf8_percent_encode(&path, NON_ALPHANUMERIC),
+            self.signature
+        )
+    }
+
+    /// The event as JSON (ResponseURL filled in unless already set).
+    pub fn to_value(&self) -> Value {
+        let mut fields = self.fields.clone();
+        fields.entry("ResponseURL").or_insert_with(|| json!(self.response_url()));
+        Value::Object(fields)
+    }
+
+    /// The event as bytes.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.to_value()).unwrap_or_default()
+    }
+}
+
+/// A random-looking id without a random-number dependency: time and a counter.
+fn uuid_like() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let x = (t as u64) ^ (n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) ^ u64::from(std::process::id());
+    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", x >> 32, (x >> 16) & 0xffff, x & 0xfff, n & 0xfff, t & 0xffff_ffff_ffff)
+}

@@ -1,0 +1,202 @@
+//! A `moto_server` child process and the calls the end-to-end tests make to it.
+//!
+//! moto (`pip install 'moto[server]'`) emulates CloudFormation, IAM and Lambda on loopback.
+//! Its CloudFormation keeps a stack with a `Custom::` resource in `CREATE_IN_PROGRESS` until a
+//! SUCCESS body is PUT to `<endpoint>/cloudformation_<region>/cfnresponse?stack=<StackId>`.
+//! moto does not check signatures, so requests carry a syntactically valid but fake SigV4
+//! `Authorization` header whose credential scope routes them to the right service.
+
+use std::{process::Stdio, time::Duration};
+
+use tokio::process::{Child, Command};
+
+use crate::{HarnessError, REGION};
+
+/// A running `moto_server`.
+pub struct Moto {
+    _child: Child,
+    endpoint: String,
+    client: reqwest::Client,
+}
+
+/// The smallest valid zip archive (an empty one), as moto's CreateFunction wants some code.
+const EMPTY_ZIP_BASE64: &str = "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==";
+
+impl Moto {
+    /// Starts `moto_server` on a free loopback port and waits (≤ 30 s) until it answers.
+    pub async fn start() -> Result<Self, HarnessError> {
+        let port = free_port()?;
+        let child = Command::new("moto_server")
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .map_err(|source| HarnessError::Io {
+                what: "starting moto_server (install it with: pip install 'moto[server]')",
+                source,
+            })?;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|source| HarnessError::Http { what: "building the HTTP client", source })?;
+        let endpoint = format!("http://127.0.0.1:{port}");
+        let moto = Self { _child: child, endpoint, client };
+        for _ in 0..300 {
+            if moto.client.get(format!("{}/moto-api/", moto.endpoint)).send().await.is_ok() {
+                return Ok(moto);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Err(HarnessError::Timeout { what: "moto_server to start" })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The URL moto completes a custom resource on (what the provider must PUT to).
+    pub fn cfn_response_url(&self, stack_id: &str) -> String {
+        let stack: String = url::form_urlencoded::byte_serialize(stack_id.as_bytes()).collect();
+        format!("{}/cloudformation_{REGION}/cfnresponse?stack={stack}", self.endpoint)
+    }
+
+    fn authorization(service: &str) -> String {
+        format!(
+            "AWS4-HMAC-SHA256 Credential=testing/20261122/{REGION}/{service}/aws4_request, \
+             SignedHeaders=host, Signature=0000"
+        )
+    }
+
+    /// A query-protocol call (IAM, CloudFormation); returns the XML body.
+    pub async fn query(&self, service: &'static str, params: &[(&str, &str)]) -> Result<String, HarnessError> {
+        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+        let response = self
+            .client
+            .post(format!("{}/", self.endpoint))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("authorization", Self::authorization(service))
+            .body(body)
+            .send()
+            .await
+            .map_err(|source| HarnessError::Http { what: service, source })?;
+        let ok = response.status().is_success();
+        let text = response.text().await.map_err(|source| HarnessError::Http { what: service, source })?;
+        if ok {
+            Ok(text)
+        } else {
+            Err(HarnessError::Unexpected { what: service, body: text.chars().take(500).collect() })
+        }
+    }
+
+    /// Creates an IAM role and a Lambda function named `name` (moto wants both before a stack
+    /// may reference the function). Returns the function ARN.
+    pub async fn create_function(&self, name: &str) -> Result<String, HarnessError> {
+        let role = format!("{name}-role");
+        let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+        self.query(
+            "iam",
+            &[("Action", "CreateRole"), ("Version", "2010-05-08"), ("RoleName", &role), ("AssumeRolePolicyDocument", trust)],
+        )
+        .await?;
+        let body = serde_json::json!({
+            "FunctionName": name,
+            "Runtime": "provided.al2023",
+            "Role": format!("arn:aws:iam::{}:role/{role}", crate::ACCOUNT),
+            "Handler": "bootstrap",
+            "Code": {"ZipFile": EMPTY_ZIP_BASE64},
+        });
+        let response = self
+            .client
+            .post(format!("{}/2015-03-31/functions", self.endpoint))
+            .header("authorization", Self::authorization("lambda"))
+            .json_body(&body)
+            .send()
+            .await
+            .map_err(|source| HarnessError::Http { what: "lambda CreateFunction", source })?;
+        let status = response.status();
+        let text = response.text().await.map_err(|source| HarnessError::Http { what: "lambda CreateFunction", source })?;
+        if !status.is_success() {
+            return Err(HarnessError::Unexpected { what: "lambda CreateFunction", body: text });
+        }
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|_| HarnessError::Unexpected { what: "lambda CreateFunction", body: text.clone() })?;
+        value["FunctionArn"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(HarnessError::Unexpected { what: "lambda CreateFunction", body: text })
+    }
+
+    /// Creates a stack from a JSON template; returns its StackId.
+    pub async fn create_stack(&self, name: &str, template: &serde_json::Value) -> Result<String, HarnessError> {
+        let template = template.to_string();
+        let xml = self
+            .query(
+                "cloudformation",
+                &[("Action", "CreateStack"), ("Version", "2010-05-15"), ("StackName", name), ("TemplateBody", &template)],
+            )
+            .await?;
+        xml_value(&xml, "StackId").ok_or(HarnessError::Unexpected { what: "CreateStack", body: xml })
+    }
+
+    /// DescribeStacks for one stack: (status, [(output key, value)]).
+    pub async fn describe_stack(&self, stack_id: &str) -> Result<(String, Vec<(String, String)>), HarnessError> {
+        let xml = self
+            .query("cloudformation", &[("Action", "DescribeStacks"), ("Version", "2010-05-15"), ("StackName", stack_id)])
+            .await?;
+        let status = xml_value(&xml, "StackStatus").ok_or(HarnessError::Unexpected { what: "DescribeStacks", body: xml.clone() })?;
+        let outputs = xml
+            .split("<member>")
+            .filter_map(|m| Some((xml_value(m, "OutputKey")?, xml_value(m, "OutputValue")?)))
+            .collect();
+        Ok((status, outputs))
+    }
+
+    /// DescribeStackResource: the resource's status.
+    pub async fn resource_status(&self, stack_id: &str, logical_id: &str) -> Result<String, HarnessError> {
+        let xml = self
+            .query(
+                "cloudformation",
+                &[
+                    ("Action", "DescribeStackResource"),
+                    ("Version", "2010-05-15"),
+                    ("StackName", stack_id),
+                    ("LogicalResourceId", logical_id),
+                ],
+            )
+            .await?;
+        xml_value(&xml, "ResourceStatus").ok_or(HarnessError::Unexpected { what: "DescribeStackResource", body: xml })
+    }
+}
+
+trait JsonBody {
+    fn json_body(self, value: &serde_json::Value) -> Self;
+}
+
+impl JsonBody for reqwest::RequestBuilder {
+    fn json_body(self, value: &serde_json::Value) -> Self {
+        self.header("content-type", "application/json").body(value.to_string())
+    }
+}
+
+/// The text of the first `<tag>...</tag>` (moto's XML is flat enough for this).
+fn xml_value(xml: &str, tag: &str) -> Option<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let end = start + xml[start..].find(&close)?;
+    Some(xml[start..end].replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\""))
+}
+
+fn free_port() -> Result<u16, HarnessError> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|source| HarnessError::Io { what: "finding a free port", source })?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|source| HarnessError::Io { what: "finding a free port", source })
+}

@@ -1,0 +1,148 @@
+//! A provider binary running against the local Runtime API, with its output captured.
+
+use std::{
+    path::PathBuf,
+    process::Stdio,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+
+use tokio::{
+    io::{AsyncBufReadExt, AsyncRead, BufReader},
+    process::{Child, Command},
+};
+
+use crate::{local_lambda::LocalLambda, HarnessError};
+
+/// Where a workspace binary lives: next to the running executable (the demo) or one level up
+/// (test executables live in `target/<profile>/deps`).
+pub fn binary_path(name: &'static str) -> Result<PathBuf, HarnessError> {
+    let exe = std::env::current_exe().map_err(|source| HarnessError::Io { what: "locating the current executable", source })?;
+    let mut dir = exe.parent().map(PathBuf::from).unwrap_or_default();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let path = dir.join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(HarnessError::MissingBinary { name, path })
+    }
+}
+
+/// A running provider process.
+pub struct Provider {
+    child: Child,
+    stdout: Arc<Mutex<Vec<String>>>,
+    stderr: Arc<Mutex<Vec<String>>>,
+    function_arn: String,
+}
+
+impl Provider {
+    /// Starts `binary` against `lambda`, as function `function_name`, with the insecure
+    /// response prefix set to the local endpoint and `extra_env` added.
+    pub fn spawn(
+        binary: &'static str,
+        lambda: &LocalLambda,
+        function_name: &str,
+        extra_env: &[(&str, &str)],
+    ) -> Result<Self, HarnessError> {
+        let path = binary_path(binary)?;
+        let mut command = Command::new(path);
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_LAMBDA_RUNTIME_API", lambda.runtime_api())
+            .env("AWS_LAMBDA_FUNCTION_NAME", function_name)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("WARDEN_INSECURE_RESPONSE_URL_PREFIX", lambda.insecure_prefix())
+            .env("WARDEN_LOG", "info");
+        for (k, v) in extra_env {
+            command.env(k, v);
+        }
+        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
+        let mut child = command.spawn().map_err(|source| HarnessError::Io { what: "starting the provider", source })?;
+        let stdout = Arc::new(Mutex::new(Vec::new()));
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        if let Some(out) = child.stdout.take() {
+            collect(out, stdout.clone());
+        }
+        if let Some(err) = child.stderr.take() {
+            collect(err, stderr.clone());
+        }
+        Ok(Self {
+            child,
+            stdout,
+            stderr,
+            function_arn: format!("arn:aws:lambda:{}:{}:function:{function_name}", crate::REGION, crate::ACCOUNT),
+        })
+    }
+
+    /// The ARN the harness reports as invoked (use it as ServiceToken).
+    pub fn function_arn(&self) -> &str {
+        &self.function_arn
+    }
+
+    /// Every stdout line so far.
+    pub fn stdout(&self) -> Vec<String> {
+        self.stdout.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Every stderr line so far.
+    pub fn stderr(&self) -> Vec<String> {
+        self.stderr.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+
+    /// Stdout lines that are decision lines, parsed.
+    pub fn decisions(&self) -> Vec<serde_json::Value> {
+        self.stdout()
+            .iter()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["schema"] == "cfn-warden.decision/1")
+            .collect()
+    }
+
+    /// Waits (bounded) until `n` decision lines were written.
+    pub async fn wait_for_decisions(&self, n: usize, timeout: Duration) -> Result<Vec<serde_json::Value>, HarnessError> {
+        let started = tokio::time::Instant::now();
+        loop {
+            let d = self.decisions();
+            if d.len() >= n {
+                return Ok(d);
+            }
+            if started.elapsed() > timeout {
+                return Err(HarnessError::Timeout { what: "decision lines" });
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// Everything the process printed, stdout then stderr.
+    pub fn all_output(&self) -> String {
+        let mut all = self.stdout();
+        all.extend(self.stderr());
+        all.join("\n")
+    }
+}
+
+fn collect(stream: impl AsyncRead + Unpin + Send + 'static, sink: Arc<Mutex<Vec<String>>>) {
+    tokio::spawn(async move {
+        let mut lines = BufReader::new(stream).lines();
+        while let Ok(Some(line)) = lines.next_line().await {
+            if let Ok(mut s) = sink.lock() {
+                s.push(line);
+            }
+        }
+    });
+}
