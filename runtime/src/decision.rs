@@ -25,11 +25,16 @@ pub const SCHEMA: &str = "cfn-warden.decision/1";
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
-    /// Verification passed and the handler ran (its own result is in `result`).
+    /// No check refused and the pipeline (verifier layers, then the handler) was started.
+    /// `result` says how it ended: `success`, `handler-error`, `handler-panic`, `timeout` (a
+    /// panic or timeout may have happened in a verifier layer, before the handler), or
+    /// `sentinel-delete` (answered without the pipeline).
     Allow,
-    /// A check refused the request; the handler did not run.
+    /// The request was refused: a check failed (`denied`), or the event had no usable
+    /// envelope (`unroutable`). The handler did not run.
     Deny,
-    /// The request was routable and consistent but could not be processed (bad input).
+    /// The request was routable and consistent but could not be processed (`bad-input`):
+    /// answered FAILED with the reason; the handler did not run.
     Error,
 }
 
@@ -107,7 +112,9 @@ pub struct DecisionLine {
     pub decision: Decision,
     /// How it ended.
     pub result: ResultCode,
-    /// SUCCESS or FAILED when an answer was sent; `null` when nothing was sent.
+    /// The status of the answer that was PUT (or attempted: see `response.delivery.delivered`);
+    /// `null` when no answer was attempted (deny). Can be FAILED with `result: success` when
+    /// the handler's Data did not fit 4096 bytes (`response.adjustment`).
     pub status_sent: Option<Status>,
     /// The `Reason` sent, if any.
     pub reason: Option<String>,

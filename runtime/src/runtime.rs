@@ -31,7 +31,7 @@ use crate::{
         format_time, Decision, DecisionLine, DecisionSink, Durations, ResponseRecord, ResultCode,
         StdoutSink, SCHEMA,
     },
-    protocol::{CfnRequest, CfnResponse, Envelope, PhysicalId, RequestType, ResponseData, Status},
+    protocol::{bounded, CfnRequest, CfnResponse, Envelope, PhysicalId, RequestType, ResponseData, Status},
     response::{self, Jitter, ReqwestTransport, ResponseTransport, SystemJitter},
     service::{Context, CustomResource, HandlerService, Invocation, LambdaMeta, Logger, Outcome, Rejection},
     verify::{consistency, CheckLog},
@@ -44,6 +44,9 @@ pub const DENIED_REASON: &str = "request refused by cfn-warden verification";
 
 /// The reason sent when the handler panics. The panic payload is never sent or logged.
 pub const PANIC_REASON: &str = "handler panicked";
+
+/// Ids copied from an event into a decision line are cut to this many bytes.
+const LOGGED_ID_LIMIT: usize = 512;
 
 /// The boxed pipeline every layer wraps.
 pub type Pipeline = BoxCloneSyncService<Invocation, Outcome, Rejection>;
@@ -248,9 +251,11 @@ impl Warden {
                 return deny;
             }
         };
-        line.cfn_request_id = Some(envelope.request_id.clone());
-        line.stack_id = Some(envelope.stack_id.clone());
-        line.logical_resource_id = Some(envelope.logical_resource_id.clone());
+        // Untrusted until the consistency check passes: bounded so a forged event cannot flood
+        // or forge log lines.
+        line.cfn_request_id = Some(bounded(&envelope.request_id, LOGGED_ID_LIMIT));
+        line.stack_id = Some(bounded(&envelope.stack_id, LOGGED_ID_LIMIT));
+        line.logical_resource_id = Some(bounded(&envelope.logical_resource_id, LOGGED_ID_LIMIT));
         line.resource_type = envelope.resource_type.clone();
         line.request_type = envelope.request_type.clone();
 

@@ -23,11 +23,14 @@ pub struct Moto {
 const EMPTY_ZIP_BASE64: &str = "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==";
 
 impl Moto {
-    /// Starts `moto_server` on a free loopback port and waits (≤ 30 s) until it answers.
+    /// Starts moto's server on a free loopback port and waits (≤ 30 s) until it answers.
     pub async fn start() -> Result<Self, HarnessError> {
         let port = free_port()?;
-        let child = Command::new("moto_server")
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        // `python3 -m moto.server` works wherever `pip install 'moto[server]'` did, even when
+        // the `moto_server` script is not on PATH. WARDEN_TEST_PYTHON overrides the interpreter.
+        let python = std::env::var("WARDEN_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
+        let child = Command::new(python)
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -91,7 +91,7 @@ async fn big_data_is_failed_naming_the_size() {
     assert!(a.get("Data").is_none());
     assert!(!a["PhysicalResourceId"].as_str().unwrap().starts_with("cfn-warden-create-failed-"),
         "the created resource's id is kept so the following Delete can clean up");
-    assert_eq!(line["response"]["adjustment"]["kind"], "data_too_large");
+    assert_eq!(line["response"]["adjustment"]["kind"], "data-too-large");
     still_serves(&mut s).await;
 }
 
@@ -133,7 +133,7 @@ async fn endpoint_never_answering_gives_up_before_the_deadline() {
     let (x, line) = s.send(&e, limit).await.unwrap();
     assert!(!x.puts.is_empty());
     assert_eq!(line["response"]["delivery"]["delivered"], false);
-    assert_eq!(line["response"]["delivery"]["gave_up"], "deadline reached");
+    assert_eq!(line["response"]["delivery"]["gave_up"], "deadline-reached");
     assert_eq!(x.result, warden_e2e::RuntimeResult::Response(json!({"decision": "allow", "status": "SUCCESS", "delivered": false})));
     s.lambda.script_cfn(&[]);
     still_serves(&mut s).await;

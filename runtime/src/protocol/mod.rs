@@ -13,7 +13,7 @@ mod response;
 
 pub use arn::{FunctionArn, StackArn};
 pub use physical_id::{PhysicalId, SENTINEL_PREFIX};
-pub(crate) use request::truncate_for_message;
+pub(crate) use request::{bounded, truncate_for_message};
 pub use request::{
     CfnRequest, Envelope, RequestType, ResponseUrl, ServiceTimeout, FRAMEWORK_PROPERTY_KEYS,
 };

@@ -69,7 +69,7 @@ impl ResponseUrl {
 
     /// The host, for logs and evidence (the host of a presigned URL is not secret).
     pub fn host_for_log(&self) -> String {
-        self.0.host_str().map(truncate_for_message).unwrap_or_default()
+        self.0.host_str().map(|h| bounded(h, 253)).unwrap_or_default()
     }
 }
 
@@ -401,16 +401,21 @@ fn check_resource_type(t: &str) -> Result<(), Error> {
     }
 }
 
-/// Bounds a piece of untrusted text before it goes into a message or a log line.
+/// Bounds a piece of untrusted text (64 bytes) before it goes into a message or a log line.
 pub(crate) fn truncate_for_message(s: &str) -> String {
-    const LIMIT: usize = 64;
-    if s.len() <= LIMIT {
-        return s.chars().map(|c| if c.is_control() { '?' } else { c }).collect();
-    }
-    let mut end = LIMIT;
+    bounded(s, 64)
+}
+
+/// At most `limit` bytes of `s` (cut on a char boundary, marked with `…`), control characters
+/// replaced by `?`, so untrusted text cannot forge or flood log lines.
+pub(crate) fn bounded(s: &str, limit: usize) -> String {
+    let mut end = s.len().min(limit);
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    let head: String = s[..end].chars().map(|c| if c.is_control() { '?' } else { c }).collect();
-    format!("{head}…")
+    let mut out: String = s[..end].chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    if end < s.len() {
+        out.push('…');
+    }
+    out
 }

@@ -9,7 +9,7 @@ const TRUNCATION_MARK: &str = "…";
 
 /// What had to change for the response to fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind")]
+#[serde(rename_all = "kebab-case", tag = "kind")]
 pub enum Adjustment {
     /// `Reason` was cut on a UTF-8 boundary.
     ReasonTruncated {

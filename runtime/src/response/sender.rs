@@ -19,7 +19,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// How one PUT attempt ended. Deliberately coarse: transport errors can embed the URL, so
 /// only their kind is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "status")]
+#[serde(rename_all = "kebab-case", tag = "kind", content = "status")]
 pub enum AttemptOutcome {
     /// The endpoint answered with this HTTP status.
     Status(u16),
@@ -172,6 +172,18 @@ pub struct Attempt {
     pub elapsed_ms: u64,
 }
 
+/// Why delivery stopped without success.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GaveUp {
+    /// Too little time was left for another attempt.
+    DeadlineReached,
+    /// The endpoint answered a status that retrying cannot fix (3xx, 4xx other than 408/429).
+    StatusNotRetryable,
+    /// Every allowed attempt failed.
+    AttemptLimitReached,
+}
+
 /// The result of delivering one answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct Delivery {
@@ -181,7 +193,7 @@ pub struct Delivery {
     pub attempts: Vec<Attempt>,
     /// Why delivery stopped without success, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub gave_up: Option<&'static str>,
+    pub gave_up: Option<GaveUp>,
 }
 
 /// PUTs `body` until a 2xx, a non-retryable status, the attempt limit, or the deadline.
@@ -199,7 +211,7 @@ pub async fn deliver(
     for attempt in 1..=policy.max_attempts.max(1) {
         let remaining = answer_by.duration_since(clock.now()).unwrap_or(Duration::ZERO);
         if remaining < MIN_ATTEMPT {
-            delivery.gave_up = Some("deadline reached");
+            delivery.gave_up = Some(GaveUp::DeadlineReached);
             return delivery;
         }
         let started = clock.now();
@@ -214,7 +226,7 @@ pub async fn deliver(
             return delivery;
         }
         if !outcome.is_retryable() {
-            delivery.gave_up = Some("status is not retryable");
+            delivery.gave_up = Some(GaveUp::StatusNotRetryable);
             return delivery;
         }
         if attempt == policy.max_attempts {
@@ -224,12 +236,12 @@ pub async fn deliver(
         ceiling = ceiling.saturating_mul(2);
         let left = answer_by.duration_since(clock.now()).unwrap_or(Duration::ZERO);
         if delay + MIN_ATTEMPT > left {
-            delivery.gave_up = Some("deadline reached");
+            delivery.gave_up = Some(GaveUp::DeadlineReached);
             return delivery;
         }
         tokio::time::sleep(delay).await;
     }
-    delivery.gave_up = Some("attempt limit reached");
+    delivery.gave_up = Some(GaveUp::AttemptLimitReached);
     delivery
 }
 
@@ -308,7 +320,7 @@ mod tests {
         let (d, _, _) = run(vec![(AttemptOutcome::Status(403), ms(5))], Duration::from_secs(60)).await;
         assert!(!d.delivered);
         assert_eq!(d.attempts.len(), 1);
-        assert_eq!(d.gave_up, Some("status is not retryable"));
+        assert_eq!(d.gave_up, Some(GaveUp::StatusNotRetryable));
     }
 
     #[tokio::test(start_paused = true)]
@@ -325,7 +337,7 @@ mod tests {
         assert!(!d.delivered);
         assert!(elapsed <= budget, "took {elapsed:?}");
         assert!(calls.iter().all(|t| *t <= budget));
-        assert_eq!(d.gave_up, Some("deadline reached"));
+        assert_eq!(d.gave_up, Some(GaveUp::DeadlineReached));
     }
 
     #[tokio::test(start_paused = true)]
@@ -333,7 +345,7 @@ mod tests {
         let s500 = (AttemptOutcome::Status(503), ms(1));
         let (d, _, _) = run(vec![s500; 20], Duration::from_secs(3600)).await;
         assert_eq!(d.attempts.len(), RetryPolicy::default().max_attempts as usize);
-        assert_eq!(d.gave_up, Some("attempt limit reached"));
+        assert_eq!(d.gave_up, Some(GaveUp::AttemptLimitReached));
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub enum Verdict {
     Pass,
     /// The check failed; the request was denied.
     Fail,
-    /// The check did not apply (its evidence says why).
+    /// The check did not apply (its evidence says why). Reserved for verifier layers; the
+    /// consistency check never skips.
     Skip,
 }
 
