@@ -47,8 +47,17 @@ impl Provider {
         function_name: &str,
         extra_env: &[(&str, &str)],
     ) -> Result<Self, HarnessError> {
-        let path = binary_path(binary)?;
-        let mut command = Command::new(path);
+        Self::spawn_command(Command::new(binary_path(binary)?), lambda, function_name, extra_env)
+    }
+
+    /// Starts any command as a Lambda runtime (e.g. a Python runtime interface client), with
+    /// the same environment as [`Provider::spawn`].
+    pub fn spawn_command(
+        mut command: Command,
+        lambda: &LocalLambda,
+        function_name: &str,
+        extra_env: &[(&str, &str)],
+    ) -> Result<Self, HarnessError> {
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -56,6 +65,11 @@ impl Provider {
             .env("AWS_LAMBDA_FUNCTION_NAME", function_name)
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            // The rest of what Lambda sets for every runtime.
+            .env("AWS_REGION", crate::REGION)
+            .env("AWS_DEFAULT_REGION", crate::REGION)
+            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function_name}"))
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/22/[$LATEST]0123456789abcdef0123456789abcdef")
             .env("WARDEN_INSECURE_RESPONSE_URL_PREFIX", lambda.insecure_prefix())
             .env("WARDEN_LOG", "info");
         for (k, v) in extra_env {
