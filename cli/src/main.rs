@@ -1,1 +1,166 @@
-fn main() {}
+//! `warden`: the cfn-warden command-line tool.
+//!
+//! Today it has one command, `warden check-event`, which runs the provider's own checks on an
+//! event offline. Signing, sealing, auditing, linting and deploying come with their issues.
+//!
+//! Exit codes: 0 = the event would be accepted; 1 = it would be refused or answered FAILED
+//! (the finding is printed); 2 = the tool itself failed (unreadable file, bad arguments).
+#![forbid(unsafe_code)]
+#![allow(clippy::print_stdout, reason = "a CLI prints its results")]
+
+use std::{io::Read, path::PathBuf, process::ExitCode};
+
+use anyhow::{Context as _, Result};
+use cfn_warden::{
+    verify::{screen, Check, Screening},
+    Config,
+};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::{json, Value};
+
+/// cfn-warden: hardened CloudFormation custom resources.
+#[derive(Parser)]
+#[command(name = "warden", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check a custom-resource event as the provider would: envelope, request consistency
+    /// (ResponseURL, ServiceToken, StackId) and every request field. Nothing is sent anywhere.
+    CheckEvent {
+        /// The event JSON file, or `-` for stdin.
+        event: PathBuf,
+        /// The ARN of the function the event would be sent to.
+        #[arg(long)]
+        function_arn: String,
+        /// Test only: admit response URLs under this loopback prefix.
+        #[arg(long)]
+        insecure_response_url_prefix: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(error) => {
+            eprintln!("warden: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Returns whether the event passed.
+fn run(cli: Cli) -> Result<bool> {
+    match cli.command {
+        Command::CheckEvent {
+            event,
+            function_arn,
+            insecure_response_url_prefix,
+            format,
+        } => {
+            let bytes = read_input(&event)?;
+            let mut config = Config::builder();
+            if let Some(prefix) = insecure_response_url_prefix {
+                config = config.insecure_response_url_prefix(prefix);
+            }
+            let config = config
+                .build()
+                .context("invalid --insecure-response-url-prefix")?;
+            let report = check_event(&bytes, &function_arn, &config);
+            match format {
+                Format::Json => println!("{report}"),
+                Format::Text => print_text(&report),
+            }
+            Ok(report["outcome"] == "accepted")
+        }
+    }
+}
+
+fn read_input(path: &PathBuf) -> Result<Vec<u8>> {
+    if path.as_os_str() == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .context("reading stdin")?;
+        Ok(buf)
+    } else {
+        std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+    }
+}
+
+/// Runs the provider's screening; the report never includes the ResponseURL or property values.
+fn check_event(bytes: &[u8], function_arn: &str, config: &Config) -> Value {
+    let as_json = |check: &Check| serde_json::to_value(check).unwrap_or(Value::Null);
+    match screen(
+        bytes,
+        function_arn,
+        config.consistency(),
+        config.max_event_bytes(),
+    ) {
+        Screening::Unroutable(e) => finding("unroutable", "no-envelope", &e.to_string(), None),
+        Screening::Denied { check, denial, .. } => finding(
+            "denied",
+            "request-consistency",
+            &denial.detail,
+            Some(as_json(&check)),
+        ),
+        Screening::Invalid { check, error, .. } => finding(
+            "failed",
+            "bad-input",
+            &error.to_string(),
+            Some(as_json(&check)),
+        ),
+        Screening::Accepted { request, check } => json!({
+            "outcome": "accepted",
+            "request_type": request.request_type().as_str(),
+            "resource_type": request.resource_type(),
+            "logical_resource_id": request.logical_resource_id(),
+            "stack_id": request.stack().as_str(),
+            "service_timeout_seconds": request.service_timeout().map(|t| t.duration().as_secs()),
+            "unknown_fields": request.unknown_fields(),
+            "check": as_json(&check),
+        }),
+    }
+}
+
+fn finding(outcome: &str, code: &str, message: &str, check: Option<Value>) -> Value {
+    json!({"outcome": outcome, "code": code, "message": message, "check": check})
+}
+
+fn print_text(report: &Value) {
+    match report["outcome"].as_str() {
+        Some("accepted") => println!(
+            "accepted: {} {} ({})",
+            report["request_type"].as_str().unwrap_or_default(),
+            report["logical_resource_id"].as_str().unwrap_or_default(),
+            report["resource_type"].as_str().unwrap_or_default()
+        ),
+        Some(outcome) => {
+            let what = match outcome {
+                "unroutable" => "no answer possible, the provider sends nothing",
+                "denied" => "refused, the provider sends nothing",
+                _ => "the provider answers FAILED",
+            };
+            println!(
+                "{outcome} [{}]: {} ({what})",
+                report["code"].as_str().unwrap_or_default(),
+                report["message"].as_str().unwrap_or_default()
+            );
+        }
+        None => println!("{report}"),
+    }
+}

@@ -69,7 +69,10 @@ impl Config {
     pub fn from_env(env: &dyn Environment) -> Result<Self, Error> {
         let mut b = Self::builder();
         if let Some(v) = env.var("WARDEN_RESPONSE_RESERVE_MS") {
-            b = b.response_reserve(Duration::from_millis(number(&v, "WARDEN_RESPONSE_RESERVE_MS")?));
+            b = b.response_reserve(Duration::from_millis(number(
+                &v,
+                "WARDEN_RESPONSE_RESERVE_MS",
+            )?));
         }
         if let Some(v) = env.var("WARDEN_MAX_EVENT_BYTES") {
             let n = number(&v, "WARDEN_MAX_EVENT_BYTES")?;
@@ -80,7 +83,10 @@ impl Config {
             b = b.put_max_attempts(u32::try_from(n).unwrap_or(u32::MAX));
         }
         if let Some(v) = env.var("WARDEN_PUT_ATTEMPT_TIMEOUT_MS") {
-            b = b.put_attempt_timeout(Duration::from_millis(number(&v, "WARDEN_PUT_ATTEMPT_TIMEOUT_MS")?));
+            b = b.put_attempt_timeout(Duration::from_millis(number(
+                &v,
+                "WARDEN_PUT_ATTEMPT_TIMEOUT_MS",
+            )?));
         }
         if let Some(v) = env.var("WARDEN_EXTRA_RESPONSE_HOSTS") {
             b = b.extra_response_hosts(v.split(',').map(str::trim).filter(|h| !h.is_empty()));
@@ -91,17 +97,30 @@ impl Config {
         b.build()
     }
 
+    /// The consistency-check settings.
+    pub fn consistency(&self) -> &ConsistencyPolicy {
+        &self.consistency
+    }
+
+    /// Events larger than this are answered FAILED.
+    pub fn max_event_bytes(&self) -> usize {
+        self.max_event_bytes
+    }
+
     /// The test-only prefix, when set.
     pub fn insecure_response_url_prefix(&self) -> Option<&str> {
-        self.consistency.insecure_prefix.as_ref().map(InsecureResponseUrlPrefix::as_str)
+        self.consistency
+            .insecure_prefix
+            .as_ref()
+            .map(InsecureResponseUrlPrefix::as_str)
     }
 }
 
 fn number(value: &str, name: &'static str) -> Result<u64, Error> {
-    value
-        .trim()
-        .parse()
-        .map_err(|_| Error::InvalidSetting { name, problem: "is not a non-negative whole number" })
+    value.trim().parse().map_err(|_| Error::InvalidSetting {
+        name,
+        problem: "is not a non-negative whole number",
+    })
 }
 
 /// Builds a [`Config`].
@@ -164,7 +183,10 @@ impl ConfigBuilder {
     /// Validates and returns the settings.
     pub fn build(mut self) -> Result<Config, Error> {
         if self.config.retry.max_attempts == 0 {
-            return Err(Error::InvalidSetting { name: "WARDEN_PUT_MAX_ATTEMPTS", problem: "must be at least 1" });
+            return Err(Error::InvalidSetting {
+                name: "WARDEN_PUT_MAX_ATTEMPTS",
+                problem: "must be at least 1",
+            });
         }
         if self.config.retry.attempt_timeout.is_zero() {
             return Err(Error::InvalidSetting {
@@ -173,11 +195,16 @@ impl ConfigBuilder {
             });
         }
         if self.config.max_event_bytes == 0 {
-            return Err(Error::InvalidSetting { name: "WARDEN_MAX_EVENT_BYTES", problem: "must be more than 0" });
+            return Err(Error::InvalidSetting {
+                name: "WARDEN_MAX_EVENT_BYTES",
+                problem: "must be more than 0",
+            });
         }
         for host in &self.config.consistency.extra_response_hosts {
             let plausible = host.contains('.')
-                && host.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
             if !plausible {
                 return Err(Error::InvalidSetting {
                     name: "WARDEN_EXTRA_RESPONSE_HOSTS",
@@ -186,7 +213,8 @@ impl ConfigBuilder {
             }
         }
         if let Some(prefix) = self.insecure_prefix.take() {
-            self.config.consistency.insecure_prefix = Some(InsecureResponseUrlPrefix::new(&prefix)?);
+            self.config.consistency.insecure_prefix =
+                Some(InsecureResponseUrlPrefix::new(&prefix)?);
         }
         Ok(self.config)
     }
@@ -197,7 +225,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
     }
 
     #[test]
@@ -212,16 +243,28 @@ mod tests {
             ("WARDEN_MAX_EVENT_BYTES", "2048"),
             ("WARDEN_PUT_MAX_ATTEMPTS", "3"),
             ("WARDEN_PUT_ATTEMPT_TIMEOUT_MS", "700"),
-            ("WARDEN_EXTRA_RESPONSE_HOSTS", "a.example.com, b.example.com"),
-            ("WARDEN_INSECURE_RESPONSE_URL_PREFIX", "http://127.0.0.1:9000/"),
+            (
+                "WARDEN_EXTRA_RESPONSE_HOSTS",
+                "a.example.com, b.example.com",
+            ),
+            (
+                "WARDEN_INSECURE_RESPONSE_URL_PREFIX",
+                "http://127.0.0.1:9000/",
+            ),
         ]))
         .unwrap();
         assert_eq!(c.response_reserve, Duration::from_millis(1500));
         assert_eq!(c.max_event_bytes, 2048);
         assert_eq!(c.retry.max_attempts, 3);
         assert_eq!(c.retry.attempt_timeout, Duration::from_millis(700));
-        assert_eq!(c.consistency.extra_response_hosts, ["a.example.com", "b.example.com"]);
-        assert_eq!(c.insecure_response_url_prefix(), Some("http://127.0.0.1:9000/"));
+        assert_eq!(
+            c.consistency.extra_response_hosts,
+            ["a.example.com", "b.example.com"]
+        );
+        assert_eq!(
+            c.insecure_response_url_prefix(),
+            Some("http://127.0.0.1:9000/")
+        );
     }
 
     #[test]
@@ -230,7 +273,11 @@ mod tests {
             ("WARDEN_PUT_MAX_ATTEMPTS", "zero", "whole number"),
             ("WARDEN_PUT_MAX_ATTEMPTS", "0", "at least 1"),
             ("WARDEN_MAX_EVENT_BYTES", "-1", "whole number"),
-            ("WARDEN_INSECURE_RESPONSE_URL_PREFIX", "http://10.1.2.3/", "loopback"),
+            (
+                "WARDEN_INSECURE_RESPONSE_URL_PREFIX",
+                "http://10.1.2.3/",
+                "loopback",
+            ),
             ("WARDEN_EXTRA_RESPONSE_HOSTS", "Evil Host", "host name"),
         ] {
             let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();

@@ -55,15 +55,23 @@ impl Deadlines {
         service_timeout: Option<Duration>,
         response_reserve: Duration,
     ) -> Self {
-        let lambda_bound = lambda_deadline.checked_sub(RUNTIME_API_MARGIN).unwrap_or(lambda_deadline);
+        let lambda_bound = lambda_deadline
+            .checked_sub(RUNTIME_API_MARGIN)
+            .unwrap_or(lambda_deadline);
         let answer_by = match service_timeout.and_then(|t| received_at.checked_add(t)) {
             Some(service_bound) => lambda_bound.min(service_bound),
             None => lambda_bound,
         };
-        let available = answer_by.duration_since(received_at).unwrap_or(Duration::ZERO);
+        let available = answer_by
+            .duration_since(received_at)
+            .unwrap_or(Duration::ZERO);
         let reserve = response_reserve.min(available / 2);
         let work_by = answer_by.checked_sub(reserve).unwrap_or(received_at);
-        Self { received_at, answer_by, work_by: work_by.max(received_at) }
+        Self {
+            received_at,
+            answer_by,
+            work_by: work_by.max(received_at),
+        }
     }
 
     /// Time left until `work_by`.

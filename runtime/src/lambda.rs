@@ -84,7 +84,9 @@ impl Warden {
         check_lambda_environment(&ProcessEnvironment)?;
         install_logging();
         install_panic_hook();
-        let layer = WardenLayer { warden: Arc::new(self) };
+        let layer = WardenLayer {
+            warden: Arc::new(self),
+        };
         let echo = lambda_runtime::service_fn(|event: LambdaEvent<Value>| async move {
             Ok::<Value, lambda_runtime::Error>(event.payload)
         });
@@ -120,8 +122,13 @@ fn install_logging() {
 
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let location = info.location().map(|l| format!("{}:{}", l.file(), l.line()));
-        tracing::error!(location = location.as_deref().unwrap_or("unknown"), "handler panicked (payload withheld)");
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()));
+        tracing::error!(
+            location = location.as_deref().unwrap_or("unknown"),
+            "handler panicked (payload withheld)"
+        );
     }));
 }
 
@@ -133,7 +140,10 @@ struct WardenLayer {
 impl<S> Layer<S> for WardenLayer {
     type Service = WardenService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        WardenService { warden: self.warden.clone(), inner: Arc::new(tokio::sync::Mutex::new(inner)) }
+        WardenService {
+            warden: self.warden.clone(),
+            inner: Arc::new(tokio::sync::Mutex::new(inner)),
+        }
     }
 }
 
@@ -159,7 +169,11 @@ where
         let warden = self.warden.clone();
         let inner = self.inner.clone();
         Box::pin(async move {
-            let LambdaInvocation { parts, body, context } = invocation;
+            let LambdaInvocation {
+                parts,
+                body,
+                context,
+            } = invocation;
             let meta = LambdaMeta {
                 request_id: context.request_id.clone(),
                 invoked_function_arn: context.invoked_function_arn.clone(),
@@ -169,7 +183,13 @@ where
             let summary = serde_json::to_vec(&summary).unwrap_or_else(|_| b"{}".to_vec());
             let mut inner = inner.lock().await;
             let ready = inner.ready().await?;
-            ready.call(LambdaInvocation { parts, body: summary.into(), context }).await
+            ready
+                .call(LambdaInvocation {
+                    parts,
+                    body: summary.into(),
+                    context,
+                })
+                .await
         })
     }
 }
@@ -182,8 +202,10 @@ mod tests {
 
     #[test]
     fn missing_lambda_variables_are_named() {
-        let mut env: HashMap<String, String> =
-            REQUIRED_LAMBDA_VARIABLES.iter().map(|k| ((*k).to_owned(), "x".to_owned())).collect();
+        let mut env: HashMap<String, String> = REQUIRED_LAMBDA_VARIABLES
+            .iter()
+            .map(|k| ((*k).to_owned(), "x".to_owned()))
+            .collect();
         assert!(check_lambda_environment(&env).is_ok());
         env.remove("AWS_LAMBDA_FUNCTION_MEMORY_SIZE");
         let err = check_lambda_environment(&env).unwrap_err().to_string();

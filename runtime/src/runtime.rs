@@ -20,7 +20,6 @@ use std::{
 
 use bytes::Bytes;
 use serde::Serialize;
-use serde_json::Value;
 use tower::{util::BoxCloneSyncService, Layer, Service, ServiceExt};
 use tracing::Instrument;
 
@@ -31,10 +30,14 @@ use crate::{
         format_time, Decision, DecisionLine, DecisionSink, Durations, ResponseRecord, ResultCode,
         StdoutSink, SCHEMA,
     },
-    protocol::{bounded, CfnRequest, CfnResponse, Envelope, PhysicalId, RequestType, ResponseData, Status},
+    protocol::{
+        bounded, CfnRequest, CfnResponse, Envelope, PhysicalId, RequestType, ResponseData, Status,
+    },
     response::{self, Jitter, ReqwestTransport, ResponseTransport, SystemJitter},
-    service::{Context, CustomResource, HandlerService, Invocation, LambdaMeta, Logger, Outcome, Rejection},
-    verify::{consistency, CheckLog},
+    service::{
+        Context, CustomResource, HandlerService, Invocation, LambdaMeta, Logger, Outcome, Rejection,
+    },
+    verify::{self, CheckLog, Screening},
     Error,
 };
 
@@ -65,7 +68,9 @@ pub struct Warden {
 
 impl std::fmt::Debug for Warden {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Warden").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Warden")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 
@@ -102,10 +107,16 @@ impl<H: CustomResource> WardenBuilder<H> {
     pub fn layer<L>(mut self, layer: L) -> Self
     where
         L: Layer<Pipeline> + Send + 'static,
-        L::Service: Service<Invocation, Response = Outcome, Error = Rejection> + Clone + Send + Sync + 'static,
+        L::Service: Service<Invocation, Response = Outcome, Error = Rejection>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
         <L::Service as Service<Invocation>>::Future: Send + 'static,
     {
-        self.layers.push(Box::new(move |inner| BoxCloneSyncService::new(layer.layer(inner))));
+        self.layers.push(Box::new(move |inner| {
+            BoxCloneSyncService::new(layer.layer(inner))
+        }));
         self
     }
 
@@ -163,7 +174,9 @@ impl<H: CustomResource> WardenBuilder<H> {
             config,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             transport,
-            jitter: self.jitter.unwrap_or_else(|| Arc::new(SystemJitter::default())),
+            jitter: self
+                .jitter
+                .unwrap_or_else(|| Arc::new(SystemJitter::default())),
             sink: self.sink.unwrap_or_else(|| Arc::new(StdoutSink)),
         })
     }
@@ -219,10 +232,15 @@ impl Warden {
             physical_resource_id: None,
             response: None,
             durations: Durations::default(),
-            insecure_response_url_prefix: self.config.insecure_response_url_prefix().map(str::to_owned),
+            insecure_response_url_prefix: self
+                .config
+                .insecure_response_url_prefix()
+                .map(str::to_owned),
             unknown_fields: Vec::new(),
         };
-        let summary = self.handle_inner(body, &lambda, received_at, &mut line).await;
+        let summary = self
+            .handle_inner(body, &lambda, received_at, &mut line)
+            .await;
         line.durations.total_ms = millis(started.elapsed());
         self.sink.write(&line);
         summary
@@ -235,21 +253,23 @@ impl Warden {
         received_at: SystemTime,
         line: &mut DecisionLine,
     ) -> Summary {
-        let deny = Summary { decision: Decision::Deny, status: None, delivered: None };
-        // 1. JSON and envelope: without them there is nobody to answer.
-        let event: Value = match serde_json::from_slice(body) {
-            Ok(v) => v,
-            Err(source) => {
-                line.detail = Some(Error::EventNotJson { source }.to_string());
-                return deny;
-            }
+        let deny = Summary {
+            decision: Decision::Deny,
+            status: None,
+            delivered: None,
         };
-        let envelope = match Envelope::from_value(&event) {
-            Ok(e) => e,
-            Err(e) => {
+        // 1-2. Parse, envelope, consistency, size, full request (see `verify::screen`).
+        let screening = verify::screen(
+            body,
+            &lambda.invoked_function_arn,
+            &self.config.consistency,
+            self.config.max_event_bytes,
+        );
+        let Some(envelope) = screening.envelope().cloned() else {
+            if let Screening::Unroutable(e) = screening {
                 line.detail = Some(e.to_string());
-                return deny;
             }
+            return deny;
         };
         // Untrusted until the consistency check passes: bounded so a forged event cannot flood
         // or forge log lines.
@@ -259,33 +279,31 @@ impl Warden {
         line.resource_type = envelope.resource_type.clone();
         line.request_type = envelope.request_type.clone();
 
-        // 2. Consistency: failing it, nothing is sent anywhere.
-        let (check, verdict) =
-            consistency::check(&envelope, &lambda.invoked_function_arn, &self.config.consistency);
-        line.checks.push(check);
-        if let Err(denial) = verdict {
-            line.result = ResultCode::Denied;
-            line.detail = Some(denial.detail.into_owned());
-            return deny;
-        }
-
-        // 3. From here on, exactly one answer.
+        // 3. From here on (unless denied), exactly one answer.
         let mut answer = Answer::for_envelope(&envelope);
-        let request = if body.len() > self.config.max_event_bytes {
-            Err(Error::EventTooLarge { size: body.len(), limit: self.config.max_event_bytes })
-        } else {
-            CfnRequest::from_value(&event, envelope.clone())
-        };
-        let request = match request {
-            Ok(r) => Arc::new(r),
-            Err(e) => {
+        let request: Arc<CfnRequest> = match screening {
+            Screening::Unroutable(_) => return deny,
+            Screening::Denied { check, denial, .. } => {
+                // Failing consistency, nothing is sent anywhere.
+                line.checks.push(check);
+                line.result = ResultCode::Denied;
+                line.detail = Some(denial.detail.into_owned());
+                return deny;
+            }
+            Screening::Invalid { check, error, .. } => {
+                line.checks.push(check);
                 line.decision = Decision::Error;
                 line.result = ResultCode::BadInput;
-                line.detail = Some(e.to_string());
-                answer.fail(e.to_string());
+                line.detail = Some(error.to_string());
+                answer.fail(error.to_string());
                 let answer_by =
-                    Deadlines::compute(received_at, lambda.deadline, None, Duration::ZERO).answer_by;
+                    Deadlines::compute(received_at, lambda.deadline, None, Duration::ZERO)
+                        .answer_by;
                 return self.send(answer, &envelope, answer_by, line).await;
+            }
+            Screening::Accepted { request, check } => {
+                line.checks.push(check);
+                Arc::from(request)
             }
         };
         line.unknown_fields = request.unknown_fields().to_vec();
@@ -304,7 +322,9 @@ impl Warden {
             line.decision = Decision::Allow;
             line.result = ResultCode::SentinelDelete;
             answer.status = Status::Success;
-            return self.send(answer, &envelope, deadlines.answer_by, line).await;
+            return self
+                .send(answer, &envelope, deadlines.answer_by, line)
+                .await;
         }
 
         // 4. The pipeline, in its own task, under the deadline.
@@ -326,7 +346,9 @@ impl Warden {
         );
         let hint = context.physical_id_hint();
         let work_started = Instant::now();
-        let work = self.run_pipeline(Invocation { context }, span, deadlines).await;
+        let work = self
+            .run_pipeline(Invocation { context }, span, deadlines)
+            .await;
         line.durations.work_ms = millis(work_started.elapsed());
         line.checks.extend(checks.snapshot());
         let recorded_id = hint.lock().ok().and_then(|h| h.clone());
@@ -365,10 +387,16 @@ impl Warden {
                 answer.fail_with_recorded(reason, recorded_id);
             }
         }
-        self.send(answer, &envelope, deadlines.answer_by, line).await
+        self.send(answer, &envelope, deadlines.answer_by, line)
+            .await
     }
 
-    async fn run_pipeline(&self, invocation: Invocation, span: tracing::Span, deadlines: Deadlines) -> Work {
+    async fn run_pipeline(
+        &self,
+        invocation: Invocation,
+        span: tracing::Span,
+        deadlines: Deadlines,
+    ) -> Work {
         let budget = deadlines.work_remaining(self.clock.now());
         let pipeline = self.pipeline.clone();
         let mut task = tokio::spawn(pipeline.oneshot(invocation).instrument(span));
@@ -416,9 +444,17 @@ impl Warden {
         line.reason = fitted.response.reason.clone();
         line.physical_resource_id = Some(fitted.response.physical_resource_id.to_string());
         let delivered = delivery.delivered;
-        line.response = Some(ResponseRecord { bytes: fitted.body.len(), adjustment: fitted.adjustment, delivery });
+        line.response = Some(ResponseRecord {
+            bytes: fitted.body.len(),
+            adjustment: fitted.adjustment,
+            delivery,
+        });
         line.durations.response_ms = millis(response_started.elapsed());
-        Summary { decision: line.decision, status: Some(fitted.response.status), delivered: Some(delivered) }
+        Summary {
+            decision: line.decision,
+            status: Some(fitted.response.status),
+            delivered: Some(delivered),
+        }
     }
 }
 
@@ -437,7 +473,10 @@ impl Answer {
     /// and Delete, the sentinel for Create (or when the event's id is unusable).
     fn for_envelope(envelope: &Envelope) -> Self {
         let is_create = envelope.request_type.as_deref() == Some("Create");
-        let event_id = envelope.physical_resource_id.as_deref().filter(|_| !is_create);
+        let event_id = envelope
+            .physical_resource_id
+            .as_deref()
+            .filter(|_| !is_create);
         let physical_id = event_id
             .and_then(|id| PhysicalId::from_event(id).ok())
             .unwrap_or_else(|| {

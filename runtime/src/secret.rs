@@ -82,7 +82,10 @@ mod tests {
         let s = Secret::new("hunter2".to_owned());
         assert_eq!(format!("{s:?}"), REDACTED);
         assert_eq!(format!("{s}"), REDACTED);
-        assert_eq!(format!("{:#?}", Some(&s)), format!("Some(\n    {REDACTED},\n)"));
+        assert_eq!(
+            format!("{:#?}", Some(&s)),
+            format!("Some(\n    {REDACTED},\n)")
+        );
         assert_eq!(s.expose(), "hunter2");
     }
 }

@@ -9,7 +9,11 @@
 //! Each fixture is listed in exactly one table below, with the stage that must fail and a
 //! precise substring of the error text. `every_fixture_is_covered` fails when a file is added to
 //! the directory without being listed here.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
 
 use std::{collections::BTreeSet, fs, path::PathBuf, time::Duration};
 
@@ -60,7 +64,11 @@ fn run(name: &str) -> Result<(CfnRequest, Check), (Stage, String)> {
     assert_eq!(record.name, consistency::CHECK_NAME, "{name}");
     if let Err(denial) = verdict {
         assert_eq!(record.verdict, Verdict::Fail, "{name}");
-        assert_eq!(record.evidence.get("problem"), Some(&json!(denial.detail)), "{name}");
+        assert_eq!(
+            record.evidence.get("problem"),
+            Some(&json!(denial.detail)),
+            "{name}"
+        );
         return Err((Stage::Consistency, denial.detail.into_owned()));
     }
     assert_eq!(record.verdict, Verdict::Pass, "{name}");
@@ -126,21 +134,33 @@ const GOOD: &[Good] = &[
     },
     Good {
         service_timeout: Some(Duration::from_secs(300)),
-        ..create("create-service-timeout-string.json", "3c9daf85-6a8e-4eb1-8d84-4f5a6b7c8d04")
+        ..create(
+            "create-service-timeout-string.json",
+            "3c9daf85-6a8e-4eb1-8d84-4f5a6b7c8d04",
+        )
     },
     Good {
         service_timeout: Some(Duration::from_secs(600)),
-        ..create("create-service-timeout-in-properties.json", "4daeb096-7b9f-4fc2-9e95-5a6b7c8d9e05")
+        ..create(
+            "create-service-timeout-in-properties.json",
+            "4daeb096-7b9f-4fc2-9e95-5a6b7c8d9e05",
+        )
     },
     Good {
         unknown_fields: &["ResourcePropertiesSchemaVersion"],
-        ..create("create-unknown-top-level-field.json", "5ebfc1a7-8ca0-40d3-8fa6-6b7c8d9eaf06")
+        ..create(
+            "create-unknown-top-level-field.json",
+            "5ebfc1a7-8ca0-40d3-8fa6-6b7c8d9eaf06",
+        )
     },
     Good {
         request_type: RequestType::Delete,
         physical_id: Some("cfn-warden-create-failed-8c1f2e3d4a5b6c7d"),
         sentinel: true,
-        ..create("delete-failure-sentinel.json", "6fc0d2b8-9db1-41e4-a0b7-7c8d9eafb007")
+        ..create(
+            "delete-failure-sentinel.json",
+            "6fc0d2b8-9db1-41e4-a0b7-7c8d9eafb007",
+        )
     },
     Good {
         resource_type: "AWS::CloudFormation::CustomResource",
@@ -151,11 +171,17 @@ const GOOD: &[Good] = &[
     },
     Good {
         presign: "legacy",
-        ..create("create-legacy-presign.json", "81e2f4da-bfd3-4306-82d9-9eafb0c1d209")
+        ..create(
+            "create-legacy-presign.json",
+            "81e2f4da-bfd3-4306-82d9-9eafb0c1d209",
+        )
     },
     Good {
         response_host: "cloudformation-custom-resource-response-useast1.s3.us-east-1.amazonaws.com",
-        ..create("create-regional-host.json", "92f305eb-c0e4-4417-93ea-afb0c1d2e30a")
+        ..create(
+            "create-regional-host.json",
+            "92f305eb-c0e4-4417-93ea-afb0c1d2e30a",
+        )
     },
 ];
 
@@ -167,7 +193,11 @@ fn good_fixtures_parse_and_pass_consistency() {
         });
         let f = g.file;
         assert_eq!(req.request_type(), g.request_type, "{f}");
-        assert_eq!(req.envelope().request_type.as_deref(), Some(g.request_type.as_str()), "{f}");
+        assert_eq!(
+            req.envelope().request_type.as_deref(),
+            Some(g.request_type.as_str()),
+            "{f}"
+        );
         assert_eq!(req.request_id(), g.request_id, "{f}");
         assert_eq!(req.logical_resource_id(), "Greeting", "{f}");
         assert_eq!(req.resource_type(), g.resource_type, "{f}");
@@ -181,30 +211,60 @@ fn good_fixtures_parse_and_pass_consistency() {
         let physical = req.physical_resource_id();
         assert_eq!(physical.map(|p| p.as_str()), g.physical_id, "{f}");
         assert_eq!(physical.is_some_and(|p| p.is_sentinel()), g.sentinel, "{f}");
-        assert_eq!(req.envelope().physical_resource_id.as_deref(), g.physical_id, "{f}");
+        assert_eq!(
+            req.envelope().physical_resource_id.as_deref(),
+            g.physical_id,
+            "{f}"
+        );
 
         let props = req.resource_properties();
         assert_eq!(props.get("Name"), Some(&json!("World")), "{f}");
-        assert_eq!(props.get("ServiceToken"), Some(&json!(INVOKED_FUNCTION)), "{f}");
+        assert_eq!(
+            props.get("ServiceToken"),
+            Some(&json!(INVOKED_FUNCTION)),
+            "{f}"
+        );
         match req.old_resource_properties() {
             Some(old) => {
-                assert!(g.has_old_properties, "{f}: unexpected OldResourceProperties");
+                assert!(
+                    g.has_old_properties,
+                    "{f}: unexpected OldResourceProperties"
+                );
                 assert_eq!(old.get("Name"), Some(&json!("Old World")), "{f}");
             }
             None => assert!(!g.has_old_properties, "{f}: OldResourceProperties missing"),
         }
 
-        assert_eq!(req.service_timeout().map(|t| t.duration()), g.service_timeout, "{f}");
+        assert_eq!(
+            req.service_timeout().map(|t| t.duration()),
+            g.service_timeout,
+            "{f}"
+        );
         assert_eq!(req.unknown_fields(), g.unknown_fields, "{f}");
 
-        assert_eq!(req.response_url().expose().host_str(), Some(g.response_host), "{f}");
+        assert_eq!(
+            req.response_url().expose().host_str(),
+            Some(g.response_host),
+            "{f}"
+        );
         // The full host is logged: it tells the host forms apart.
         assert_eq!(req.response_url().host_for_log(), g.response_host, "{f}");
         // Debug/Display of the URL never show the presigned path or query.
         let shown = format!("{:?} {}", req.response_url(), req.response_url());
-        assert!(!shown.contains("Signature") && !shown.contains("%7C"), "{f}: {shown}");
-        assert_eq!(record.evidence.get("presign"), Some(&json!(g.presign)), "{f}");
-        assert_eq!(record.evidence.get("response_host"), Some(&json!(g.response_host)), "{f}");
+        assert!(
+            !shown.contains("Signature") && !shown.contains("%7C"),
+            "{f}: {shown}"
+        );
+        assert_eq!(
+            record.evidence.get("presign"),
+            Some(&json!(g.presign)),
+            "{f}"
+        );
+        assert_eq!(
+            record.evidence.get("response_host"),
+            Some(&json!(g.response_host)),
+            "{f}"
+        );
     }
 }
 
@@ -212,12 +272,32 @@ fn good_fixtures_parse_and_pass_consistency() {
 
 /// Fixtures the parser must refuse: (file, failing stage, substring of the error text).
 const MALFORMED: &[(&str, Stage, &str)] = &[
-    ("not-json.txt", Stage::Json, "event is not JSON: expected value at line 1 column 1"),
+    (
+        "not-json.txt",
+        Stage::Json,
+        "event is not JSON: expected value at line 1 column 1",
+    ),
     ("array.json", Stage::Envelope, "event is not a JSON object"),
-    ("missing-response-url.json", Stage::Envelope, "event is missing `ResponseURL`"),
-    ("response-url-not-string.json", Stage::Envelope, "`ResponseURL` is not a string"),
-    ("missing-stack-id.json", Stage::Envelope, "event is missing `StackId`"),
-    ("empty-request-id.json", Stage::Envelope, "`RequestId` is empty"),
+    (
+        "missing-response-url.json",
+        Stage::Envelope,
+        "event is missing `ResponseURL`",
+    ),
+    (
+        "response-url-not-string.json",
+        Stage::Envelope,
+        "`ResponseURL` is not a string",
+    ),
+    (
+        "missing-stack-id.json",
+        Stage::Envelope,
+        "event is missing `StackId`",
+    ),
+    (
+        "empty-request-id.json",
+        Stage::Envelope,
+        "`RequestId` is empty",
+    ),
     // The ServiceToken problems are found by the consistency check, which runs first; the
     // request parser would report the same text (see `service_token_problems_...` below).
     (
@@ -225,7 +305,11 @@ const MALFORMED: &[(&str, Stage, &str)] = &[
         Stage::Consistency,
         "ServiceToken differs between the event and its ResourceProperties",
     ),
-    ("missing-service-token.json", Stage::Consistency, "ServiceToken is missing"),
+    (
+        "missing-service-token.json",
+        Stage::Consistency,
+        "ServiceToken is missing",
+    ),
     // The consistency check parses the StackId too (to compare account and region), so a
     // malformed StackId is refused there, before any PUT could go out.
     (
@@ -238,7 +322,11 @@ const MALFORMED: &[(&str, Stage, &str)] = &[
         Stage::Request,
         "unknown RequestType `Rollback` (expected Create, Update or Delete)",
     ),
-    ("missing-request-type.json", Stage::Request, "event is missing `RequestType`"),
+    (
+        "missing-request-type.json",
+        Stage::Request,
+        "event is missing `RequestType`",
+    ),
     (
         "create-with-physical-id.json",
         Stage::Request,
@@ -259,7 +347,11 @@ const MALFORMED: &[(&str, Stage, &str)] = &[
         Stage::Request,
         "Delete request must not carry `OldResourceProperties`",
     ),
-    ("properties-not-object.json", Stage::Request, "`ResourceProperties` is not an object"),
+    (
+        "properties-not-object.json",
+        Stage::Request,
+        "`ResourceProperties` is not an object",
+    ),
     (
         "missing-resource-properties.json",
         Stage::Request,
@@ -280,7 +372,11 @@ const MALFORMED: &[(&str, Stage, &str)] = &[
         Stage::Request,
         "ServiceTimeout is not a whole number of seconds",
     ),
-    ("resource-type-too-long.json", Stage::Request, "`ResourceType` is longer than 60 characters"),
+    (
+        "resource-type-too-long.json",
+        Stage::Request,
+        "`ResourceType` is longer than 60 characters",
+    ),
     (
         "resource-type-not-custom.json",
         Stage::Request,
@@ -291,7 +387,11 @@ const MALFORMED: &[(&str, Stage, &str)] = &[
         Stage::Request,
         "LogicalResourceId is not 1-255 letters and digits",
     ),
-    ("physical-id-too-long.json", Stage::Request, "PhysicalResourceId is longer than 1024 bytes"),
+    (
+        "physical-id-too-long.json",
+        Stage::Request,
+        "PhysicalResourceId is longer than 1024 bytes",
+    ),
 ];
 
 #[test]
@@ -300,7 +400,10 @@ fn malformed_fixtures_fail_at_the_expected_stage() {
         match run(file) {
             Ok((req, _)) => panic!("{file}: accepted as {req:?}, expected {stage:?} failure"),
             Err((got_stage, message)) => {
-                assert_eq!(got_stage, stage, "{file}: failed at the wrong stage: {message}");
+                assert_eq!(
+                    got_stage, stage,
+                    "{file}: failed at the wrong stage: {message}"
+                );
                 assert!(
                     message.contains(expected),
                     "{file}: error {message:?} does not contain {expected:?}"
@@ -318,10 +421,18 @@ fn service_token_problems_are_also_refused_by_the_request_parser() {
             "ServiceToken differs between the event and its ResourceProperties",
         ),
         ("missing-service-token.json", "ServiceToken is missing"),
-        ("stack-id-malformed.json", "StackId is invalid: resource part is not stack/<name>/<id>"),
+        (
+            "stack-id-malformed.json",
+            "StackId is invalid: resource part is not stack/<name>/<id>",
+        ),
     ] {
-        let err = parse_skipping_consistency(file).expect_err(file).to_string();
-        assert!(err.contains(expected), "{file}: {err:?} does not contain {expected:?}");
+        let err = parse_skipping_consistency(file)
+            .expect_err(file)
+            .to_string();
+        assert!(
+            err.contains(expected),
+            "{file}: {err:?} does not contain {expected:?}"
+        );
     }
 }
 
@@ -335,16 +446,28 @@ const INCONSISTENT: &[(&str, &str)] = &[
         "response-url-other-region-host.json",
         "ResponseURL host is not the CloudFormation response bucket of the stack's region",
     ),
-    ("response-url-ip-literal.json", "ResponseURL host is an IP address"),
+    (
+        "response-url-ip-literal.json",
+        "ResponseURL host is an IP address",
+    ),
     ("response-url-userinfo.json", "ResponseURL carries userinfo"),
     ("response-url-port.json", "ResponseURL port is not 443"),
     (
         "response-url-wrong-path.json",
         "ResponseURL path is not <StackId>|<LogicalResourceId>|<RequestId>",
     ),
-    ("response-url-no-presign.json", "ResponseURL has no presigned query"),
-    ("service-token-mismatch.json", "ServiceToken does not equal the invoked function ARN"),
-    ("stack-other-account.json", "StackId account differs from the function's"),
+    (
+        "response-url-no-presign.json",
+        "ResponseURL has no presigned query",
+    ),
+    (
+        "service-token-mismatch.json",
+        "ServiceToken does not equal the invoked function ARN",
+    ),
+    (
+        "stack-other-account.json",
+        "StackId account differs from the function's",
+    ),
 ];
 
 #[test]
@@ -353,7 +476,11 @@ fn inconsistent_fixtures_parse_but_fail_the_consistency_check() {
         match run(file) {
             Ok((req, _)) => panic!("{file}: passed the consistency check as {req:?}"),
             Err((stage, message)) => {
-                assert_eq!(stage, Stage::Consistency, "{file}: failed at the wrong stage: {message}");
+                assert_eq!(
+                    stage,
+                    Stage::Consistency,
+                    "{file}: failed at the wrong stage: {message}"
+                );
                 assert!(
                     message.contains(expected),
                     "{file}: denial {message:?} does not contain {expected:?}"
@@ -383,17 +510,32 @@ fn every_fixture_is_covered() {
     }
     let on_disk: BTreeSet<String> = fs::read_dir(fixture_dir())
         .expect("fixture directory")
-        .map(|entry| entry.expect("directory entry").file_name().into_string().expect("UTF-8 name"))
+        .map(|entry| {
+            entry
+                .expect("directory entry")
+                .file_name()
+                .into_string()
+                .expect("UTF-8 name")
+        })
         .filter(|name| name != "README.md")
         .collect();
     let unlisted: Vec<_> = on_disk.difference(&listed).collect();
     let missing: Vec<_> = listed.difference(&on_disk).collect();
-    assert!(unlisted.is_empty(), "fixtures not covered by any table: {unlisted:?}");
-    assert!(missing.is_empty(), "tables list fixtures that do not exist: {missing:?}");
+    assert!(
+        unlisted.is_empty(),
+        "fixtures not covered by any table: {unlisted:?}"
+    );
+    assert!(
+        missing.is_empty(),
+        "tables list fixtures that do not exist: {missing:?}"
+    );
 
     // The README describes every fixture too.
     let readme = fs::read_to_string(fixture_dir().join("README.md")).expect("README.md");
     for file in &on_disk {
-        assert!(readme.contains(&format!("`{file}`")), "README.md does not describe {file}");
+        assert!(
+            readme.contains(&format!("`{file}`")),
+            "README.md does not describe {file}"
+        );
     }
 }

@@ -28,7 +28,11 @@ impl CfnEvent {
         fields.insert("ResourceType".into(), json!(resource_type));
         fields.insert("LogicalResourceId".into(), json!(logical_id));
         fields.insert("ResourceProperties".into(), properties);
-        Self { fields, response_base: None, signature: format!("sig{}", uuid_like().replace('-', "")) }
+        Self {
+            fields,
+            response_base: None,
+            signature: format!("sig{}", uuid_like().replace('-', "")),
+        }
     }
 
     /// A Create.
@@ -37,23 +41,37 @@ impl CfnEvent {
     }
 
     /// An Update of `physical_id` from `old` to `new` properties.
-    pub fn update(resource_type: &str, logical_id: &str, physical_id: &str, new: Value, old: Value) -> Self {
+    pub fn update(
+        resource_type: &str,
+        logical_id: &str,
+        physical_id: &str,
+        new: Value,
+        old: Value,
+    ) -> Self {
         let mut e = Self::new("Update", resource_type, logical_id, new);
-        e.fields.insert("PhysicalResourceId".into(), json!(physical_id));
+        e.fields
+            .insert("PhysicalResourceId".into(), json!(physical_id));
         e.fields.insert("OldResourceProperties".into(), old);
         e
     }
 
     /// A Delete of `physical_id`.
-    pub fn delete(resource_type: &str, logical_id: &str, physical_id: &str, properties: Value) -> Self {
+    pub fn delete(
+        resource_type: &str,
+        logical_id: &str,
+        physical_id: &str,
+        properties: Value,
+    ) -> Self {
         let mut e = Self::new("Delete", resource_type, logical_id, properties);
-        e.fields.insert("PhysicalResourceId".into(), json!(physical_id));
+        e.fields
+            .insert("PhysicalResourceId".into(), json!(physical_id));
         e
     }
 
     /// Sets `ServiceToken` (top level and in the properties) to the function ARN.
     pub fn service_token(mut self, function_arn: &str) -> Self {
-        self.fields.insert("ServiceToken".into(), json!(function_arn));
+        self.fields
+            .insert("ServiceToken".into(), json!(function_arn));
         for key in ["ResourceProperties", "OldResourceProperties"] {
             if let Some(Value::Object(p)) = self.fields.get_mut(key) {
                 p.insert("ServiceToken".into(), json!(function_arn));
@@ -82,7 +100,10 @@ impl CfnEvent {
 
     /// The RequestId.
     pub fn request_id(&self) -> &str {
-        self.fields.get("RequestId").and_then(Value::as_str).unwrap_or_default()
+        self.fields
+            .get("RequestId")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
     }
 
     /// The presign signature in the response URL: a secret that must never be logged.
@@ -92,10 +113,24 @@ impl CfnEvent {
 
     /// The response URL this event will carry.
     pub fn response_url(&self) -> String {
-        let get = |k: &str| self.fields.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
-        let path = format!("{}|{}|{}", get("StackId"), get("LogicalResourceId"), get("RequestId"));
+        let get = |k: &str| {
+            self.fields
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let path = format!(
+            "{}|{}|{}",
+            get("StackId"),
+            get("LogicalResourceId"),
+            get("RequestId")
+        );
         let base = self.response_base.clone().unwrap_or_else(|| {
-            format!("https://cloudformation-custom-resource-response-{}.s3.amazonaws.com/", REGION.replace('-', ""))
+            format!(
+                "https://cloudformation-custom-resource-response-{}.s3.amazonaws.com/",
+                REGION.replace('-', "")
+            )
         });
         format!(
             "{base}{}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261122T000000Z&X-Amz-SignedHeaders=host\
@@ -109,7 +144,9 @@ impl CfnEvent {
     /// The event as JSON (ResponseURL filled in unless already set).
     pub fn to_value(&self) -> Value {
         let mut fields = self.fields.clone();
-        fields.entry("ResponseURL").or_insert_with(|| json!(self.response_url()));
+        fields
+            .entry("ResponseURL")
+            .or_insert_with(|| json!(self.response_url()));
         Value::Object(fields)
     }
 
@@ -129,5 +166,12 @@ fn uuid_like() -> String {
         .map(|d| d.as_nanos())
         .unwrap_or(0);
     let x = (t as u64) ^ (n.wrapping_mul(0x9E37_79B9_7F4A_7C15)) ^ u64::from(std::process::id());
-    format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", x >> 32, (x >> 16) & 0xffff, x & 0xfff, n & 0xfff, t & 0xffff_ffff_ffff)
+    format!(
+        "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+        x >> 32,
+        (x >> 16) & 0xffff,
+        x & 0xfff,
+        n & 0xfff,
+        t & 0xffff_ffff_ffff
+    )
 }

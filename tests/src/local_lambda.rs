@@ -124,12 +124,17 @@ impl Drop for LocalLambda {
 impl LocalLambda {
     /// Starts on an ephemeral loopback port.
     pub async fn start() -> Result<Self, HarnessError> {
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|source| HarnessError::Io { what: "binding the local Lambda server", source })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| HarnessError::Io { what: "reading the local address", source })?;
+        let listener =
+            TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|source| HarnessError::Io {
+                    what: "binding the local Lambda server",
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| HarnessError::Io {
+            what: "reading the local address",
+            source,
+        })?;
         let (queue_tx, queue_rx) = mpsc::unbounded_channel();
         let state = Arc::new(State {
             queue_tx,
@@ -153,7 +158,12 @@ impl LocalLambda {
                 });
             }
         });
-        Ok(Self { addr, state, next_id: AtomicU64::new(1), accept })
+        Ok(Self {
+            addr,
+            state,
+            next_id: AtomicU64::new(1),
+            accept,
+        })
     }
 
     /// `host:port` for `AWS_LAMBDA_RUNTIME_API`.
@@ -180,7 +190,11 @@ impl LocalLambda {
 
     /// Every PUT received so far.
     pub fn puts(&self) -> Vec<ReceivedPut> {
-        self.state.cfn.lock().map(|c| c.received.clone()).unwrap_or_default()
+        self.state
+            .cfn
+            .lock()
+            .map(|c| c.received.clone())
+            .unwrap_or_default()
     }
 
     /// Number of `GET /next` polls so far.
@@ -195,7 +209,11 @@ impl LocalLambda {
 
     /// Errors the runtime reported at init.
     pub fn init_errors(&self) -> Vec<String> {
-        self.state.init_errors.lock().map(|e| e.clone()).unwrap_or_default()
+        self.state
+            .init_errors
+            .lock()
+            .map(|e| e.clone())
+            .unwrap_or_default()
     }
 
     /// Waits until at least `n` polls arrived.
@@ -209,7 +227,11 @@ impl LocalLambda {
                 notified.await;
             }
         };
-        tokio::time::timeout(timeout, wait).await.map_err(|_| HarnessError::Timeout { what: "a runtime poll" })
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| HarnessError::Timeout {
+                what: "a runtime poll",
+            })
     }
 
     /// Hands out `body` as the next invocation and waits for the runtime's result.
@@ -226,7 +248,10 @@ impl LocalLambda {
         let id = format!("lambda-req-{}", self.next_id.fetch_add(1, Ordering::SeqCst));
         let sent_at = SystemTime::now();
         let deadline = sent_at + time_limit;
-        let deadline_ms = deadline.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as u64).unwrap_or(0);
+        let deadline_ms = deadline
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
         let (tx, rx) = oneshot::channel();
         if let Ok(mut waiting) = self.state.waiting.lock() {
             waiting.insert(id.clone(), tx);
@@ -240,15 +265,24 @@ impl LocalLambda {
         });
         let result = tokio::time::timeout(time_limit + Duration::from_secs(10), rx)
             .await
-            .map_err(|_| HarnessError::Timeout { what: "the runtime's result" })?
-            .map_err(|_| HarnessError::Timeout { what: "the runtime's result (channel closed)" })?;
+            .map_err(|_| HarnessError::Timeout {
+                what: "the runtime's result",
+            })?
+            .map_err(|_| HarnessError::Timeout {
+                what: "the runtime's result (channel closed)",
+            })?;
         let puts = self
             .puts()
             .into_iter()
             .skip(before)
             .filter(|p| response_path_hint.is_none_or(|h| p.path_and_query.contains(h)))
             .collect();
-        Ok(Exchange { result, puts, sent_at, deadline })
+        Ok(Exchange {
+            result,
+            puts,
+            sent_at,
+            deadline,
+        })
     }
 }
 
@@ -269,7 +303,12 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
     if method == Method::PUT && path.starts_with("/cfn/") {
         return Ok(cfn_put(&state, req).await);
     }
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     if method == Method::POST {
         if path == "/2018-06-01/runtime/init/error" {
             if let Ok(mut e) = state.init_errors.lock() {
@@ -280,7 +319,9 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
         let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
         if let ["2018-06-01", "runtime", "invocation", id, kind] = parts.as_slice() {
             let result = match *kind {
-                "response" => RuntimeResult::Response(serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null)),
+                "response" => RuntimeResult::Response(
+                    serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+                ),
                 "error" => RuntimeResult::Error(String::from_utf8_lossy(&body).into_owned()),
                 _ => return Ok(reply(StatusCode::NOT_FOUND, "{}")),
             };
@@ -310,7 +351,10 @@ async fn next_event(state: &State) -> Response<Body> {
         ("lambda-runtime-aws-request-id", event.id),
         ("lambda-runtime-deadline-ms", event.deadline_ms.to_string()),
         ("lambda-runtime-invoked-function-arn", event.function_arn),
-        ("lambda-runtime-trace-id", "Root=1-00000000-000000000000000000000000;Sampled=0".to_owned()),
+        (
+            "lambda-runtime-trace-id",
+            "Root=1-00000000-000000000000000000000000;Sampled=0".to_owned(),
+        ),
         ("content-type", "application/json".to_owned()),
     ];
     for (name, value) in pairs {
@@ -322,21 +366,37 @@ async fn next_event(state: &State) -> Response<Body> {
 }
 
 async fn cfn_put(state: &State, req: Request<Incoming>) -> Response<Body> {
-    let path_and_query = req.uri().path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_default();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_default();
     let headers = req.headers().clone();
-    let body = req.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let behaviour = {
         let Ok(mut cfn) = state.cfn.lock() else {
             return reply(StatusCode::INTERNAL_SERVER_ERROR, "");
         };
         let behaviour = cfn.script.pop_front().unwrap_or(CfnBehaviour::Status(200));
-        cfn.received.push(ReceivedPut { path_and_query, headers, body, at: SystemTime::now(), answered: behaviour });
+        cfn.received.push(ReceivedPut {
+            path_and_query,
+            headers,
+            body,
+            at: SystemTime::now(),
+            answered: behaviour,
+        });
         behaviour
     };
     match behaviour {
-        CfnBehaviour::Status(code) => {
-            reply(StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), "")
-        }
+        CfnBehaviour::Status(code) => reply(
+            StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "",
+        ),
         CfnBehaviour::Hang => {
             // Hold the connection well past any test deadline; the client gives up first.
             tokio::time::sleep(Duration::from_secs(120)).await;

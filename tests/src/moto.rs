@@ -30,7 +30,14 @@ impl Moto {
         // the `moto_server` script is not on PATH. WARDEN_TEST_PYTHON overrides the interpreter.
         let python = std::env::var("WARDEN_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
         let child = Command::new(python)
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -45,16 +52,31 @@ impl Moto {
             .no_proxy()
             .timeout(Duration::from_secs(30))
             .build()
-            .map_err(|source| HarnessError::Http { what: "building the HTTP client", source })?;
+            .map_err(|source| HarnessError::Http {
+                what: "building the HTTP client",
+                source,
+            })?;
         let endpoint = format!("http://127.0.0.1:{port}");
-        let moto = Self { _child: child, endpoint, client };
+        let moto = Self {
+            _child: child,
+            endpoint,
+            client,
+        };
         for _ in 0..300 {
-            if moto.client.get(format!("{}/moto-api/", moto.endpoint)).send().await.is_ok() {
+            if moto
+                .client
+                .get(format!("{}/moto-api/", moto.endpoint))
+                .send()
+                .await
+                .is_ok()
+            {
                 return Ok(moto);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        Err(HarnessError::Timeout { what: "moto_server to start" })
+        Err(HarnessError::Timeout {
+            what: "moto_server to start",
+        })
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -65,7 +87,10 @@ impl Moto {
     /// The URL moto completes a custom resource on (what the provider must PUT to).
     pub fn cfn_response_url(&self, stack_id: &str) -> String {
         let stack: String = url::form_urlencoded::byte_serialize(stack_id.as_bytes()).collect();
-        format!("{}/cloudformation_{REGION}/cfnresponse?stack={stack}", self.endpoint)
+        format!(
+            "{}/cloudformation_{REGION}/cfnresponse?stack={stack}",
+            self.endpoint
+        )
     }
 
     fn authorization(service: &str) -> String {
@@ -76,8 +101,14 @@ impl Moto {
     }
 
     /// A query-protocol call (IAM, CloudFormation); returns the XML body.
-    pub async fn query(&self, service: &'static str, params: &[(&str, &str)]) -> Result<String, HarnessError> {
-        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(params).finish();
+    pub async fn query(
+        &self,
+        service: &'static str,
+        params: &[(&str, &str)],
+    ) -> Result<String, HarnessError> {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params)
+            .finish();
         let response = self
             .client
             .post(format!("{}/", self.endpoint))
@@ -86,13 +117,22 @@ impl Moto {
             .body(body)
             .send()
             .await
-            .map_err(|source| HarnessError::Http { what: service, source })?;
+            .map_err(|source| HarnessError::Http {
+                what: service,
+                source,
+            })?;
         let ok = response.status().is_success();
-        let text = response.text().await.map_err(|source| HarnessError::Http { what: service, source })?;
+        let text = response.text().await.map_err(|source| HarnessError::Http {
+            what: service,
+            source,
+        })?;
         if ok {
             Ok(text)
         } else {
-            Err(HarnessError::Unexpected { what: service, body: text.chars().take(500).collect() })
+            Err(HarnessError::Unexpected {
+                what: service,
+                body: text.chars().take(500).collect(),
+            })
         }
     }
 
@@ -103,7 +143,12 @@ impl Moto {
         let trust = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
         self.query(
             "iam",
-            &[("Action", "CreateRole"), ("Version", "2010-05-08"), ("RoleName", &role), ("AssumeRolePolicyDocument", trust)],
+            &[
+                ("Action", "CreateRole"),
+                ("Version", "2010-05-08"),
+                ("RoleName", &role),
+                ("AssumeRolePolicyDocument", trust),
+            ],
         )
         .await?;
         let body = serde_json::json!({
@@ -120,38 +165,78 @@ impl Moto {
             .json_body(&body)
             .send()
             .await
-            .map_err(|source| HarnessError::Http { what: "lambda CreateFunction", source })?;
+            .map_err(|source| HarnessError::Http {
+                what: "lambda CreateFunction",
+                source,
+            })?;
         let status = response.status();
-        let text = response.text().await.map_err(|source| HarnessError::Http { what: "lambda CreateFunction", source })?;
+        let text = response.text().await.map_err(|source| HarnessError::Http {
+            what: "lambda CreateFunction",
+            source,
+        })?;
         if !status.is_success() {
-            return Err(HarnessError::Unexpected { what: "lambda CreateFunction", body: text });
+            return Err(HarnessError::Unexpected {
+                what: "lambda CreateFunction",
+                body: text,
+            });
         }
-        let value: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|_| HarnessError::Unexpected { what: "lambda CreateFunction", body: text.clone() })?;
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|_| HarnessError::Unexpected {
+                what: "lambda CreateFunction",
+                body: text.clone(),
+            })?;
         value["FunctionArn"]
             .as_str()
             .map(str::to_owned)
-            .ok_or(HarnessError::Unexpected { what: "lambda CreateFunction", body: text })
+            .ok_or(HarnessError::Unexpected {
+                what: "lambda CreateFunction",
+                body: text,
+            })
     }
 
     /// Creates a stack from a JSON template; returns its StackId.
-    pub async fn create_stack(&self, name: &str, template: &serde_json::Value) -> Result<String, HarnessError> {
+    pub async fn create_stack(
+        &self,
+        name: &str,
+        template: &serde_json::Value,
+    ) -> Result<String, HarnessError> {
         let template = template.to_string();
         let xml = self
             .query(
                 "cloudformation",
-                &[("Action", "CreateStack"), ("Version", "2010-05-15"), ("StackName", name), ("TemplateBody", &template)],
+                &[
+                    ("Action", "CreateStack"),
+                    ("Version", "2010-05-15"),
+                    ("StackName", name),
+                    ("TemplateBody", &template),
+                ],
             )
             .await?;
-        xml_value(&xml, "StackId").ok_or(HarnessError::Unexpected { what: "CreateStack", body: xml })
+        xml_value(&xml, "StackId").ok_or(HarnessError::Unexpected {
+            what: "CreateStack",
+            body: xml,
+        })
     }
 
     /// DescribeStacks for one stack: (status, [(output key, value)]).
-    pub async fn describe_stack(&self, stack_id: &str) -> Result<(String, Vec<(String, String)>), HarnessError> {
+    pub async fn describe_stack(
+        &self,
+        stack_id: &str,
+    ) -> Result<(String, Vec<(String, String)>), HarnessError> {
         let xml = self
-            .query("cloudformation", &[("Action", "DescribeStacks"), ("Version", "2010-05-15"), ("StackName", stack_id)])
+            .query(
+                "cloudformation",
+                &[
+                    ("Action", "DescribeStacks"),
+                    ("Version", "2010-05-15"),
+                    ("StackName", stack_id),
+                ],
+            )
             .await?;
-        let status = xml_value(&xml, "StackStatus").ok_or(HarnessError::Unexpected { what: "DescribeStacks", body: xml.clone() })?;
+        let status = xml_value(&xml, "StackStatus").ok_or(HarnessError::Unexpected {
+            what: "DescribeStacks",
+            body: xml.clone(),
+        })?;
         let outputs = xml
             .split("<member>")
             .filter_map(|m| Some((xml_value(m, "OutputKey")?, xml_value(m, "OutputValue")?)))
@@ -160,7 +245,11 @@ impl Moto {
     }
 
     /// DescribeStackResource: the resource's status.
-    pub async fn resource_status(&self, stack_id: &str, logical_id: &str) -> Result<String, HarnessError> {
+    pub async fn resource_status(
+        &self,
+        stack_id: &str,
+        logical_id: &str,
+    ) -> Result<String, HarnessError> {
         let xml = self
             .query(
                 "cloudformation",
@@ -172,7 +261,10 @@ impl Moto {
                 ],
             )
             .await?;
-        xml_value(&xml, "ResourceStatus").ok_or(HarnessError::Unexpected { what: "DescribeStackResource", body: xml })
+        xml_value(&xml, "ResourceStatus").ok_or(HarnessError::Unexpected {
+            what: "DescribeStackResource",
+            body: xml,
+        })
     }
 }
 
@@ -182,7 +274,8 @@ trait JsonBody {
 
 impl JsonBody for reqwest::RequestBuilder {
     fn json_body(self, value: &serde_json::Value) -> Self {
-        self.header("content-type", "application/json").body(value.to_string())
+        self.header("content-type", "application/json")
+            .body(value.to_string())
     }
 }
 
@@ -192,14 +285,26 @@ fn xml_value(xml: &str, tag: &str) -> Option<String> {
     let close = format!("</{tag}>");
     let start = xml.find(&open)? + open.len();
     let end = start + xml[start..].find(&close)?;
-    Some(xml[start..end].replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\""))
+    Some(
+        xml[start..end]
+            .replace("&amp;", "&")
+            .replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\""),
+    )
 }
 
 fn free_port() -> Result<u16, HarnessError> {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")
-        .map_err(|source| HarnessError::Io { what: "finding a free port", source })?;
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| HarnessError::Io {
+            what: "finding a free port",
+            source,
+        })?;
     listener
         .local_addr()
         .map(|a| a.port())
-        .map_err(|source| HarnessError::Io { what: "finding a free port", source })
+        .map_err(|source| HarnessError::Io {
+            what: "finding a free port",
+            source,
+        })
 }

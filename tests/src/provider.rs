@@ -17,7 +17,10 @@ use crate::{local_lambda::LocalLambda, HarnessError};
 /// Where a workspace binary lives: next to the running executable (the demo) or one level up
 /// (test executables live in `target/<profile>/deps`).
 pub fn binary_path(name: &'static str) -> Result<PathBuf, HarnessError> {
-    let exe = std::env::current_exe().map_err(|source| HarnessError::Io { what: "locating the current executable", source })?;
+    let exe = std::env::current_exe().map_err(|source| HarnessError::Io {
+        what: "locating the current executable",
+        source,
+    })?;
     let mut dir = exe.parent().map(PathBuf::from).unwrap_or_default();
     if dir.ends_with("deps") {
         dir.pop();
@@ -47,7 +50,12 @@ impl Provider {
         function_name: &str,
         extra_env: &[(&str, &str)],
     ) -> Result<Self, HarnessError> {
-        Self::spawn_command(Command::new(binary_path(binary)?), lambda, function_name, extra_env)
+        Self::spawn_command(
+            Command::new(binary_path(binary)?),
+            lambda,
+            function_name,
+            extra_env,
+        )
     }
 
     /// Starts any command as a Lambda runtime (e.g. a Python runtime interface client), with
@@ -68,15 +76,31 @@ impl Provider {
             // The rest of what Lambda sets for every runtime.
             .env("AWS_REGION", crate::REGION)
             .env("AWS_DEFAULT_REGION", crate::REGION)
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{function_name}"))
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "2026/11/22/[$LATEST]0123456789abcdef0123456789abcdef")
-            .env("WARDEN_INSECURE_RESPONSE_URL_PREFIX", lambda.insecure_prefix())
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function_name}"),
+            )
+            .env(
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                "2026/11/22/[$LATEST]0123456789abcdef0123456789abcdef",
+            )
+            .env(
+                "WARDEN_INSECURE_RESPONSE_URL_PREFIX",
+                lambda.insecure_prefix(),
+            )
             .env("WARDEN_LOG", "info");
         for (k, v) in extra_env {
             command.env(k, v);
         }
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-        let mut child = command.spawn().map_err(|source| HarnessError::Io { what: "starting the provider", source })?;
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = command.spawn().map_err(|source| HarnessError::Io {
+            what: "starting the provider",
+            source,
+        })?;
         let stdout = Arc::new(Mutex::new(Vec::new()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
         if let Some(out) = child.stdout.take() {
@@ -89,7 +113,11 @@ impl Provider {
             child,
             stdout,
             stderr,
-            function_arn: format!("arn:aws:lambda:{}:{}:function:{function_name}", crate::REGION, crate::ACCOUNT),
+            function_arn: format!(
+                "arn:aws:lambda:{}:{}:function:{function_name}",
+                crate::REGION,
+                crate::ACCOUNT
+            ),
         })
     }
 
@@ -118,7 +146,11 @@ impl Provider {
     }
 
     /// Waits (bounded) until `n` decision lines were written.
-    pub async fn wait_for_decisions(&self, n: usize, timeout: Duration) -> Result<Vec<serde_json::Value>, HarnessError> {
+    pub async fn wait_for_decisions(
+        &self,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<Vec<serde_json::Value>, HarnessError> {
         let started = tokio::time::Instant::now();
         loop {
             let d = self.decisions();
@@ -126,7 +158,9 @@ impl Provider {
                 return Ok(d);
             }
             if started.elapsed() > timeout {
-                return Err(HarnessError::Timeout { what: "decision lines" });
+                return Err(HarnessError::Timeout {
+                    what: "decision lines",
+                });
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

@@ -22,31 +22,51 @@ impl Session {
     }
 
     /// Starts `binary` with extra environment variables.
-    pub async fn start_with_env(binary: &'static str, env: &[(&str, &str)]) -> Result<Self, HarnessError> {
+    pub async fn start_with_env(
+        binary: &'static str,
+        env: &[(&str, &str)],
+    ) -> Result<Self, HarnessError> {
         let lambda = LocalLambda::start().await?;
         let provider = Provider::spawn(binary, &lambda, binary, env)?;
         lambda.wait_for_polls(1, Duration::from_secs(20)).await?;
-        Ok(Self { lambda, provider, sent: 0 })
+        Ok(Self {
+            lambda,
+            provider,
+            sent: 0,
+        })
     }
 
     /// Completes an event for this session: ServiceToken = the function, answers to the local
     /// endpoint.
     pub fn prepare(&self, event: CfnEvent) -> CfnEvent {
-        event.service_token(self.provider.function_arn()).respond_to(&self.lambda.response_base())
+        event
+            .service_token(self.provider.function_arn())
+            .respond_to(&self.lambda.response_base())
     }
 
     /// Sends an event with a Lambda timeout of `time_limit`; returns the exchange and this
     /// invocation's decision line.
-    pub async fn send(&mut self, event: &CfnEvent, time_limit: Duration) -> Result<(Exchange, Value), HarnessError> {
+    pub async fn send(
+        &mut self,
+        event: &CfnEvent,
+        time_limit: Duration,
+    ) -> Result<(Exchange, Value), HarnessError> {
         self.send_raw(event.to_bytes(), time_limit).await
     }
 
     /// Sends raw bytes as the event.
-    pub async fn send_raw(&mut self, body: Vec<u8>, time_limit: Duration) -> Result<(Exchange, Value), HarnessError> {
+    pub async fn send_raw(
+        &mut self,
+        body: Vec<u8>,
+        time_limit: Duration,
+    ) -> Result<(Exchange, Value), HarnessError> {
         let arn = self.provider.function_arn().to_owned();
         let exchange = self.lambda.invoke(body, &arn, time_limit, None).await?;
         self.sent += 1;
-        let decisions = self.provider.wait_for_decisions(self.sent, Duration::from_secs(10)).await?;
+        let decisions = self
+            .provider
+            .wait_for_decisions(self.sent, Duration::from_secs(10))
+            .await?;
         let line = decisions.get(self.sent - 1).cloned().unwrap_or(Value::Null);
         Ok((exchange, line))
     }

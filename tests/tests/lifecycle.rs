@@ -1,4 +1,9 @@
 //! Create → Update → Delete and rollback sequences through the real binaries.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
 
 use std::time::Duration;
 
@@ -8,7 +13,12 @@ use warden_e2e::{CfnEvent, RuntimeResult, Session};
 const LIMIT: Duration = Duration::from_secs(20);
 
 fn answer_of(exchange: &warden_e2e::Exchange) -> Value {
-    assert_eq!(exchange.puts.len(), 1, "exactly one PUT expected: {:?}", exchange.puts);
+    assert_eq!(
+        exchange.puts.len(),
+        1,
+        "exactly one PUT expected: {:?}",
+        exchange.puts
+    );
     exchange.answer().unwrap()
 }
 
@@ -16,7 +26,11 @@ fn answer_of(exchange: &warden_e2e::Exchange) -> Value {
 async fn hello_create_update_delete() {
     let mut s = Session::start("hello-resource").await.unwrap();
 
-    let create = s.prepare(CfnEvent::create("Custom::Hello", "Greeting", json!({"Name": "World"})));
+    let create = s.prepare(CfnEvent::create(
+        "Custom::Hello",
+        "Greeting",
+        json!({"Name": "World"}),
+    ));
     let (x, line) = s.send(&create, LIMIT).await.unwrap();
     let a = answer_of(&x);
     assert_eq!(a["Status"], "SUCCESS");
@@ -32,28 +46,56 @@ async fn hello_create_update_delete() {
     assert_eq!(line["checks"][0]["name"], "request-consistency");
     assert_eq!(line["checks"][0]["verdict"], "pass");
     assert!(line["insecure_response_url_prefix"].is_string());
-    assert_eq!(x.result, RuntimeResult::Response(json!({"decision": "allow", "status": "SUCCESS", "delivered": true})));
+    assert_eq!(
+        x.result,
+        RuntimeResult::Response(
+            json!({"decision": "allow", "status": "SUCCESS", "delivered": true})
+        )
+    );
 
-    let update = s.prepare(CfnEvent::update("Custom::Hello", "Greeting", &id, json!({"Name": "Warden"}), json!({"Name": "World"})));
+    let update = s.prepare(CfnEvent::update(
+        "Custom::Hello",
+        "Greeting",
+        &id,
+        json!({"Name": "Warden"}),
+        json!({"Name": "World"}),
+    ));
     let (x, _) = s.send(&update, LIMIT).await.unwrap();
     let a = answer_of(&x);
     assert_eq!(a["Status"], "SUCCESS");
     assert_eq!(a["PhysicalResourceId"], id.as_str(), "Update keeps the id");
     assert_eq!(a["Data"]["Greeting"], "Hello, Warden");
 
-    let delete = s.prepare(CfnEvent::delete("Custom::Hello", "Greeting", &id, json!({"Name": "Warden"})));
+    let delete = s.prepare(CfnEvent::delete(
+        "Custom::Hello",
+        "Greeting",
+        &id,
+        json!({"Name": "Warden"}),
+    ));
     let (x, line) = s.send(&delete, LIMIT).await.unwrap();
     let a = answer_of(&x);
     assert_eq!(a["Status"], "SUCCESS");
-    assert_eq!(a["PhysicalResourceId"], id.as_str(), "Delete cannot change the id");
+    assert_eq!(
+        a["PhysicalResourceId"],
+        id.as_str(),
+        "Delete cannot change the id"
+    );
     assert!(a.get("Data").is_none());
     assert_eq!(line["request_type"], "Delete");
 
     // The same Create again yields the same derived id.
-    let again = s.prepare(CfnEvent::create("Custom::Hello", "Greeting", json!({"Name": "World"})));
+    let again = s.prepare(CfnEvent::create(
+        "Custom::Hello",
+        "Greeting",
+        json!({"Name": "World"}),
+    ));
     let (x, _) = s.send(&again, LIMIT).await.unwrap();
     assert_eq!(answer_of(&x)["PhysicalResourceId"], id.as_str());
-    assert_eq!(s.provider.decisions().len(), 4, "one decision line per invocation");
+    assert_eq!(
+        s.provider.decisions().len(),
+        4,
+        "one decision line per invocation"
+    );
 }
 
 #[tokio::test]
@@ -62,24 +104,67 @@ async fn failed_update_then_rollback_update_then_delete() {
     let ok = json!({"Mode": "ok", "Message": "v1"});
     let bad = json!({"Mode": "error", "Message": "update refused"});
 
-    let (x, _) = s.send(&s.prepare(CfnEvent::create("Custom::Faulty", "Thing", ok.clone())), LIMIT).await.unwrap();
-    let id = answer_of(&x)["PhysicalResourceId"].as_str().unwrap().to_owned();
+    let (x, _) = s
+        .send(
+            &s.prepare(CfnEvent::create("Custom::Faulty", "Thing", ok.clone())),
+            LIMIT,
+        )
+        .await
+        .unwrap();
+    let id = answer_of(&x)["PhysicalResourceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
 
-    let (x, line) = s.send(&s.prepare(CfnEvent::update("Custom::Faulty", "Thing", &id, bad.clone(), ok.clone())), LIMIT).await.unwrap();
+    let (x, line) = s
+        .send(
+            &s.prepare(CfnEvent::update(
+                "Custom::Faulty",
+                "Thing",
+                &id,
+                bad.clone(),
+                ok.clone(),
+            )),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     let a = answer_of(&x);
     assert_eq!(a["Status"], "FAILED");
     assert_eq!(a["Reason"], "update refused");
-    assert_eq!(a["PhysicalResourceId"], id.as_str(), "a failed Update keeps the id");
+    assert_eq!(
+        a["PhysicalResourceId"],
+        id.as_str(),
+        "a failed Update keeps the id"
+    );
     assert_eq!(line["decision"], "allow");
     assert_eq!(line["result"], "handler-error");
 
     // CloudFormation rolls back with old and new swapped.
-    let (x, _) = s.send(&s.prepare(CfnEvent::update("Custom::Faulty", "Thing", &id, ok.clone(), bad)), LIMIT).await.unwrap();
+    let (x, _) = s
+        .send(
+            &s.prepare(CfnEvent::update(
+                "Custom::Faulty",
+                "Thing",
+                &id,
+                ok.clone(),
+                bad,
+            )),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     let a = answer_of(&x);
     assert_eq!(a["Status"], "SUCCESS");
     assert_eq!(a["PhysicalResourceId"], id.as_str());
 
-    let (x, _) = s.send(&s.prepare(CfnEvent::delete("Custom::Faulty", "Thing", &id, ok)), LIMIT).await.unwrap();
+    let (x, _) = s
+        .send(
+            &s.prepare(CfnEvent::delete("Custom::Faulty", "Thing", &id, ok)),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     assert_eq!(answer_of(&x)["Status"], "SUCCESS");
 }
 
@@ -87,14 +172,34 @@ async fn failed_update_then_rollback_update_then_delete() {
 async fn failed_create_gets_a_sentinel_whose_delete_skips_the_handler() {
     let mut s = Session::start("faulty-resource").await.unwrap();
     let props = json!({"Mode": "error", "Message": "create refused"});
-    let (x, _) = s.send(&s.prepare(CfnEvent::create("Custom::Faulty", "Thing", props.clone())), LIMIT).await.unwrap();
+    let (x, _) = s
+        .send(
+            &s.prepare(CfnEvent::create("Custom::Faulty", "Thing", props.clone())),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     let a = answer_of(&x);
     assert_eq!(a["Status"], "FAILED");
     let sentinel = a["PhysicalResourceId"].as_str().unwrap().to_owned();
-    assert!(sentinel.starts_with("cfn-warden-create-failed-"), "{sentinel}");
+    assert!(
+        sentinel.starts_with("cfn-warden-create-failed-"),
+        "{sentinel}"
+    );
 
     // The Delete carries Mode=error too: had the handler run, it would have failed.
-    let (x, line) = s.send(&s.prepare(CfnEvent::delete("Custom::Faulty", "Thing", &sentinel, props)), LIMIT).await.unwrap();
+    let (x, line) = s
+        .send(
+            &s.prepare(CfnEvent::delete(
+                "Custom::Faulty",
+                "Thing",
+                &sentinel,
+                props,
+            )),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     let a = answer_of(&x);
     assert_eq!(a["Status"], "SUCCESS");
     assert_eq!(a["PhysicalResourceId"], sentinel.as_str());

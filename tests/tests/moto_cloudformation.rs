@@ -4,6 +4,11 @@
 //!
 //! moto cannot invoke the provider itself (it would need Docker), so the test sends the event
 //! moto would send, with the ResponseURL moto listens on (FACTS §3).
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
 
 use std::time::Duration;
 
@@ -12,7 +17,9 @@ use warden_e2e::{moto::Moto, LocalLambda, Provider};
 
 #[tokio::test]
 async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
-    let moto = Moto::start().await.expect("moto_server must be installed: pip install 'moto[server]'");
+    let moto = Moto::start()
+        .await
+        .expect("moto_server must be installed: pip install 'moto[server]'");
     let function_arn = moto.create_function("hello-resource").await.unwrap();
     let template = json!({
         "Resources": {
@@ -24,14 +31,27 @@ async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
         "Outputs": {"Greeting": {"Value": {"Fn::GetAtt": ["Greeting", "Greeting"]}}}
     });
     let stack_id = moto.create_stack("warden-moto", &template).await.unwrap();
-    assert_eq!(moto.resource_status(&stack_id, "Greeting").await.unwrap(), "CREATE_IN_PROGRESS");
+    assert_eq!(
+        moto.resource_status(&stack_id, "Greeting").await.unwrap(),
+        "CREATE_IN_PROGRESS"
+    );
     let (status, _) = moto.describe_stack(&stack_id).await.unwrap();
     assert_eq!(status, "CREATE_IN_PROGRESS");
 
     let lambda = LocalLambda::start().await.unwrap();
     let prefix = format!("{}/", moto.endpoint());
-    let provider = Provider::spawn("hello-resource", &lambda, "hello-resource", &[("WARDEN_INSECURE_RESPONSE_URL_PREFIX", &prefix)]).unwrap();
-    assert_eq!(provider.function_arn(), function_arn, "the harness invokes the function moto knows");
+    let provider = Provider::spawn(
+        "hello-resource",
+        &lambda,
+        "hello-resource",
+        &[("WARDEN_INSECURE_RESPONSE_URL_PREFIX", &prefix)],
+    )
+    .unwrap();
+    assert_eq!(
+        provider.function_arn(),
+        function_arn,
+        "the harness invokes the function moto knows"
+    );
     let event = json!({
         "RequestType": "Create",
         "ResponseURL": moto.cfn_response_url(&stack_id),
@@ -43,15 +63,34 @@ async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
         "ResourceProperties": {"ServiceToken": function_arn, "Name": "Moto"}
     });
     let exchange = lambda
-        .invoke(serde_json::to_vec(&event).unwrap(), &function_arn, Duration::from_secs(30), None)
+        .invoke(
+            serde_json::to_vec(&event).unwrap(),
+            &function_arn,
+            Duration::from_secs(30),
+            None,
+        )
         .await
         .unwrap();
-    assert_eq!(exchange.result, warden_e2e::RuntimeResult::Response(json!({"decision": "allow", "status": "SUCCESS", "delivered": true})));
+    assert_eq!(
+        exchange.result,
+        warden_e2e::RuntimeResult::Response(
+            json!({"decision": "allow", "status": "SUCCESS", "delivered": true})
+        )
+    );
 
     let (status, outputs) = moto.describe_stack(&stack_id).await.unwrap();
     assert_eq!(status, "CREATE_COMPLETE");
-    assert_eq!(outputs, vec![("Greeting".to_owned(), "Hello, Moto".to_owned())]);
-    let decisions = provider.wait_for_decisions(1, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(
+        outputs,
+        vec![("Greeting".to_owned(), "Hello, Moto".to_owned())]
+    );
+    let decisions = provider
+        .wait_for_decisions(1, Duration::from_secs(5))
+        .await
+        .unwrap();
     assert_eq!(decisions[0]["stack_id"], stack_id.as_str());
-    assert_eq!(decisions[0]["checks"][0]["evidence"]["insecure_response_url_prefix"], prefix.as_str());
+    assert_eq!(
+        decisions[0]["checks"][0]["evidence"]["insecure_response_url_prefix"],
+        prefix.as_str()
+    );
 }

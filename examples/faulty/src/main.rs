@@ -38,7 +38,10 @@ struct Properties {
 
 /// Runs the mode; returns the data for a success.
 async fn act(p: &Properties) -> Result<Option<String>, HandlerError> {
-    let message = p.message.clone().unwrap_or_else(|| "failing on purpose".to_owned());
+    let message = p
+        .message
+        .clone()
+        .unwrap_or_else(|| "failing on purpose".to_owned());
     match p.mode {
         Mode::Ok => Ok(Some(message)),
         Mode::Error => Err(HandlerError::new(message)),
@@ -59,7 +62,12 @@ impl CustomResource for Faulty {
         Ok(Created::new().data("Message", message.unwrap_or_default()))
     }
 
-    async fn update(&self, p: Properties, _: Option<Properties>, _: &Context) -> Result<Updated, HandlerError> {
+    async fn update(
+        &self,
+        p: Properties,
+        _: Option<Properties>,
+        _: &Context,
+    ) -> Result<Updated, HandlerError> {
         let message = act(&p).await?;
         Ok(Updated::keep().data("Message", message.unwrap_or_default()))
     }

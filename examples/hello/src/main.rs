@@ -28,7 +28,12 @@ impl CustomResource for Hello {
         Ok(Created::new().data("Greeting", greeting(&p)))
     }
 
-    async fn update(&self, p: Properties, _: Option<Properties>, _: &Context) -> Result<Updated, HandlerError> {
+    async fn update(
+        &self,
+        p: Properties,
+        _: Option<Properties>,
+        _: &Context,
+    ) -> Result<Updated, HandlerError> {
         Ok(Updated::keep().data("Greeting", greeting(&p)))
     }
 

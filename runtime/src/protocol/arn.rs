@@ -20,19 +20,27 @@ impl StackArn {
     pub fn parse(raw: &str) -> Result<Self, Error> {
         let invalid = |problem: &'static str| Error::InvalidStackId { problem };
         let mut parts = raw.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some("cloudformation"), Some(region), Some(account)) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(invalid("not an arn:<partition>:cloudformation:<region>:<account>:... ARN"));
+        let (Some("arn"), Some(partition), Some("cloudformation"), Some(region), Some(account)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(invalid(
+                "not an arn:<partition>:cloudformation:<region>:<account>:... ARN",
+            ));
         };
         let resource = parts.next().ok_or_else(|| invalid("no resource part"))?;
         check_partition(partition).map_err(invalid)?;
         check_region(region).map_err(invalid)?;
         check_account(account).map_err(invalid)?;
         let mut resource_parts = resource.splitn(3, '/');
-        let (Some("stack"), Some(name), Some(id)) =
-            (resource_parts.next(), resource_parts.next(), resource_parts.next())
-        else {
+        let (Some("stack"), Some(name), Some(id)) = (
+            resource_parts.next(),
+            resource_parts.next(),
+            resource_parts.next(),
+        ) else {
             return Err(invalid("resource part is not stack/<name>/<id>"));
         };
         let name_ok = !name.is_empty()
@@ -40,13 +48,17 @@ impl StackArn {
             && name.starts_with(|c: char| c.is_ascii_alphabetic())
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !name_ok {
-            return Err(invalid("stack name is not 1-128 letters, digits and hyphens"));
+            return Err(invalid(
+                "stack name is not 1-128 letters, digits and hyphens",
+            ));
         }
         let id_ok = !id.is_empty()
             && id.len() <= 64
             && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
         if !id_ok {
-            return Err(invalid("stack id suffix is not 1-64 letters, digits and hyphens"));
+            return Err(invalid(
+                "stack id suffix is not 1-64 letters, digits and hyphens",
+            ));
         }
         Ok(Self {
             raw: raw.to_owned(),
@@ -126,14 +138,19 @@ impl FunctionArn {
         check_account(account).map_err(invalid)?;
         let name_ok = !name.is_empty()
             && name.len() <= 64
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
         if !name_ok {
-            return Err(invalid("function name is not 1-64 letters, digits, - and _"));
+            return Err(invalid(
+                "function name is not 1-64 letters, digits, - and _",
+            ));
         }
         if let Some(q) = qualifier {
             let ok = !q.is_empty()
                 && q.len() <= 128
-                && q.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '$');
+                && q.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '$');
             if !ok {
                 return Err(invalid("function qualifier is not a version or alias"));
             }
@@ -197,7 +214,8 @@ fn check_partition(p: &str) -> Result<(), &'static str> {
 
 fn check_region(r: &str) -> Result<(), &'static str> {
     let ok = (4..=32).contains(&r.len())
-        && r.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && r.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && r.contains('-')
         && !r.starts_with('-')
         && !r.ends_with('-');

@@ -23,7 +23,9 @@ impl PhysicalId {
         let id = id.into();
         Self::check(&id)?;
         if id.starts_with(SENTINEL_PREFIX) {
-            return Err(Error::InvalidPhysicalId { problem: "uses the reserved failure-sentinel prefix" });
+            return Err(Error::InvalidPhysicalId {
+                problem: "uses the reserved failure-sentinel prefix",
+            });
         }
         Ok(Self(id))
     }
@@ -36,13 +38,19 @@ impl PhysicalId {
 
     fn check(id: &str) -> Result<(), Error> {
         if id.is_empty() {
-            return Err(Error::InvalidPhysicalId { problem: "is empty" });
+            return Err(Error::InvalidPhysicalId {
+                problem: "is empty",
+            });
         }
         if id.len() > MAX_LEN {
-            return Err(Error::InvalidPhysicalId { problem: "is longer than 1024 bytes" });
+            return Err(Error::InvalidPhysicalId {
+                problem: "is longer than 1024 bytes",
+            });
         }
         if id.chars().any(char::is_control) {
-            return Err(Error::InvalidPhysicalId { problem: "contains control characters" });
+            return Err(Error::InvalidPhysicalId {
+                problem: "contains control characters",
+            });
         }
         Ok(())
     }
@@ -52,7 +60,12 @@ impl PhysicalId {
     /// the same stack always gets the same id; never a log-stream name or a random value.
     pub fn derived(stack: &StackArn, logical_resource_id: &str) -> Self {
         let digest = sha256_hex(&[stack.as_str(), "|", logical_resource_id]);
-        Self(format!("{}-{}-{}", stack.name(), logical_resource_id, &digest[..12]))
+        Self(format!(
+            "{}-{}-{}",
+            stack.name(),
+            logical_resource_id,
+            &digest[..12]
+        ))
     }
 
     /// The id sent with a FAILED Create that produced nothing. Derived from the request, so it
@@ -90,7 +103,11 @@ pub(crate) fn sha256_hex(parts: &[&str]) -> String {
     for p in parts {
         ctx.update(p.as_bytes());
     }
-    ctx.finish().as_ref().iter().map(|b| format!("{b:02x}")).collect()
+    ctx.finish()
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -98,7 +115,8 @@ mod tests {
     use super::*;
 
     fn stack() -> StackArn {
-        StackArn::parse("arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1111-2222").unwrap()
+        StackArn::parse("arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1111-2222")
+            .unwrap()
     }
 
     #[test]

@@ -38,7 +38,9 @@ impl RequestType {
             "Create" => Ok(Self::Create),
             "Update" => Ok(Self::Update),
             "Delete" => Ok(Self::Delete),
-            other => Err(Error::UnknownRequestType { value: truncate_for_message(other) }),
+            other => Err(Error::UnknownRequestType {
+                value: truncate_for_message(other),
+            }),
         }
     }
 }
@@ -59,7 +61,9 @@ impl ResponseUrl {
     pub fn parse(raw: &str) -> Result<Self, Error> {
         url::Url::parse(raw)
             .map(Self)
-            .map_err(|_| Error::InvalidResponseUrl { problem: "is not an absolute URL" })
+            .map_err(|_| Error::InvalidResponseUrl {
+                problem: "is not an absolute URL",
+            })
     }
 
     /// The parsed URL. Never log it.
@@ -69,13 +73,21 @@ impl ResponseUrl {
 
     /// The host, for logs and evidence (the host of a presigned URL is not secret).
     pub fn host_for_log(&self) -> String {
-        self.0.host_str().map(|h| bounded(h, 253)).unwrap_or_default()
+        self.0
+            .host_str()
+            .map(|h| bounded(h, 253))
+            .unwrap_or_default()
     }
 }
 
 impl fmt::Debug for ResponseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ResponseUrl({}://{}/[redacted])", self.0.scheme(), self.host_for_log())
+        write!(
+            f,
+            "ResponseUrl({}://{}/[redacted])",
+            self.0.scheme(),
+            self.host_for_log()
+        )
     }
 }
 
@@ -97,9 +109,9 @@ impl ServiceTimeout {
     /// strings), 1 to 3600.
     pub fn from_json(value: &Value) -> Result<Self, Error> {
         let seconds: i64 = match value {
-            Value::Number(n) => n
-                .as_i64()
-                .ok_or(Error::InvalidServiceTimeout { problem: "is not a whole number" })?,
+            Value::Number(n) => n.as_i64().ok_or(Error::InvalidServiceTimeout {
+                problem: "is not a whole number",
+            })?,
             Value::String(s) => {
                 if s.is_empty() || s.len() > 12 || !s.bytes().all(|b| b.is_ascii_digit()) {
                     return Err(Error::InvalidServiceTimeout {
@@ -110,7 +122,11 @@ impl ServiceTimeout {
                     problem: "is not a whole number of seconds",
                 })?
             }
-            _ => return Err(Error::InvalidServiceTimeout { problem: "is neither a number nor a string" }),
+            _ => {
+                return Err(Error::InvalidServiceTimeout {
+                    problem: "is neither a number nor a string",
+                })
+            }
         };
         match u16::try_from(seconds) {
             Ok(s) if (1..=Self::MAX_SECONDS).contains(&s) => Ok(Self(s)),
@@ -154,7 +170,12 @@ impl Envelope {
         let stack_id = required_str(object, "StackId")?.to_owned();
         let request_id = required_str(object, "RequestId")?.to_owned();
         let logical_resource_id = required_str(object, "LogicalResourceId")?.to_owned();
-        let optional = |k: &str| object.get(k).and_then(Value::as_str).map(truncate_for_message);
+        let optional = |k: &str| {
+            object
+                .get(k)
+                .and_then(Value::as_str)
+                .map(truncate_for_message)
+        };
         Ok(Self {
             response_url,
             stack_id,
@@ -177,7 +198,10 @@ fn service_token(object: &Map<String, Value>) -> Result<String, &'static str> {
         Some(Value::String(s)) => Some(s.as_str()),
         Some(_) => return Err("ServiceToken is not a string"),
     };
-    let nested = match object.get("ResourceProperties").and_then(|p| p.get("ServiceToken")) {
+    let nested = match object
+        .get("ResourceProperties")
+        .and_then(|p| p.get("ServiceToken"))
+    {
         None => None,
         Some(Value::String(s)) => Some(s.as_str()),
         Some(_) => return Err("ResourceProperties.ServiceToken is not a string"),
@@ -196,7 +220,10 @@ fn required_str<'a>(object: &'a Map<String, Value>, field: &'static str) -> Resu
         None | Some(Value::Null) => Err(Error::MissingField { field }),
         Some(Value::String(s)) if s.is_empty() => Err(Error::EmptyField { field }),
         Some(Value::String(s)) => Ok(s),
-        Some(_) => Err(Error::WrongFieldType { field, expected: "a string" }),
+        Some(_) => Err(Error::WrongFieldType {
+            field,
+            expected: "a string",
+        }),
     }
 }
 
@@ -242,36 +269,57 @@ impl CfnRequest {
             .map_err(|problem| Error::UnusableServiceToken { problem })?;
         check_logical_id(&envelope.logical_resource_id)?;
         if envelope.request_id.len() > 256 {
-            return Err(Error::FieldTooLong { field: "RequestId", limit: 256 });
+            return Err(Error::FieldTooLong {
+                field: "RequestId",
+                limit: 256,
+            });
         }
         let resource_type = required_str(object, "ResourceType")?;
         check_resource_type(resource_type)?;
         let physical_resource_id = match (request_type, object.get("PhysicalResourceId")) {
             (RequestType::Create, None) => None,
             (RequestType::Create, Some(_)) => {
-                return Err(Error::FieldNotAllowed { field: "PhysicalResourceId", request_type })
+                return Err(Error::FieldNotAllowed {
+                    field: "PhysicalResourceId",
+                    request_type,
+                })
             }
             (_, None | Some(Value::Null)) => {
-                return Err(Error::MissingFieldFor { field: "PhysicalResourceId", request_type })
+                return Err(Error::MissingFieldFor {
+                    field: "PhysicalResourceId",
+                    request_type,
+                })
             }
             (_, Some(Value::String(id))) => Some(PhysicalId::from_event(id)?),
             (_, Some(_)) => {
-                return Err(Error::WrongFieldType { field: "PhysicalResourceId", expected: "a string" })
+                return Err(Error::WrongFieldType {
+                    field: "PhysicalResourceId",
+                    expected: "a string",
+                })
             }
         };
         let resource_properties = match object.get("ResourceProperties") {
             Some(Value::Object(map)) => map.clone(),
             None | Some(Value::Null) => {
-                return Err(Error::MissingFieldFor { field: "ResourceProperties", request_type })
+                return Err(Error::MissingFieldFor {
+                    field: "ResourceProperties",
+                    request_type,
+                })
             }
             Some(_) => {
-                return Err(Error::WrongFieldType { field: "ResourceProperties", expected: "an object" })
+                return Err(Error::WrongFieldType {
+                    field: "ResourceProperties",
+                    expected: "an object",
+                })
             }
         };
         let old_resource_properties = match (request_type, object.get("OldResourceProperties")) {
             (RequestType::Update, Some(Value::Object(map))) => Some(map.clone()),
             (RequestType::Update, None | Some(Value::Null)) => {
-                return Err(Error::MissingFieldFor { field: "OldResourceProperties", request_type })
+                return Err(Error::MissingFieldFor {
+                    field: "OldResourceProperties",
+                    request_type,
+                })
             }
             (RequestType::Update, Some(_)) => {
                 return Err(Error::WrongFieldType {
@@ -281,7 +329,10 @@ impl CfnRequest {
             }
             (_, None) => None,
             (_, Some(_)) => {
-                return Err(Error::FieldNotAllowed { field: "OldResourceProperties", request_type })
+                return Err(Error::FieldNotAllowed {
+                    field: "OldResourceProperties",
+                    request_type,
+                })
             }
         };
         // Lenient: top level first, then inside the properties; string or number.
@@ -373,25 +424,35 @@ impl fmt::Debug for CfnRequest {
             .field("resource_type", &self.resource_type)
             .field("physical_resource_id", &self.physical_resource_id)
             .field("response_url", &self.envelope.response_url)
-            .field("property_keys", &self.resource_properties.keys().collect::<Vec<_>>())
+            .field(
+                "property_keys",
+                &self.resource_properties.keys().collect::<Vec<_>>(),
+            )
             .finish_non_exhaustive()
     }
 }
 
 fn check_logical_id(id: &str) -> Result<(), Error> {
     if id.len() > 255 || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(Error::InvalidLogicalId { problem: "is not 1-255 letters and digits" });
+        return Err(Error::InvalidLogicalId {
+            problem: "is not 1-255 letters and digits",
+        });
     }
     Ok(())
 }
 
 fn check_resource_type(t: &str) -> Result<(), Error> {
     if t.len() > 60 {
-        return Err(Error::FieldTooLong { field: "ResourceType", limit: 60 });
+        return Err(Error::FieldTooLong {
+            field: "ResourceType",
+            limit: 60,
+        });
     }
-    let custom = t
-        .strip_prefix("Custom::")
-        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || "_@-".contains(c)));
+    let custom = t.strip_prefix("Custom::").is_some_and(|n| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "_@-".contains(c))
+    });
     if custom || t == "AWS::CloudFormation::CustomResource" {
         Ok(())
     } else {
@@ -413,7 +474,10 @@ pub(crate) fn bounded(s: &str, limit: usize) -> String {
     while !s.is_char_boundary(end) {
         end -= 1;
     }
-    let mut out: String = s[..end].chars().map(|c| if c.is_control() { '?' } else { c }).collect();
+    let mut out: String = s[..end]
+        .chars()
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
     if end < s.len() {
         out.push('…');
     }

@@ -76,7 +76,10 @@ impl ResponseData {
     }
 
     pub(crate) fn to_wire(&self) -> BTreeMap<&str, &Value> {
-        self.values.iter().map(|(k, (v, _))| (k.as_str(), v)).collect()
+        self.values
+            .iter()
+            .map(|(k, (v, _))| (k.as_str(), v))
+            .collect()
     }
 }
 

@@ -42,7 +42,11 @@ pub struct Fitted {
 pub fn fit(response: CfnResponse) -> Fitted {
     let body = response.to_body();
     if body.len() <= MAX_RESPONSE_BYTES {
-        return Fitted { response, body, adjustment: None };
+        return Fitted {
+            response,
+            body,
+            adjustment: None,
+        };
     }
     let original_bytes = body.len();
     let mut without_reason = response.clone();
@@ -55,7 +59,9 @@ pub fn fit(response: CfnResponse) -> Fitted {
             adjustment: Some(Adjustment::ReasonTruncated { original_bytes }),
         };
     }
-    let data_bytes = serde_json::to_vec(&response.data.to_wire()).map(|v| v.len()).unwrap_or(0);
+    let data_bytes = serde_json::to_vec(&response.data.to_wire())
+        .map(|v| v.len())
+        .unwrap_or(0);
     let mut failed = response;
     failed.status = Status::Failed;
     failed.data = ResponseData::new();
@@ -64,7 +70,14 @@ pub fn fit(response: CfnResponse) -> Fitted {
          CloudFormation accepts at most {MAX_RESPONSE_BYTES} bytes"
     ));
     let (response, body) = truncate_reason(failed);
-    Fitted { response, body, adjustment: Some(Adjustment::DataTooLarge { data_bytes, original_bytes }) }
+    Fitted {
+        response,
+        body,
+        adjustment: Some(Adjustment::DataTooLarge {
+            data_bytes,
+            original_bytes,
+        }),
+    }
 }
 
 /// Cuts `Reason` to the longest prefix (on a char boundary) that fits with a trailing mark.
@@ -124,19 +137,34 @@ mod tests {
     fn long_multibyte_reason_is_cut_on_a_char_boundary_to_fit_exactly() {
         for unit in ["é", "😀", "\"", "a", "\u{1}"] {
             let f = fit(response(Status::Failed, Some(unit.repeat(5000))));
-            assert!(matches!(f.adjustment, Some(Adjustment::ReasonTruncated { .. })), "{unit}");
+            assert!(
+                matches!(f.adjustment, Some(Adjustment::ReasonTruncated { .. })),
+                "{unit}"
+            );
             assert!(f.body.len() <= MAX_RESPONSE_BYTES);
-            assert!(f.body.len() > MAX_RESPONSE_BYTES - 12, "{unit}: {} bytes", f.body.len());
+            assert!(
+                f.body.len() > MAX_RESPONSE_BYTES - 12,
+                "{unit}: {} bytes",
+                f.body.len()
+            );
             let parsed: serde_json::Value = serde_json::from_slice(&f.body).unwrap();
-            assert!(parsed["Reason"].as_str().unwrap().ends_with(TRUNCATION_MARK));
+            assert!(parsed["Reason"]
+                .as_str()
+                .unwrap()
+                .ends_with(TRUNCATION_MARK));
             assert_eq!(parsed["Status"], "FAILED");
         }
     }
 
     #[test]
     fn exactly_4096_bytes_is_accepted() {
-        let base = response(Status::Failed, Some(String::new())).to_body().len();
-        let f = fit(response(Status::Failed, Some("x".repeat(MAX_RESPONSE_BYTES - base))));
+        let base = response(Status::Failed, Some(String::new()))
+            .to_body()
+            .len();
+        let f = fit(response(
+            Status::Failed,
+            Some("x".repeat(MAX_RESPONSE_BYTES - base)),
+        ));
         assert_eq!(f.body.len(), MAX_RESPONSE_BYTES);
         assert!(f.adjustment.is_none());
     }

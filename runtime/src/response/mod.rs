@@ -8,6 +8,6 @@ mod sender;
 
 pub use budget::{fit, Adjustment, Fitted, MAX_RESPONSE_BYTES};
 pub use sender::{
-    deliver, BoxFuture, GaveUp, Attempt, AttemptOutcome, Delivery, Jitter, ReqwestTransport, ResponseTransport,
-    RetryPolicy, SystemJitter,
+    deliver, Attempt, AttemptOutcome, BoxFuture, Delivery, GaveUp, Jitter, ReqwestTransport,
+    ResponseTransport, RetryPolicy, SystemJitter,
 };

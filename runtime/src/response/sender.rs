@@ -78,7 +78,9 @@ impl ReqwestTransport {
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("cfn-warden/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|source| Error::HttpClient { source: source.without_url() })?;
+            .map_err(|source| Error::HttpClient {
+                source: source.without_url(),
+            })?;
         Ok(Self { client })
     }
 }
@@ -209,14 +211,21 @@ pub async fn deliver(
     let mut delivery = Delivery::default();
     let mut ceiling = policy.base_delay;
     for attempt in 1..=policy.max_attempts.max(1) {
-        let remaining = answer_by.duration_since(clock.now()).unwrap_or(Duration::ZERO);
+        let remaining = answer_by
+            .duration_since(clock.now())
+            .unwrap_or(Duration::ZERO);
         if remaining < MIN_ATTEMPT {
             delivery.gave_up = Some(GaveUp::DeadlineReached);
             return delivery;
         }
         let started = clock.now();
-        let outcome = transport.put(url, body.clone(), policy.attempt_timeout.min(remaining)).await;
-        let elapsed = clock.now().duration_since(started).unwrap_or(Duration::ZERO);
+        let outcome = transport
+            .put(url, body.clone(), policy.attempt_timeout.min(remaining))
+            .await;
+        let elapsed = clock
+            .now()
+            .duration_since(started)
+            .unwrap_or(Duration::ZERO);
         delivery.attempts.push(Attempt {
             outcome,
             elapsed_ms: u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX),
@@ -234,7 +243,9 @@ pub async fn deliver(
         }
         let delay = jitter.jitter(ceiling.min(policy.max_delay));
         ceiling = ceiling.saturating_mul(2);
-        let left = answer_by.duration_since(clock.now()).unwrap_or(Duration::ZERO);
+        let left = answer_by
+            .duration_since(clock.now())
+            .unwrap_or(Duration::ZERO);
         if delay + MIN_ATTEMPT > left {
             delivery.gave_up = Some(GaveUp::DeadlineReached);
             return delivery;
@@ -264,12 +275,21 @@ mod tests {
         calls: Mutex<Vec<Duration>>,
     }
     impl ResponseTransport for Scripted {
-        fn put<'a>(&'a self, _: &'a ResponseUrl, _: Bytes, timeout: Duration) -> BoxFuture<'a, AttemptOutcome> {
+        fn put<'a>(
+            &'a self,
+            _: &'a ResponseUrl,
+            _: Bytes,
+            timeout: Duration,
+        ) -> BoxFuture<'a, AttemptOutcome> {
             Box::pin(async move {
                 self.calls.lock().unwrap().push(timeout);
                 let (outcome, takes) = {
                     let mut s = self.script.lock().unwrap();
-                    if s.is_empty() { (AttemptOutcome::Timeout, Duration::MAX) } else { s.remove(0) }
+                    if s.is_empty() {
+                        (AttemptOutcome::Timeout, Duration::MAX)
+                    } else {
+                        s.remove(0)
+                    }
                 };
                 if takes >= timeout {
                     tokio::time::sleep(timeout).await;
@@ -297,11 +317,26 @@ mod tests {
         Duration::from_millis(n)
     }
 
-    async fn run(script: Vec<(AttemptOutcome, Duration)>, budget: Duration) -> (Delivery, Vec<Duration>, Duration) {
+    async fn run(
+        script: Vec<(AttemptOutcome, Duration)>,
+        budget: Duration,
+    ) -> (Delivery, Vec<Duration>, Duration) {
         let clock = TokioClock(tokio::time::Instant::now(), SystemTime::UNIX_EPOCH);
-        let t = Scripted { script: Mutex::new(script), calls: Mutex::default() };
+        let t = Scripted {
+            script: Mutex::new(script),
+            calls: Mutex::default(),
+        };
         let start = tokio::time::Instant::now();
-        let d = deliver(&t, &url(), Bytes::from_static(b"{}"), SystemTime::UNIX_EPOCH + budget, &clock, RetryPolicy::default(), &MaxJitter).await;
+        let d = deliver(
+            &t,
+            &url(),
+            Bytes::from_static(b"{}"),
+            SystemTime::UNIX_EPOCH + budget,
+            &clock,
+            RetryPolicy::default(),
+            &MaxJitter,
+        )
+        .await;
         let calls = t.calls.lock().unwrap().clone();
         (d, calls, start.elapsed())
     }
@@ -309,7 +344,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn three_500s_then_200_is_delivered_on_the_fourth_attempt() {
         let s500 = (AttemptOutcome::Status(500), ms(10));
-        let (d, _, _) = run(vec![s500, s500, s500, (AttemptOutcome::Status(200), ms(10))], Duration::from_secs(60)).await;
+        let (d, _, _) = run(
+            vec![s500, s500, s500, (AttemptOutcome::Status(200), ms(10))],
+            Duration::from_secs(60),
+        )
+        .await;
         assert!(d.delivered);
         assert_eq!(d.attempts.len(), 4);
         assert_eq!(d.attempts[3].outcome, AttemptOutcome::Status(200));
@@ -317,7 +356,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn forbidden_is_not_retried() {
-        let (d, _, _) = run(vec![(AttemptOutcome::Status(403), ms(5))], Duration::from_secs(60)).await;
+        let (d, _, _) = run(
+            vec![(AttemptOutcome::Status(403), ms(5))],
+            Duration::from_secs(60),
+        )
+        .await;
         assert!(!d.delivered);
         assert_eq!(d.attempts.len(), 1);
         assert_eq!(d.gave_up, Some(GaveUp::StatusNotRetryable));
@@ -325,7 +368,11 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn redirect_is_not_followed_or_retried() {
-        let (d, _, _) = run(vec![(AttemptOutcome::Status(307), ms(5))], Duration::from_secs(60)).await;
+        let (d, _, _) = run(
+            vec![(AttemptOutcome::Status(307), ms(5))],
+            Duration::from_secs(60),
+        )
+        .await;
         assert!(!d.delivered);
         assert_eq!(d.attempts.len(), 1);
     }
@@ -344,7 +391,10 @@ mod tests {
     async fn attempts_are_bounded() {
         let s500 = (AttemptOutcome::Status(503), ms(1));
         let (d, _, _) = run(vec![s500; 20], Duration::from_secs(3600)).await;
-        assert_eq!(d.attempts.len(), RetryPolicy::default().max_attempts as usize);
+        assert_eq!(
+            d.attempts.len(),
+            RetryPolicy::default().max_attempts as usize
+        );
         assert_eq!(d.gave_up, Some(GaveUp::AttemptLimitReached));
     }
 

@@ -95,7 +95,10 @@ impl Context {
             clock,
             checks,
             logger,
-            reserved_keys: FRAMEWORK_PROPERTY_KEYS.iter().map(|k| (*k).to_owned()).collect(),
+            reserved_keys: FRAMEWORK_PROPERTY_KEYS
+                .iter()
+                .map(|k| (*k).to_owned())
+                .collect(),
             physical_id_hint: Arc::default(),
             extensions: http::Extensions::new(),
         }

@@ -9,7 +9,10 @@ use std::{
 
 use serde::de::DeserializeOwned;
 
-use super::{parse_properties, Context, Created, Deleted, HandlerError, Invocation, Outcome, Rejection, Updated};
+use super::{
+    parse_properties, Context, Created, Deleted, HandlerError, Invocation, Outcome, Rejection,
+    Updated,
+};
 use crate::{protocol::RequestType, response::BoxFuture, Error};
 
 /// A custom resource: create, update and delete for typed properties.
@@ -83,14 +86,20 @@ pub struct HandlerService<H> {
 
 impl<H> Clone for HandlerService<H> {
     fn clone(&self) -> Self {
-        Self { handler: self.handler.clone(), _marker: PhantomData }
+        Self {
+            handler: self.handler.clone(),
+            _marker: PhantomData,
+        }
     }
 }
 
 impl<H: CustomResource> HandlerService<H> {
     /// Wraps a handler.
     pub fn new(handler: H) -> Self {
-        Self { handler: Arc::new(handler), _marker: PhantomData }
+        Self {
+            handler: Arc::new(handler),
+            _marker: PhantomData,
+        }
     }
 }
 
@@ -117,13 +126,18 @@ async fn dispatch<H: CustomResource>(handler: &H, ctx: Context) -> Result<Outcom
         }));
     }
     let reserved = ctx.reserved_property_keys();
-    let properties: H::Properties =
-        parse_properties(request.resource_properties(), reserved, H::ALLOW_UNKNOWN_PROPERTIES)
-            .map_err(Rejection::BadInput)?;
+    let properties: H::Properties = parse_properties(
+        request.resource_properties(),
+        reserved,
+        H::ALLOW_UNKNOWN_PROPERTIES,
+    )
+    .map_err(Rejection::BadInput)?;
     match request.request_type() {
-        RequestType::Create => {
-            handler.create(properties, &ctx).await.map(Outcome::Created).map_err(Rejection::Handler)
-        }
+        RequestType::Create => handler
+            .create(properties, &ctx)
+            .await
+            .map(Outcome::Created)
+            .map_err(Rejection::Handler),
         RequestType::Update => {
             let old = request
                 .old_resource_properties()
@@ -134,8 +148,10 @@ async fn dispatch<H: CustomResource>(handler: &H, ctx: Context) -> Result<Outcom
                 .map(Outcome::Updated)
                 .map_err(Rejection::Handler)
         }
-        RequestType::Delete => {
-            handler.delete(properties, &ctx).await.map(Outcome::Deleted).map_err(Rejection::Handler)
-        }
+        RequestType::Delete => handler
+            .delete(properties, &ctx)
+            .await
+            .map(Outcome::Deleted)
+            .map_err(Rejection::Handler),
     }
 }

@@ -51,7 +51,10 @@ impl Created {
 
     /// Created, with the handler's own id (e.g. the ARN of what it created).
     pub fn with_physical_id(id: PhysicalId) -> Self {
-        Self { physical_id: Some(id), ..Self::default() }
+        Self {
+            physical_id: Some(id),
+            ..Self::default()
+        }
     }
 
     data_setters!();
@@ -73,7 +76,10 @@ impl Updated {
 
     /// Replaced: a new resource with a new id. CloudFormation then sends a Delete for the old id.
     pub fn replace(new_id: PhysicalId) -> Self {
-        Self { replacement: Some(new_id), ..Self::default() }
+        Self {
+            replacement: Some(new_id),
+            ..Self::default()
+        }
     }
 
     data_setters!();
@@ -96,7 +102,9 @@ pub struct HandlerError {
 impl HandlerError {
     /// A failure with this reason.
     pub fn new(reason: impl Into<String>) -> Self {
-        Self { reason: reason.into() }
+        Self {
+            reason: reason.into(),
+        }
     }
 
     /// The reason.
@@ -120,7 +128,9 @@ impl<E: std::error::Error> From<E> for HandlerError {
 
 impl fmt::Debug for HandlerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HandlerError").field("reason", &self.reason).finish()
+        f.debug_struct("HandlerError")
+            .field("reason", &self.reason)
+            .finish()
     }
 }
 
@@ -154,7 +164,9 @@ mod tests {
 
     #[test]
     fn secret_data_is_redacted_in_debug() {
-        let c = Created::new().data("Plain", "visible").secret_data("Key", "hunter2");
+        let c = Created::new()
+            .data("Plain", "visible")
+            .secret_data("Key", "hunter2");
         let debug = format!("{c:?}");
         assert!(debug.contains("visible"));
         assert!(!debug.contains("hunter2"));

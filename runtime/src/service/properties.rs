@@ -25,12 +25,11 @@ pub fn parse_properties<P: DeserializeOwned>(
         unknown.push(truncate_for_message(&path_text(&path)));
     };
     let deserializer = serde_ignored::Deserializer::new(Value::Object(map), &mut on_ignored);
-    let parsed: P = serde_path_to_error::deserialize(deserializer).map_err(|e| {
-        Error::InvalidProperties {
+    let parsed: P =
+        serde_path_to_error::deserialize(deserializer).map_err(|e| Error::InvalidProperties {
             path: truncate_for_message(&e.path().to_string()),
             message: sanitize_serde_message(&e.into_inner().to_string()),
-        }
-    })?;
+        })?;
     if !allow_unknown && !unknown.is_empty() {
         return Err(Error::UnknownProperties { keys: unknown });
     }
@@ -47,9 +46,9 @@ fn path_text(path: &serde_ignored::Path<'_>) -> String {
             p if p.is_empty() => key.clone(),
             p => format!("{p}.{key}"),
         },
-        Path::Some { parent } | Path::NewtypeStruct { parent } | Path::NewtypeVariant { parent } => {
-            path_text(parent)
-        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => path_text(parent),
     }
 }
 
@@ -131,7 +130,12 @@ mod tests {
 
     #[test]
     fn reserved_keys_are_removed() {
-        let p: Props = parse_properties(&map(json!({"ServiceToken": "arn", "Name": "a"})), &reserved(), false).unwrap();
+        let p: Props = parse_properties(
+            &map(json!({"ServiceToken": "arn", "Name": "a"})),
+            &reserved(),
+            false,
+        )
+        .unwrap();
         assert_eq!(p.name, "a");
     }
 
@@ -139,7 +143,9 @@ mod tests {
     fn unknown_keys_are_rejected_with_their_paths_unless_allowed() {
         let m = map(json!({"Name": "a", "Extra": 1, "Items": [{"Size": 1, "Colour": "red"}]}));
         let err = parse_properties::<Props>(&m, &reserved(), false).unwrap_err();
-        let Error::UnknownProperties { keys } = &err else { panic!("{err:?}") };
+        let Error::UnknownProperties { keys } = &err else {
+            panic!("{err:?}")
+        };
         assert_eq!(keys, &["Extra".to_owned(), "Items[0].Colour".to_owned()]);
         assert!(parse_properties::<Props>(&m, &reserved(), true).is_ok());
     }

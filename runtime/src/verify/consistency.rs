@@ -51,7 +51,9 @@ impl InsecureResponseUrlPrefix {
             None => false,
         };
         if !loopback {
-            return Err(invalid("host is not a loopback address (127.0.0.0/8, ::1, localhost)"));
+            return Err(invalid(
+                "host is not a loopback address (127.0.0.0/8, ::1, localhost)",
+            ));
         }
         if !prefix.ends_with('/') {
             return Err(invalid("must end with /"));
@@ -103,11 +105,18 @@ pub fn check(
     }
     let check = Check {
         name: Cow::Borrowed(CHECK_NAME),
-        verdict: if result.is_ok() { Verdict::Pass } else { Verdict::Fail },
+        verdict: if result.is_ok() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
         evidence,
         latency_us: u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
     };
-    let denial = result.map_err(|detail| Denial { check: Cow::Borrowed(CHECK_NAME), detail });
+    let denial = result.map_err(|detail| Denial {
+        check: Cow::Borrowed(CHECK_NAME),
+        detail,
+    });
     (check, denial)
 }
 
@@ -120,9 +129,15 @@ fn run(
     let function = FunctionArn::parse(invoked)
         .map_err(|_| Cow::Borrowed("the invoked function ARN is malformed"))?;
     evidence.insert("function".into(), json!(function.as_str()));
-    let token = envelope.service_token.as_deref().map_err(|p| Cow::Borrowed(*p))?;
+    let token = envelope
+        .service_token
+        .as_deref()
+        .map_err(|p| Cow::Borrowed(*p))?;
     if token != function.as_str() {
-        evidence.insert("service_token".into(), json!(crate::protocol::truncate_for_message(token)));
+        evidence.insert(
+            "service_token".into(),
+            json!(crate::protocol::truncate_for_message(token)),
+        );
         return Err("ServiceToken does not equal the invoked function ARN".into());
     }
     let stack = StackArn::parse(&envelope.stack_id).map_err(|e| Cow::Owned(e.to_string()))?;
@@ -147,10 +162,16 @@ fn check_response_url(
     evidence: &mut Map<String, Value>,
 ) -> Result<(), Cow<'static, str>> {
     let url = envelope.response_url.expose();
-    evidence.insert("response_host".into(), json!(envelope.response_url.host_for_log()));
+    evidence.insert(
+        "response_host".into(),
+        json!(envelope.response_url.host_for_log()),
+    );
     if let Some(prefix) = &policy.insecure_prefix {
         if url.as_str().starts_with(prefix.as_str()) {
-            evidence.insert("insecure_response_url_prefix".into(), json!(prefix.as_str()));
+            evidence.insert(
+                "insecure_response_url_prefix".into(),
+                json!(prefix.as_str()),
+            );
             return Ok(());
         }
     }
@@ -172,13 +193,19 @@ fn check_response_url(
         None => return Err("ResponseURL has no host".into()),
     };
     let expected = response_hosts(stack.partition(), stack.region());
-    let allowed = expected.iter().chain(&policy.extra_response_hosts).any(|h| h == host);
+    let allowed = expected
+        .iter()
+        .chain(&policy.extra_response_hosts)
+        .any(|h| h == host);
     if !allowed {
         return Err(
-            "ResponseURL host is not the CloudFormation response bucket of the stack's region".into()
+            "ResponseURL host is not the CloudFormation response bucket of the stack's region"
+                .into(),
         );
     }
-    let path = percent_decode_str(url.path()).decode_utf8().map_err(|_| "ResponseURL path is not UTF-8")?;
+    let path = percent_decode_str(url.path())
+        .decode_utf8()
+        .map_err(|_| "ResponseURL path is not UTF-8")?;
     let expected_path = format!(
         "/{}|{}|{}",
         envelope.stack_id, envelope.logical_resource_id, envelope.request_id
@@ -193,7 +220,10 @@ fn check_response_url(
     if !(sigv4 || legacy) {
         return Err("ResponseURL has no presigned query".into());
     }
-    evidence.insert("presign".into(), json!(if sigv4 { "sigv4" } else { "legacy" }));
+    evidence.insert(
+        "presign".into(),
+        json!(if sigv4 { "sigv4" } else { "legacy" }),
+    );
     Ok(())
 }
 
@@ -230,7 +260,9 @@ mod tests {
     }
 
     fn verdict(e: &Envelope, policy: &ConsistencyPolicy) -> Result<(), String> {
-        check(e, FUNCTION, policy).1.map_err(|d| d.detail.into_owned())
+        check(e, FUNCTION, policy)
+            .1
+            .map_err(|d| d.detail.into_owned())
     }
 
     #[test]
@@ -260,13 +292,19 @@ mod tests {
         let cases = [
             (good.replacen("https://", "http://", 1), "not https"),
             (good.replace(host, "evil.example.com"), "host"),
-            (good.replace(host, &host.replace("useast1", "euwest1")), "host"),
+            (
+                good.replace(host, &host.replace("useast1", "euwest1")),
+                "host",
+            ),
             (good.replace(host, "169.254.169.254"), "IP address"),
             (good.replace(host, "[::1]"), "IP address"),
             (good.replace(host, &format!("user:pw@{host}")), "userinfo"),
             (good.replace(host, &format!("{host}:8443")), "port"),
             (good.replace(host, &format!("{host}.")), "host"),
-            (good.replace(host, &host.replace("response", "respönse")), "host"),
+            (
+                good.replace(host, &host.replace("response", "respönse")),
+                "host",
+            ),
             (good.replace("%7Creq%2D1", "%7Creq%2D2"), "path"),
             (good.replace("%7CRes%7C", "%257CRes%257C"), "path"),
             (good.split('?').next().unwrap().to_owned(), "presigned"),
@@ -282,7 +320,10 @@ mod tests {
     fn explicit_port_443_is_accepted() {
         let host = "cloudformation-custom-resource-response-useast1.s3.amazonaws.com";
         let url = good_url().replace(host, &format!("{host}:443"));
-        assert_eq!(verdict(&envelope(&url), &ConsistencyPolicy::default()), Ok(()));
+        assert_eq!(
+            verdict(&envelope(&url), &ConsistencyPolicy::default()),
+            Ok(())
+        );
     }
 
     #[test]
@@ -321,13 +362,25 @@ mod tests {
     #[test]
     fn insecure_prefix_admits_only_urls_under_it_and_only_loopback() {
         let prefix = InsecureResponseUrlPrefix::new("http://127.0.0.1:8123/").unwrap();
-        let p = ConsistencyPolicy { insecure_prefix: Some(prefix), ..Default::default() };
+        let p = ConsistencyPolicy {
+            insecure_prefix: Some(prefix),
+            ..Default::default()
+        };
         let (c, r) = check(&envelope("http://127.0.0.1:8123/cfn/x"), FUNCTION, &p);
         assert!(r.is_ok());
-        assert_eq!(c.evidence["insecure_response_url_prefix"], "http://127.0.0.1:8123/");
+        assert_eq!(
+            c.evidence["insecure_response_url_prefix"],
+            "http://127.0.0.1:8123/"
+        );
         assert!(verdict(&envelope("http://127.0.0.1:9999/cfn/x"), &p).is_err());
         assert!(verdict(&envelope("http://127.0.0.1:8123@evil.com/cfn/"), &p).is_err());
-        for bad in ["http://10.0.0.1/", "https://example.com/", "http://127.0.0.1:8123", "ftp://127.0.0.1/", "http://u@127.0.0.1/"] {
+        for bad in [
+            "http://10.0.0.1/",
+            "https://example.com/",
+            "http://127.0.0.1:8123",
+            "ftp://127.0.0.1/",
+            "http://u@127.0.0.1/",
+        ] {
             assert!(InsecureResponseUrlPrefix::new(bad).is_err(), "{bad}");
         }
         assert!(InsecureResponseUrlPrefix::new("http://[::1]:80/").is_ok());

@@ -1,5 +1,6 @@
 //! Verification: deciding whether a request may be acted on, and recording why.
 //!
+//! [`screen`] runs the fixed first steps (parse, envelope, consistency, size, full request).
 //! Two kinds of checks live here:
 //! - [`consistency`]: always on, run before anything else. It decides whether the ResponseURL
 //!   may be used at all; a request failing it gets no PUT.
@@ -9,6 +10,9 @@
 //! Every check lands in the decision log with its verdict, evidence and latency.
 
 pub mod consistency;
+mod screen;
+
+pub use screen::{screen, Screening};
 
 use std::{
     borrow::Cow,
@@ -44,7 +48,7 @@ pub struct Check {
     /// The verdict.
     pub verdict: Verdict,
     /// What the verdict rests on.
-    pub evidence: Map<String, Value>,
+    pub evidence: Evidence,
     /// How long the check took, in microseconds.
     pub latency_us: u64,
 }
@@ -77,16 +81,19 @@ pub struct Denial {
     pub detail: Cow<'static, str>,
 }
 
+/// What a check rests on: a JSON object, never holding a secret.
+pub type Evidence = Map<String, Value>;
+
+/// A verifier's answer: pass with evidence, or refuse with the denial and the evidence.
+pub type VerifierResult = Result<Evidence, (Denial, Evidence)>;
+
 /// A check that runs before the handler.
 pub trait Verifier: Send + Sync + 'static {
     /// Stable kebab-case name for the decision log.
     fn name(&self) -> &'static str;
 
     /// Passes with evidence, or refuses.
-    fn verify<'a>(
-        &'a self,
-        invocation: &'a Invocation,
-    ) -> BoxFuture<'a, Result<Map<String, Value>, (Denial, Map<String, Value>)>>;
+    fn verify<'a>(&'a self, invocation: &'a Invocation) -> BoxFuture<'a, VerifierResult>;
 }
 
 /// A tower layer running one [`Verifier`] before the inner service.
@@ -98,14 +105,19 @@ pub struct VerifyLayer {
 impl VerifyLayer {
     /// Wraps a verifier.
     pub fn new(verifier: impl Verifier) -> Self {
-        Self { verifier: Arc::new(verifier) }
+        Self {
+            verifier: Arc::new(verifier),
+        }
     }
 }
 
 impl<S> tower::Layer<S> for VerifyLayer {
     type Service = VerifyService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        VerifyService { verifier: self.verifier.clone(), inner }
+        VerifyService {
+            verifier: self.verifier.clone(),
+            inner,
+        }
     }
 }
 

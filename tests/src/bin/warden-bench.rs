@@ -8,7 +8,10 @@
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "a benchmark report is printed")]
 
-use std::{path::PathBuf, time::{Duration, Instant}};
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 use anyhow::{bail, Context as _, Result};
 use serde_json::json;
@@ -41,8 +44,12 @@ async fn main() -> Result<()> {
         "warden-bench: {} cold starts and {} warm invokes per peer (after 20 warm-up invokes)\n",
         settings.cold_runs, settings.warm_invokes
     );
-    let rust = measure(Peer::Warden, &settings).await.context("measuring hello-resource")?;
-    let python = measure(Peer::Crhelper, &settings).await.context("measuring crhelper + awslambdaric")?;
+    let rust = measure(Peer::Warden, &settings)
+        .await
+        .context("measuring hello-resource")?;
+    let python = measure(Peer::Crhelper, &settings)
+        .await
+        .context("measuring crhelper + awslambdaric")?;
     report(&rust, &python);
     Ok(())
 }
@@ -62,7 +69,9 @@ fn settings() -> Result<Settings> {
             "--cold-runs" => s.cold_runs = value.parse().context("--cold-runs")?,
             "--warm-invokes" => s.warm_invokes = value.parse().context("--warm-invokes")?,
             "--python" => s.python = value.clone(),
-            other => bail!("unknown flag {other} (flags: --cold-runs N, --warm-invokes N, --python PATH)"),
+            other => bail!(
+                "unknown flag {other} (flags: --cold-runs N, --warm-invokes N, --python PATH)"
+            ),
         }
     }
     if s.cold_runs == 0 || s.warm_invokes == 0 {
@@ -73,12 +82,21 @@ fn settings() -> Result<Settings> {
 
 fn spawn(peer: Peer, lambda: &LocalLambda, s: &Settings) -> Result<Provider> {
     let provider = match peer {
-        Peer::Warden => Provider::spawn("hello-resource", lambda, "hello", &[("WARDEN_LOG", "warn")])?,
+        Peer::Warden => {
+            Provider::spawn("hello-resource", lambda, "hello", &[("WARDEN_LOG", "warn")])?
+        }
         Peer::Crhelper => {
             let mut command = Command::new(&s.python);
-            command.args(["-m", "awslambdaric", "hello_crhelper.handler"]).current_dir(&s.python_dir);
+            command
+                .args(["-m", "awslambdaric", "hello_crhelper.handler"])
+                .current_dir(&s.python_dir);
             let dir = s.python_dir.to_string_lossy().into_owned();
-            Provider::spawn_command(command, lambda, "hello", &[("LAMBDA_TASK_ROOT", &dir), ("PYTHONDONTWRITEBYTECODE", "1")])?
+            Provider::spawn_command(
+                command,
+                lambda,
+                "hello",
+                &[("LAMBDA_TASK_ROOT", &dir), ("PYTHONDONTWRITEBYTECODE", "1")],
+            )?
         }
     };
     Ok(provider)
@@ -109,7 +127,12 @@ async fn measure(peer: Peer, s: &Settings) -> Result<Measured> {
             .respond_to(&lambda.response_base());
         let started = Instant::now();
         let x = lambda
-            .invoke(event.to_bytes(), provider.function_arn(), Duration::from_secs(30), None)
+            .invoke(
+                event.to_bytes(),
+                provider.function_arn(),
+                Duration::from_secs(30),
+                None,
+            )
             .await
             .with_context(|| format!("the peer's stderr:\n{}", provider.stderr().join("\n")))?;
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
@@ -122,13 +145,18 @@ async fn measure(peer: Peer, s: &Settings) -> Result<Measured> {
         }
     }
     let pid = provider.pid().context("no pid")?;
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading /proc status")?;
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading /proc status")?;
     let peak_rss_kib = status
         .lines()
         .find_map(|l| l.strip_prefix("VmHWM:"))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .context("no VmHWM")?;
-    Ok(Measured { init_ms, warm_ms, peak_rss_kib })
+    Ok(Measured {
+        init_ms,
+        warm_ms,
+        peak_rss_kib,
+    })
 }
 
 fn percentile(values: &[f64], p: f64) -> f64 {
@@ -140,13 +168,35 @@ fn percentile(values: &[f64], p: f64) -> f64 {
 
 fn report(rust: &Measured, python: &Measured) {
     let rows = [
-        ("init → first poll, median (ms)", percentile(&rust.init_ms, 50.0), percentile(&python.init_ms, 50.0)),
-        ("init → first poll, p95 (ms)", percentile(&rust.init_ms, 95.0), percentile(&python.init_ms, 95.0)),
-        ("warm invoke round trip, median (ms)", percentile(&rust.warm_ms, 50.0), percentile(&python.warm_ms, 50.0)),
-        ("warm invoke round trip, p95 (ms)", percentile(&rust.warm_ms, 95.0), percentile(&python.warm_ms, 95.0)),
-        ("peak RSS (MiB)", rust.peak_rss_kib as f64 / 1024.0, python.peak_rss_kib as f64 / 1024.0),
+        (
+            "init → first poll, median (ms)",
+            percentile(&rust.init_ms, 50.0),
+            percentile(&python.init_ms, 50.0),
+        ),
+        (
+            "init → first poll, p95 (ms)",
+            percentile(&rust.init_ms, 95.0),
+            percentile(&python.init_ms, 95.0),
+        ),
+        (
+            "warm invoke round trip, median (ms)",
+            percentile(&rust.warm_ms, 50.0),
+            percentile(&python.warm_ms, 50.0),
+        ),
+        (
+            "warm invoke round trip, p95 (ms)",
+            percentile(&rust.warm_ms, 95.0),
+            percentile(&python.warm_ms, 95.0),
+        ),
+        (
+            "peak RSS (MiB)",
+            rust.peak_rss_kib as f64 / 1024.0,
+            python.peak_rss_kib as f64 / 1024.0,
+        ),
     ];
-    println!("| metric | cfn-warden hello-resource | crhelper + awslambdaric | ratio (Python / Rust) |");
+    println!(
+        "| metric | cfn-warden hello-resource | crhelper + awslambdaric | ratio (Python / Rust) |"
+    );
     println!("|---|---:|---:|---:|");
     for (name, r, p) in rows {
         println!("| {name} | {r:.2} | {p:.2} | {:.1}× |", p / r);
