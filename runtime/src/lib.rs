@@ -60,6 +60,8 @@ pub use protocol::{CfnRequest, PhysicalId, RequestType, ResponseData};
 pub use runtime::{Pipeline, Summary, Warden, WardenBuilder, DENIED_REASON, PANIC_REASON};
 pub use secret::Secret;
 pub use service::{Context, Created, CustomResource, Deleted, HandlerError, Updated};
+/// The `tower` version the pipeline uses, for writing layers.
+pub use tower;
 
 /// The README's examples are compiled as doctests so they cannot drift from the API.
 #[cfg(doctest)]

@@ -1,0 +1,482 @@
+//! The pipeline in process: tower layers around a handler, with an injected transport and
+//! decision sink, fed with the fixture events.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
+
+use std::{
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, Mutex,
+    },
+    time::{Duration, SystemTime},
+};
+
+use bytes::Bytes;
+use cfn_warden::{
+    decision::{DecisionLine, MemorySink},
+    protocol::ResponseUrl,
+    response::{AttemptOutcome, BoxFuture, ResponseTransport},
+    service::LambdaMeta,
+    verify::{Denial, Verifier, VerifierResult, VerifyLayer},
+    Config, Context, Created, CustomResource, Deleted, HandlerError, PhysicalId, Secret, Updated,
+    Warden, DENIED_REASON,
+};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:warden-fixture";
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/events/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Records every PUT body; always answers 200.
+#[derive(Default)]
+struct RecordingTransport(Mutex<Vec<Value>>);
+
+impl ResponseTransport for RecordingTransport {
+    fn put<'a>(
+        &'a self,
+        _: &'a ResponseUrl,
+        body: Bytes,
+        _: Duration,
+    ) -> BoxFuture<'a, AttemptOutcome> {
+        self.0
+            .lock()
+            .unwrap()
+            .push(serde_json::from_slice(&body).unwrap());
+        Box::pin(async { AttemptOutcome::Status(200) })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Props {
+    name: String,
+    #[serde(default)]
+    password: Option<Secret<String>>,
+}
+
+/// What the test handler does, chosen per test.
+#[derive(Clone, Copy)]
+enum Behaviour {
+    Greet,
+    RecordThenFail,
+    ReplaceOnUpdate,
+    SecretData,
+    ExpectExtension,
+}
+
+struct TestResource {
+    calls: Arc<AtomicUsize>,
+    behaviour: Behaviour,
+    seen_old: Arc<Mutex<Option<bool>>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Marker(&'static str);
+
+impl CustomResource for TestResource {
+    type Properties = Props;
+    const RESOURCE_TYPES: &'static [&'static str] = &["Custom::Hello"];
+
+    async fn create(&self, p: Props, ctx: &Context) -> Result<Created, HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        match self.behaviour {
+            Behaviour::RecordThenFail => {
+                ctx.record_physical_id(PhysicalId::new("half-made-thing")?);
+                Err(HandlerError::new("failed after creating something"))
+            }
+            Behaviour::SecretData => Ok(Created::with_physical_id(PhysicalId::new("with-secret")?)
+                .data("Name", p.name)
+                .secret_data(
+                    "Password",
+                    p.password.map(|s| s.into_inner()).unwrap_or_default(),
+                )),
+            Behaviour::ExpectExtension => {
+                let marker = ctx.extensions().get::<Marker>().cloned();
+                Ok(Created::new().data("Marker", marker.map(|m| m.0).unwrap_or("missing")))
+            }
+            _ => Ok(Created::new().data("Greeting", format!("Hello, {}", p.name))),
+        }
+    }
+
+    async fn update(
+        &self,
+        p: Props,
+        old: Option<Props>,
+        _: &Context,
+    ) -> Result<Updated, HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        *self.seen_old.lock().unwrap() = Some(old.is_some());
+        match self.behaviour {
+            Behaviour::ReplaceOnUpdate => Ok(Updated::replace(PhysicalId::new(format!(
+                "new-{}",
+                p.name
+            ))?)),
+            _ => Ok(Updated::keep()),
+        }
+    }
+
+    async fn delete(&self, _: Props, _: &Context) -> Result<Deleted, HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(Deleted)
+    }
+}
+
+struct Harness {
+    warden: Warden,
+    transport: Arc<RecordingTransport>,
+    sink: MemorySink,
+    calls: Arc<AtomicUsize>,
+    seen_old: Arc<Mutex<Option<bool>>>,
+}
+
+impl Harness {
+    fn new(
+        behaviour: Behaviour,
+        layers: impl FnOnce(
+            cfn_warden::WardenBuilder<TestResource>,
+        ) -> cfn_warden::WardenBuilder<TestResource>,
+    ) -> Self {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen_old = Arc::new(Mutex::new(None));
+        let transport = Arc::new(RecordingTransport::default());
+        let sink = MemorySink::default();
+        let builder = Warden::builder(TestResource {
+            calls: calls.clone(),
+            behaviour,
+            seen_old: seen_old.clone(),
+        })
+        .config(
+            Config::builder()
+                .response_reserve(Duration::from_millis(200))
+                .build()
+                .unwrap(),
+        )
+        .transport(transport.clone())
+        .decision_sink(Arc::new(sink.clone()));
+        let warden = layers(builder).build().unwrap();
+        Self {
+            warden,
+            transport,
+            sink,
+            calls,
+            seen_old,
+        }
+    }
+
+    async fn send(&self, event: &Value, time_limit: Duration) -> (Option<Value>, DecisionLine) {
+        let before = self.transport.0.lock().unwrap().len();
+        let meta = LambdaMeta {
+            request_id: "lambda-1".into(),
+            invoked_function_arn: FUNCTION.into(),
+            deadline: SystemTime::now() + time_limit,
+        };
+        self.warden
+            .handle(&serde_json::to_vec(event).unwrap(), meta)
+            .await;
+        let puts = self.transport.0.lock().unwrap();
+        assert!(puts.len() <= before + 1, "more than one answer");
+        (
+            puts.get(before).cloned(),
+            self.sink.lines().last().cloned().unwrap(),
+        )
+    }
+}
+
+/// A verifier with a fixed verdict that records when it ran.
+struct Fixed {
+    name: &'static str,
+    pass: bool,
+    order: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl Verifier for Fixed {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn verify<'a>(
+        &'a self,
+        _: &'a cfn_warden::service::Invocation,
+    ) -> BoxFuture<'a, VerifierResult> {
+        self.order.lock().unwrap().push(self.name);
+        let mut evidence = Map::new();
+        evidence.insert("looked_at".into(), json!("the request"));
+        let result = if self.pass {
+            Ok(evidence)
+        } else {
+            Err((
+                Denial {
+                    check: self.name.into(),
+                    detail: "signature does not match".into(),
+                },
+                evidence,
+            ))
+        };
+        Box::pin(async move { result })
+    }
+}
+
+#[tokio::test]
+async fn layers_run_in_the_order_added_and_are_logged() {
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let (o1, o2) = (order.clone(), order.clone());
+    let h = Harness::new(Behaviour::Greet, |b| {
+        b.layer(VerifyLayer::new(Fixed {
+            name: "first",
+            pass: true,
+            order: o1,
+        }))
+        .layer(VerifyLayer::new(Fixed {
+            name: "second",
+            pass: true,
+            order: o2,
+        }))
+    });
+    let (answer, line) = h
+        .send(&fixture("create.json"), Duration::from_secs(10))
+        .await;
+    assert_eq!(*order.lock().unwrap(), ["first", "second"]);
+    assert_eq!(answer.unwrap()["Status"], "SUCCESS");
+    let names: Vec<_> = line.checks.iter().map(|c| c.name.to_string()).collect();
+    assert_eq!(names, ["request-consistency", "first", "second"]);
+    assert_eq!(line.checks[1].evidence["looked_at"], "the request");
+    assert_eq!(h.calls.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_refusing_verifier_stops_the_request_with_a_generic_reason() {
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let (o1, o2) = (order.clone(), order.clone());
+    let h = Harness::new(Behaviour::Greet, |b| {
+        b.layer(VerifyLayer::new(Fixed {
+            name: "signature",
+            pass: false,
+            order: o1,
+        }))
+        .layer(VerifyLayer::new(Fixed {
+            name: "never-reached",
+            pass: true,
+            order: o2,
+        }))
+    });
+    let (answer, line) = h
+        .send(&fixture("create.json"), Duration::from_secs(10))
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert_eq!(
+        answer["Reason"], DENIED_REASON,
+        "no oracle detail for the caller"
+    );
+    assert!(answer.get("Data").is_none());
+    assert_eq!(
+        h.calls.load(Ordering::SeqCst),
+        0,
+        "the handler must not run"
+    );
+    assert_eq!(*order.lock().unwrap(), ["signature"]);
+    assert_eq!(serde_json::to_value(line.decision).unwrap(), "deny");
+    assert_eq!(serde_json::to_value(line.result).unwrap(), "denied");
+    assert_eq!(
+        line.detail.as_deref(),
+        Some("signature: signature does not match")
+    );
+    assert_eq!(
+        serde_json::to_value(line.checks[1].verdict).unwrap(),
+        "fail"
+    );
+}
+
+/// A layer that attaches an extension and reserves a property key, as a signature layer will.
+#[derive(Clone)]
+struct AttachLayer;
+#[derive(Clone)]
+struct Attach<S>(S);
+impl<S> tower::Layer<S> for AttachLayer {
+    type Service = Attach<S>;
+    fn layer(&self, inner: S) -> Attach<S> {
+        Attach(inner)
+    }
+}
+impl<S> tower::Service<cfn_warden::service::Invocation> for Attach<S>
+where
+    S: tower::Service<cfn_warden::service::Invocation>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.0.poll_ready(cx)
+    }
+    fn call(&mut self, mut invocation: cfn_warden::service::Invocation) -> S::Future {
+        invocation
+            .context
+            .extensions_mut()
+            .insert(Marker("from-layer"));
+        invocation.context.reserve_property_key("WardenSignature");
+        self.0.call(invocation)
+    }
+}
+
+#[tokio::test]
+async fn layers_can_hand_extensions_to_the_handler_and_reserve_keys() {
+    let h = Harness::new(Behaviour::ExpectExtension, |b| b.layer(AttachLayer));
+    let mut event = fixture("create.json");
+    event["ResourceProperties"]["WardenSignature"] = json!("sig");
+    let (answer, _) = h.send(&event, Duration::from_secs(10)).await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Data"]["Marker"], "from-layer");
+
+    // Without the layer, the same key is an unknown property.
+    let plain = Harness::new(Behaviour::ExpectExtension, |b| b);
+    let (answer, _) = plain.send(&event, Duration::from_secs(10)).await;
+    assert_eq!(
+        answer.unwrap()["Reason"],
+        "unknown properties: WardenSignature"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_create_that_recorded_an_id_answers_with_it() {
+    let h = Harness::new(Behaviour::RecordThenFail, |b| b);
+    let (answer, line) = h
+        .send(&fixture("create.json"), Duration::from_secs(10))
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert_eq!(
+        answer["PhysicalResourceId"], "half-made-thing",
+        "so the next Delete reaches the handler"
+    );
+    assert_eq!(
+        line.physical_resource_id.as_deref(),
+        Some("half-made-thing")
+    );
+}
+
+#[tokio::test]
+async fn update_can_replace_and_old_properties_are_typed() {
+    let h = Harness::new(Behaviour::ReplaceOnUpdate, |b| b);
+    let (answer, _) = h
+        .send(&fixture("update.json"), Duration::from_secs(10))
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "SUCCESS");
+    assert!(answer["PhysicalResourceId"]
+        .as_str()
+        .unwrap()
+        .starts_with("new-"));
+    assert_eq!(*h.seen_old.lock().unwrap(), Some(true));
+
+    // Old properties that no longer fit the schema arrive as None; the Update still runs.
+    let mut event = fixture("update.json");
+    event["OldResourceProperties"] = json!({"Legacy": 1});
+    let (answer, _) = h.send(&event, Duration::from_secs(10)).await;
+    assert_eq!(answer.unwrap()["Status"], "SUCCESS");
+    assert_eq!(*h.seen_old.lock().unwrap(), Some(false));
+}
+
+#[tokio::test]
+async fn secret_data_forces_no_echo_and_never_reaches_the_decision_line() {
+    let h = Harness::new(Behaviour::SecretData, |b| b);
+    let mut event = fixture("create.json");
+    event["ResourceProperties"]["Password"] = json!("pw-4d1c9e");
+    let (answer, line) = h.send(&event, Duration::from_secs(10)).await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["NoEcho"], true);
+    assert_eq!(answer["Data"]["Password"], "pw-4d1c9e");
+    let logged = serde_json::to_string(&line).unwrap();
+    assert!(!logged.contains("pw-4d1c9e"), "{logged}");
+    assert!(!logged.contains("X-Amz-Signature"), "{logged}");
+}
+
+#[tokio::test]
+async fn other_resource_types_are_failed_without_the_handler() {
+    let h = Harness::new(Behaviour::Greet, |b| b);
+    let (answer, line) = h
+        .send(
+            &fixture("create-aws-cloudformation-customresource.json"),
+            Duration::from_secs(10),
+        )
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert!(answer["Reason"]
+        .as_str()
+        .unwrap()
+        .contains("is not served by this provider"));
+    assert_eq!(h.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(serde_json::to_value(line.result).unwrap(), "bad-input");
+}
+
+/// A verifier that never finishes (e.g. a lookup that hangs).
+struct Stuck;
+impl Verifier for Stuck {
+    fn name(&self) -> &'static str {
+        "stuck"
+    }
+    fn verify<'a>(
+        &'a self,
+        _: &'a cfn_warden::service::Invocation,
+    ) -> BoxFuture<'a, VerifierResult> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_stuck_verifier_is_bounded_by_the_deadline() {
+    let h = Harness::new(Behaviour::Greet, |b| b.layer(VerifyLayer::new(Stuck)));
+    let started = std::time::Instant::now();
+    let (answer, line) = h
+        .send(&fixture("create.json"), Duration::from_secs(2))
+        .await;
+    assert!(started.elapsed() < Duration::from_secs(2));
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert!(answer["Reason"].as_str().unwrap().starts_with("timed out"));
+    assert_eq!(h.calls.load(Ordering::SeqCst), 0);
+    assert_eq!(serde_json::to_value(line.result).unwrap(), "timeout");
+}
+
+#[tokio::test]
+async fn every_fixture_gets_one_decision_line_and_at_most_one_answer() {
+    let h = Harness::new(Behaviour::Greet, |b| b);
+    let dir = format!("{}/tests/fixtures/events", env!("CARGO_MANIFEST_DIR"));
+    let mut count = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "md") {
+            continue;
+        }
+        let body = std::fs::read(&path).unwrap();
+        let before = h.transport.0.lock().unwrap().len();
+        let meta = LambdaMeta {
+            request_id: format!("l-{count}"),
+            invoked_function_arn: FUNCTION.into(),
+            deadline: SystemTime::now() + Duration::from_secs(10),
+        };
+        let summary = h.warden.handle(&body, meta).await;
+        count += 1;
+        let after = h.transport.0.lock().unwrap().len();
+        assert_eq!(h.sink.lines().len(), count, "{}", path.display());
+        let line = h.sink.lines().last().cloned().unwrap();
+        let sent = after - before;
+        assert!(sent <= 1, "{}", path.display());
+        assert_eq!(sent == 1, line.status_sent.is_some(), "{}", path.display());
+        assert_eq!(summary.status, line.status_sent, "{}", path.display());
+    }
+    assert!(count >= 40, "only {count} fixtures");
+}
