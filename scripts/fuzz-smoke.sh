@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Short fuzz runs of every target (CI smoke). For long runs:
+#   cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run <target> -- -max_total_time=3600
+# cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them.
+set -euo pipefail
+cd "$(dirname "$0")/../fuzz"
+seconds="${FUZZ_SECONDS:-20}"
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+export RUSTC_BOOTSTRAP=1
+mkdir -p corpus/event
+# Seed the event corpus with the fixture events.
+cp ../runtime/tests/fixtures/events/*.json corpus/event/ 2>/dev/null || true
+for target in event response_url response_budget; do
+  echo "fuzzing $target for ${seconds}s"
+  cargo fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 | tail -n 3
+done
