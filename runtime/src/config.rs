@@ -39,6 +39,11 @@ impl Environment for HashMap<String, String> {
     }
 }
 
+/// Backoff ceilings above this are refused (they could only outlive any deadline).
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// PUT attempt timeouts above this are refused: no Lambda runs longer.
+const MAX_ATTEMPT_TIMEOUT: Duration = Duration::from_secs(900);
+
 /// Validated settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
@@ -192,6 +197,18 @@ impl ConfigBuilder {
             return Err(Error::InvalidSetting {
                 name: "WARDEN_PUT_ATTEMPT_TIMEOUT_MS",
                 problem: "must be more than 0",
+            });
+        }
+        if self.config.retry.max_delay > MAX_BACKOFF || self.config.retry.base_delay > MAX_BACKOFF {
+            return Err(Error::InvalidSetting {
+                name: "put_backoff",
+                problem: "must not exceed 60 s",
+            });
+        }
+        if self.config.retry.attempt_timeout > MAX_ATTEMPT_TIMEOUT {
+            return Err(Error::InvalidSetting {
+                name: "WARDEN_PUT_ATTEMPT_TIMEOUT_MS",
+                problem: "must not exceed 900000 (15 minutes, the Lambda maximum)",
             });
         }
         if self.config.max_event_bytes == 0 {

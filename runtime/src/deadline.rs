@@ -40,13 +40,14 @@ pub struct Deadlines {
 }
 
 /// Margin kept between the end of the PUT and the Lambda deadline, so the runtime can still
-/// report to the Lambda Runtime API.
-const RUNTIME_API_MARGIN: Duration = Duration::from_millis(100);
+/// write the decision line and report to the Lambda Runtime API (a Lambda timeout would make
+/// Lambda retry the asynchronous event and run the handler again).
+const RUNTIME_API_MARGIN: Duration = Duration::from_millis(500);
 
 impl Deadlines {
     /// Computes the deadlines.
     ///
-    /// `answer_by = min(lambda_deadline − 100 ms, received_at + service_timeout)`;
+    /// `answer_by = min(lambda_deadline − 500 ms, received_at + service_timeout)`;
     /// `work_by = answer_by − reserve`, where the reserve is `response_reserve` but never more
     /// than half the time available, so short Lambda timeouts still leave the handler time.
     pub fn compute(

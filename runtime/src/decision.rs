@@ -58,6 +58,9 @@ pub enum ResultCode {
     Unroutable,
     /// A Delete of a failed Create's sentinel id, answered without the handler.
     SentinelDelete,
+    /// A layer returned a result of the wrong kind for the request type (e.g. `Deleted` for a
+    /// Create); answered FAILED.
+    InvalidOutcome,
 }
 
 /// The `response` part of a line.
@@ -131,6 +134,10 @@ pub struct DecisionLine {
     /// Top-level event fields this version does not know (tolerated).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub unknown_fields: Vec<String>,
+    /// The timed-out work could not be stopped (blocked in synchronous code); the process
+    /// exits after this invocation so Lambda replaces it. Absent when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub abandoned_work: bool,
 }
 
 /// RFC 3339 with milliseconds, UTC.

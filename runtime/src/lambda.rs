@@ -6,20 +6,23 @@
 //! completely, then hands `lambda_runtime` only the small [`Summary`] to report as the result.
 
 use std::{
+    panic::AssertUnwindSafe,
     process::ExitCode,
     sync::Arc,
     task::{Context as TaskContext, Poll},
     time::{Duration, SystemTime},
 };
 
+use futures_util::FutureExt;
 use lambda_runtime::{LambdaEvent, LambdaInvocation};
 use serde_json::Value;
 use tower::{Layer, Service, ServiceExt};
 
 use crate::{
     config::{Environment, ProcessEnvironment},
+    decision::Decision,
     response::BoxFuture,
-    runtime::Warden,
+    runtime::{Summary, Warden},
     service::{CustomResource, LambdaMeta},
     Error,
 };
@@ -55,7 +58,13 @@ pub async fn run<H: CustomResource>(handler: H) -> Result<(), Error> {
 /// }
 /// ```
 pub fn main<H: CustomResource>(handler: H) -> ExitCode {
+    // At least two workers: a handler blocking one in synchronous code must not stop the
+    // timer that answers "timed out".
+    let workers = std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .max(2);
     let result = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         .build()
         .map_err(|source| Error::AsyncRuntime { source })
@@ -179,17 +188,41 @@ where
                 invoked_function_arn: context.invoked_function_arn.clone(),
                 deadline: SystemTime::UNIX_EPOCH + Duration::from_millis(context.deadline),
             };
-            let summary = warden.handle(&body, meta).await;
-            let summary = serde_json::to_vec(&summary).unwrap_or_else(|_| b"{}".to_vec());
+            // The handler's own panics are caught inside `handle`; this catches the rest
+            // (injected transport, sink or clock), so the process keeps serving.
+            let summary = match AssertUnwindSafe(warden.handle(&body, meta))
+                .catch_unwind()
+                .await
+            {
+                Ok(summary) => summary,
+                Err(_) => {
+                    tracing::error!("cfn-warden panicked outside the handler (payload withheld)");
+                    Summary {
+                        decision: Decision::Error,
+                        status: None,
+                        delivered: None,
+                        abandoned_work: false,
+                    }
+                }
+            };
+            let body = serde_json::to_vec(&summary).unwrap_or_else(|_| b"{}".to_vec());
             let mut inner = inner.lock().await;
             let ready = inner.ready().await?;
-            ready
+            let reported = ready
                 .call(LambdaInvocation {
                     parts,
-                    body: summary.into(),
+                    body: body.into(),
                     context,
                 })
-                .await
+                .await;
+            if summary.abandoned_work {
+                // A worker thread is stuck in a handler that ignored the deadline. Exiting now,
+                // after CloudFormation and the Runtime API both have their answers, makes
+                // Lambda start a fresh environment instead of reusing a starved one.
+                tracing::error!("timed-out work could not be stopped; exiting so Lambda replaces this environment");
+                std::process::exit(70);
+            }
+            reported
         })
     }
 }

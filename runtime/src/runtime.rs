@@ -58,7 +58,7 @@ type LayerFn = Box<dyn FnOnce(Pipeline) -> Pipeline + Send>;
 
 /// A configured runtime for one handler.
 pub struct Warden {
-    pipeline: Pipeline,
+    pipeline: Arc<Pipeline>,
     config: Config,
     clock: SharedClock,
     transport: Arc<dyn ResponseTransport>,
@@ -170,7 +170,7 @@ impl<H: CustomResource> WardenBuilder<H> {
             pipeline = layer(pipeline);
         }
         Ok(Warden {
-            pipeline,
+            pipeline: Arc::new(pipeline),
             config,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
             transport,
@@ -193,14 +193,27 @@ pub struct Summary {
     /// Whether the answer was delivered.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub delivered: Option<bool>,
+    /// Work that timed out could not be stopped (it is blocked in synchronous code). The
+    /// process should be replaced: [`Warden::run`] exits after reporting this invocation, so
+    /// Lambda starts a fresh execution environment for the next one.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub abandoned_work: bool,
 }
 
 /// The result of the work phase, before it becomes a response.
 enum Work {
     Done(Result<Outcome, Rejection>),
     Panicked,
-    TimedOut(Duration),
+    /// The deadline passed; `abandoned` when the aborted task did not stop (it is blocked in
+    /// synchronous code and keeps a worker thread).
+    TimedOut {
+        after: Duration,
+        abandoned: bool,
+    },
 }
+
+/// How long an aborted task gets to stop before it is considered stuck.
+const ABORT_GRACE: Duration = Duration::from_millis(50);
 
 impl Warden {
     /// The settings in force.
@@ -237,6 +250,7 @@ impl Warden {
                 .insecure_response_url_prefix()
                 .map(str::to_owned),
             unknown_fields: Vec::new(),
+            abandoned_work: false,
         };
         let summary = self
             .handle_inner(body, &lambda, received_at, &mut line)
@@ -257,6 +271,7 @@ impl Warden {
             decision: Decision::Deny,
             status: None,
             delivered: None,
+            abandoned_work: false,
         };
         // 1-2. Parse, envelope, consistency, size, full request (see `verify::screen`).
         let screening = verify::screen(
@@ -279,9 +294,7 @@ impl Warden {
         line.resource_type = envelope.resource_type.clone();
         line.request_type = envelope.request_type.clone();
 
-        // 3. From here on (unless denied), exactly one answer.
-        let mut answer = Answer::for_envelope(&envelope);
-        let request: Arc<CfnRequest> = match screening {
+        let (check, parsed) = match screening {
             Screening::Unroutable(_) => return deny,
             Screening::Denied { check, denial, .. } => {
                 // Failing consistency, nothing is sent anywhere.
@@ -290,20 +303,33 @@ impl Warden {
                 line.detail = Some(denial.detail.into_owned());
                 return deny;
             }
-            Screening::Invalid { check, error, .. } => {
-                line.checks.push(check);
+            Screening::Invalid { check, error, .. } => (check, Err(error)),
+            Screening::Accepted { request, check } => (check, Ok(request)),
+        };
+        line.checks.push(check);
+
+        // 3. From here on, exactly one answer.
+        let mut answer = Answer::for_envelope(&envelope);
+        // Until the request parses, only the Lambda deadline is known.
+        let lambda_answer_by =
+            Deadlines::compute(received_at, lambda.deadline, None, Duration::ZERO).answer_by;
+        // A Delete of a failure sentinel: nothing was created, so there is nothing to delete.
+        // Answered before validation: the Delete of a Create refused as invalid carries the
+        // same invalid fields, and failing it too would leave the stack stuck.
+        if envelope.request_type.as_deref() == Some("Delete") && answer.physical_id.is_sentinel() {
+            line.decision = Decision::Allow;
+            line.result = ResultCode::SentinelDelete;
+            answer.status = Status::Success;
+            return self.send(answer, &envelope, lambda_answer_by, line).await;
+        }
+        let request: Arc<CfnRequest> = match parsed {
+            Ok(request) => Arc::from(request),
+            Err(error) => {
                 line.decision = Decision::Error;
                 line.result = ResultCode::BadInput;
                 line.detail = Some(error.to_string());
                 answer.fail(error.to_string());
-                let answer_by =
-                    Deadlines::compute(received_at, lambda.deadline, None, Duration::ZERO)
-                        .answer_by;
-                return self.send(answer, &envelope, answer_by, line).await;
-            }
-            Screening::Accepted { request, check } => {
-                line.checks.push(check);
-                Arc::from(request)
+                return self.send(answer, &envelope, lambda_answer_by, line).await;
             }
         };
         line.unknown_fields = request.unknown_fields().to_vec();
@@ -317,15 +343,6 @@ impl Warden {
             request.service_timeout().map(|t| t.duration()),
             self.config.response_reserve,
         );
-        let is_sentinel = current_id.as_ref().is_some_and(PhysicalId::is_sentinel);
-        if request.request_type() == RequestType::Delete && is_sentinel {
-            line.decision = Decision::Allow;
-            line.result = ResultCode::SentinelDelete;
-            answer.status = Status::Success;
-            return self
-                .send(answer, &envelope, deadlines.answer_by, line)
-                .await;
-        }
 
         // 4. The pipeline, in its own task, under the deadline.
         let span = tracing::info_span!(
@@ -355,8 +372,16 @@ impl Warden {
         line.decision = Decision::Allow;
         match work {
             Work::Done(Ok(outcome)) => {
-                line.result = ResultCode::Success;
-                answer.succeed(outcome, &request);
+                if let Err(mismatch) = answer.succeed(outcome, &request) {
+                    // Only a layer can do this (the handler's methods are typed): refuse rather
+                    // than send an id that breaks the PhysicalResourceId rules.
+                    line.decision = Decision::Error;
+                    line.result = ResultCode::InvalidOutcome;
+                    line.detail = Some(mismatch.clone());
+                    answer.fail_with_recorded(mismatch, recorded_id);
+                } else {
+                    line.result = ResultCode::Success;
+                }
             }
             Work::Done(Err(Rejection::Handler(e))) => {
                 line.result = ResultCode::HandlerError;
@@ -378,8 +403,9 @@ impl Warden {
                 line.result = ResultCode::HandlerPanic;
                 answer.fail_with_recorded(PANIC_REASON.to_owned(), recorded_id);
             }
-            Work::TimedOut(after) => {
+            Work::TimedOut { after, abandoned } => {
                 line.result = ResultCode::Timeout;
+                line.abandoned_work = abandoned;
                 let reason = format!(
                     "timed out after {:.1} s: the work did not finish before the deadline",
                     after.as_secs_f64()
@@ -399,13 +425,20 @@ impl Warden {
     ) -> Work {
         let budget = deadlines.work_remaining(self.clock.now());
         let pipeline = self.pipeline.clone();
-        let mut task = tokio::spawn(pipeline.oneshot(invocation).instrument(span));
+        // Cloning the pipeline runs the layers' `Clone`: do it inside the task, where a panic
+        // is caught like any other.
+        let work = async move { Pipeline::clone(&pipeline).oneshot(invocation).await };
+        let mut task = tokio::spawn(work.instrument(span));
         match tokio::time::timeout(budget, &mut task).await {
             Ok(Ok(result)) => Work::Done(result),
             Ok(Err(_join_error)) => Work::Panicked,
             Err(_elapsed) => {
                 task.abort();
-                Work::TimedOut(budget)
+                let stopped = tokio::time::timeout(ABORT_GRACE, &mut task).await.is_ok();
+                Work::TimedOut {
+                    after: budget,
+                    abandoned: !stopped,
+                }
             }
         }
     }
@@ -454,6 +487,7 @@ impl Warden {
             decision: line.decision,
             status: Some(fitted.response.status),
             delivered: Some(delivered),
+            abandoned_work: line.abandoned_work,
         }
     }
 }
@@ -510,7 +544,20 @@ impl Answer {
         self.fail(reason);
     }
 
-    fn succeed(&mut self, outcome: Outcome, request: &CfnRequest) {
+    /// Takes a successful outcome; refuses one that does not match the request type.
+    fn succeed(&mut self, outcome: Outcome, request: &CfnRequest) -> Result<(), String> {
+        let kind = match &outcome {
+            Outcome::Created(_) => RequestType::Create,
+            Outcome::Updated(_) => RequestType::Update,
+            Outcome::Deleted(_) => RequestType::Delete,
+        };
+        if kind != request.request_type() {
+            return Err(format!(
+                "the pipeline answered a {} request with a {} result",
+                request.request_type(),
+                kind
+            ));
+        }
         self.status = Status::Success;
         self.reason = None;
         let (id, data, no_echo) = match outcome {
@@ -529,6 +576,7 @@ impl Answer {
         }
         self.data = data;
         self.no_echo = no_echo;
+        Ok(())
     }
 }
 

@@ -384,7 +384,8 @@ const MALFORMED: &[(&str, Stage, &str)] = &[
     ),
     (
         "logical-id-invalid.json",
-        Stage::Request,
+        // The consistency check bounds the ids before anything is sent: no PUT.
+        Stage::Consistency,
         "LogicalResourceId is not 1-255 letters and digits",
     ),
     (

@@ -480,3 +480,56 @@ async fn every_fixture_gets_one_decision_line_and_at_most_one_answer() {
     }
     assert!(count >= 40, "only {count} fixtures");
 }
+
+/// A layer that answers every request itself with `Deleted`, as a buggy cache might.
+#[derive(Clone)]
+struct AlwaysDeleted;
+impl<S> tower::Layer<S> for AlwaysDeleted {
+    type Service = AlwaysDeletedService;
+    fn layer(&self, _: S) -> AlwaysDeletedService {
+        AlwaysDeletedService
+    }
+}
+#[derive(Clone)]
+struct AlwaysDeletedService;
+impl tower::Service<cfn_warden::service::Invocation> for AlwaysDeletedService {
+    type Response = cfn_warden::service::Outcome;
+    type Error = cfn_warden::service::Rejection;
+    type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        std::task::Poll::Ready(Ok(()))
+    }
+    fn call(&mut self, _: cfn_warden::service::Invocation) -> Self::Future {
+        Box::pin(async { Ok(cfn_warden::service::Outcome::Deleted(Deleted)) })
+    }
+}
+
+#[tokio::test]
+async fn an_outcome_of_the_wrong_kind_is_refused() {
+    let h = Harness::new(Behaviour::Greet, |b| b.layer(AlwaysDeleted));
+    let (answer, line) = h
+        .send(&fixture("create.json"), Duration::from_secs(10))
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert_eq!(
+        answer["Reason"],
+        "the pipeline answered a Create request with a Delete result"
+    );
+    assert!(answer["PhysicalResourceId"]
+        .as_str()
+        .unwrap()
+        .starts_with("cfn-warden-create-failed-"));
+    assert_eq!(
+        serde_json::to_value(line.result).unwrap(),
+        "invalid-outcome"
+    );
+    // A Delete answered with Deleted is fine.
+    let (answer, _) = h
+        .send(&fixture("delete.json"), Duration::from_secs(10))
+        .await;
+    assert_eq!(answer.unwrap()["Status"], "SUCCESS");
+}

@@ -74,6 +74,8 @@ pub struct Exchange {
     pub sent_at: SystemTime,
     /// The deadline the event carried.
     pub deadline: SystemTime,
+    /// When the runtime's result arrived.
+    pub result_at: SystemTime,
 }
 
 impl Exchange {
@@ -271,6 +273,7 @@ impl LocalLambda {
             .map_err(|_| HarnessError::Timeout {
                 what: "the runtime's result (channel closed)",
             })?;
+        let result_at = SystemTime::now();
         let puts = self
             .puts()
             .into_iter()
@@ -282,6 +285,7 @@ impl LocalLambda {
             puts,
             sent_at,
             deadline,
+            result_at,
         })
     }
 }

@@ -222,6 +222,10 @@ async fn endpoint_never_answering_gives_up_before_the_deadline() {
     assert!(!x.puts.is_empty());
     assert_eq!(line["response"]["delivery"]["delivered"], false);
     assert_eq!(line["response"]["delivery"]["gave_up"], "deadline-reached");
+    assert!(
+        x.result_at < x.deadline,
+        "the Runtime API result came after the Lambda deadline"
+    );
     assert_eq!(
         x.result,
         warden_e2e::RuntimeResult::Response(
@@ -229,5 +233,53 @@ async fn endpoint_never_answering_gives_up_before_the_deadline() {
         )
     );
     s.lambda.script_cfn(&[]);
+    still_serves(&mut s).await;
+}
+
+#[tokio::test]
+async fn a_handler_blocking_its_thread_is_answered_then_the_process_is_replaced() {
+    let mut s = Session::start("faulty-resource").await.unwrap();
+    let e = s.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Thing",
+        json!({"Mode": "block"}),
+    ));
+    let (x, line) = s.send(&e, Duration::from_secs(3)).await.unwrap();
+    assert_eq!(x.puts.len(), 1);
+    let a = x.answer().unwrap();
+    assert_eq!(a["Status"], "FAILED");
+    assert!(
+        a["Reason"].as_str().unwrap().starts_with("timed out"),
+        "{a}"
+    );
+    assert!(x.puts[0].at < x.deadline);
+    assert_eq!(line["result"], "timeout");
+    assert_eq!(line["abandoned_work"], true);
+    assert_eq!(
+        x.result,
+        warden_e2e::RuntimeResult::Response(
+            json!({"decision": "allow", "status": "FAILED", "delivered": true, "abandoned_work": true})
+        )
+    );
+    // The stuck worker would starve later invocations: the process exits so Lambda replaces it.
+    for _ in 0..100 {
+        if !s.provider.is_running() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!s.provider.is_running(), "the process should have exited");
+}
+
+#[tokio::test]
+async fn an_awaiting_hang_is_aborted_without_replacing_the_process() {
+    let mut s = Session::start("faulty-resource").await.unwrap();
+    let e = s.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Thing",
+        json!({"Mode": "hang"}),
+    ));
+    let (_, line) = s.send(&e, Duration::from_secs(3)).await.unwrap();
+    assert!(line.get("abandoned_work").is_none(), "{line}");
     still_serves(&mut s).await;
 }

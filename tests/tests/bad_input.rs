@@ -307,3 +307,30 @@ async fn an_insecure_prefix_off_loopback_is_refused_at_start() {
     assert!(stderr.contains("loopback"), "{stderr}");
     assert_eq!(lambda.polls(), 0, "it must refuse before serving anything");
 }
+
+#[tokio::test]
+async fn the_delete_after_an_invalid_create_succeeds_without_the_handler() {
+    // A Create refused as invalid gets the failure sentinel; CloudFormation's following Delete
+    // carries the same invalid fields and must still succeed, or the stack gets stuck.
+    let mut s = Session::start("faulty-resource").await.unwrap();
+    let props = json!({"Mode": "error", "Padding": "p".repeat(2 * 1024 * 1024)});
+    let create = s.prepare(CfnEvent::create("Custom::Faulty", "Thing", props.clone()));
+    let (x, _) = s.send(&create, LIMIT).await.unwrap();
+    let a = x.answer().unwrap();
+    assert_eq!(a["Status"], "FAILED");
+    assert!(a["Reason"].as_str().unwrap().contains("-byte limit"), "{a}");
+    let sentinel = a["PhysicalResourceId"].as_str().unwrap().to_owned();
+    let delete = s
+        .prepare(CfnEvent::delete(
+            "Custom::Faulty",
+            "Thing",
+            &sentinel,
+            props,
+        ))
+        .field("ServiceTimeout", json!("0"));
+    let (x, line) = s.send(&delete, LIMIT).await.unwrap();
+    let a = x.answer().unwrap();
+    assert_eq!(a["Status"], "SUCCESS", "{a}");
+    assert_eq!(a["PhysicalResourceId"], sentinel.as_str());
+    assert_eq!(line["result"], "sentinel-delete");
+}

@@ -205,3 +205,71 @@ async fn failed_create_gets_a_sentinel_whose_delete_skips_the_handler() {
     assert_eq!(a["PhysicalResourceId"], sentinel.as_str());
     assert_eq!(line["result"], "sentinel-delete");
 }
+
+#[tokio::test]
+async fn replacement_then_delete_of_the_old_id() {
+    let mut s = Session::start("faulty-resource").await.unwrap();
+    let v1 = json!({"Mode": "ok", "Generation": "1"});
+    let v2 = json!({"Mode": "ok", "Generation": "2"});
+    let (x, _) = s
+        .send(
+            &s.prepare(CfnEvent::create("Custom::Faulty", "Thing", v1.clone())),
+            LIMIT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer_of(&x)["PhysicalResourceId"], "faulty-gen-1");
+
+    // A changed Generation replaces: the Update answers with the new id...
+    let (x, _) = s
+        .send(
+            &s.prepare(CfnEvent::update(
+                "Custom::Faulty",
+                "Thing",
+                "faulty-gen-1",
+                v2.clone(),
+                v1.clone(),
+            )),
+            LIMIT,
+        )
+        .await
+        .unwrap();
+    let a = answer_of(&x);
+    assert_eq!(a["Status"], "SUCCESS");
+    assert_eq!(a["PhysicalResourceId"], "faulty-gen-2");
+
+    // ...and CloudFormation deletes the old one during cleanup, with the old properties.
+    let (x, line) = s
+        .send(
+            &s.prepare(CfnEvent::delete(
+                "Custom::Faulty",
+                "Thing",
+                "faulty-gen-1",
+                v1,
+            )),
+            LIMIT,
+        )
+        .await
+        .unwrap();
+    let a = answer_of(&x);
+    assert_eq!(a["Status"], "SUCCESS");
+    assert_eq!(a["PhysicalResourceId"], "faulty-gen-1");
+    assert_eq!(line["result"], "success");
+
+    // An Update that keeps the Generation keeps the id.
+    let v2b = json!({"Mode": "ok", "Generation": "2", "Message": "tweak"});
+    let (x, _) = s
+        .send(
+            &s.prepare(CfnEvent::update(
+                "Custom::Faulty",
+                "Thing",
+                "faulty-gen-2",
+                v2b,
+                v2,
+            )),
+            LIMIT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer_of(&x)["PhysicalResourceId"], "faulty-gen-2");
+}

@@ -89,6 +89,7 @@ async fn faulty_never_logs_panic_payloads_or_enum_values() {
     let secrets = vec![
         "panic-secret-9e0f".to_owned(),
         "mode-secret-3b4c".to_owned(),
+        "data-secret-61af".to_owned(),
     ];
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
@@ -108,5 +109,15 @@ async fn faulty_never_logs_panic_payloads_or_enum_values() {
         "{reason}"
     );
     assert!(!reason.contains(&secrets[1]), "{reason}");
+    // Secret Data reaches CloudFormation with NoEcho, and nothing else.
+    let e = s.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "T",
+        json!({"Mode": "secret-data", "Message": secrets[2]}),
+    ));
+    let (x, _) = s.send(&e, LIMIT).await.unwrap();
+    let a = x.answer().unwrap();
+    assert_eq!(a["NoEcho"], true);
+    assert_eq!(a["Data"]["Message"], secrets[2].as_str());
     assert_absent(&s.provider.all_output(), &secrets);
 }

@@ -170,6 +170,25 @@ mod tests {
     }
 
     #[test]
+    fn worst_case_ids_still_fit() {
+        // The largest ids the consistency check and PhysicalId admit, with escaping at its
+        // worst (every `"` of the PhysicalResourceId doubles).
+        let mut r = response(Status::Success, Some("é".repeat(3000)));
+        r.physical_resource_id = PhysicalId::new("\"".repeat(1024)).unwrap();
+        r.request_id = "r".repeat(256);
+        r.logical_resource_id = "L".repeat(255);
+        r.stack_id = format!(
+            "arn:aws-us-gov:cloudformation:us-gov-west-1:123456789012:stack/{}/{}",
+            "s".repeat(128),
+            "i".repeat(64)
+        );
+        r.data.insert("Blob", "x".repeat(10_000));
+        let f = fit(r);
+        assert!(f.body.len() <= MAX_RESPONSE_BYTES, "{} bytes", f.body.len());
+        assert!(f.response.reason.unwrap().len() > 100, "room is left for a useful reason");
+    }
+
+    #[test]
     fn oversized_data_becomes_failed_naming_the_size_and_keeps_the_id() {
         let mut r = response(Status::Success, None);
         r.data.insert("Blob", "x".repeat(5000));

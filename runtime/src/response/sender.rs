@@ -219,9 +219,14 @@ pub async fn deliver(
             return delivery;
         }
         let started = clock.now();
-        let outcome = transport
-            .put(url, body.clone(), policy.attempt_timeout.min(remaining))
-            .await;
+        let attempt_budget = policy.attempt_timeout.min(remaining);
+        // The transport is asked to honour the budget; this enforces it whatever it does.
+        let outcome = tokio::time::timeout(
+            attempt_budget,
+            transport.put(url, body.clone(), attempt_budget),
+        )
+        .await
+        .unwrap_or(AttemptOutcome::Timeout);
         let elapsed = clock
             .now()
             .duration_since(started)
@@ -246,7 +251,7 @@ pub async fn deliver(
         let left = answer_by
             .duration_since(clock.now())
             .unwrap_or(Duration::ZERO);
-        if delay + MIN_ATTEMPT > left {
+        if delay.saturating_add(MIN_ATTEMPT) > left {
             delivery.gave_up = Some(GaveUp::DeadlineReached);
             return delivery;
         }

@@ -58,7 +58,9 @@ impl InsecureResponseUrlPrefix {
         if !prefix.ends_with('/') {
             return Err(invalid("must end with /"));
         }
-        Ok(Self(prefix.to_owned()))
+        // Compared with parsed (normalised) URLs, so keep the normalised form: `:80` dropped
+        // for http, host lower-cased, `127.1` written out.
+        Ok(Self(url.as_str().to_owned()))
     }
 
     /// The prefix.
@@ -139,6 +141,24 @@ fn run(
             json!(crate::protocol::truncate_for_message(token)),
         );
         return Err("ServiceToken does not equal the invoked function ARN".into());
+    }
+    // Legitimate ids are short and plain. Bounding them here keeps every answer within the
+    // 4096-byte budget (they are copied into it) and keeps forged text out of responses.
+    let request_id_ok = (1..=256).contains(&envelope.request_id.len())
+        && envelope
+            .request_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    if !request_id_ok {
+        return Err("RequestId is not 1-256 letters, digits and hyphens".into());
+    }
+    let logical_ok = (1..=255).contains(&envelope.logical_resource_id.len())
+        && envelope
+            .logical_resource_id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric());
+    if !logical_ok {
+        return Err("LogicalResourceId is not 1-255 letters and digits".into());
     }
     let stack = StackArn::parse(&envelope.stack_id).map_err(|e| Cow::Owned(e.to_string()))?;
     evidence.insert("stack_account".into(), json!(stack.account()));
@@ -345,6 +365,20 @@ mod tests {
     }
 
     #[test]
+    fn ids_that_could_not_be_cloudformation_s_are_refused() {
+        let p = ConsistencyPolicy::default();
+        let mut e = envelope(&good_url());
+        e.request_id = "req\u{1}".into();
+        assert!(verdict(&e, &p).unwrap_err().contains("RequestId"));
+        let mut e = envelope(&good_url());
+        e.request_id = "a".repeat(257);
+        assert!(verdict(&e, &p).unwrap_err().contains("RequestId"));
+        let mut e = envelope(&good_url());
+        e.logical_resource_id = "Has-Hyphen".into();
+        assert!(verdict(&e, &p).unwrap_err().contains("LogicalResourceId"));
+    }
+
+    #[test]
     fn china_partition_host() {
         let stack = "arn:aws-cn:cloudformation:cn-north-1:123456789012:stack/demo/5b6a";
         let function = "arn:aws-cn:lambda:cn-north-1:123456789012:function:provider";
@@ -383,7 +417,18 @@ mod tests {
         ] {
             assert!(InsecureResponseUrlPrefix::new(bad).is_err(), "{bad}");
         }
-        assert!(InsecureResponseUrlPrefix::new("http://[::1]:80/").is_ok());
         assert!(InsecureResponseUrlPrefix::new("http://localhost:80/x/").is_ok());
+        // Prefixes are normalised like the URLs they are compared with.
+        for (prefix, url) in [
+            ("http://[::1]:80/", "http://[::1]/cfn/x"),
+            ("http://LOCALHOST:8123/", "http://localhost:8123/cfn/x"),
+            ("http://127.1:8123/", "http://127.0.0.1:8123/cfn/x"),
+        ] {
+            let p = ConsistencyPolicy {
+                insecure_prefix: Some(InsecureResponseUrlPrefix::new(prefix).unwrap()),
+                ..Default::default()
+            };
+            assert_eq!(verdict(&envelope(url), &p), Ok(()), "{prefix} vs {url}");
+        }
     }
 }
