@@ -12,6 +12,7 @@ use std::{io::Read, path::PathBuf, process::ExitCode};
 
 use anyhow::{Context as _, Result};
 use cfn_warden::{
+    config::{Environment, ProcessEnvironment},
     verify::{screen, Check, Screening},
     Config,
 };
@@ -73,19 +74,32 @@ fn run(cli: Cli) -> Result<bool> {
             format,
         } => {
             let bytes = read_input(&event)?;
-            let mut config = Config::builder();
-            if let Some(prefix) = insecure_response_url_prefix {
-                config = config.insecure_response_url_prefix(prefix);
-            }
-            let config = config
-                .build()
-                .context("invalid --insecure-response-url-prefix")?;
+            // The provider's own settings (WARDEN_* variables), so the verdict matches what a
+            // provider configured from this environment would decide.
+            let env = Overridden {
+                prefix: insecure_response_url_prefix,
+            };
+            let config = Config::from_env(&env).context("invalid WARDEN_* setting")?;
             let report = check_event(&bytes, &function_arn, &config);
             match format {
                 Format::Json => println!("{report}"),
                 Format::Text => print_text(&report),
             }
             Ok(report["outcome"] == "accepted")
+        }
+    }
+}
+
+/// The process environment, with `--insecure-response-url-prefix` taking precedence.
+struct Overridden {
+    prefix: Option<String>,
+}
+
+impl Environment for Overridden {
+    fn var(&self, name: &str) -> Option<String> {
+        match (&self.prefix, name) {
+            (Some(p), "WARDEN_INSECURE_RESPONSE_URL_PREFIX") => Some(p.clone()),
+            _ => ProcessEnvironment.var(name),
         }
     }
 }
@@ -134,6 +148,7 @@ fn check_event(bytes: &[u8], function_arn: &str, config: &Config) -> Value {
             "unknown_fields": request.unknown_fields(),
             "check": as_json(&check),
         }),
+        other => finding("failed", "unknown", &format!("{other:?}"), None),
     }
 }
 

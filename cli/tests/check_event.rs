@@ -129,3 +129,20 @@ fn tool_errors_are_exit_2() {
     let (code, _, _) = warden(&["no-such-command"]);
     assert_eq!(code, 2, "clap's usage errors are exit 2 too");
 }
+
+#[test]
+fn the_provider_settings_from_the_environment_apply() {
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args([
+            "check-event",
+            &fixture("create.json"),
+            "--function-arn",
+            FUNCTION,
+        ])
+        .env("WARDEN_MAX_EVENT_BYTES", "100")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("over the 100-byte limit"), "{stdout}");
+}

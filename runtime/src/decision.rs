@@ -24,6 +24,7 @@ pub const SCHEMA: &str = "cfn-warden.decision/1";
 /// What was decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Decision {
     /// No check refused and the pipeline (verifier layers, then the handler) was started.
     /// `result` says how it ended: `success`, `handler-error`, `handler-panic`, `timeout` (a
@@ -41,6 +42,7 @@ pub enum Decision {
 /// How the invocation ended, in more detail than the decision.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum ResultCode {
     /// The handler succeeded.
     Success,
@@ -88,6 +90,7 @@ pub struct Durations {
 
 /// One decision-log line.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct DecisionLine {
     /// Always [`SCHEMA`].
     pub schema: &'static str,

@@ -184,6 +184,7 @@ impl<H: CustomResource> WardenBuilder<H> {
 
 /// What the Lambda Runtime API receives as the function's result.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Summary {
     /// allow, deny or error.
     pub decision: Decision,

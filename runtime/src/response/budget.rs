@@ -10,6 +10,7 @@ const TRUNCATION_MARK: &str = "…";
 /// What had to change for the response to fit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
+#[non_exhaustive]
 pub enum Adjustment {
     /// `Reason` was cut on a UTF-8 boundary.
     ReasonTruncated {
@@ -185,7 +186,10 @@ mod tests {
         r.data.insert("Blob", "x".repeat(10_000));
         let f = fit(r);
         assert!(f.body.len() <= MAX_RESPONSE_BYTES, "{} bytes", f.body.len());
-        assert!(f.response.reason.unwrap().len() > 100, "room is left for a useful reason");
+        assert!(
+            f.response.reason.unwrap().len() > 100,
+            "room is left for a useful reason"
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// only their kind is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "status")]
+#[non_exhaustive]
 pub enum AttemptOutcome {
     /// The endpoint answered with this HTTP status.
     Status(u16),
@@ -167,6 +168,7 @@ const MIN_ATTEMPT: Duration = Duration::from_millis(50);
 
 /// One attempt, for the decision log.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Attempt {
     /// How it ended.
     pub outcome: AttemptOutcome,
@@ -177,6 +179,7 @@ pub struct Attempt {
 /// Why delivery stopped without success.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
 pub enum GaveUp {
     /// Too little time was left for another attempt.
     DeadlineReached,
@@ -188,6 +191,7 @@ pub enum GaveUp {
 
 /// The result of delivering one answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct Delivery {
     /// Whether an attempt got a 2xx.
     pub delivered: bool,

@@ -26,6 +26,7 @@ pub struct Invocation {
 
 /// A handler's successful result.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Outcome {
     /// From `create`.
     Created(Created),
@@ -37,6 +38,7 @@ pub enum Outcome {
 
 /// Why the pipeline did not produce an [`Outcome`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Rejection {
     /// A verifier refused: the handler was not called. Answered with a generic reason.
     Denied(Denial),

@@ -30,6 +30,7 @@ use crate::service::{Invocation, Outcome, Rejection};
 /// The result of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Verdict {
     /// The check passed.
     Pass,
@@ -42,6 +43,7 @@ pub enum Verdict {
 
 /// One check as recorded in the decision log. Evidence never holds a secret.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Check {
     /// Stable kebab-case name, e.g. `request-consistency`.
     pub name: Cow<'static, str>,
@@ -51,6 +53,23 @@ pub struct Check {
     pub evidence: Evidence,
     /// How long the check took, in microseconds.
     pub latency_us: u64,
+}
+
+impl Check {
+    /// A check record, as layers append to [`CheckLog`].
+    pub fn new(
+        name: impl Into<Cow<'static, str>>,
+        verdict: Verdict,
+        evidence: Evidence,
+        latency_us: u64,
+    ) -> Self {
+        Self {
+            name: name.into(),
+            verdict,
+            evidence,
+            latency_us,
+        }
+    }
 }
 
 /// The checks of one invocation, shared by every layer that runs.

@@ -16,6 +16,7 @@ use crate::{
 
 /// Where screening stopped.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Screening {
     /// No usable envelope (not JSON, not an object, no ResponseURL/StackId/RequestId/
     /// LogicalResourceId): nobody can be answered.
