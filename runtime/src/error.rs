@@ -172,6 +172,25 @@ pub enum Error {
         #[source]
         source: reqwest::Error,
     },
+    /// JSON could not be put in canonical form.
+    #[error("could not canonicalise JSON")]
+    Canonicalisation {
+        /// The cause.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A signature token is malformed.
+    #[error("WardenSignature {problem}")]
+    MalformedSignature {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A signing or verifying key (or its configuration) is invalid.
+    #[error("signing key: {problem}")]
+    InvalidKey {
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// The async runtime could not start.
     #[error("could not start the async runtime")]
     AsyncRuntime {

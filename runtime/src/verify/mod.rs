@@ -11,6 +11,7 @@
 
 pub mod consistency;
 mod screen;
+pub mod signed;
 
 pub use screen::{screen, Screening};
 
@@ -111,6 +112,12 @@ pub trait Verifier: Send + Sync + 'static {
     /// Stable kebab-case name for the decision log.
     fn name(&self) -> &'static str;
 
+    /// Property keys this verifier consumes (e.g. a signature). They are removed before the
+    /// handler's properties are deserialised, so they never trip the unknown-key check.
+    fn reserved_property_keys(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Passes with evidence, or refuses.
     fn verify<'a>(&'a self, invocation: &'a Invocation) -> BoxFuture<'a, VerifierResult>;
 }
@@ -172,6 +179,10 @@ where
             let name = Cow::Borrowed(verifier.name());
             match result {
                 Ok(evidence) => {
+                    let mut invocation = invocation;
+                    for key in verifier.reserved_property_keys() {
+                        invocation.context.reserve_property_key(*key);
+                    }
                     invocation.context.checks().record(Check {
                         name,
                         verdict: Verdict::Pass,
