@@ -1,14 +1,19 @@
 //! `warden`: the cfn-warden command-line tool.
 //!
-//! Today it has one command, `warden check-event`, which runs the provider's own checks on an
-//! event offline. Signing, sealing, auditing, linting and deploying come with their issues.
+//! Commands: `check-event` (run the provider's screening on an event offline), `keygen` (make an
+//! Ed25519 signing key) and `sign` (sign custom resources' properties in a template).
+//! Sealing, auditing, linting and deploying come with their issues.
 //!
-//! Exit codes: 0 = the event would be accepted; 1 = it would be refused or answered FAILED
-//! (the finding is printed); 2 = the tool itself failed (unreadable file, bad arguments).
+//! Exit codes: 0 = success (for `check-event`: the event would be accepted); 1 = `check-event`
+//! found the event would be refused or answered FAILED; 2 = the tool failed (unreadable file,
+//! bad arguments, a template that cannot be signed).
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "a CLI prints its results")]
 
 use std::{io::Read, path::PathBuf, process::ExitCode};
+
+mod sign;
+mod template;
 
 use anyhow::{Context as _, Result};
 use cfn_warden::{
@@ -43,6 +48,47 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+    },
+    /// Make an Ed25519 signing key: `<dir>/<kid>.pk8` (private, mode 0600) and
+    /// `<dir>/<kid>.pub.json` (the provider's WARDEN_SIGNING_KEYS value).
+    Keygen {
+        /// The key id (1-64 letters, digits, '.', '_', '-').
+        #[arg(long)]
+        kid: String,
+        /// Where to write the files.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+    },
+    /// Sign the properties of every custom resource in a template (YAML or JSON): adds a
+    /// WardenSignature property to each, keeping the rest of the text as it is.
+    Sign {
+        /// The template file.
+        template: PathBuf,
+        /// The private key written by `warden keygen`.
+        #[arg(long)]
+        key: PathBuf,
+        /// The key id (default: the key file's name without extension).
+        #[arg(long)]
+        kid: Option<String>,
+        /// The stack name the signature is valid for; `*` matches any run of characters.
+        #[arg(long)]
+        stack_name: String,
+        /// How long the signature stays valid (e.g. `30d`, `12h`).
+        #[arg(long, default_value = "30d", value_parser = humantime::parse_duration)]
+        valid_for: std::time::Duration,
+        /// A regex a dynamic (intrinsic-valued) property must match when resolved:
+        /// `[LOGICAL_ID.]KEY=REGEX`. Repeatable.
+        #[arg(long = "pattern")]
+        patterns: Vec<sign::Pattern>,
+        /// Sign only these logical ids (repeatable; default: every custom resource).
+        #[arg(long = "resource")]
+        only: Vec<String>,
+        /// Replace existing signatures.
+        #[arg(long)]
+        resign: bool,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
 }
 
@@ -86,6 +132,64 @@ fn run(cli: Cli) -> Result<bool> {
                 Format::Text => print_text(&report),
             }
             Ok(report["outcome"] == "accepted")
+        }
+        Command::Keygen { kid, dir } => {
+            let (private, config) = sign::keygen(&kid, &dir)?;
+            eprintln!("private key: {} (keep it secret)", private.display());
+            println!("{config}");
+            Ok(true)
+        }
+        Command::Sign {
+            template,
+            key,
+            kid,
+            stack_name,
+            valid_for,
+            patterns,
+            only,
+            resign,
+            output,
+        } => {
+            let source = std::fs::read_to_string(&template)
+                .with_context(|| format!("reading {}", template.display()))?;
+            let key = sign::load_key(&key, kid.as_deref())?;
+            let now = std::time::SystemTime::now();
+            let options = sign::SignOptions {
+                stack: stack_name,
+                issued_at: now,
+                not_after: now + valid_for,
+                patterns,
+                only,
+                resign,
+            };
+            let (signed_text, signed) = sign::sign_template(&source, &key, &options)
+                .with_context(|| format!("signing {}", template.display()))?;
+            for s in &signed {
+                let unconstrained: Vec<_> = s
+                    .dynamic
+                    .iter()
+                    .filter(|(_, p)| p.is_none())
+                    .map(|(k, _)| k.as_str())
+                    .collect();
+                eprintln!(
+                    "signed {}: {} literal, {} dynamic properties",
+                    s.logical_id,
+                    s.literal,
+                    s.dynamic.len()
+                );
+                if !unconstrained.is_empty() {
+                    eprintln!(
+                        "  warning: dynamic without --pattern (any resolved value is accepted): {}",
+                        unconstrained.join(", ")
+                    );
+                }
+            }
+            match output {
+                Some(path) => std::fs::write(&path, signed_text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{signed_text}"),
+            }
+            Ok(true)
         }
     }
 }

@@ -1,0 +1,384 @@
+//! Reading CloudFormation templates (YAML with short-form intrinsics, or JSON) with positions.
+//!
+//! Both formats are read with saphyr (JSON is YAML), keeping every node's position so findings
+//! can name lines and so `warden sign` can insert one line into the original text instead of
+//! re-serialising it (comments and formatting survive). Scalars are read raw: a plain scalar
+//! whose meaning could differ between YAML readers (`010`, `1.10`, `yes`) is an error asking to
+//! quote it, rather than a silent guess.
+
+use saphyr::{MarkedYaml, Scalar, ScalarStyle, YamlData, YamlLoader};
+use saphyr_parser::Parser;
+use serde_json::{Map, Number, Value};
+
+/// A template problem, with its 1-based line.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub(crate) struct TemplateError {
+    pub(crate) line: usize,
+    pub(crate) message: String,
+}
+
+fn error(line: usize, message: impl Into<String>) -> TemplateError {
+    TemplateError {
+        line,
+        message: message.into(),
+    }
+}
+
+/// A parsed template.
+pub(crate) struct Template<'s> {
+    root: MarkedYaml<'s>,
+}
+
+/// One resource of the template.
+pub(crate) struct Resource<'t, 's> {
+    pub(crate) logical_id: String,
+    pub(crate) resource_type: String,
+    pub(crate) line: usize,
+    /// The `Properties` key and value nodes, when present.
+    pub(crate) properties: Option<(&'t MarkedYaml<'s>, &'t MarkedYaml<'s>)>,
+}
+
+impl<'s> Template<'s> {
+    /// Parses the text (first document only; duplicate keys are an error).
+    pub(crate) fn parse(source: &'s str) -> Result<Self, TemplateError> {
+        let mut loader: YamlLoader<'s, MarkedYaml<'s>> = YamlLoader::default();
+        loader.allow_duplicate_keys(false);
+        loader.early_parse(false);
+        Parser::new_from_str(source)
+            .load(&mut loader, false)
+            .map_err(|e| error(e.marker().line(), e.info().to_owned()))?;
+        if let Some(e) = loader.error() {
+            return Err(error(e.marker().line(), e.info().to_owned()));
+        }
+        let root = loader
+            .into_documents()
+            .into_iter()
+            .next()
+            .ok_or_else(|| error(1, "the template is empty"))?;
+        if !matches!(root.data, YamlData::Mapping(_)) {
+            return Err(error(
+                root.span.start.line(),
+                "the template is not a mapping",
+            ));
+        }
+        Ok(Self { root })
+    }
+
+    /// The resources, in template order.
+    pub(crate) fn resources(&self) -> Result<Vec<Resource<'_, 's>>, TemplateError> {
+        let Some((_, resources)) = entry(&self.root, "Resources") else {
+            return Err(error(1, "the template has no Resources section"));
+        };
+        let YamlData::Mapping(map) = &resources.data else {
+            return Err(error(
+                resources.span.start.line(),
+                "Resources is not a mapping",
+            ));
+        };
+        let mut out = Vec::new();
+        for (key, body) in map.iter() {
+            let logical_id = scalar_text(key).ok_or_else(|| {
+                error(key.span.start.line(), "a resource's logical id is not text")
+            })?;
+            let resource_type = entry(body, "Type")
+                .and_then(|(_, t)| scalar_text(t))
+                .ok_or_else(|| {
+                    error(
+                        key.span.start.line(),
+                        format!("resource {logical_id} has no Type"),
+                    )
+                })?;
+            out.push(Resource {
+                logical_id,
+                resource_type,
+                line: key.span.start.line(),
+                properties: entry(body, "Properties"),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// `key: value` in a mapping node.
+pub(crate) fn entry<'t, 's>(
+    node: &'t MarkedYaml<'s>,
+    key: &str,
+) -> Option<(&'t MarkedYaml<'s>, &'t MarkedYaml<'s>)> {
+    match &node.data {
+        YamlData::Mapping(m) => m
+            .iter()
+            .find(|(k, _)| scalar_text(k).as_deref() == Some(key)),
+        _ => None,
+    }
+}
+
+/// The text of an untagged scalar node.
+pub(crate) fn scalar_text(node: &MarkedYaml<'_>) -> Option<String> {
+    match &node.data {
+        YamlData::Representation(text, _, None) => Some(text.to_string()),
+        YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
+        _ => None,
+    }
+}
+
+/// The long form of a short-form intrinsic tag (`!Sub` → `Fn::Sub`).
+fn long_form(suffix: &str) -> Option<String> {
+    Some(match suffix {
+        "Ref" | "Condition" => suffix.to_owned(),
+        "Sub" | "GetAtt" | "If" | "Join" | "Select" | "ImportValue" | "Base64" | "Cidr"
+        | "FindInMap" | "GetAZs" | "Split" | "Equals" | "And" | "Or" | "Not" | "Transform"
+        | "Length" | "ToJsonString" => format!("Fn::{suffix}"),
+        _ => return None,
+    })
+}
+
+fn intrinsic(name: String, mut argument: Value, line: usize) -> Result<Value, TemplateError> {
+    if name == "Fn::GetAtt" {
+        if let Value::String(s) = &argument {
+            let (resource, attribute) = s
+                .split_once('.')
+                .ok_or_else(|| error(line, format!("!GetAtt {s} is not Resource.Attribute")))?;
+            argument = Value::Array(vec![
+                Value::String(resource.into()),
+                Value::String(attribute.into()),
+            ]);
+        }
+    }
+    let mut map = Map::new();
+    map.insert(name, argument);
+    Ok(Value::Object(map))
+}
+
+fn tag_name(handle: &str, suffix: &str, line: usize) -> Result<String, TemplateError> {
+    if handle == "!" {
+        if let Some(name) = long_form(suffix) {
+            return Ok(name);
+        }
+    }
+    Err(error(line, format!("unknown tag {handle}{suffix}")))
+}
+
+/// Converts a node to JSON, short-form intrinsics to long form.
+pub(crate) fn to_json(node: &MarkedYaml<'_>) -> Result<Value, TemplateError> {
+    let line = node.span.start.line();
+    Ok(match &node.data {
+        YamlData::Representation(text, style, tag) => match tag {
+            Some(tag) if tag.is_yaml_core_schema() => plain_or_quoted(text, *style, line)?,
+            Some(tag) => intrinsic(
+                tag_name(&tag.handle, &tag.suffix, line)?,
+                Value::String(text.to_string()),
+                line,
+            )?,
+            None => plain_or_quoted(text, *style, line)?,
+        },
+        YamlData::Value(scalar) => match scalar {
+            Scalar::Null => Value::Null,
+            Scalar::Boolean(b) => Value::Bool(*b),
+            Scalar::Integer(i) => Value::Number((*i).into()),
+            Scalar::FloatingPoint(f) => {
+                Number::from_f64(f.into_inner()).map_or(Value::Null, Value::Number)
+            }
+            Scalar::String(s) => Value::String(s.to_string()),
+        },
+        YamlData::Sequence(items) => {
+            Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?)
+        }
+        YamlData::Mapping(map) => {
+            let mut out = Map::new();
+            for (k, v) in map.iter() {
+                let key = scalar_text(k)
+                    .ok_or_else(|| error(k.span.start.line(), "a mapping key is not text"))?;
+                out.insert(key, to_json(v)?);
+            }
+            Value::Object(out)
+        }
+        YamlData::Tagged(tag, inner) => intrinsic(
+            tag_name(&tag.handle, &tag.suffix, line)?,
+            to_json(inner)?,
+            line,
+        )?,
+        YamlData::Alias(_) | YamlData::BadValue => {
+            return Err(error(line, "unsupported YAML (alias or bad value)"))
+        }
+    })
+}
+
+/// Resolves a scalar's raw text the way every YAML reader agrees on, or refuses.
+fn plain_or_quoted(text: &str, style: ScalarStyle, line: usize) -> Result<Value, TemplateError> {
+    if style != ScalarStyle::Plain {
+        return Ok(Value::String(text.to_owned()));
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
+        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
+        "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
+        | "y" | "Y" | "n" | "N" => {
+            return Err(error(
+                line,
+                format!("`{text}` is a boolean in YAML 1.1 but a string in YAML 1.2: quote it"),
+            ));
+        }
+        _ => {}
+    }
+    let numeric = text.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-._".contains(c));
+    if !numeric {
+        return Ok(Value::String(text.to_owned()));
+    }
+    if let Ok(i) = text.parse::<i64>() {
+        if i.to_string() == text {
+            return Ok(Value::Number(i.into()));
+        }
+    } else if let Ok(f) = text.parse::<f64>() {
+        if let Some(n) = Number::from_f64(f).filter(|n| n.to_string() == text) {
+            return Ok(Value::Number(n));
+        }
+    } else if !text.starts_with("0x")
+        && !text.starts_with("0o")
+        && !text.contains('_')
+        && !text.starts_with('.')
+    {
+        return Ok(Value::String(text.to_owned()));
+    }
+    Err(error(
+        line,
+        format!("`{text}` could be read as different numbers by different YAML readers: quote it"),
+    ))
+}
+
+/// Whether a JSON value contains an intrinsic function anywhere.
+pub(crate) fn has_intrinsic(value: &Value) -> bool {
+    match value {
+        Value::Object(map) => {
+            let single_intrinsic = map.len() == 1
+                && map
+                    .keys()
+                    .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"));
+            single_intrinsic || map.values().any(has_intrinsic)
+        }
+        Value::Array(items) => items.iter().any(has_intrinsic),
+        _ => false,
+    }
+}
+
+/// Byte offset of a character index.
+pub(crate) fn byte_offset(source: &str, char_index: usize) -> usize {
+    source
+        .char_indices()
+        .nth(char_index)
+        .map_or(source.len(), |(i, _)| i)
+}
+
+/// Byte offset where 1-based `line` starts.
+pub(crate) fn line_start(source: &str, line: usize) -> usize {
+    if line <= 1 {
+        return 0;
+    }
+    source
+        .match_indices('\n')
+        .nth(line - 2)
+        .map_or(source.len(), |(i, _)| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    const YAML: &str = r#"AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  # a comment
+  Greeting:
+    Type: Custom::Hello
+    Properties:
+      ServiceToken: !GetAtt Provider.Arn
+      Name: !Sub "hello-${Env}"
+      Count: 5
+      Ratio: 0.5
+      Enabled: true
+      Quoted: "010"
+      Tags:
+        - !Ref Env
+        - literal
+      Nested: !If [IsProd, !GetAtt R.Arn, !Ref "AWS::NoValue"]
+"#;
+
+    #[test]
+    fn yaml_with_short_forms_converts_to_long_forms() {
+        let t = Template::parse(YAML).unwrap();
+        let resources = t.resources().unwrap();
+        assert_eq!(resources.len(), 1);
+        let r = &resources[0];
+        assert_eq!(
+            (r.logical_id.as_str(), r.resource_type.as_str(), r.line),
+            ("Greeting", "Custom::Hello", 4)
+        );
+        let props = to_json(r.properties.unwrap().1).unwrap();
+        assert_eq!(
+            props,
+            json!({
+                "ServiceToken": {"Fn::GetAtt": ["Provider", "Arn"]},
+                "Name": {"Fn::Sub": "hello-${Env}"},
+                "Count": 5, "Ratio": 0.5, "Enabled": true, "Quoted": "010",
+                "Tags": [{"Ref": "Env"}, "literal"],
+                "Nested": {"Fn::If": ["IsProd", {"Fn::GetAtt": ["R", "Arn"]}, {"Ref": "AWS::NoValue"}]}
+            })
+        );
+        assert!(has_intrinsic(&props["Tags"]) && !has_intrinsic(&props["Count"]));
+    }
+
+    #[test]
+    fn json_templates_parse_too() {
+        let src = r#"{"Resources": {"G": {"Type": "Custom::Hello", "Properties": {"Name": "W", "N": 5}}}}"#;
+        let t = Template::parse(src).unwrap();
+        let r = t.resources().unwrap();
+        assert_eq!(
+            to_json(r[0].properties.unwrap().1).unwrap(),
+            json!({"Name": "W", "N": 5})
+        );
+    }
+
+    #[test]
+    fn ambiguous_scalars_and_bad_templates_are_clear_errors() {
+        for (src, needle) in [
+            (
+                "Resources:\n  A:\n    Type: T\n    Properties:\n      V: 010\n",
+                "line 5: `010`",
+            ),
+            (
+                "Resources:\n  A:\n    Type: T\n    Properties:\n      V: 1.10\n",
+                "quote it",
+            ),
+            (
+                "Resources:\n  A:\n    Type: T\n    Properties:\n      V: yes\n",
+                "YAML 1.1",
+            ),
+            (
+                "Resources:\n  A:\n    Type: T\n    Properties:\n      V: !Bogus x\n",
+                "unknown tag !Bogus",
+            ),
+            ("Resources:\n  A:\n    Type: T\n  A:\n    Type: U\n", "line"),
+            ("Resources: [1]\n", "not a mapping"),
+            ("Parameters: {}\n", "no Resources"),
+            ("- 1\n", "not a mapping"),
+            ("Resources:\n  A:\n    Properties: {}\n", "has no Type"),
+        ] {
+            let result = Template::parse(src).and_then(|t| {
+                let resources = t.resources()?;
+                for r in resources {
+                    if let Some((_, p)) = r.properties {
+                        to_json(p)?;
+                    }
+                }
+                Ok(())
+            });
+            let err = result.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(needle), "{src:?}: `{err}`");
+        }
+    }
+}
