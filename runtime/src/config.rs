@@ -7,6 +7,8 @@
 //! | `WARDEN_PUT_MAX_ATTEMPTS` | 6 | PUT attempts at most |
 //! | `WARDEN_PUT_ATTEMPT_TIMEOUT_MS` | 10000 | the longest one PUT attempt may take |
 //! | `WARDEN_EXTRA_RESPONSE_HOSTS` | (none) | comma-separated extra response hosts, for partitions whose host forms are unverified |
+//! | `WARDEN_SIGNING_KEYS` | (unset) | JSON array of public keys (`warden keygen` output); when set, every request must carry a valid `WardenSignature` |
+//! | `WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE` | `false` | accept expired (but otherwise valid) signatures on Delete |
 //! | `WARDEN_INSECURE_RESPONSE_URL_PREFIX` | (unset) | **test only**: loopback prefix under which response URLs are admitted |
 
 use std::{collections::HashMap, time::Duration};
@@ -14,6 +16,7 @@ use std::{collections::HashMap, time::Duration};
 use crate::{
     response::RetryPolicy,
     verify::consistency::{ConsistencyPolicy, InsecureResponseUrlPrefix},
+    verify::signed::KeyRing,
     Error,
 };
 
@@ -51,6 +54,8 @@ pub struct Config {
     pub(crate) response_reserve: Duration,
     pub(crate) max_event_bytes: usize,
     pub(crate) retry: RetryPolicy,
+    pub(crate) signing_keys: Option<KeyRing>,
+    pub(crate) allow_expired_signatures_on_delete: bool,
 }
 
 impl Default for Config {
@@ -60,6 +65,8 @@ impl Default for Config {
             response_reserve: Duration::from_secs(3),
             max_event_bytes: 1024 * 1024,
             retry: RetryPolicy::default(),
+            signing_keys: None,
+            allow_expired_signatures_on_delete: false,
         }
     }
 }
@@ -96,6 +103,26 @@ impl Config {
         if let Some(v) = env.var("WARDEN_EXTRA_RESPONSE_HOSTS") {
             b = b.extra_response_hosts(v.split(',').map(str::trim).filter(|h| !h.is_empty()));
         }
+        if let Some(v) = env.var("WARDEN_SIGNING_KEYS") {
+            let keys = KeyRing::from_json(&v).map_err(|_| Error::InvalidSetting {
+                name: "WARDEN_SIGNING_KEYS",
+                problem: "is not a JSON array of keys as `warden keygen` prints them",
+            })?;
+            b = b.signing_keys(keys);
+        }
+        if let Some(v) = env.var("WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE") {
+            let allow = match v.trim() {
+                "true" => true,
+                "false" => false,
+                _ => {
+                    return Err(Error::InvalidSetting {
+                        name: "WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE",
+                        problem: "is neither true nor false",
+                    })
+                }
+            };
+            b = b.allow_expired_signatures_on_delete(allow);
+        }
         if let Some(v) = env.var("WARDEN_INSECURE_RESPONSE_URL_PREFIX") {
             b = b.insecure_response_url_prefix(v);
         }
@@ -110,6 +137,11 @@ impl Config {
     /// Events larger than this are answered FAILED.
     pub fn max_event_bytes(&self) -> usize {
         self.max_event_bytes
+    }
+
+    /// The keys signatures are verified with, when signatures are required.
+    pub fn signing_keys(&self) -> Option<&KeyRing> {
+        self.signing_keys.as_ref()
     }
 
     /// The test-only prefix, when set.
@@ -178,6 +210,19 @@ impl ConfigBuilder {
         self
     }
 
+    /// Requires a valid `WardenSignature` on every request, verified with these keys (the
+    /// signature check then runs before every other layer).
+    pub fn signing_keys(mut self, keys: KeyRing) -> Self {
+        self.config.signing_keys = Some(keys);
+        self
+    }
+
+    /// Accepts expired (but otherwise valid) signatures on Delete (default: no).
+    pub fn allow_expired_signatures_on_delete(mut self, allow: bool) -> Self {
+        self.config.allow_expired_signatures_on_delete = allow;
+        self
+    }
+
     /// **Test only.** Admits response URLs under this loopback prefix
     /// (e.g. `http://127.0.0.1:8123/`). Every decision line says it was set.
     pub fn insecure_response_url_prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -228,6 +273,17 @@ impl ConfigBuilder {
                     problem: "holds something that is not a lowercase host name",
                 });
             }
+        }
+        if self
+            .config
+            .signing_keys
+            .as_ref()
+            .is_some_and(KeyRing::is_empty)
+        {
+            return Err(Error::InvalidSetting {
+                name: "WARDEN_SIGNING_KEYS",
+                problem: "holds no key",
+            });
         }
         if let Some(prefix) = self.insecure_prefix.take() {
             self.config.consistency.insecure_prefix =
@@ -282,6 +338,31 @@ mod tests {
             c.insecure_response_url_prefix(),
             Some("http://127.0.0.1:9000/")
         );
+    }
+
+    #[test]
+    fn signing_keys_are_read() {
+        let (key, _) = crate::verify::signed::Ed25519SigningKey::generate("k1").unwrap();
+        let json = serde_json::to_string(&vec![key.public_config()]).unwrap();
+        let c = Config::from_env(&env(&[
+            ("WARDEN_SIGNING_KEYS", &json),
+            ("WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE", "true"),
+        ]))
+        .unwrap();
+        assert!(c.signing_keys().unwrap().get("k1").is_some());
+        assert!(c.allow_expired_signatures_on_delete);
+        for (k, v, needle) in [
+            ("WARDEN_SIGNING_KEYS", "not json", "warden keygen"),
+            ("WARDEN_SIGNING_KEYS", "[]", "holds no key"),
+            (
+                "WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE",
+                "yes",
+                "neither true nor false",
+            ),
+        ] {
+            let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();
+            assert!(err.contains(k) && err.contains(needle), "{k}={v}: {err}");
+        }
     }
 
     #[test]

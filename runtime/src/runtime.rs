@@ -37,7 +37,7 @@ use crate::{
     service::{
         Context, CustomResource, HandlerService, Invocation, LambdaMeta, Logger, Outcome, Rejection,
     },
-    verify::{self, CheckLog, Screening},
+    verify::{self, signed::SignatureVerifier, CheckLog, Screening, VerifyLayer},
     Error,
 };
 
@@ -168,6 +168,14 @@ impl<H: CustomResource> WardenBuilder<H> {
         let mut pipeline: Pipeline = BoxCloneSyncService::new(HandlerService::new(self.handler));
         for layer in self.layers.into_iter().rev() {
             pipeline = layer(pipeline);
+        }
+        // Configured signing keys make signatures required: that check runs first.
+        if let Some(keys) = config.signing_keys.clone() {
+            let verifier = SignatureVerifier::builder()
+                .keys(keys)
+                .allow_expired_on_delete(config.allow_expired_signatures_on_delete)
+                .build()?;
+            pipeline = BoxCloneSyncService::new(VerifyLayer::new(verifier).layer(pipeline));
         }
         Ok(Warden {
             pipeline: Arc::new(pipeline),

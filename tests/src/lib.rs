@@ -18,7 +18,7 @@ pub mod moto;
 mod provider;
 mod session;
 
-pub use events::{CfnEvent, ACCOUNT, REGION, STACK_ID};
+pub use events::{sign_properties, CfnEvent, ACCOUNT, REGION, STACK_ID};
 pub use local_lambda::{CfnBehaviour, Exchange, LocalLambda, ReceivedPut, RuntimeResult};
 pub use provider::{binary_path, Provider};
 pub use session::Session;

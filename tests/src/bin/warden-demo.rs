@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
+use cfn_warden::verify::signed::Ed25519SigningKey;
 use serde_json::{json, Value};
-use warden_e2e::{CfnEvent, Exchange, Session};
+use warden_e2e::{sign_properties, CfnEvent, Exchange, Session};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -63,6 +64,31 @@ async fn main() -> Result<()> {
         );
     let (x, line) = hello.send(&forged, LIMIT).await?;
     show("Create with a forged ResponseURL", &x, &line);
+
+    section("Signed properties: hello-resource started with WARDEN_SIGNING_KEYS");
+    let (key, _) = Ed25519SigningKey::generate("demo-key")?;
+    let keys = serde_json::to_string(&vec![key.public_config()])?;
+    let mut signed = Session::start_with_env("hello-resource", &[("WARDEN_SIGNING_KEYS", &keys)])
+        .await
+        .context("starting hello-resource with signing keys")?;
+    let props = json!({"Name": "Signed World"});
+    let token = sign_properties(&key, "Custom::Hello", "Signed", &props)?;
+    let mut genuine = props.clone();
+    genuine["WardenSignature"] = json!(token);
+    let e = signed.prepare(CfnEvent::create("Custom::Hello", "Signed", genuine));
+    let (x, line) = signed.send(&e, LIMIT).await?;
+    show("Create with a valid signature", &x, &line);
+    let forged = json!({"Name": "Mallory", "WardenSignature": token});
+    let forged = signed.prepare(CfnEvent::create("Custom::Hello", "Signed", forged));
+    let (x, line) = signed.send(&forged, LIMIT).await?;
+    show(
+        "Create with the signature copied onto other properties (forged)",
+        &x,
+        &line,
+    );
+    let unsigned = signed.prepare(CfnEvent::create("Custom::Hello", "Signed", props));
+    let (x, line) = signed.send(&unsigned, LIMIT).await?;
+    show("Create without a signature", &x, &line);
 
     let mut faulty = Session::start("faulty-resource")
         .await
@@ -121,7 +147,7 @@ async fn main() -> Result<()> {
 
     println!(
         "\nDone: {} invocations, each with exactly one decision line.",
-        hello.sent() + faulty.sent()
+        hello.sent() + signed.sent() + faulty.sent()
     );
     Ok(())
 }
@@ -147,6 +173,30 @@ fn show(title: &str, exchange: &Exchange, line: &Value) {
             );
         }
     }
+    let checks: Vec<String> = line["checks"]
+        .as_array()
+        .map(|c| {
+            c.iter()
+                .map(|c| {
+                    format!(
+                        "{}={}",
+                        c["name"].as_str().unwrap_or("?"),
+                        c["verdict"].as_str().unwrap_or("?")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let detail = line["detail"]
+        .as_str()
+        .map(|d| format!(" | detail: {d}"))
+        .unwrap_or_default();
+    println!(
+        "decision: {} | result: {} | checks: {}{detail}",
+        line["decision"].as_str().unwrap_or("?"),
+        line["result"].as_str().unwrap_or("?"),
+        checks.join(", ")
+    );
     let mut compact = line.clone();
     if let Some(o) = compact.as_object_mut() {
         for noisy in [
