@@ -59,15 +59,28 @@ enum Command {
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
+    /// Print the provider configuration (WARDEN_SIGNING_KEYS entry) for an AWS KMS signing key.
+    PublicKey {
+        /// The KMS key: id, ARN or alias.
+        #[arg(long)]
+        kms_key: String,
+        /// The key id (default: the KMS key's id).
+        #[arg(long)]
+        kid: Option<String>,
+    },
     /// Sign the properties of every custom resource in a template (YAML or JSON): adds a
     /// WardenSignature property to each, keeping the rest of the text as it is.
     Sign {
         /// The template file.
         template: PathBuf,
         /// The private key written by `warden keygen`.
+        #[arg(long, required_unless_present = "kms_key", conflicts_with = "kms_key")]
+        key: Option<PathBuf>,
+        /// Sign with this AWS KMS key (ECC_NIST_P256) instead: id, ARN or alias. Honours the
+        /// usual AWS environment (credentials, region, profiles, AWS_ENDPOINT_URL).
         #[arg(long)]
-        key: PathBuf,
-        /// The key id (default: the key file's name without extension).
+        kms_key: Option<String>,
+        /// The key id (default: the key file's name, or the KMS key's id).
         #[arg(long)]
         kid: Option<String>,
         /// The stack name the signature is valid for; `*` matches any run of characters.
@@ -139,9 +152,15 @@ fn run(cli: Cli) -> Result<bool> {
             println!("{config}");
             Ok(true)
         }
+        Command::PublicKey { kms_key, kid } => {
+            let signer = block_on(sign::KmsSigner::new(&kms_key, kid.as_deref()))?;
+            println!("{}", serde_json::to_string(&vec![signer.public_config()])?);
+            Ok(true)
+        }
         Command::Sign {
             template,
             key,
+            kms_key,
             kid,
             stack_name,
             valid_for,
@@ -152,7 +171,6 @@ fn run(cli: Cli) -> Result<bool> {
         } => {
             let source = std::fs::read_to_string(&template)
                 .with_context(|| format!("reading {}", template.display()))?;
-            let key = sign::load_key(&key, kid.as_deref())?;
             let now = std::time::SystemTime::now();
             let options = sign::SignOptions {
                 stack: stack_name,
@@ -162,8 +180,17 @@ fn run(cli: Cli) -> Result<bool> {
                 only,
                 resign,
             };
-            let (signed_text, signed) = sign::sign_template(&source, &key, &options)
-                .with_context(|| format!("signing {}", template.display()))?;
+            let (signed_text, signed) = block_on(async {
+                let signer = match (key, kms_key) {
+                    (Some(path), _) => sign::Signer::Local(sign::load_key(&path, kid.as_deref())?),
+                    (None, Some(kms)) => sign::Signer::Kms(Box::new(
+                        sign::KmsSigner::new(&kms, kid.as_deref()).await?,
+                    )),
+                    (None, None) => anyhow::bail!("pass --key or --kms-key"),
+                };
+                signer.sign_template(&source, &options).await
+            })
+            .with_context(|| format!("signing {}", template.display()))?;
             for s in &signed {
                 let unconstrained: Vec<_> = s
                     .dynamic
@@ -206,6 +233,15 @@ impl Environment for Overridden {
             _ => ProcessEnvironment.var(name),
         }
     }
+}
+
+/// Runs a future on a small runtime (the CLI is synchronous except for AWS calls).
+fn block_on<T>(future: impl std::future::Future<Output = Result<T>>) -> Result<T> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?
+        .block_on(future)
 }
 
 fn read_input(path: &PathBuf) -> Result<Vec<u8>> {

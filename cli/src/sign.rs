@@ -9,7 +9,8 @@ use std::{
 
 use anyhow::{bail, Context as _, Result};
 use cfn_warden::verify::signed::{
-    cfn_normalise, Algorithm, Ed25519SigningKey, SignedEnvelope, PROPERTY_KEY,
+    cfn_normalise, signing_message, Algorithm, Ed25519SigningKey, KeyConfig, SignedEnvelope,
+    SignedToken, VerifyingKey, PROPERTY_KEY,
 };
 use serde_json::{Map, Value};
 
@@ -110,31 +111,40 @@ pub(crate) struct Signed {
     pub(crate) dynamic: BTreeMap<String, Option<String>>,
 }
 
-/// A text edit: replace `range` with `text`.
-struct Edit {
+/// Where a resource's token goes: `range` is replaced with `prefix + token + suffix`.
+struct Placement {
     range: std::ops::Range<usize>,
-    text: String,
+    prefix: String,
+    suffix: String,
+}
+
+/// A resource ready to be signed.
+pub(crate) struct Pending {
+    pub(crate) envelope: SignedEnvelope,
+    pub(crate) summary: Signed,
+    placement: Placement,
+    values: Map<String, Value>,
 }
 
 fn is_custom(resource_type: &str) -> bool {
     resource_type.starts_with("Custom::") || resource_type == "AWS::CloudFormation::CustomResource"
 }
 
-/// Signs every custom resource (or those in `only`) and returns the new template text.
-pub(crate) fn sign_template(
+/// Reads the template and builds, for every custom resource (or those in `only`), the envelope
+/// to sign and where its token will go. Nothing is signed or written yet.
+pub(crate) fn prepare(
     source: &str,
-    key: &Ed25519SigningKey,
+    kid: &str,
+    alg: Algorithm,
     options: &SignOptions,
-) -> Result<(String, Vec<Signed>)> {
+) -> Result<Vec<Pending>> {
     let template = Template::parse(source)?;
     let eol = if source.contains("\r\n") {
         "\r\n"
     } else {
         "\n"
     };
-    let mut edits = Vec::new();
-    let mut signed = Vec::new();
-    let mut expected = BTreeMap::new();
+    let mut pending = Vec::new();
     for resource in template.resources()? {
         if !is_custom(&resource.resource_type)
             || (!options.only.is_empty() && !options.only.contains(&resource.logical_id))
@@ -154,8 +164,7 @@ pub(crate) fn sign_template(
                 properties_key.span.start.line()
             );
         };
-        let values = to_json(properties)?;
-        let Value::Object(values) = values else {
+        let Value::Object(values) = to_json(properties)? else {
             bail!("the Properties of {id} are not a mapping")
         };
         let mut literal = Map::new();
@@ -177,10 +186,57 @@ pub(crate) fn sign_template(
                 literal.insert(name.clone(), cfn_normalise(value));
             }
         }
+        let existing = map
+            .iter()
+            .find(|(k, _)| scalar_text(k).as_deref() == Some(PROPERTY_KEY));
+        let first = map.iter().next().map(|(k, _)| k);
+        let value_start = byte_offset(source, properties.span.start.index());
+        let flow = source[value_start..].starts_with('{');
+        let placement = match (existing, first, flow) {
+            (Some((k, _)), _, false) if options.resign => {
+                let line = k.span.start.line();
+                let prefix = format!("{}{PROPERTY_KEY}: \"", " ".repeat(k.span.start.col()));
+                Placement {
+                    range: line_start(source, line)..line_start(source, line + 1),
+                    prefix,
+                    suffix: format!("\"{eol}"),
+                }
+            }
+            (Some(_), _, true) if options.resign => {
+                bail!("{id}: re-signing flow-style Properties is not supported; remove {PROPERTY_KEY} first")
+            }
+            (Some((k, _)), _, _) => {
+                bail!(
+                    "line {}: {id} is already signed; pass --resign to replace the signature",
+                    k.span.start.line()
+                )
+            }
+            (None, Some(k), false) if k.span.start.line() > properties_key.span.start.line() => {
+                let at = line_start(source, k.span.start.line());
+                let prefix = format!("{}{PROPERTY_KEY}: \"", " ".repeat(k.span.start.col()));
+                Placement {
+                    range: at..at,
+                    prefix,
+                    suffix: format!("\"{eol}"),
+                }
+            }
+            (None, Some(k), true) => {
+                let at = byte_offset(source, k.span.start.index());
+                Placement {
+                    range: at..at,
+                    prefix: format!("\"{PROPERTY_KEY}\": \""),
+                    suffix: "\", ".to_owned(),
+                }
+            }
+            _ => bail!(
+                "line {}: cannot place {PROPERTY_KEY} in the Properties of {id}",
+                properties_key.span.start.line()
+            ),
+        };
         let envelope = SignedEnvelope {
             v: 1,
-            kid: key.kid().to_owned(),
-            alg: Algorithm::Ed25519,
+            kid: kid.to_owned(),
+            alg,
             stack: options.stack.clone(),
             logical_id: id.clone(),
             resource_type: resource.resource_type.clone(),
@@ -189,49 +245,183 @@ pub(crate) fn sign_template(
             properties: literal.clone(),
             dynamic: dynamic.clone(),
         };
-        let token = key.sign(&envelope)?.encode();
-        expected.insert(id.clone(), (token.clone(), values.clone()));
-        let existing = map
-            .iter()
-            .find(|(k, _)| scalar_text(k).as_deref() == Some(PROPERTY_KEY));
-        let first = map.iter().next().map(|(k, _)| k);
-        let value_start = byte_offset(source, properties.span.start.index());
-        let flow = source[value_start..].starts_with('{');
-        edits.push(match (existing, first, flow) {
-            (Some((k, _)), _, false) if options.resign => {
-                let line = k.span.start.line();
-                let indent = " ".repeat(k.span.start.col());
-                Edit { range: line_start(source, line)..line_start(source, line + 1), text: format!("{indent}{PROPERTY_KEY}: \"{token}\"{eol}") }
-            }
-            (Some(_), _, true) if options.resign => bail!("{id}: re-signing flow-style Properties is not supported; remove {PROPERTY_KEY} first"),
-            (Some((k, _)), _, _) => bail!("line {}: {id} is already signed; pass --resign to replace the signature", k.span.start.line()),
-            (None, Some(k), false) if k.span.start.line() > properties_key.span.start.line() => {
-                let indent = " ".repeat(k.span.start.col());
-                let at = line_start(source, k.span.start.line());
-                Edit { range: at..at, text: format!("{indent}{PROPERTY_KEY}: \"{token}\"{eol}") }
-            }
-            (None, Some(k), true) => {
-                let at = byte_offset(source, k.span.start.index());
-                Edit { range: at..at, text: format!("\"{PROPERTY_KEY}\": \"{token}\", ") }
-            }
-            _ => bail!("line {}: cannot place {PROPERTY_KEY} in the Properties of {id}", properties_key.span.start.line()),
-        });
-        signed.push(Signed {
+        let summary = Signed {
             logical_id: id.clone(),
             literal: literal.len(),
             dynamic,
+        };
+        pending.push(Pending {
+            envelope,
+            summary,
+            placement,
+            values,
         });
     }
-    if signed.is_empty() {
+    if pending.is_empty() {
         bail!("no custom resource to sign (Custom::* or AWS::CloudFormation::CustomResource)");
     }
-    edits.sort_by_key(|e| std::cmp::Reverse(e.range.start));
+    Ok(pending)
+}
+
+/// Places each token (in `pending` order) and re-checks the result.
+pub(crate) fn apply(source: &str, pending: &[Pending], tokens: &[String]) -> Result<String> {
+    let mut edits: Vec<(&Pending, &String)> = pending.iter().zip(tokens).collect();
+    edits.sort_by_key(|(p, _)| std::cmp::Reverse(p.placement.range.start));
     let mut output = source.to_owned();
-    for edit in edits {
-        output.replace_range(edit.range, &edit.text);
+    for (p, token) in &edits {
+        let text = format!("{}{token}{}", p.placement.prefix, p.placement.suffix);
+        output.replace_range(p.placement.range.clone(), &text);
     }
+    let expected = pending
+        .iter()
+        .zip(tokens)
+        .map(|(p, t)| (p.summary.logical_id.clone(), (t.clone(), p.values.clone())))
+        .collect();
     check_output(&output, &expected)?;
-    Ok((output, signed))
+    Ok(output)
+}
+
+/// Who signs: a local Ed25519 key or an AWS KMS ECC_NIST_P256 key.
+pub(crate) enum Signer {
+    /// A key from `warden keygen`.
+    Local(Ed25519SigningKey),
+    /// A KMS key; the private key never leaves KMS.
+    Kms(Box<KmsSigner>),
+}
+
+impl Signer {
+    fn kid(&self) -> &str {
+        match self {
+            Self::Local(k) => k.kid(),
+            Self::Kms(k) => k.public.kid(),
+        }
+    }
+
+    fn alg(&self) -> Algorithm {
+        match self {
+            Self::Local(_) => Algorithm::Ed25519,
+            Self::Kms(_) => Algorithm::EcdsaP256Sha256,
+        }
+    }
+
+    async fn sign(&self, envelope: &SignedEnvelope) -> Result<String> {
+        match self {
+            Self::Local(key) => Ok(key.sign(envelope)?.encode()),
+            Self::Kms(kms) => kms.sign(envelope).await,
+        }
+    }
+
+    /// Prepares, signs and applies: returns the signed text and what was signed.
+    pub(crate) async fn sign_template(
+        &self,
+        source: &str,
+        options: &SignOptions,
+    ) -> Result<(String, Vec<Signed>)> {
+        let pending = prepare(source, self.kid(), self.alg(), options)?;
+        let mut tokens = Vec::with_capacity(pending.len());
+        for p in &pending {
+            tokens.push(self.sign(&p.envelope).await?);
+        }
+        let output = apply(source, &pending, &tokens)?;
+        Ok((output, pending.into_iter().map(|p| p.summary).collect()))
+    }
+}
+
+/// Whether the key is ECC_NIST_P256: `KeySpec`, or the deprecated `CustomerMasterKeySpec`
+/// that some endpoints (moto) fill alone.
+#[allow(
+    deprecated,
+    reason = "moto answers GetPublicKey with the deprecated field only"
+)]
+fn is_p256(out: &aws_sdk_kms::operation::get_public_key::GetPublicKeyOutput) -> bool {
+    out.key_spec() == Some(&aws_sdk_kms::types::KeySpec::EccNistP256)
+        || out.customer_master_key_spec()
+            == Some(&aws_sdk_kms::types::CustomerMasterKeySpec::EccNistP256)
+}
+
+/// Signing with an AWS KMS asymmetric key (`ECC_NIST_P256`, `ECDSA_SHA_256`, `MessageType=RAW`
+/// over the fixed-size signing message). Every signature is checked against the key's public
+/// half before it is used.
+pub(crate) struct KmsSigner {
+    client: aws_sdk_kms::Client,
+    key_id: String,
+    public: VerifyingKey,
+    spki: Vec<u8>,
+}
+
+impl KmsSigner {
+    /// Reads the key's public half; `kid` defaults to the key's id.
+    pub(crate) async fn new(key_id: &str, kid: Option<&str>) -> Result<Self> {
+        let config = cfn_warden::aws::sdk_config().await;
+        let client = aws_sdk_kms::Client::new(&config);
+        let out = client
+            .get_public_key()
+            .key_id(key_id)
+            .send()
+            .await
+            .with_context(|| format!("KMS GetPublicKey for {key_id}"))?;
+        if !is_p256(&out) {
+            bail!("KMS key {key_id} is not an ECC_NIST_P256 key");
+        }
+        if !out
+            .signing_algorithms()
+            .contains(&aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+        {
+            bail!("KMS key {key_id} does not sign with ECDSA_SHA_256");
+        }
+        let spki = out
+            .public_key()
+            .context("KMS returned no public key")?
+            .as_ref()
+            .to_vec();
+        let arn_id = out
+            .key_id()
+            .and_then(|arn| arn.rsplit('/').next())
+            .unwrap_or(key_id);
+        let public = VerifyingKey::ecdsa_p256(kid.unwrap_or(arn_id), &spki)
+            .context("pass --kid: the KMS key id is not usable as a key id")?;
+        Ok(Self {
+            client,
+            key_id: key_id.to_owned(),
+            public,
+            spki,
+        })
+    }
+
+    /// The public key as provider configuration.
+    pub(crate) fn public_config(&self) -> KeyConfig {
+        use base64::Engine as _;
+        KeyConfig {
+            kid: self.public.kid().to_owned(),
+            alg: Algorithm::EcdsaP256Sha256,
+            public_key: base64::engine::general_purpose::STANDARD.encode(&self.spki),
+            retired_after: None,
+        }
+    }
+
+    async fn sign(&self, envelope: &SignedEnvelope) -> Result<String> {
+        let payload = envelope.payload()?;
+        let message = signing_message(&payload);
+        let out = self
+            .client
+            .sign()
+            .key_id(&self.key_id)
+            .message(aws_sdk_kms::primitives::Blob::new(message.clone()))
+            .message_type(aws_sdk_kms::types::MessageType::Raw)
+            .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
+            .send()
+            .await
+            .with_context(|| format!("KMS Sign with {}", self.key_id))?;
+        let signature = out
+            .signature()
+            .context("KMS returned no signature")?
+            .as_ref()
+            .to_vec();
+        if !self.public.verify(&message, &signature) {
+            bail!("the signature KMS returned does not verify with the key's public half");
+        }
+        Ok(SignedToken::new(payload, signature).encode())
+    }
 }
 
 /// Re-reads the output: each signed resource must carry its token and otherwise unchanged

@@ -41,6 +41,8 @@
 //! ```
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "aws")]
+pub mod aws;
 pub mod config;
 pub mod deadline;
 pub mod decision;

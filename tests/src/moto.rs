@@ -268,6 +268,73 @@ impl Moto {
     }
 }
 
+impl Moto {
+    /// A JSON-protocol call (`X-Amz-Target`), e.g. KMS; returns the parsed body.
+    pub async fn json_call(
+        &self,
+        service: &'static str,
+        target: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, HarnessError> {
+        let response = self
+            .client
+            .post(format!("{}/", self.endpoint))
+            .header("authorization", Self::authorization(service))
+            .header("x-amz-target", target)
+            .header("content-type", "application/x-amz-json-1.1")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|source| HarnessError::Http {
+                what: service,
+                source,
+            })?;
+        let ok = response.status().is_success();
+        let text = response.text().await.map_err(|source| HarnessError::Http {
+            what: service,
+            source,
+        })?;
+        if !ok {
+            return Err(HarnessError::Unexpected {
+                what: service,
+                body: text.chars().take(500).collect(),
+            });
+        }
+        serde_json::from_str(&text).map_err(|_| HarnessError::Unexpected {
+            what: service,
+            body: text,
+        })
+    }
+
+    /// Creates a KMS `ECC_NIST_P256` signing key; returns its id.
+    pub async fn create_signing_key(&self) -> Result<String, HarnessError> {
+        let body = serde_json::json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "Description": "cfn-warden test"});
+        let out = self
+            .json_call("kms", "TrentService.CreateKey", &body)
+            .await?;
+        out["KeyMetadata"]["KeyId"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(HarnessError::Unexpected {
+                what: "kms CreateKey",
+                body: out.to_string(),
+            })
+    }
+
+    /// Environment variables pointing an AWS SDK client at this moto.
+    pub fn sdk_env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("AWS_ENDPOINT_URL", self.endpoint.clone()),
+            ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+            ("AWS_REGION", REGION.to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+            ("AWS_CONFIG_FILE", "/nonexistent".to_owned()),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent".to_owned()),
+        ]
+    }
+}
+
 trait JsonBody {
     fn json_body(self, value: &serde_json::Value) -> Self;
 }
