@@ -9,6 +9,9 @@
 //! | `WARDEN_EXTRA_RESPONSE_HOSTS` | (none) | comma-separated extra response hosts, for partitions whose host forms are unverified |
 //! | `WARDEN_SIGNING_KEYS` | (unset) | JSON array of public keys (`warden keygen` output); when set, every request must carry a valid `WardenSignature` |
 //! | `WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE` | `false` | accept expired (but otherwise valid) signatures on Delete |
+//! | `WARDEN_VERIFY_STACK_OPERATION` | `false` | require CloudFormation to show the resource's operation in progress (the `stack-operation` check) |
+//! | `WARDEN_STACK_OPERATION_WINDOW_SECONDS` | `900` | how recent that in-progress event must be |
+//! | `WARDEN_STACK_OPERATION_ALLOW_MISSING_TIMESTAMP` | `false` | accept a status without a timestamp (emulators) |
 //! | `WARDEN_INSECURE_RESPONSE_URL_PREFIX` | (unset) | **test only**: loopback prefix under which response URLs are admitted |
 
 use std::{collections::HashMap, time::Duration};
@@ -56,6 +59,25 @@ pub struct Config {
     pub(crate) retry: RetryPolicy,
     pub(crate) signing_keys: Option<KeyRing>,
     pub(crate) allow_expired_signatures_on_delete: bool,
+    pub(crate) stack_operation: Option<StackOperationSettings>,
+}
+
+/// Settings of the `stack-operation` check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StackOperationSettings {
+    /// How recent the in-progress event must be.
+    pub window: Duration,
+    /// Accept a status without a timestamp.
+    pub allow_missing_timestamp: bool,
+}
+
+impl Default for StackOperationSettings {
+    fn default() -> Self {
+        Self {
+            window: Duration::from_secs(900),
+            allow_missing_timestamp: false,
+        }
+    }
 }
 
 impl Default for Config {
@@ -67,6 +89,7 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             signing_keys: None,
             allow_expired_signatures_on_delete: false,
+            stack_operation: None,
         }
     }
 }
@@ -110,18 +133,19 @@ impl Config {
             })?;
             b = b.signing_keys(keys);
         }
-        if let Some(v) = env.var("WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE") {
-            let allow = match v.trim() {
-                "true" => true,
-                "false" => false,
-                _ => {
-                    return Err(Error::InvalidSetting {
-                        name: "WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE",
-                        problem: "is neither true nor false",
-                    })
-                }
-            };
+        if let Some(allow) = boolean(env, "WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE")? {
             b = b.allow_expired_signatures_on_delete(allow);
+        }
+        if boolean(env, "WARDEN_VERIFY_STACK_OPERATION")?.unwrap_or(false) {
+            let mut settings = StackOperationSettings::default();
+            if let Some(v) = env.var("WARDEN_STACK_OPERATION_WINDOW_SECONDS") {
+                settings.window =
+                    Duration::from_secs(number(&v, "WARDEN_STACK_OPERATION_WINDOW_SECONDS")?);
+            }
+            if let Some(allow) = boolean(env, "WARDEN_STACK_OPERATION_ALLOW_MISSING_TIMESTAMP")? {
+                settings.allow_missing_timestamp = allow;
+            }
+            b = b.verify_stack_operation(settings);
         }
         if let Some(v) = env.var("WARDEN_INSECURE_RESPONSE_URL_PREFIX") {
             b = b.insecure_response_url_prefix(v);
@@ -144,12 +168,29 @@ impl Config {
         self.signing_keys.as_ref()
     }
 
+    /// The `stack-operation` settings, when that check is on.
+    pub fn stack_operation(&self) -> Option<StackOperationSettings> {
+        self.stack_operation
+    }
+
     /// The test-only prefix, when set.
     pub fn insecure_response_url_prefix(&self) -> Option<&str> {
         self.consistency
             .insecure_prefix
             .as_ref()
             .map(InsecureResponseUrlPrefix::as_str)
+    }
+}
+
+fn boolean(env: &dyn Environment, name: &'static str) -> Result<Option<bool>, Error> {
+    match env.var(name).as_deref().map(str::trim) {
+        None => Ok(None),
+        Some("true") => Ok(Some(true)),
+        Some("false") => Ok(Some(false)),
+        Some(_) => Err(Error::InvalidSetting {
+            name,
+            problem: "is neither true nor false",
+        }),
     }
 }
 
@@ -220,6 +261,14 @@ impl ConfigBuilder {
     /// Accepts expired (but otherwise valid) signatures on Delete (default: no).
     pub fn allow_expired_signatures_on_delete(mut self, allow: bool) -> Self {
         self.config.allow_expired_signatures_on_delete = allow;
+        self
+    }
+
+    /// Requires CloudFormation to show this resource's operation in progress (the
+    /// `stack-operation` check; needs the `aws` feature and `cloudformation:DescribeStackEvents`
+    /// and `DescribeStackResource` for the credentials in the environment).
+    pub fn verify_stack_operation(mut self, settings: StackOperationSettings) -> Self {
+        self.config.stack_operation = Some(settings);
         self
     }
 

@@ -55,7 +55,7 @@ mod secret;
 pub mod service;
 pub mod verify;
 
-pub use config::{Config, ConfigBuilder};
+pub use config::{Config, ConfigBuilder, StackOperationSettings};
 pub use error::Error;
 pub use lambda::{main, run};
 pub use protocol::{CfnRequest, PhysicalId, RequestType, ResponseData};

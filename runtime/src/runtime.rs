@@ -169,7 +169,11 @@ impl<H: CustomResource> WardenBuilder<H> {
         for layer in self.layers.into_iter().rev() {
             pipeline = layer(pipeline);
         }
-        // Configured signing keys make signatures required: that check runs first.
+        // Configured checks wrap the layers given in code: the stack-operation check inside the
+        // signature check, which runs first.
+        if let Some(settings) = config.stack_operation {
+            pipeline = stack_operation_layer(settings, pipeline)?;
+        }
         if let Some(keys) = config.signing_keys.clone() {
             let verifier = SignatureVerifier::builder()
                 .keys(keys)
@@ -188,6 +192,28 @@ impl<H: CustomResource> WardenBuilder<H> {
             sink: self.sink.unwrap_or_else(|| Arc::new(StdoutSink)),
         })
     }
+}
+
+#[cfg(feature = "aws")]
+fn stack_operation_layer(
+    settings: crate::StackOperationSettings,
+    inner: Pipeline,
+) -> Result<Pipeline, Error> {
+    let verifier = crate::verify::stack_operation::StackOperationVerifier::builder()
+        .window(settings.window)
+        .allow_missing_timestamp(settings.allow_missing_timestamp)
+        .build();
+    Ok(BoxCloneSyncService::new(
+        VerifyLayer::new(verifier).layer(inner),
+    ))
+}
+
+#[cfg(not(feature = "aws"))]
+fn stack_operation_layer(_: crate::StackOperationSettings, _: Pipeline) -> Result<Pipeline, Error> {
+    Err(Error::InvalidSetting {
+        name: "WARDEN_VERIFY_STACK_OPERATION",
+        problem: "needs cfn-warden built with the `aws` feature",
+    })
 }
 
 /// What the Lambda Runtime API receives as the function's result.

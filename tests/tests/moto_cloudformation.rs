@@ -94,3 +94,94 @@ async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
         prefix.as_str()
     );
 }
+
+#[tokio::test]
+async fn the_stack_operation_check_asks_moto_whether_the_create_is_in_flight() {
+    let moto = Moto::start()
+        .await
+        .expect("moto_server must be installed: pip install 'moto[server]'");
+    let function_arn = moto.create_function("hello-resource").await.unwrap();
+    let template = json!({
+        "Resources": {"Greeting": {"Type": "Custom::Hello", "Properties": {"ServiceToken": function_arn, "Name": "InFlight"}}},
+        "Outputs": {"Greeting": {"Value": {"Fn::GetAtt": ["Greeting", "Greeting"]}}}
+    });
+    let stack_id = moto
+        .create_stack("warden-inflight", &template)
+        .await
+        .unwrap();
+
+    let lambda = LocalLambda::start().await.unwrap();
+    let prefix = format!("{}/", moto.endpoint());
+    let mut env: Vec<(&str, String)> = moto.sdk_env();
+    env.push(("WARDEN_INSECURE_RESPONSE_URL_PREFIX", prefix));
+    env.push(("WARDEN_VERIFY_STACK_OPERATION", "true".to_owned()));
+    // moto gives resource statuses without timestamps (FACTS §3).
+    env.push((
+        "WARDEN_STACK_OPERATION_ALLOW_MISSING_TIMESTAMP",
+        "true".to_owned(),
+    ));
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let provider = Provider::spawn("hello-resource", &lambda, "hello-resource", &env_refs).unwrap();
+
+    let event = |logical: &str, request_id: &str| {
+        json!({
+            "RequestType": "Create", "ResponseURL": moto.cfn_response_url(&stack_id), "StackId": stack_id,
+            "RequestId": request_id, "ResourceType": "Custom::Hello", "LogicalResourceId": logical,
+            "ServiceToken": function_arn, "ResourceProperties": {"ServiceToken": function_arn, "Name": "InFlight"}
+        })
+    };
+    // A resource CloudFormation is not creating: refused before the handler.
+    let ghost = event("Ghost", "0d5c1e3a-2b6f-4a8e-9c1d-0e2f3a4b5c6d");
+    lambda
+        .invoke(
+            serde_json::to_vec(&ghost).unwrap(),
+            &function_arn,
+            Duration::from_secs(30),
+            None,
+        )
+        .await
+        .unwrap();
+    let decisions = provider
+        .wait_for_decisions(1, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(decisions[0]["decision"], "deny", "{}", decisions[0]);
+    assert!(
+        decisions[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("stack-operation: DescribeStackResource failed"),
+        "{}",
+        decisions[0]
+    );
+    assert_eq!(
+        moto.describe_stack(&stack_id).await.unwrap().0,
+        "CREATE_IN_PROGRESS"
+    );
+
+    // The resource moto is creating: allowed, answered, and the stack completes.
+    let real = event("Greeting", "1d5c1e3a-2b6f-4a8e-9c1d-0e2f3a4b5c6d");
+    lambda
+        .invoke(
+            serde_json::to_vec(&real).unwrap(),
+            &function_arn,
+            Duration::from_secs(30),
+            None,
+        )
+        .await
+        .unwrap();
+    let decisions = provider
+        .wait_for_decisions(2, Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(decisions[1]["decision"], "allow", "{}", decisions[1]);
+    let check = &decisions[1]["checks"][1];
+    assert_eq!(check["name"], "stack-operation");
+    assert_eq!(check["evidence"]["source"], "DescribeStackResource");
+    let (status, outputs) = moto.describe_stack(&stack_id).await.unwrap();
+    assert_eq!(status, "CREATE_COMPLETE");
+    assert_eq!(
+        outputs,
+        vec![("Greeting".to_owned(), "Hello, InFlight".to_owned())]
+    );
+}

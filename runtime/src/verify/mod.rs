@@ -12,6 +12,8 @@
 pub mod consistency;
 mod screen;
 pub mod signed;
+#[cfg(feature = "aws")]
+pub mod stack_operation;
 
 pub use screen::{screen, Screening};
 

@@ -1,0 +1,346 @@
+//! The `stack-operation` check against replayed CloudFormation responses (shaped per the API
+//! reference), for the states moto cannot produce: Update and Delete in progress, completed
+//! operations, stale events, other physical ids, changed or masked properties, API errors.
+#![cfg(feature = "aws")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
+
+use std::time::{Duration, SystemTime};
+
+use aws_sdk_cloudformation::{
+    config::{BehaviorVersion, Credentials, Region},
+    Client,
+};
+use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+use aws_smithy_types::body::SdkBody;
+use cfn_warden::{
+    protocol::{CfnRequest, Envelope},
+    verify::stack_operation::StackOperationVerifier,
+};
+use serde_json::Value;
+
+const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/warden-demo/6b2bd1a0-8f1c-11ef-9c3d-0a1b2c3d4e5f";
+
+fn fixture(name: &str) -> CfnRequest {
+    let path = format!(
+        "{}/tests/fixtures/events/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let value: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    CfnRequest::from_value(&value, Envelope::from_value(&value).unwrap()).unwrap()
+}
+
+fn iso(t: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(t).to_string()
+}
+
+/// One `member` of DescribeStackEvents.
+fn event(
+    logical: &str,
+    physical: &str,
+    status: &str,
+    at: SystemTime,
+    properties: Option<&str>,
+) -> String {
+    let props = properties
+        .map(|p| format!("<ResourceProperties>{}</ResourceProperties>", xml_escape(p)))
+        .unwrap_or_default();
+    format!(
+        "<member><StackId>{STACK}</StackId><EventId>e-{status}</EventId><StackName>warden-demo</StackName>\
+         <LogicalResourceId>{logical}</LogicalResourceId><PhysicalResourceId>{physical}</PhysicalResourceId>\
+         <ResourceType>Custom::Hello</ResourceType><Timestamp>{}</Timestamp><ResourceStatus>{status}</ResourceStatus>{props}</member>",
+        iso(at)
+    )
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn events_body(members: &[String]) -> String {
+    format!(
+        "<DescribeStackEventsResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
+         <DescribeStackEventsResult><StackEvents>{}</StackEvents></DescribeStackEventsResult>\
+         <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStackEventsResponse>",
+        members.concat()
+    )
+}
+
+fn resource_body(status: &str, at: Option<SystemTime>) -> String {
+    let ts = at
+        .map(|t| format!("<LastUpdatedTimestamp>{}</LastUpdatedTimestamp>", iso(t)))
+        .unwrap_or_default();
+    format!(
+        "<DescribeStackResourceResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\">\
+         <DescribeStackResourceResult><StackResourceDetail><StackName>warden-demo</StackName><StackId>{STACK}</StackId>\
+         <LogicalResourceId>Greeting</LogicalResourceId><PhysicalResourceId>p</PhysicalResourceId>\
+         <ResourceType>Custom::Hello</ResourceType>{ts}<ResourceStatus>{status}</ResourceStatus>\
+         </StackResourceDetail></DescribeStackResourceResult></DescribeStackResourceResponse>"
+    )
+}
+
+const ACCESS_DENIED: &str = "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type>\
+    <Code>AccessDenied</Code><Message>not authorized</Message></Error><RequestId>r</RequestId></ErrorResponse>";
+
+fn verifier(
+    responses: Vec<(u16, String)>,
+    allow_missing_timestamp: bool,
+) -> StackOperationVerifier {
+    let events = responses
+        .into_iter()
+        .map(|(status, body)| {
+            ReplayEvent::new(
+                http::Request::builder()
+                    .uri("https://cloudformation.us-east-1.amazonaws.com/")
+                    .body(SdkBody::empty())
+                    .unwrap(),
+                http::Response::builder()
+                    .status(status)
+                    .body(SdkBody::from(body))
+                    .unwrap(),
+            )
+        })
+        .collect();
+    let config = aws_sdk_cloudformation::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
+        .http_client(StaticReplayClient::new(events))
+        .retry_config(aws_sdk_cloudformation::config::retry::RetryConfig::disabled())
+        .build();
+    StackOperationVerifier::builder()
+        .client(Client::from_conf(config))
+        .window(Duration::from_secs(600))
+        .allow_missing_timestamp(allow_missing_timestamp)
+        .build()
+}
+
+/// The update fixture's properties as CloudFormation would show them.
+const UPDATE_PROPS: &str = r#"{"ServiceToken":"arn:aws:lambda:us-east-1:123456789012:function:warden-fixture","Name":"World"}"#;
+
+async fn detail(v: &StackOperationVerifier, request: &CfnRequest) -> Result<Value, String> {
+    match v.check(request, SystemTime::now()).await {
+        Ok(evidence) => Ok(Value::Object(evidence)),
+        Err((denial, _)) => Err(denial.detail.into_owned()),
+    }
+}
+
+#[tokio::test]
+async fn update_in_progress_with_equal_properties_passes() {
+    let request = fixture("update.json");
+    let physical = request.physical_resource_id().unwrap().as_str().to_owned();
+    let now = SystemTime::now();
+    let members = [
+        event(
+            "Greeting",
+            &physical,
+            "UPDATE_IN_PROGRESS",
+            now - Duration::from_secs(5),
+            Some(UPDATE_PROPS),
+        ),
+        event(
+            "Greeting",
+            &physical,
+            "CREATE_COMPLETE",
+            now - Duration::from_secs(3600),
+            None,
+        ),
+    ];
+    let v = verifier(vec![(200, events_body(&members))], false);
+    let evidence = detail(&v, &request).await.unwrap();
+    assert_eq!(evidence["source"], "DescribeStackEvents");
+    assert_eq!(evidence["properties"], "equal");
+}
+
+#[tokio::test]
+async fn operations_not_in_flight_are_refused() {
+    let request = fixture("update.json");
+    let physical = request.physical_resource_id().unwrap().as_str().to_owned();
+    let now = SystemTime::now();
+    let recent = now - Duration::from_secs(5);
+    let cases: Vec<(&str, Vec<(u16, String)>, &str)> = vec![
+        (
+            "completed",
+            vec![(
+                200,
+                events_body(&[event(
+                    "Greeting",
+                    &physical,
+                    "UPDATE_COMPLETE",
+                    recent,
+                    Some(UPDATE_PROPS),
+                )]),
+            )],
+            "UPDATE_COMPLETE, not UPDATE_IN_PROGRESS",
+        ),
+        (
+            "stale",
+            vec![(
+                200,
+                events_body(&[event(
+                    "Greeting",
+                    &physical,
+                    "UPDATE_IN_PROGRESS",
+                    now - Duration::from_secs(3600),
+                    Some(UPDATE_PROPS),
+                )]),
+            )],
+            "more than 600 s ago",
+        ),
+        (
+            "future",
+            vec![(
+                200,
+                events_body(&[event(
+                    "Greeting",
+                    &physical,
+                    "UPDATE_IN_PROGRESS",
+                    now + Duration::from_secs(3600),
+                    Some(UPDATE_PROPS),
+                )]),
+            )],
+            "in the future",
+        ),
+        (
+            "other physical id",
+            vec![(
+                200,
+                events_body(&[event(
+                    "Greeting",
+                    "someone-else",
+                    "UPDATE_IN_PROGRESS",
+                    recent,
+                    Some(UPDATE_PROPS),
+                )]),
+            )],
+            "another PhysicalResourceId",
+        ),
+        (
+            "changed property",
+            vec![(
+                200,
+                events_body(&[event(
+                    "Greeting",
+                    &physical,
+                    "UPDATE_IN_PROGRESS",
+                    recent,
+                    Some(&UPDATE_PROPS.replace("World", "Mallory")),
+                )]),
+            )],
+            "property `Name` differs",
+        ),
+        (
+            "access denied",
+            vec![(403, ACCESS_DENIED.to_owned())],
+            "DescribeStackEvents failed (AccessDenied)",
+        ),
+        (
+            "unknown to CloudFormation",
+            vec![
+                (200, events_body(&[])),
+                (200, resource_body("UPDATE_COMPLETE", Some(recent))),
+            ],
+            "UPDATE_COMPLETE, not UPDATE_IN_PROGRESS",
+        ),
+    ];
+    for (what, responses, needle) in cases {
+        let v = verifier(responses, false);
+        let err = detail(&v, &request).await.expect_err(what);
+        assert!(err.contains(needle), "{what}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn noecho_masked_values_are_tolerated_and_noted() {
+    let request = fixture("update.json");
+    let physical = request.physical_resource_id().unwrap().as_str().to_owned();
+    let masked = UPDATE_PROPS.replace("\"World\"", "\"****\"");
+    let members = [event(
+        "Greeting",
+        &physical,
+        "UPDATE_IN_PROGRESS",
+        SystemTime::now(),
+        Some(&masked),
+    )];
+    let v = verifier(vec![(200, events_body(&members))], false);
+    let evidence = detail(&v, &request).await.unwrap();
+    assert_eq!(evidence["masked_properties"], serde_json::json!(["Name"]));
+}
+
+#[tokio::test]
+async fn delete_replayed_long_after_the_stack_operation_is_refused() {
+    let request = fixture("delete.json");
+    let physical = request.physical_resource_id().unwrap().as_str().to_owned();
+    let months_ago = SystemTime::now() - Duration::from_secs(90 * 86_400);
+    let members = [event(
+        "Greeting",
+        &physical,
+        "DELETE_IN_PROGRESS",
+        months_ago,
+        None,
+    )];
+    let v = verifier(vec![(200, events_body(&members))], false);
+    assert!(detail(&v, &request)
+        .await
+        .unwrap_err()
+        .contains("more than 600 s ago"));
+    let fresh = [event(
+        "Greeting",
+        &physical,
+        "DELETE_IN_PROGRESS",
+        SystemTime::now(),
+        None,
+    )];
+    let v = verifier(vec![(200, events_body(&fresh))], false);
+    assert_eq!(
+        detail(&v, &request).await.unwrap()["properties"],
+        "not in the event"
+    );
+}
+
+#[tokio::test]
+async fn without_resource_events_the_resource_status_decides() {
+    let request = fixture("create.json");
+    let stack_level = event(
+        "warden-demo",
+        STACK,
+        "CREATE_IN_PROGRESS",
+        SystemTime::now(),
+        None,
+    );
+    let v = verifier(
+        vec![
+            (200, events_body(&[stack_level.clone()])),
+            (
+                200,
+                resource_body("CREATE_IN_PROGRESS", Some(SystemTime::now())),
+            ),
+        ],
+        false,
+    );
+    let evidence = detail(&v, &request).await.unwrap();
+    assert_eq!(evidence["source"], "DescribeStackResource");
+    let v = verifier(
+        vec![
+            (200, events_body(&[stack_level.clone()])),
+            (200, resource_body("CREATE_IN_PROGRESS", None)),
+        ],
+        false,
+    );
+    let err = detail(&v, &request).await.unwrap_err();
+    assert!(err.contains("no timestamp"), "{err}");
+    let v = verifier(
+        vec![
+            (200, events_body(&[stack_level])),
+            (200, resource_body("CREATE_IN_PROGRESS", None)),
+        ],
+        true,
+    );
+    assert!(detail(&v, &request).await.unwrap()["timestamp"].is_null());
+}
