@@ -88,6 +88,9 @@ fn resource_body(status: &str, at: Option<SystemTime>) -> String {
 const ACCESS_DENIED: &str = "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type>\
     <Code>AccessDenied</Code><Message>not authorized</Message></Error><RequestId>r</RequestId></ErrorResponse>";
 
+/// Replayed HTTP responses: (status, body), in order.
+type Responses = Vec<(u16, String)>;
+
 fn verifier(
     responses: Vec<(u16, String)>,
     allow_missing_timestamp: bool,
@@ -164,7 +167,7 @@ async fn operations_not_in_flight_are_refused() {
     let physical = request.physical_resource_id().unwrap().as_str().to_owned();
     let now = SystemTime::now();
     let recent = now - Duration::from_secs(5);
-    let cases: Vec<(&str, Vec<(u16, String)>, &str)> = vec![
+    let cases: Vec<(&str, Responses, &str)> = vec![
         (
             "completed",
             vec![(
@@ -316,7 +319,7 @@ async fn without_resource_events_the_resource_status_decides() {
     );
     let v = verifier(
         vec![
-            (200, events_body(&[stack_level.clone()])),
+            (200, events_body(std::slice::from_ref(&stack_level))),
             (
                 200,
                 resource_body("CREATE_IN_PROGRESS", Some(SystemTime::now())),
@@ -328,7 +331,7 @@ async fn without_resource_events_the_resource_status_decides() {
     assert_eq!(evidence["source"], "DescribeStackResource");
     let v = verifier(
         vec![
-            (200, events_body(&[stack_level.clone()])),
+            (200, events_body(std::slice::from_ref(&stack_level))),
             (200, resource_body("CREATE_IN_PROGRESS", None)),
         ],
         false,
