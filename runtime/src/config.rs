@@ -12,6 +12,12 @@
 //! | `WARDEN_VERIFY_STACK_OPERATION` | `false` | require CloudFormation to show the resource's operation in progress (the `stack-operation` check) |
 //! | `WARDEN_STACK_OPERATION_WINDOW_SECONDS` | `900` | how recent that in-progress event must be |
 //! | `WARDEN_STACK_OPERATION_ALLOW_MISSING_TIMESTAMP` | `false` | accept a status without a timestamp (emulators) |
+//! | `WARDEN_CLOUDTRAIL_EVENT_DATA_STORE` | (unset) | CloudTrail Lake event data store (id or ARN); when set, the `cloudtrail-invoke` check runs |
+//! | `WARDEN_CLOUDTRAIL_PRINCIPALS` | (required with the store) | comma-separated ARN patterns (`*` wildcard) of principals allowed to cause invokes |
+//! | `WARDEN_CLOUDTRAIL_REQUIRE_INVOKED_BY` | `cloudformation.amazonaws.com` | comma-separated accepted `invokedBy` values; empty = not checked |
+//! | `WARDEN_CLOUDTRAIL_REQUIRE_SOURCE_IP` | `cloudformation.amazonaws.com` | comma-separated accepted `sourceIPAddress` values; empty = not checked |
+//! | `WARDEN_CLOUDTRAIL_BUDGET_SECONDS` | `300` | the longest the lookup may poll (always within the deadline) |
+//! | `WARDEN_CLOUDTRAIL_NOT_FOUND` | `deny` | `deny` or `allow-with-alert` when no record is found in time |
 //! | `WARDEN_INSECURE_RESPONSE_URL_PREFIX` | (unset) | **test only**: loopback prefix under which response URLs are admitted |
 
 use std::{collections::HashMap, time::Duration};
@@ -60,6 +66,24 @@ pub struct Config {
     pub(crate) signing_keys: Option<KeyRing>,
     pub(crate) allow_expired_signatures_on_delete: bool,
     pub(crate) stack_operation: Option<StackOperationSettings>,
+    pub(crate) cloudtrail: Option<CloudTrailSettings>,
+}
+
+/// Settings of the `cloudtrail-invoke` check.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloudTrailSettings {
+    /// The CloudTrail Lake event data store (id or ARN).
+    pub event_data_store: String,
+    /// ARN patterns of principals allowed to cause invokes.
+    pub principals: Vec<String>,
+    /// Accepted `invokedBy` values (empty: not checked).
+    pub require_invoked_by: Vec<String>,
+    /// Accepted `sourceIPAddress` values (empty: not checked).
+    pub require_source_ip: Vec<String>,
+    /// The longest the lookup may poll.
+    pub budget: Duration,
+    /// Allow (with an alert in the evidence) when no record is found in time.
+    pub allow_when_not_found: bool,
 }
 
 /// Settings of the `stack-operation` check.
@@ -90,6 +114,7 @@ impl Default for Config {
             signing_keys: None,
             allow_expired_signatures_on_delete: false,
             stack_operation: None,
+            cloudtrail: None,
         }
     }
 }
@@ -147,6 +172,44 @@ impl Config {
             }
             b = b.verify_stack_operation(settings);
         }
+        if let Some(store) = env.var("WARDEN_CLOUDTRAIL_EVENT_DATA_STORE") {
+            let list = |name: &str, default: &[&str]| match env.var(name) {
+                Some(v) => v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                None => default.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+            };
+            let cfn = ["cloudformation.amazonaws.com"];
+            let allow_when_not_found = match env
+                .var("WARDEN_CLOUDTRAIL_NOT_FOUND")
+                .as_deref()
+                .map(str::trim)
+            {
+                None | Some("deny") => false,
+                Some("allow-with-alert") => true,
+                Some(_) => {
+                    return Err(Error::InvalidSetting {
+                        name: "WARDEN_CLOUDTRAIL_NOT_FOUND",
+                        problem: "is neither deny nor allow-with-alert",
+                    })
+                }
+            };
+            let budget = match env.var("WARDEN_CLOUDTRAIL_BUDGET_SECONDS") {
+                Some(v) => Duration::from_secs(number(&v, "WARDEN_CLOUDTRAIL_BUDGET_SECONDS")?),
+                None => Duration::from_secs(300),
+            };
+            b = b.verify_cloudtrail(CloudTrailSettings {
+                event_data_store: store,
+                principals: list("WARDEN_CLOUDTRAIL_PRINCIPALS", &[]),
+                require_invoked_by: list("WARDEN_CLOUDTRAIL_REQUIRE_INVOKED_BY", &cfn),
+                require_source_ip: list("WARDEN_CLOUDTRAIL_REQUIRE_SOURCE_IP", &cfn),
+                budget,
+                allow_when_not_found,
+            });
+        }
         if let Some(v) = env.var("WARDEN_INSECURE_RESPONSE_URL_PREFIX") {
             b = b.insecure_response_url_prefix(v);
         }
@@ -171,6 +234,11 @@ impl Config {
     /// The `stack-operation` settings, when that check is on.
     pub fn stack_operation(&self) -> Option<StackOperationSettings> {
         self.stack_operation
+    }
+
+    /// The `cloudtrail-invoke` settings, when that check is on.
+    pub fn cloudtrail(&self) -> Option<&CloudTrailSettings> {
+        self.cloudtrail.as_ref()
     }
 
     /// The test-only prefix, when set.
@@ -269,6 +337,14 @@ impl ConfigBuilder {
     /// and `DescribeStackResource` for the credentials in the environment).
     pub fn verify_stack_operation(mut self, settings: StackOperationSettings) -> Self {
         self.config.stack_operation = Some(settings);
+        self
+    }
+
+    /// Requires the `Invoke` behind each invocation to be on record in CloudTrail Lake, made
+    /// through CloudFormation for an allowed principal (the `cloudtrail-invoke` check; needs the
+    /// `aws` feature and `cloudtrail:StartQuery` / `GetQueryResults`).
+    pub fn verify_cloudtrail(mut self, settings: CloudTrailSettings) -> Self {
+        self.config.cloudtrail = Some(settings);
         self
     }
 
@@ -412,6 +488,33 @@ mod tests {
             let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();
             assert!(err.contains(k) && err.contains(needle), "{k}={v}: {err}");
         }
+    }
+
+    #[test]
+    fn cloudtrail_settings_are_read_with_cloudformation_defaults() {
+        let c = Config::from_env(&env(&[
+            ("WARDEN_CLOUDTRAIL_EVENT_DATA_STORE", "eds-1"),
+            ("WARDEN_CLOUDTRAIL_PRINCIPALS", "arn:aws:sts::123456789012:assumed-role/Deployer/*, arn:aws:iam::123456789012:role/cfn"),
+            ("WARDEN_CLOUDTRAIL_REQUIRE_SOURCE_IP", ""),
+            ("WARDEN_CLOUDTRAIL_NOT_FOUND", "allow-with-alert"),
+        ]))
+        .unwrap();
+        let ct = c.cloudtrail().unwrap();
+        assert_eq!(ct.principals.len(), 2);
+        assert_eq!(ct.require_invoked_by, ["cloudformation.amazonaws.com"]);
+        assert!(
+            ct.require_source_ip.is_empty(),
+            "an empty value turns the rule off"
+        );
+        assert!(ct.allow_when_not_found);
+        assert_eq!(ct.budget, Duration::from_secs(300));
+        let err = Config::from_env(&env(&[
+            ("WARDEN_CLOUDTRAIL_EVENT_DATA_STORE", "e"),
+            ("WARDEN_CLOUDTRAIL_NOT_FOUND", "maybe"),
+        ]))
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("WARDEN_CLOUDTRAIL_NOT_FOUND"), "{err}");
     }
 
     #[test]

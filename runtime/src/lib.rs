@@ -43,6 +43,7 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod cloudtrail;
 pub mod config;
 pub mod deadline;
 pub mod decision;
@@ -55,7 +56,7 @@ mod secret;
 pub mod service;
 pub mod verify;
 
-pub use config::{Config, ConfigBuilder, StackOperationSettings};
+pub use config::{CloudTrailSettings, Config, ConfigBuilder, StackOperationSettings};
 pub use error::Error;
 pub use lambda::{main, run};
 pub use protocol::{CfnRequest, PhysicalId, RequestType, ResponseData};

@@ -169,8 +169,11 @@ impl<H: CustomResource> WardenBuilder<H> {
         for layer in self.layers.into_iter().rev() {
             pipeline = layer(pipeline);
         }
-        // Configured checks wrap the layers given in code: the stack-operation check inside the
-        // signature check, which runs first.
+        // Configured checks wrap the layers given in code. Order of execution: signature, stack
+        // operation, CloudTrail (the slowest, last), then the layers given in code.
+        if let Some(settings) = config.cloudtrail.clone() {
+            pipeline = cloudtrail_layer(settings, pipeline)?;
+        }
         if let Some(settings) = config.stack_operation {
             pipeline = stack_operation_layer(settings, pipeline)?;
         }
@@ -206,6 +209,37 @@ fn stack_operation_layer(
     Ok(BoxCloneSyncService::new(
         VerifyLayer::new(verifier).layer(inner),
     ))
+}
+
+#[cfg(feature = "aws")]
+fn cloudtrail_layer(
+    settings: crate::CloudTrailSettings,
+    inner: Pipeline,
+) -> Result<Pipeline, Error> {
+    use crate::verify::cloudtrail::{CloudTrailVerifier, NotFound};
+    let verifier = CloudTrailVerifier::builder()
+        .event_data_store(settings.event_data_store)
+        .principals(settings.principals)
+        .require_invoked_by(settings.require_invoked_by)
+        .require_source_ip(settings.require_source_ip)
+        .budget(settings.budget)
+        .not_found(if settings.allow_when_not_found {
+            NotFound::AllowWithAlert
+        } else {
+            NotFound::Deny
+        })
+        .build()?;
+    Ok(BoxCloneSyncService::new(
+        VerifyLayer::new(verifier).layer(inner),
+    ))
+}
+
+#[cfg(not(feature = "aws"))]
+fn cloudtrail_layer(_: crate::CloudTrailSettings, _: Pipeline) -> Result<Pipeline, Error> {
+    Err(Error::InvalidSetting {
+        name: "WARDEN_CLOUDTRAIL_EVENT_DATA_STORE",
+        problem: "needs cfn-warden built with the `aws` feature",
+    })
 }
 
 #[cfg(not(feature = "aws"))]

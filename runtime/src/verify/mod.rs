@@ -9,6 +9,8 @@
 //!
 //! Every check lands in the decision log with its verdict, evidence and latency.
 
+#[cfg(feature = "aws")]
+pub mod cloudtrail;
 pub mod consistency;
 mod screen;
 pub mod signed;

@@ -1,0 +1,465 @@
+//! CloudTrail lookup: the `Invoke` call that started this invocation must be on record, made by
+//! CloudFormation on behalf of an allowed principal.
+//!
+//! Lambda `Invoke` is a CloudTrail *data* event: it is not in `LookupEvents`; it is queried here
+//! from a CloudTrail Lake event data store (`StartQuery` / `GetQueryResults`) by the Lambda
+//! request id. Records arrive "typically within about 5 minutes", so the lookup polls with
+//! backoff under a budget inside the invocation's deadline; what "not found in time" means is a
+//! policy ([`NotFound`], deny by default).
+//!
+//! *Unverified* facts this depends on (FACTS §2; see the runbook in `cfn/README.md`): that the
+//! record's `requestID` equals the function's `aws_request_id`, and that CloudFormation's invokes
+//! carry `invokedBy` / `sourceIPAddress` = `cloudformation.amazonaws.com`. Both matching rules
+//! are configurable for that reason.
+
+use std::{
+    borrow::Cow,
+    collections::HashMap,
+    time::{Duration, SystemTime},
+};
+
+use aws_sdk_cloudtrail::{error::ProvideErrorMetadata, types::QueryStatus, Client};
+use serde_json::json;
+
+use super::{Denial, Evidence, Verifier, VerifierResult};
+use crate::{
+    cloudtrail::InvokeRecord, cloudtrail::LAKE_COLUMNS, response::BoxFuture, service::Invocation,
+    Error,
+};
+
+/// The check's name in the decision log.
+pub const CHECK_NAME: &str = "cloudtrail-invoke";
+
+/// The value CloudFormation's invokes are expected to carry (unverified; configurable).
+pub const CLOUDFORMATION: &str = "cloudformation.amazonaws.com";
+
+/// What to do when no record is found within the budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NotFound {
+    /// Refuse (default: fail closed).
+    Deny,
+    /// Allow, with `alert: "not-found-in-time"` in the evidence for audits to flag.
+    AllowWithAlert,
+}
+
+/// The `cloudtrail-invoke` verifier; see the module doc.
+pub struct CloudTrailVerifier {
+    client: Option<Client>,
+    lazy: tokio::sync::OnceCell<Client>,
+    event_data_store: String,
+    principals: Vec<regex::Regex>,
+    require_invoked_by: Vec<String>,
+    require_source_ip: Vec<String>,
+    budget: Duration,
+    not_found: NotFound,
+    first_delay: Duration,
+    max_delay: Duration,
+}
+
+impl std::fmt::Debug for CloudTrailVerifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CloudTrailVerifier")
+            .field("event_data_store", &self.event_data_store)
+            .field("budget", &self.budget)
+            .field("not_found", &self.not_found)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`CloudTrailVerifier`].
+#[derive(Debug)]
+pub struct CloudTrailVerifierBuilder {
+    client: Option<Client>,
+    event_data_store: Option<String>,
+    principals: Vec<String>,
+    require_invoked_by: Vec<String>,
+    require_source_ip: Vec<String>,
+    budget: Duration,
+    not_found: NotFound,
+    first_delay: Duration,
+    max_delay: Duration,
+}
+
+impl Default for CloudTrailVerifierBuilder {
+    fn default() -> Self {
+        Self {
+            client: None,
+            event_data_store: None,
+            principals: Vec::new(),
+            require_invoked_by: vec![CLOUDFORMATION.to_owned()],
+            require_source_ip: vec![CLOUDFORMATION.to_owned()],
+            budget: Duration::from_secs(300),
+            not_found: NotFound::Deny,
+            first_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(20),
+        }
+    }
+}
+
+impl CloudTrailVerifierBuilder {
+    /// The CloudTrail client (default: one built from the environment on first use).
+    pub fn client(mut self, client: Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// The CloudTrail Lake event data store (id or ARN) holding this function's Invoke events.
+    pub fn event_data_store(mut self, store: impl Into<String>) -> Self {
+        self.event_data_store = Some(store.into());
+        self
+    }
+
+    /// Principals allowed to have caused the invoke: ARN patterns where `*` matches any run of
+    /// characters (e.g. `arn:aws:sts::123456789012:assumed-role/Deployer/*`). Required.
+    pub fn principals<I: IntoIterator<Item = S>, S: Into<String>>(mut self, patterns: I) -> Self {
+        self.principals = patterns.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Accepted `userIdentity.invokedBy` values (default: CloudFormation); empty = not checked.
+    pub fn require_invoked_by<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        values: I,
+    ) -> Self {
+        self.require_invoked_by = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Accepted `sourceIPAddress` values (default: CloudFormation); empty = not checked.
+    pub fn require_source_ip<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        values: I,
+    ) -> Self {
+        self.require_source_ip = values.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The longest the lookup may take (default 300 s; always within the invocation's deadline).
+    pub fn budget(mut self, budget: Duration) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// What "not found in time" means (default: deny).
+    pub fn not_found(mut self, policy: NotFound) -> Self {
+        self.not_found = policy;
+        self
+    }
+
+    /// Polling backoff: first and largest delay (defaults 2 s and 20 s).
+    pub fn poll_delays(mut self, first: Duration, max: Duration) -> Self {
+        self.first_delay = first;
+        self.max_delay = max;
+        self
+    }
+
+    /// Builds the verifier.
+    pub fn build(self) -> Result<CloudTrailVerifier, Error> {
+        let invalid = |problem: &'static str| Error::InvalidSetting {
+            name: "WARDEN_CLOUDTRAIL_EVENT_DATA_STORE",
+            problem,
+        };
+        let store = self.event_data_store.ok_or(invalid("is required"))?;
+        // Accept an id or an ARN (`...:eventdatastore/<id>`); the query names the id.
+        let id = store.rsplit('/').next().unwrap_or_default().to_owned();
+        if id.is_empty()
+            || id.len() > 128
+            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(invalid("is not an event data store id or ARN"));
+        }
+        if self.principals.is_empty() {
+            return Err(Error::InvalidSetting {
+                name: "WARDEN_CLOUDTRAIL_PRINCIPALS",
+                problem: "is required (ARN patterns)",
+            });
+        }
+        let principals = self
+            .principals
+            .iter()
+            .map(|p| {
+                let regex = format!(
+                    "^{}$",
+                    p.split('*')
+                        .map(regex::escape)
+                        .collect::<Vec<_>>()
+                        .join(".*")
+                );
+                regex::Regex::new(&regex).map_err(|_| Error::InvalidSetting {
+                    name: "WARDEN_CLOUDTRAIL_PRINCIPALS",
+                    problem: "holds a pattern that cannot be compiled",
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok(CloudTrailVerifier {
+            client: self.client,
+            lazy: tokio::sync::OnceCell::new(),
+            event_data_store: id,
+            principals,
+            require_invoked_by: self.require_invoked_by,
+            require_source_ip: self.require_source_ip,
+            budget: self.budget,
+            not_found: self.not_found,
+            first_delay: self.first_delay,
+            max_delay: self.max_delay,
+        })
+    }
+}
+
+/// Why one query round did not produce rows.
+enum QueryFailure {
+    /// Worth another round (throttling, concurrency limits, still running at the budget).
+    Transient(String),
+    /// Not worth retrying (access denied, a failed query).
+    Fatal(String),
+}
+
+impl CloudTrailVerifier {
+    /// Starts a builder.
+    pub fn builder() -> CloudTrailVerifierBuilder {
+        CloudTrailVerifierBuilder::default()
+    }
+
+    async fn client(&self) -> &Client {
+        match &self.client {
+            Some(c) => c,
+            None => {
+                self.lazy
+                    .get_or_init(|| async { Client::new(&crate::aws::sdk_config().await) })
+                    .await
+            }
+        }
+    }
+
+    /// Looks up `lambda_request_id`, giving up at `deadline` at the latest.
+    pub async fn check(
+        &self,
+        lambda_request_id: &str,
+        received_at: SystemTime,
+        deadline: SystemTime,
+        clock: &dyn crate::deadline::Clock,
+    ) -> VerifierResult {
+        let mut evidence = Evidence::new();
+        match self
+            .run(
+                lambda_request_id,
+                received_at,
+                deadline,
+                clock,
+                &mut evidence,
+            )
+            .await
+        {
+            Ok(()) => Ok(evidence),
+            Err(detail) => {
+                evidence.insert("problem".into(), json!(detail));
+                Err((
+                    Denial {
+                        check: Cow::Borrowed(CHECK_NAME),
+                        detail,
+                    },
+                    evidence,
+                ))
+            }
+        }
+    }
+
+    async fn run(
+        &self,
+        request_id: &str,
+        received_at: SystemTime,
+        deadline: SystemTime,
+        clock: &dyn crate::deadline::Clock,
+        evidence: &mut Evidence,
+    ) -> Result<(), Cow<'static, str>> {
+        if request_id.is_empty()
+            || request_id.len() > 64
+            || !request_id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err("the Lambda request id is not a plain id".into());
+        }
+        // Records of this invoke cannot predate it by much: bound the scan (Lake bills by data scanned).
+        let since =
+            humantime::format_rfc3339_seconds(received_at - Duration::from_secs(3600)).to_string();
+        let since = since.trim_end_matches('Z').replace('T', " ");
+        let sql = format!(
+            "SELECT {LAKE_COLUMNS} FROM {} WHERE eventSource = 'lambda.amazonaws.com' AND eventName = 'Invoke' \
+             AND requestID = '{request_id}' AND eventTime > '{since}'",
+            self.event_data_store
+        );
+        let started = clock.now();
+        let give_up_at = (started + self.budget).min(deadline);
+        let mut delay = self.first_delay;
+        let mut rounds = 0u32;
+        loop {
+            rounds += 1;
+            match self.query(&sql, give_up_at, clock).await {
+                Ok(rows) => {
+                    let found = rows
+                        .iter()
+                        .map(|r| InvokeRecord::from_lake_row(r))
+                        .find(InvokeRecord::is_invoke);
+                    if let Some(record) = found {
+                        evidence.insert("rounds".into(), json!(rounds));
+                        return self.judge(&record, evidence);
+                    }
+                }
+                Err(QueryFailure::Transient(why)) => {
+                    evidence.insert("last_transient_error".into(), json!(why));
+                }
+                Err(QueryFailure::Fatal(why)) => return Err(why.into()),
+            }
+            let now = clock.now();
+            if now + delay >= give_up_at {
+                break;
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(self.max_delay);
+        }
+        evidence.insert("rounds".into(), json!(rounds));
+        let waited = clock
+            .now()
+            .duration_since(started)
+            .unwrap_or(Duration::ZERO);
+        match self.not_found {
+            NotFound::Deny => Err(format!(
+                "no Invoke record for this request in CloudTrail after {} s",
+                waited.as_secs()
+            )
+            .into()),
+            NotFound::AllowWithAlert => {
+                evidence.insert("alert".into(), json!("not-found-in-time"));
+                Ok(())
+            }
+        }
+    }
+
+    /// One query round: start, wait for it to finish, read every page.
+    async fn query(
+        &self,
+        sql: &str,
+        give_up_at: SystemTime,
+        clock: &dyn crate::deadline::Clock,
+    ) -> Result<Vec<Vec<HashMap<String, String>>>, QueryFailure> {
+        let client = self.client().await;
+        let classify = |code: Option<&str>, what: &str| {
+            let code = code.unwrap_or("no error code").to_owned();
+            let transient = matches!(
+                code.as_str(),
+                "ThrottlingException"
+                    | "MaxConcurrentQueriesException"
+                    | "ServiceUnavailableException"
+                    | "InternalServerException"
+            );
+            if transient {
+                QueryFailure::Transient(format!("{what}: {code}"))
+            } else {
+                QueryFailure::Fatal(format!("CloudTrail {what} failed ({code})"))
+            }
+        };
+        let started = client
+            .start_query()
+            .query_statement(sql)
+            .send()
+            .await
+            .map_err(|e| classify(e.code(), "StartQuery"))?;
+        let query_id = started
+            .query_id()
+            .ok_or(QueryFailure::Fatal(
+                "CloudTrail returned no query id".into(),
+            ))?
+            .to_owned();
+        let mut rows = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let out = client
+                .get_query_results()
+                .query_id(&query_id)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| classify(e.code(), "GetQueryResults"))?;
+            match out.query_status() {
+                Some(QueryStatus::Finished) => {
+                    rows.extend(out.query_result_rows().iter().cloned());
+                    match out.next_token() {
+                        Some(next) => token = Some(next.to_owned()),
+                        None => return Ok(rows),
+                    }
+                }
+                Some(QueryStatus::Queued | QueryStatus::Running) => {
+                    if clock.now() + Duration::from_millis(250) >= give_up_at {
+                        return Err(QueryFailure::Transient(
+                            "query still running at the budget".into(),
+                        ));
+                    }
+                    tokio::time::sleep(Duration::from_millis(250)).await;
+                }
+                other => {
+                    let status = other
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_else(|| "no status".into());
+                    let message = out
+                        .error_message()
+                        .map(crate::protocol::truncate_for_message)
+                        .unwrap_or_default();
+                    return Err(QueryFailure::Fatal(format!(
+                        "CloudTrail Lake query {status}: {message}"
+                    )));
+                }
+            }
+        }
+    }
+
+    fn judge(
+        &self,
+        record: &InvokeRecord,
+        evidence: &mut Evidence,
+    ) -> Result<(), Cow<'static, str>> {
+        evidence.insert("event_time".into(), json!(record.event_time));
+        evidence.insert("principal".into(), json!(record.principal_arn));
+        evidence.insert("invoked_by".into(), json!(record.invoked_by));
+        evidence.insert("source_ip".into(), json!(record.source_ip));
+        let principal = record.principal_arn.as_deref().unwrap_or_default();
+        if !self.principals.iter().any(|p| p.is_match(principal)) {
+            return Err("the Invoke was made by a principal outside the allow-list".into());
+        }
+        let accepted = |required: &[String], value: &Option<String>| {
+            required.is_empty()
+                || value
+                    .as_ref()
+                    .is_some_and(|v| required.iter().any(|r| r == v))
+        };
+        if !accepted(&self.require_invoked_by, &record.invoked_by) {
+            return Err("the Invoke was not made through CloudFormation (invokedBy)".into());
+        }
+        if !accepted(&self.require_source_ip, &record.source_ip) {
+            return Err("the Invoke was not made through CloudFormation (sourceIPAddress)".into());
+        }
+        Ok(())
+    }
+}
+
+impl Verifier for CloudTrailVerifier {
+    fn name(&self) -> &'static str {
+        CHECK_NAME
+    }
+
+    fn verify<'a>(&'a self, invocation: &'a Invocation) -> BoxFuture<'a, VerifierResult> {
+        let ctx = &invocation.context;
+        // Leave a second of the work budget for the layers after this one.
+        let deadline = ctx
+            .deadline()
+            .checked_sub(Duration::from_secs(1))
+            .unwrap_or(ctx.deadline());
+        Box::pin(self.check(
+            &ctx.lambda().request_id,
+            ctx.deadlines().received_at,
+            deadline,
+            ctx.clock().as_ref(),
+        ))
+    }
+}
