@@ -533,3 +533,72 @@ async fn an_outcome_of_the_wrong_kind_is_refused() {
         .await;
     assert_eq!(answer.unwrap()["Status"], "SUCCESS");
 }
+
+#[tokio::test]
+async fn the_verification_policy_applies_per_resource_type_and_fails_closed() {
+    use cfn_warden::verify::policy::VerificationPolicy;
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = order.clone();
+    let policy = VerificationPolicy::builder()
+        .resource_type("Custom::Hello", |rule| {
+            rule.require(Fixed {
+                name: "hello-check",
+                pass: true,
+                order: o,
+            })
+        })
+        .build();
+    let h = Harness::new(Behaviour::Greet, |b| b.layer(policy));
+    let (answer, line) = h
+        .send(&fixture("create.json"), Duration::from_secs(10))
+        .await;
+    assert_eq!(answer.unwrap()["Status"], "SUCCESS");
+    assert_eq!(*order.lock().unwrap(), ["hello-check"]);
+    assert_eq!(line.checks[1].name, "hello-check");
+
+    // A type without a rule and no fallback is refused before the handler.
+    let (answer, line) = h
+        .send(
+            &fixture("create-aws-cloudformation-customresource.json"),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(answer.unwrap()["Reason"], DENIED_REASON);
+    assert_eq!(
+        line.detail.as_deref(),
+        Some("verification-policy: no verification policy for this resource type")
+    );
+    assert_eq!(h.calls.load(Ordering::SeqCst), 1);
+
+    // With a fallback, other types get the fallback's verifiers.
+    let o = order.clone();
+    let policy = VerificationPolicy::builder()
+        .resource_type("Custom::Hello", |rule| rule)
+        .otherwise(|rule| {
+            rule.require(Fixed {
+                name: "strict",
+                pass: false,
+                order: o,
+            })
+        })
+        .build();
+    let h = Harness::new(Behaviour::Greet, |b| b.layer(policy));
+    let (_, line) = h
+        .send(
+            &fixture("create-aws-cloudformation-customresource.json"),
+            Duration::from_secs(10),
+        )
+        .await;
+    assert_eq!(
+        line.detail.as_deref(),
+        Some("strict: signature does not match")
+    );
+    let (answer, _) = h
+        .send(&fixture("create.json"), Duration::from_secs(10))
+        .await;
+    assert_eq!(
+        answer.unwrap()["Status"],
+        "SUCCESS",
+        "Custom::Hello has its own (empty) rule"
+    );
+}

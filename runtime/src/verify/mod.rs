@@ -12,6 +12,7 @@
 #[cfg(feature = "aws")]
 pub mod cloudtrail;
 pub mod consistency;
+pub mod policy;
 mod screen;
 pub mod signed;
 #[cfg(feature = "aws")]
@@ -177,34 +178,44 @@ where
         let clone = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, clone);
         Box::pin(async move {
-            let started = Instant::now();
-            let result = verifier.verify(&invocation).await;
-            let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-            let name = Cow::Borrowed(verifier.name());
-            match result {
-                Ok(evidence) => {
-                    let mut invocation = invocation;
-                    for key in verifier.reserved_property_keys() {
-                        invocation.context.reserve_property_key(*key);
-                    }
-                    invocation.context.checks().record(Check {
-                        name,
-                        verdict: Verdict::Pass,
-                        evidence,
-                        latency_us,
-                    });
-                    inner.call(invocation).await
-                }
-                Err((denial, evidence)) => {
-                    invocation.context.checks().record(Check {
-                        name,
-                        verdict: Verdict::Fail,
-                        evidence,
-                        latency_us,
-                    });
-                    Err(Rejection::Denied(denial))
-                }
-            }
+            let mut invocation = invocation;
+            run_verifier(verifier.as_ref(), &mut invocation).await?;
+            inner.call(invocation).await
         })
+    }
+}
+
+/// Runs one verifier: records its check; on success reserves its property keys, on failure
+/// returns the denial.
+pub(crate) async fn run_verifier(
+    verifier: &dyn Verifier,
+    invocation: &mut Invocation,
+) -> Result<(), Rejection> {
+    let started = Instant::now();
+    let result = verifier.verify(invocation).await;
+    let latency_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+    let name = Cow::Borrowed(verifier.name());
+    match result {
+        Ok(evidence) => {
+            for key in verifier.reserved_property_keys() {
+                invocation.context.reserve_property_key(*key);
+            }
+            invocation.context.checks().record(Check {
+                name,
+                verdict: Verdict::Pass,
+                evidence,
+                latency_us,
+            });
+            Ok(())
+        }
+        Err((denial, evidence)) => {
+            invocation.context.checks().record(Check {
+                name,
+                verdict: Verdict::Fail,
+                evidence,
+                latency_us,
+            });
+            Err(Rejection::Denied(denial))
+        }
     }
 }
