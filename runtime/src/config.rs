@@ -13,6 +13,7 @@
 //! | `WARDEN_STACK_OPERATION_WINDOW_SECONDS` | `900` | how recent that in-progress event must be |
 //! | `WARDEN_STACK_OPERATION_ALLOW_MISSING_TIMESTAMP` | `false` | accept a status without a timestamp (emulators) |
 //! | `WARDEN_CLOUDTRAIL_EVENT_DATA_STORE` | (unset) | CloudTrail Lake event data store (id or ARN); when set, the `cloudtrail-invoke` check runs |
+//! | `WARDEN_CLOUDTRAIL_LOG_GROUP` | (unset) | instead of a Lake store: the CloudWatch Logs group a trail delivers the function's Invoke data events to |
 //! | `WARDEN_CLOUDTRAIL_PRINCIPALS` | (required with the store) | comma-separated ARN patterns (`*` wildcard) of principals allowed to cause invokes |
 //! | `WARDEN_CLOUDTRAIL_REQUIRE_INVOKED_BY` | `cloudformation.amazonaws.com` | comma-separated accepted `invokedBy` values; empty = not checked |
 //! | `WARDEN_CLOUDTRAIL_REQUIRE_SOURCE_IP` | `cloudformation.amazonaws.com` | comma-separated accepted `sourceIPAddress` values; empty = not checked |
@@ -72,8 +73,10 @@ pub struct Config {
 /// Settings of the `cloudtrail-invoke` check.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloudTrailSettings {
-    /// The CloudTrail Lake event data store (id or ARN).
-    pub event_data_store: String,
+    /// The CloudTrail Lake event data store (id or ARN), or
+    pub event_data_store: Option<String>,
+    /// the CloudWatch Logs group a trail delivers to (exactly one of the two).
+    pub log_group: Option<String>,
     /// ARN patterns of principals allowed to cause invokes.
     pub principals: Vec<String>,
     /// Accepted `invokedBy` values (empty: not checked).
@@ -172,7 +175,9 @@ impl Config {
             }
             b = b.verify_stack_operation(settings);
         }
-        if let Some(store) = env.var("WARDEN_CLOUDTRAIL_EVENT_DATA_STORE") {
+        let store = env.var("WARDEN_CLOUDTRAIL_EVENT_DATA_STORE");
+        let log_group = env.var("WARDEN_CLOUDTRAIL_LOG_GROUP");
+        if store.is_some() || log_group.is_some() {
             let list = |name: &str, default: &[&str]| match env.var(name) {
                 Some(v) => v
                     .split(',')
@@ -203,6 +208,7 @@ impl Config {
             };
             b = b.verify_cloudtrail(CloudTrailSettings {
                 event_data_store: store,
+                log_group,
                 principals: list("WARDEN_CLOUDTRAIL_PRINCIPALS", &[]),
                 require_invoked_by: list("WARDEN_CLOUDTRAIL_REQUIRE_INVOKED_BY", &cfn),
                 require_source_ip: list("WARDEN_CLOUDTRAIL_REQUIRE_SOURCE_IP", &cfn),

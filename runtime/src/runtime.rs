@@ -217,8 +217,14 @@ fn cloudtrail_layer(
     inner: Pipeline,
 ) -> Result<Pipeline, Error> {
     use crate::verify::cloudtrail::{CloudTrailVerifier, NotFound};
-    let verifier = CloudTrailVerifier::builder()
-        .event_data_store(settings.event_data_store)
+    let mut builder = CloudTrailVerifier::builder();
+    if let Some(store) = settings.event_data_store {
+        builder = builder.event_data_store(store);
+    }
+    if let Some(group) = settings.log_group {
+        builder = builder.log_group(group);
+    }
+    let verifier = builder
         .principals(settings.principals)
         .require_invoked_by(settings.require_invoked_by)
         .require_source_ip(settings.require_source_ip)

@@ -289,16 +289,21 @@ impl Moto {
                 what: service,
                 source,
             })?;
-        let ok = response.status().is_success();
+        let status = response.status();
         let text = response.text().await.map_err(|source| HarnessError::Http {
             what: service,
             source,
         })?;
-        if !ok {
+        if !status.is_success() {
+            let body: String = text.chars().take(500).collect();
             return Err(HarnessError::Unexpected {
                 what: service,
-                body: text.chars().take(500).collect(),
+                body: format!("HTTP {status}: {body}"),
             });
+        }
+        // Some calls (CreateLogGroup) answer 200 with an empty body.
+        if text.trim().is_empty() {
+            return Ok(serde_json::Value::Null);
         }
         serde_json::from_str(&text).map_err(|_| HarnessError::Unexpected {
             what: service,

@@ -1,9 +1,10 @@
 //! CloudTrail lookup: the `Invoke` call that started this invocation must be on record, made by
 //! CloudFormation on behalf of an allowed principal.
 //!
-//! Lambda `Invoke` is a CloudTrail *data* event: it is not in `LookupEvents`; it is queried here
-//! from a CloudTrail Lake event data store (`StartQuery` / `GetQueryResults`) by the Lambda
-//! request id. Records arrive "typically within about 5 minutes", so the lookup polls with
+//! Lambda `Invoke` is a CloudTrail *data* event: it is not in `LookupEvents`. It is looked up
+//! here by the Lambda request id in one of two sources: a CloudTrail Lake event data store
+//! (`StartQuery` / `GetQueryResults`), or the CloudWatch Logs group a trail delivers to
+//! (`FilterLogEvents`). Records arrive "typically within about 5 minutes", so the lookup polls with
 //! backoff under a budget inside the invocation's deadline; what "not found in time" means is a
 //! policy ([`NotFound`], deny by default).
 //!
@@ -43,11 +44,22 @@ pub enum NotFound {
     AllowWithAlert,
 }
 
+/// Where CloudTrail records are read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Source {
+    /// A CloudTrail Lake event data store id.
+    Lake(String),
+    /// A CloudWatch Logs group a trail delivers to.
+    LogGroup(String),
+}
+
 /// The `cloudtrail-invoke` verifier; see the module doc.
 pub struct CloudTrailVerifier {
     client: Option<Client>,
     lazy: tokio::sync::OnceCell<Client>,
-    event_data_store: String,
+    logs_client: Option<aws_sdk_cloudwatchlogs::Client>,
+    logs_lazy: tokio::sync::OnceCell<aws_sdk_cloudwatchlogs::Client>,
+    source: Source,
     principals: Vec<regex::Regex>,
     require_invoked_by: Vec<String>,
     require_source_ip: Vec<String>,
@@ -60,7 +72,7 @@ pub struct CloudTrailVerifier {
 impl std::fmt::Debug for CloudTrailVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CloudTrailVerifier")
-            .field("event_data_store", &self.event_data_store)
+            .field("source", &self.source)
             .field("budget", &self.budget)
             .field("not_found", &self.not_found)
             .finish_non_exhaustive()
@@ -71,7 +83,9 @@ impl std::fmt::Debug for CloudTrailVerifier {
 #[derive(Debug)]
 pub struct CloudTrailVerifierBuilder {
     client: Option<Client>,
+    logs_client: Option<aws_sdk_cloudwatchlogs::Client>,
     event_data_store: Option<String>,
+    log_group: Option<String>,
     principals: Vec<String>,
     require_invoked_by: Vec<String>,
     require_source_ip: Vec<String>,
@@ -85,7 +99,9 @@ impl Default for CloudTrailVerifierBuilder {
     fn default() -> Self {
         Self {
             client: None,
+            logs_client: None,
             event_data_store: None,
+            log_group: None,
             principals: Vec::new(),
             require_invoked_by: vec![CLOUDFORMATION.to_owned()],
             require_source_ip: vec![CLOUDFORMATION.to_owned()],
@@ -104,9 +120,24 @@ impl CloudTrailVerifierBuilder {
         self
     }
 
-    /// The CloudTrail Lake event data store (id or ARN) holding this function's Invoke events.
+    /// The CloudWatch Logs client for [`Self::log_group`] (default: one built from the
+    /// environment on first use).
+    pub fn logs_client(mut self, client: aws_sdk_cloudwatchlogs::Client) -> Self {
+        self.logs_client = Some(client);
+        self
+    }
+
+    /// Read records from this CloudTrail Lake event data store (id or ARN) holding the
+    /// function's Invoke data events.
     pub fn event_data_store(mut self, store: impl Into<String>) -> Self {
         self.event_data_store = Some(store.into());
+        self
+    }
+
+    /// Read records from this CloudWatch Logs group, which a trail logging the function's
+    /// Invoke data events delivers to (instead of an event data store).
+    pub fn log_group(mut self, group: impl Into<String>) -> Self {
+        self.log_group = Some(group.into());
         self
     }
 
@@ -160,15 +191,38 @@ impl CloudTrailVerifierBuilder {
             name: "WARDEN_CLOUDTRAIL_EVENT_DATA_STORE",
             problem,
         };
-        let store = self.event_data_store.ok_or(invalid("is required"))?;
-        // Accept an id or an ARN (`...:eventdatastore/<id>`); the query names the id.
-        let id = store.rsplit('/').next().unwrap_or_default().to_owned();
-        if id.is_empty()
-            || id.len() > 128
-            || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return Err(invalid("is not an event data store id or ARN"));
-        }
+        let source = match (self.event_data_store, self.log_group) {
+            (Some(store), None) => {
+                // Accept an id or an ARN (`...:eventdatastore/<id>`); the query names the id.
+                let id = store.rsplit('/').next().unwrap_or_default().to_owned();
+                if id.is_empty()
+                    || id.len() > 128
+                    || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                {
+                    return Err(invalid("is not an event data store id or ARN"));
+                }
+                Source::Lake(id)
+            }
+            (None, Some(group)) => {
+                let ok = (1..=512).contains(&group.len())
+                    && group
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c));
+                if !ok {
+                    return Err(Error::InvalidSetting {
+                        name: "WARDEN_CLOUDTRAIL_LOG_GROUP",
+                        problem: "is not a log group name",
+                    });
+                }
+                Source::LogGroup(group)
+            }
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "and WARDEN_CLOUDTRAIL_LOG_GROUP are exclusive: set one",
+                ))
+            }
+            (None, None) => return Err(invalid("(or WARDEN_CLOUDTRAIL_LOG_GROUP) is required")),
+        };
         if self.principals.is_empty() {
             return Err(Error::InvalidSetting {
                 name: "WARDEN_CLOUDTRAIL_PRINCIPALS",
@@ -195,7 +249,9 @@ impl CloudTrailVerifierBuilder {
         Ok(CloudTrailVerifier {
             client: self.client,
             lazy: tokio::sync::OnceCell::new(),
-            event_data_store: id,
+            logs_client: self.logs_client,
+            logs_lazy: tokio::sync::OnceCell::new(),
+            source,
             principals,
             require_invoked_by: self.require_invoked_by,
             require_source_ip: self.require_source_ip,
@@ -227,6 +283,19 @@ impl CloudTrailVerifier {
             None => {
                 self.lazy
                     .get_or_init(|| async { Client::new(&crate::aws::sdk_config().await) })
+                    .await
+            }
+        }
+    }
+
+    async fn logs_client(&self) -> &aws_sdk_cloudwatchlogs::Client {
+        match &self.logs_client {
+            Some(c) => c,
+            None => {
+                self.logs_lazy
+                    .get_or_init(|| async {
+                        aws_sdk_cloudwatchlogs::Client::new(&crate::aws::sdk_config().await)
+                    })
                     .await
             }
         }
@@ -281,27 +350,32 @@ impl CloudTrailVerifier {
         {
             return Err("the Lambda request id is not a plain id".into());
         }
-        // Records of this invoke cannot predate it by much: bound the scan (Lake bills by data scanned).
-        let since =
-            humantime::format_rfc3339_seconds(received_at - Duration::from_secs(3600)).to_string();
-        let since = since.trim_end_matches('Z').replace('T', " ");
-        let sql = format!(
-            "SELECT {LAKE_COLUMNS} FROM {} WHERE eventSource = 'lambda.amazonaws.com' AND eventName = 'Invoke' \
-             AND requestID = '{request_id}' AND eventTime > '{since}'",
-            self.event_data_store
-        );
+        // Records of this invoke cannot predate it by much: bound the scan (Lake bills by data
+        // scanned; log filtering by time range).
+        let since = received_at - Duration::from_secs(3600);
+        let source_name = match self.source {
+            Source::Lake(_) => "cloudtrail-lake",
+            Source::LogGroup(_) => "cloudwatch-logs",
+        };
+        evidence.insert("source".into(), json!(source_name));
         let started = clock.now();
         let give_up_at = (started + self.budget).min(deadline);
         let mut delay = self.first_delay;
         let mut rounds = 0u32;
         loop {
             rounds += 1;
-            match self.query(&sql, give_up_at, clock).await {
-                Ok(rows) => {
-                    let found = rows
-                        .iter()
-                        .map(|r| InvokeRecord::from_lake_row(r))
-                        .find(InvokeRecord::is_invoke);
+            let fetched = match &self.source {
+                Source::Lake(store) => {
+                    self.query_lake(store, request_id, since, give_up_at, clock)
+                        .await
+                }
+                Source::LogGroup(group) => self.filter_logs(group, request_id, since).await,
+            };
+            match fetched {
+                Ok(records) => {
+                    let found = records.into_iter().find(|r| {
+                        r.is_invoke() && r.request_id.as_deref().is_none_or(|id| id == request_id)
+                    });
                     if let Some(record) = found {
                         evidence.insert("rounds".into(), json!(rounds));
                         return self.judge(&record, evidence);
@@ -337,8 +411,84 @@ impl CloudTrailVerifier {
         }
     }
 
-    /// One query round: start, wait for it to finish, read every page.
-    async fn query(
+    /// One Lake round: start the query, wait for it to finish, read every page.
+    async fn query_lake(
+        &self,
+        store: &str,
+        request_id: &str,
+        since: SystemTime,
+        give_up_at: SystemTime,
+        clock: &dyn crate::deadline::Clock,
+    ) -> Result<Vec<InvokeRecord>, QueryFailure> {
+        let since = humantime::format_rfc3339_seconds(since).to_string();
+        let since = since.trim_end_matches('Z').replace('T', " ");
+        let sql = format!(
+            "SELECT {LAKE_COLUMNS} FROM {store} WHERE eventSource = 'lambda.amazonaws.com' AND eventName = 'Invoke' \
+             AND requestID = '{request_id}' AND eventTime > '{since}'"
+        );
+        let rows = self.run_lake_query(&sql, give_up_at, clock).await?;
+        Ok(rows
+            .iter()
+            .map(|r| InvokeRecord::from_lake_row(r))
+            .collect())
+    }
+
+    /// One CloudWatch Logs round: the trail's log events mentioning the request id.
+    async fn filter_logs(
+        &self,
+        group: &str,
+        request_id: &str,
+        since: SystemTime,
+    ) -> Result<Vec<InvokeRecord>, QueryFailure> {
+        let client = self.logs_client().await;
+        let start_ms = since
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0);
+        let mut records = Vec::new();
+        let mut token: Option<String> = None;
+        for _ in 0..10 {
+            let out = client
+                .filter_log_events()
+                .log_group_name(group)
+                .filter_pattern(format!("\"{request_id}\""))
+                .start_time(i64::try_from(start_ms).unwrap_or(i64::MAX))
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    let code = e.code().unwrap_or("no error code").to_owned();
+                    if matches!(
+                        code.as_str(),
+                        "ThrottlingException"
+                            | "ServiceUnavailableException"
+                            | "LimitExceededException"
+                    ) {
+                        QueryFailure::Transient(format!("FilterLogEvents: {code}"))
+                    } else {
+                        QueryFailure::Fatal(format!(
+                            "CloudWatch Logs FilterLogEvents failed ({code})"
+                        ))
+                    }
+                })?;
+            for event in out.events() {
+                let parsed = event
+                    .message()
+                    .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok());
+                if let Some(record) = parsed.as_ref().and_then(InvokeRecord::from_record) {
+                    records.push(record);
+                }
+            }
+            match out.next_token() {
+                Some(next) => token = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        Ok(records)
+    }
+
+    /// Starts a Lake query, waits for it to finish, reads every page.
+    async fn run_lake_query(
         &self,
         sql: &str,
         give_up_at: SystemTime,
