@@ -84,6 +84,8 @@ impl std::str::FromStr for Pattern {
         if key.is_empty() || regex.is_empty() {
             return Err("expected [LOGICAL_ID.]KEY=REGEX".into());
         }
+        // On its own first, so it cannot close the verifier's anchoring group (`x)|(.*`).
+        regex::Regex::new(regex).map_err(|e| format!("invalid regex: {e}"))?;
         regex::Regex::new(&format!("^(?:{regex})$")).map_err(|e| format!("invalid regex: {e}"))?;
         Ok(Self {
             logical_id,
@@ -178,7 +180,8 @@ pub(crate) fn prepare(
                 .iter()
                 .find(|p| &p.key == name && p.logical_id.as_ref().is_none_or(|l| l == id))
                 .map(|p| p.regex.clone());
-            if has_intrinsic(value) {
+            // Dynamic references (`{{resolve:ssm:...}}`) are resolved by CloudFormation too.
+            if has_intrinsic(value) || has_dynamic_reference(value) {
                 dynamic.insert(name.clone(), pattern);
             } else if pattern.is_some() {
                 bail!("{id}.{name} is a literal value, signed exactly; a --pattern applies only to values set by intrinsics");
@@ -263,8 +266,30 @@ pub(crate) fn prepare(
     Ok(pending)
 }
 
+/// Whether a value holds a CloudFormation dynamic reference (`{{resolve:...}}`).
+fn has_dynamic_reference(value: &Value) -> bool {
+    match value {
+        Value::String(s) => s.contains("{{resolve:"),
+        Value::Array(items) => items.iter().any(has_dynamic_reference),
+        Value::Object(map) => map.values().any(has_dynamic_reference),
+        _ => false,
+    }
+}
+
+/// The verifier refuses tokens longer than this.
+const MAX_TOKEN_BYTES: usize = 64 * 1024;
+
 /// Places each token (in `pending` order) and re-checks the result.
 pub(crate) fn apply(source: &str, pending: &[Pending], tokens: &[String]) -> Result<String> {
+    for (p, token) in pending.iter().zip(tokens) {
+        if token.len() > MAX_TOKEN_BYTES {
+            bail!(
+                "{}: the signature would be {} bytes, over the verifier's 64 KiB limit (too many literal properties)",
+                p.summary.logical_id,
+                token.len()
+            );
+        }
+    }
     let mut edits: Vec<(&Pending, &String)> = pending.iter().zip(tokens).collect();
     edits.sort_by_key(|(p, _)| std::cmp::Reverse(p.placement.range.start));
     let mut output = source.to_owned();

@@ -222,6 +222,21 @@ fn plain_or_quoted(text: &str, style: ScalarStyle, line: usize) -> Result<Value,
         }
         _ => {}
     }
+    // YAML 1.1 sexagesimal (`1:30` is 90 there, a string in YAML 1.2).
+    let sexagesimal = text.contains(':')
+        && text.split(':').all(|part| {
+            !part.is_empty()
+                && part
+                    .trim_start_matches(['+', '-'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '.')
+        });
+    if sexagesimal {
+        return Err(error(
+            line,
+            format!("`{text}` is a number in YAML 1.1 but a string in YAML 1.2: quote it"),
+        ));
+    }
     let numeric = text.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
         && text
             .chars()
@@ -239,6 +254,7 @@ fn plain_or_quoted(text: &str, style: ScalarStyle, line: usize) -> Result<Value,
         }
     } else if !text.starts_with("0x")
         && !text.starts_with("0o")
+        && !text.starts_with("0b")
         && !text.contains('_')
         && !text.starts_with('.')
     {
@@ -357,6 +373,14 @@ Resources:
             (
                 "Resources:\n  A:\n    Type: T\n    Properties:\n      V: yes\n",
                 "YAML 1.1",
+            ),
+            (
+                "Resources:\n  A:\n    Type: T\n    Properties:\n      V: 1:30\n",
+                "YAML 1.1",
+            ),
+            (
+                "Resources:\n  A:\n    Type: T\n    Properties:\n      V: 0b101\n",
+                "quote it",
             ),
             (
                 "Resources:\n  A:\n    Type: T\n    Properties:\n      V: !Bogus x\n",

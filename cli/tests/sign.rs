@@ -253,3 +253,36 @@ fn unsignable_input_is_a_clear_error_that_writes_nothing() {
     assert_eq!(code, 2, "an existing key is never overwritten");
     assert!(err.contains("must not exist yet"), "{err}");
 }
+
+#[test]
+fn dynamic_references_are_signed_as_dynamic_not_literal() {
+    let dir = scratch("resolve");
+    let (key, _) = keygen(&dir);
+    let template = dir.join("t.yaml");
+    std::fs::write(&template, "Resources:\n  G:\n    Type: Custom::Hello\n    Properties:\n      Name: W\n      Secret: '{{resolve:ssm:/app/name}}'\n").unwrap();
+    let (code, _, err) = warden(&[
+        "sign",
+        template.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--stack-name",
+        "s",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("signed G: 1 literal, 1 dynamic properties"),
+        "{err}"
+    );
+    let (code, _, err) = warden(&[
+        "sign",
+        template.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--stack-name",
+        "s",
+        "--pattern",
+        "Secret=x)|(.*",
+    ]);
+    assert_eq!(code, 2, "a pattern that escapes its anchors is refused");
+    assert!(err.contains("invalid regex"), "{err}");
+}

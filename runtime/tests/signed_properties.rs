@@ -421,3 +421,85 @@ async fn kms_style_ecdsa_p256_signatures_verify() {
     assert_eq!(status, "FAILED");
     assert!(detail.unwrap().contains("algorithm"));
 }
+
+#[tokio::test]
+async fn updates_need_authentic_old_properties_too() {
+    let (signing, verifying) = key("k1");
+    let s = setup(vec![verifying], false);
+    let new_token = signing.sign(&envelope("k1")).unwrap().encode();
+    let update = |old: Value| {
+        let mut event = fixture("update.json");
+        event["ResourceProperties"][PROPERTY_KEY] = json!(new_token);
+        event["OldResourceProperties"] = old;
+        event
+    };
+    // Old properties signed at an earlier deployment, long expired: accepted, noted.
+    let mut old_envelope = envelope("k1");
+    old_envelope.not_after = rfc3339(SystemTime::now() - Duration::from_secs(90 * 86_400));
+    let old_token = signing.sign(&old_envelope).unwrap().encode();
+    let old = json!({"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:warden-fixture", "Name": "World", PROPERTY_KEY: old_token});
+    let (status, _, _) = s.send(&update(old.clone())).await;
+    assert_eq!(status, "SUCCESS");
+    let line = s.sink.lines().last().cloned().unwrap();
+    assert_eq!(line.checks[1].evidence["old_properties"]["expired"], true);
+
+    // Unsigned or tampered old properties are refused: the handler would act on them.
+    let mut tampered = old.clone();
+    tampered["Name"] = json!("someone-elses-resource");
+    let mut unsigned = old;
+    unsigned.as_object_mut().unwrap().remove(PROPERTY_KEY);
+    for (what, old, needle) in [
+        (
+            "tampered",
+            tampered,
+            "OldResourceProperties: property `Name` differs",
+        ),
+        (
+            "unsigned",
+            unsigned,
+            "OldResourceProperties: no WardenSignature property",
+        ),
+    ] {
+        let before = s.calls.load(Ordering::SeqCst);
+        let (status, _, detail) = s.send(&update(old)).await;
+        assert_eq!(status, "FAILED", "{what}");
+        assert!(detail.unwrap().contains(needle), "{what}");
+        assert_eq!(
+            s.calls.load(Ordering::SeqCst),
+            before,
+            "{what}: the handler ran"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_dynamic_property_removed_by_novalue_is_accepted_and_noted() {
+    let (signing, verifying) = key("k1");
+    let s = setup(vec![verifying], false);
+    let mut e = envelope("k1");
+    e.dynamic.insert(
+        "RoleArn".into(),
+        Some("arn:aws:iam::\\d{12}:role/app-.*".into()),
+    );
+    let token = signing.sign(&e).unwrap().encode();
+    let (status, _, _) = s.send(&with_token(fixture("create.json"), &token)).await;
+    assert_eq!(status, "SUCCESS");
+    let line = s.sink.lines().last().cloned().unwrap();
+    assert_eq!(
+        line.checks[1].evidence["absent_dynamic_properties"],
+        json!(["RoleArn"])
+    );
+}
+
+#[tokio::test]
+async fn a_pattern_cannot_escape_its_anchors() {
+    let (signing, verifying) = key("k1");
+    let s = setup(vec![verifying], false);
+    let mut e = envelope("k1");
+    e.dynamic.insert("RoleArn".into(), Some("x)|(.*".into()));
+    let mut event = with_token(fixture("create.json"), &signing.sign(&e).unwrap().encode());
+    event["ResourceProperties"]["RoleArn"] = json!("arn:aws:iam::123456789012:role/admin");
+    let (status, _, detail) = s.send(&event).await;
+    assert_eq!(status, "FAILED");
+    assert!(detail.unwrap().contains("is not a valid regex"));
+}

@@ -244,6 +244,35 @@ async fn operations_not_in_flight_are_refused() {
             "DescribeStackEvents failed (AccessDenied)",
         ),
         (
+            "no properties on an Update",
+            vec![(
+                200,
+                events_body(&[event(
+                    "Greeting",
+                    &physical,
+                    "UPDATE_IN_PROGRESS",
+                    recent,
+                    None,
+                )]),
+            )],
+            "carries no ResourceProperties",
+        ),
+        (
+            "other resource type",
+            vec![(
+                200,
+                events_body(&[event(
+                    "Greeting",
+                    &physical,
+                    "UPDATE_IN_PROGRESS",
+                    recent,
+                    Some(UPDATE_PROPS),
+                )
+                .replace("Custom::Hello", "Custom::Other")]),
+            )],
+            "another resource type",
+        ),
+        (
             "unknown to CloudFormation",
             vec![
                 (200, events_body(&[])),

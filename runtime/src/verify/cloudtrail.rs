@@ -352,7 +352,8 @@ impl CloudTrailVerifier {
         }
         // Records of this invoke cannot predate it by much: bound the scan (Lake bills by data
         // scanned; log filtering by time range).
-        let since = received_at - Duration::from_secs(3600);
+        // Asynchronous invokes can wait in Lambda's queue for up to six hours.
+        let since = received_at - Duration::from_secs(6 * 3600);
         let source_name = match self.source {
             Source::Lake(_) => "cloudtrail-lake",
             Source::LogGroup(_) => "cloudwatch-logs",
@@ -364,17 +365,32 @@ impl CloudTrailVerifier {
         let mut rounds = 0u32;
         loop {
             rounds += 1;
-            let fetched = match &self.source {
-                Source::Lake(store) => {
-                    self.query_lake(store, request_id, since, give_up_at, clock)
-                        .await
+            let round = async {
+                match &self.source {
+                    Source::Lake(store) => {
+                        self.query_lake(store, request_id, since, give_up_at, clock)
+                            .await
+                    }
+                    Source::LogGroup(group) => self.filter_logs(group, request_id, since).await,
                 }
-                Source::LogGroup(group) => self.filter_logs(group, request_id, since).await,
             };
+            // Every round ends by the budget, whatever the endpoint does.
+            let left = give_up_at
+                .duration_since(clock.now())
+                .unwrap_or(Duration::ZERO);
+            let fetched = tokio::time::timeout(left, round).await.unwrap_or_else(|_| {
+                Err(QueryFailure::Transient(
+                    "a query round ran into the budget".into(),
+                ))
+            });
             match fetched {
                 Ok(records) => {
+                    // The record must name this request and come from Lambda: a log group could hold
+                    // other text mentioning the id.
                     let found = records.into_iter().find(|r| {
-                        r.is_invoke() && r.request_id.as_deref().is_none_or(|id| id == request_id)
+                        r.is_invoke()
+                            && r.request_id.as_deref() == Some(request_id)
+                            && r.event_source.as_deref() == Some("lambda.amazonaws.com")
                     });
                     if let Some(record) = found {
                         evidence.insert("rounds".into(), json!(rounds));
@@ -472,6 +488,13 @@ impl CloudTrailVerifier {
                     }
                 })?;
             for event in out.events() {
+                // Only streams CloudTrail writes (`<account>_CloudTrail_<region>`).
+                if !event
+                    .log_stream_name()
+                    .is_some_and(|n| n.contains("_CloudTrail_"))
+                {
+                    continue;
+                }
                 let parsed = event
                     .message()
                     .and_then(|m| serde_json::from_str::<serde_json::Value>(m).ok());

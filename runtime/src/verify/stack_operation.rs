@@ -177,12 +177,23 @@ impl StackOperationVerifier {
                         );
                     }
                 }
-                match event.resource_properties() {
-                    Some(text) => compare_properties(request, text, evidence),
-                    None => {
+                if event
+                    .resource_type()
+                    .is_some_and(|t| t != request.resource_type())
+                {
+                    return Err("the in-progress operation is for another resource type".into());
+                }
+                match (event.resource_properties(), request.request_type()) {
+                    (Some(text), _) => compare_properties(request, text, evidence),
+                    // Nothing to compare on a Delete; on Create and Update the event is the
+                    // only place the properties could be checked, so fail closed.
+                    (None, RequestType::Delete) => {
                         evidence.insert("properties".into(), json!("not in the event"));
                         Ok(())
                     }
+                    (None, _) => Err(
+                        "CloudFormation's event carries no ResourceProperties to compare".into(),
+                    ),
                 }
             }
             None => {

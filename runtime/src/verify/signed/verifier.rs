@@ -97,7 +97,42 @@ impl SignatureVerifier {
         now: SystemTime,
         evidence: &mut Evidence,
     ) -> Result<(), Cow<'static, str>> {
-        let token = match request.resource_properties().get(PROPERTY_KEY) {
+        let expiry = match request.request_type() {
+            RequestType::Delete if self.allow_expired_on_delete => Expiry::NotedOnly,
+            _ => Expiry::Enforced,
+        };
+        self.verify_set(
+            request.resource_properties(),
+            request,
+            now,
+            expiry,
+            evidence,
+        )?;
+        // An Update also hands the handler the old properties: they must be authentic too, or
+        // anyone holding one token could point the handler at any "old" resource. Their
+        // signature may have expired since that deployment; everything else is checked.
+        if let Some(old) = request.old_resource_properties() {
+            let mut old_evidence = Evidence::new();
+            let result = self.verify_set(old, request, now, Expiry::Ignored, &mut old_evidence);
+            evidence.insert(
+                "old_properties".into(),
+                serde_json::Value::Object(old_evidence),
+            );
+            result.map_err(|detail| Cow::Owned(format!("OldResourceProperties: {detail}")))?;
+        }
+        Ok(())
+    }
+
+    /// Verifies one property set (new or old) for this request.
+    fn verify_set(
+        &self,
+        properties: &serde_json::Map<String, Value>,
+        request: &CfnRequest,
+        now: SystemTime,
+        expiry: Expiry,
+        evidence: &mut Evidence,
+    ) -> Result<(), Cow<'static, str>> {
+        let token = match properties.get(PROPERTY_KEY) {
             None => return Err("no WardenSignature property".into()),
             Some(Value::String(s)) => {
                 SignedToken::parse(s).map_err(|e| Cow::Owned(e.to_string()))?
@@ -134,10 +169,14 @@ impl SignatureVerifier {
         let not_after = humantime::parse_rfc3339(&envelope.not_after)
             .map_err(|_| "not_after is not an RFC 3339 UTC time")?;
         if now > not_after {
-            if request.request_type() == RequestType::Delete && self.allow_expired_on_delete {
-                evidence.insert("expired_accepted_on_delete".into(), json!(true));
-            } else {
-                return Err("the signature has expired".into());
+            match expiry {
+                Expiry::Enforced => return Err("the signature has expired".into()),
+                Expiry::NotedOnly => {
+                    evidence.insert("expired_accepted_on_delete".into(), json!(true));
+                }
+                Expiry::Ignored => {
+                    evidence.insert("expired".into(), json!(true));
+                }
             }
         }
         evidence.insert("stack_pattern".into(), json!(envelope.stack));
@@ -150,8 +189,19 @@ impl SignatureVerifier {
         if envelope.resource_type != request.resource_type() {
             return Err("the signature is for another resource type".into());
         }
-        compare_properties(&envelope, request, evidence)
+        compare_properties(&envelope, properties, evidence)
     }
+}
+
+/// How a property set's expiry is treated.
+#[derive(Clone, Copy)]
+enum Expiry {
+    /// Expired signatures are refused.
+    Enforced,
+    /// Accepted on Delete by configuration, and noted.
+    NotedOnly,
+    /// Old properties: signed at an earlier deployment; expiry is irrelevant, noted.
+    Ignored,
 }
 
 impl Verifier for SignatureVerifier {
@@ -172,6 +222,19 @@ impl Verifier for SignatureVerifier {
     }
 }
 
+/// A full-match regex for a dynamic property's pattern. The pattern must compile on its own
+/// first, so it cannot close the anchoring group (`x)|(.*` is refused).
+pub(crate) fn anchored(pattern: &str) -> Option<regex::Regex> {
+    let build = |p: &str| {
+        regex::RegexBuilder::new(p)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+            .ok()
+    };
+    build(pattern)?;
+    build(&format!("^(?:{pattern})$"))
+}
+
 /// `*` in a pattern matches any run of characters; everything else literally.
 fn stack_matches(pattern: &str, name: &str) -> bool {
     let regex = format!(
@@ -190,12 +253,11 @@ fn stack_matches(pattern: &str, name: &str) -> bool {
 
 fn compare_properties(
     envelope: &SignedEnvelope,
-    request: &CfnRequest,
+    properties: &serde_json::Map<String, Value>,
     evidence: &mut Evidence,
 ) -> Result<(), Cow<'static, str>> {
     let skip = |k: &str| FRAMEWORK_PROPERTY_KEYS.contains(&k) || k == PROPERTY_KEY;
-    let actual: BTreeMap<&str, &Value> = request
-        .resource_properties()
+    let actual: BTreeMap<&str, &Value> = properties
         .iter()
         .filter(|(k, _)| !skip(k))
         .map(|(k, v)| (k.as_str(), v))
@@ -210,12 +272,9 @@ fn compare_properties(
             }
         } else if let Some(pattern) = envelope.dynamic.get(*key) {
             if let Some(pattern) = pattern {
-                let regex = regex::RegexBuilder::new(&format!("^(?:{pattern})$"))
-                    .size_limit(REGEX_SIZE_LIMIT)
-                    .build()
-                    .map_err(|_| {
-                        Cow::Owned(format!("the pattern for `{name}` is not a valid regex"))
-                    })?;
+                let regex = anchored(pattern).ok_or_else(|| {
+                    Cow::Owned(format!("the pattern for `{name}` is not a valid regex"))
+                })?;
                 let text = match value {
                     Value::String(s) => s.clone(),
                     other => String::from_utf8_lossy(&canonical(other)?).into_owned(),
@@ -231,11 +290,21 @@ fn compare_properties(
             return Err(format!("property `{name}` is not covered by the signature").into());
         }
     }
-    for key in envelope.properties.keys().chain(envelope.dynamic.keys()) {
+    // Every literal must be there. A dynamic property may be absent: an intrinsic such as
+    // `!If [C, x, !Ref AWS::NoValue]` removes it at deploy time.
+    for key in envelope.properties.keys() {
         if !actual.contains_key(key.as_str()) {
             let name = crate::protocol::truncate_for_message(key);
             return Err(format!("signed property `{name}` is missing").into());
         }
+    }
+    let absent: Vec<&String> = envelope
+        .dynamic
+        .keys()
+        .filter(|k| !actual.contains_key(k.as_str()))
+        .collect();
+    if !absent.is_empty() {
+        evidence.insert("absent_dynamic_properties".into(), json!(absent));
     }
     evidence.insert(
         "literal_properties".into(),
