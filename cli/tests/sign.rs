@@ -286,3 +286,26 @@ fn dynamic_references_are_signed_as_dynamic_not_literal() {
     assert_eq!(code, 2, "a pattern that escapes its anchors is refused");
     assert!(err.contains("invalid regex"), "{err}");
 }
+
+#[test]
+fn flow_style_and_crlf_templates_are_signed_correctly() {
+    let dir = scratch("styles");
+    let (key, ring) = keygen(&dir);
+    let verifier = SignatureVerifier::builder().keys(ring).build().unwrap();
+    for (name, src) in [
+        ("flow.yaml", "Resources:\n  Greeting:\n    Type: Custom::Hello\n    Properties: {ServiceToken: !GetAtt P.Arn, Name: World}\n"),
+        ("crlf.yaml", "Resources:\r\n  Greeting:\r\n    Type: Custom::Hello\r\n    Properties:\r\n      ServiceToken: !GetAtt P.Arn\r\n      Name: World\r\n"),
+        ("unicode.yaml", "# déjà vu 😀\nResources:\n  Greeting:\n    Type: Custom::Hello\n    Properties:\n      ServiceToken: !GetAtt P.Arn\n      Name: World\n"),
+    ] {
+        let template = dir.join(name);
+        std::fs::write(&template, src).unwrap();
+        let (code, signed, err) = warden(&["sign", template.to_str().unwrap(), "--key", key.to_str().unwrap(), "--stack-name", "prod-app"]);
+        assert_eq!(code, 0, "{name}: {err}");
+        if name == "crlf.yaml" {
+            assert!(!signed.replace("\r\n", "").contains('\n'), "{name}: line endings kept");
+        }
+        let token = signed.split('"').find(|p| p.starts_with("warden-sig-v1.")).unwrap().to_owned();
+        let delivered = json!({"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "Name": "World", "WardenSignature": token});
+        assert!(verifier.check(&event(delivered), SystemTime::now()).is_ok(), "{name}");
+    }
+}

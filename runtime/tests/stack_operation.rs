@@ -376,3 +376,25 @@ async fn without_resource_events_the_resource_status_decides() {
     );
     assert!(detail(&v, &request).await.unwrap()["timestamp"].is_null());
 }
+
+#[tokio::test]
+async fn the_resource_event_is_found_on_a_later_page() {
+    let request = fixture("update.json");
+    let physical = request.physical_resource_id().unwrap().as_str().to_owned();
+    let now = SystemTime::now();
+    let other = event("SomethingElse", "x", "UPDATE_COMPLETE", now, None);
+    let first = events_body(&[other]).replace(
+        "</StackEvents>",
+        "</StackEvents><NextToken>page-2</NextToken>",
+    );
+    let second = events_body(&[event(
+        "Greeting",
+        &physical,
+        "UPDATE_IN_PROGRESS",
+        now,
+        Some(UPDATE_PROPS),
+    )]);
+    let v = verifier(vec![(200, first), (200, second)], false);
+    let evidence = detail(&v, &request).await.unwrap();
+    assert_eq!(evidence["source"], "DescribeStackEvents");
+}
