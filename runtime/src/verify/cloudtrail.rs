@@ -22,7 +22,7 @@ use std::{
 use aws_sdk_cloudtrail::{error::ProvideErrorMetadata, types::QueryStatus, Client};
 use serde_json::json;
 
-use super::{Denial, Evidence, Verifier, VerifierResult};
+use super::{Evidence, Verifier, VerifierResult};
 use crate::{
     cloudtrail::InvokeRecord, cloudtrail::LAKE_COLUMNS, response::BoxFuture, service::Invocation,
     Error,
@@ -310,7 +310,7 @@ impl CloudTrailVerifier {
         clock: &dyn crate::deadline::Clock,
     ) -> VerifierResult {
         let mut evidence = Evidence::new();
-        match self
+        let verdict = self
             .run(
                 lambda_request_id,
                 received_at,
@@ -318,20 +318,8 @@ impl CloudTrailVerifier {
                 clock,
                 &mut evidence,
             )
-            .await
-        {
-            Ok(()) => Ok(evidence),
-            Err(detail) => {
-                evidence.insert("problem".into(), json!(detail));
-                Err((
-                    Denial {
-                        check: Cow::Borrowed(CHECK_NAME),
-                        detail,
-                    },
-                    evidence,
-                ))
-            }
-        }
+            .await;
+        super::conclude(CHECK_NAME, verdict, evidence)
     }
 
     async fn run(

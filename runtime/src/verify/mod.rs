@@ -23,7 +23,6 @@ pub use screen::{screen, Screening};
 use std::{
     borrow::Cow,
     sync::{Arc, Mutex},
-    task::{Context as TaskContext, Poll},
     time::Instant,
 };
 
@@ -31,7 +30,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::response::BoxFuture;
-use crate::service::{Invocation, Outcome, Rejection};
+use crate::service::{Invocation, Rejection};
 
 /// The result of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -127,61 +126,50 @@ pub trait Verifier: Send + Sync + 'static {
     fn verify<'a>(&'a self, invocation: &'a Invocation) -> BoxFuture<'a, VerifierResult>;
 }
 
-/// A tower layer running one [`Verifier`] before the inner service.
+/// A tower layer running one [`Verifier`] before the inner service, for every resource type:
+/// a [`policy::VerificationPolicy`] with that single requirement.
 #[derive(Clone)]
 pub struct VerifyLayer {
-    verifier: Arc<dyn Verifier>,
+    policy: policy::VerificationPolicy,
 }
 
 impl VerifyLayer {
     /// Wraps a verifier.
     pub fn new(verifier: impl Verifier) -> Self {
         Self {
-            verifier: Arc::new(verifier),
+            policy: policy::VerificationPolicy::builder()
+                .otherwise(|rule| rule.require(verifier))
+                .build(),
         }
     }
 }
 
 impl<S> tower::Layer<S> for VerifyLayer {
-    type Service = VerifyService<S>;
+    type Service = policy::PolicyService<S>;
     fn layer(&self, inner: S) -> Self::Service {
-        VerifyService {
-            verifier: self.verifier.clone(),
-            inner,
+        self.policy.layer(inner)
+    }
+}
+
+/// Turns a verifier's verdict and evidence into its result: on refusal the detail is added to
+/// the evidence as `problem`.
+pub(crate) fn conclude(
+    check: &'static str,
+    verdict: Result<(), Cow<'static, str>>,
+    mut evidence: Evidence,
+) -> VerifierResult {
+    match verdict {
+        Ok(()) => Ok(evidence),
+        Err(detail) => {
+            evidence.insert("problem".into(), Value::String(detail.to_string()));
+            Err((
+                Denial {
+                    check: Cow::Borrowed(check),
+                    detail,
+                },
+                evidence,
+            ))
         }
-    }
-}
-
-/// The service [`VerifyLayer`] builds.
-#[derive(Clone)]
-pub struct VerifyService<S> {
-    verifier: Arc<dyn Verifier>,
-    inner: S,
-}
-
-impl<S> tower::Service<Invocation> for VerifyService<S>
-where
-    S: tower::Service<Invocation, Response = Outcome, Error = Rejection> + Clone + Send + 'static,
-    S::Future: Send,
-{
-    type Response = Outcome;
-    type Error = Rejection;
-    type Future = BoxFuture<'static, Result<Outcome, Rejection>>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Rejection>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let verifier = self.verifier.clone();
-        // Take the service that was polled ready; leave a fresh clone in its place.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            let mut invocation = invocation;
-            run_verifier(verifier.as_ref(), &mut invocation).await?;
-            inner.call(invocation).await
-        })
     }
 }
 

@@ -24,7 +24,7 @@ use serde_json::{json, Value};
 
 use super::{
     signed::{canonical_json, cfn_normalise},
-    Denial, Evidence, Verifier, VerifierResult,
+    Evidence, Verifier, VerifierResult,
 };
 use crate::{
     protocol::{CfnRequest, RequestType},
@@ -126,19 +126,8 @@ impl StackOperationVerifier {
     /// Checks a request at `now`.
     pub async fn check(&self, request: &CfnRequest, now: SystemTime) -> VerifierResult {
         let mut evidence = Evidence::new();
-        match self.run(request, now, &mut evidence).await {
-            Ok(()) => Ok(evidence),
-            Err(detail) => {
-                evidence.insert("problem".into(), json!(detail));
-                Err((
-                    Denial {
-                        check: Cow::Borrowed(CHECK_NAME),
-                        detail,
-                    },
-                    evidence,
-                ))
-            }
-        }
+        let verdict = self.run(request, now, &mut evidence).await;
+        super::conclude(CHECK_NAME, verdict, evidence)
     }
 
     async fn run(

@@ -13,7 +13,7 @@ use crate::{
     protocol::{CfnRequest, RequestType, FRAMEWORK_PROPERTY_KEYS},
     response::BoxFuture,
     service::Invocation,
-    verify::{Denial, Evidence, Verifier, VerifierResult},
+    verify::{Evidence, Verifier, VerifierResult},
     Error,
 };
 
@@ -76,19 +76,8 @@ impl SignatureVerifier {
     /// Checks a request at `now`. Public so benchmarks and tools can run it directly.
     pub fn check(&self, request: &CfnRequest, now: SystemTime) -> VerifierResult {
         let mut evidence = Evidence::new();
-        match self.run(request, now, &mut evidence) {
-            Ok(()) => Ok(evidence),
-            Err(detail) => {
-                evidence.insert("problem".into(), json!(detail));
-                Err((
-                    Denial {
-                        check: Cow::Borrowed(CHECK_NAME),
-                        detail,
-                    },
-                    evidence,
-                ))
-            }
-        }
+        let verdict = self.run(request, now, &mut evidence);
+        crate::verify::conclude(CHECK_NAME, verdict, evidence)
     }
 
     fn run(
