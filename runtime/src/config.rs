@@ -18,6 +18,7 @@
 //! | `WARDEN_CLOUDTRAIL_REQUIRE_INVOKED_BY` | `cloudformation.amazonaws.com` | comma-separated accepted `invokedBy` values; empty = not checked |
 //! | `WARDEN_CLOUDTRAIL_REQUIRE_SOURCE_IP` | `cloudformation.amazonaws.com` | comma-separated accepted `sourceIPAddress` values; empty = not checked |
 //! | `WARDEN_CLOUDTRAIL_BUDGET_SECONDS` | `300` | the longest the lookup may poll (always within the deadline) |
+//! | `WARDEN_CLOUDTRAIL_HANDLER_RESERVE_SECONDS` | `30` | work time the lookup leaves for the handler (at most half of what is left) |
 //! | `WARDEN_CLOUDTRAIL_NOT_FOUND` | `deny` | `deny` or `allow-with-alert` when no record is found in time |
 //! | `WARDEN_INSECURE_RESPONSE_URL_PREFIX` | (unset) | **test only**: loopback prefix under which response URLs are admitted |
 
@@ -87,6 +88,8 @@ pub struct CloudTrailSettings {
     pub budget: Duration,
     /// Allow (with an alert in the evidence) when no record is found in time.
     pub allow_when_not_found: bool,
+    /// How much of the work budget the lookup leaves for the handler.
+    pub handler_reserve: Duration,
 }
 
 /// Settings of the `stack-operation` check.
@@ -169,6 +172,12 @@ impl Config {
             if let Some(v) = env.var("WARDEN_STACK_OPERATION_WINDOW_SECONDS") {
                 settings.window =
                     Duration::from_secs(number(&v, "WARDEN_STACK_OPERATION_WINDOW_SECONDS")?);
+                if settings.window.is_zero() {
+                    return Err(Error::InvalidSetting {
+                        name: "WARDEN_STACK_OPERATION_WINDOW_SECONDS",
+                        problem: "must be more than 0",
+                    });
+                }
             }
             if let Some(allow) = boolean(env, "WARDEN_STACK_OPERATION_ALLOW_MISSING_TIMESTAMP")? {
                 settings.allow_missing_timestamp = allow;
@@ -206,6 +215,12 @@ impl Config {
                 Some(v) => Duration::from_secs(number(&v, "WARDEN_CLOUDTRAIL_BUDGET_SECONDS")?),
                 None => Duration::from_secs(300),
             };
+            let handler_reserve = match env.var("WARDEN_CLOUDTRAIL_HANDLER_RESERVE_SECONDS") {
+                Some(v) => {
+                    Duration::from_secs(number(&v, "WARDEN_CLOUDTRAIL_HANDLER_RESERVE_SECONDS")?)
+                }
+                None => Duration::from_secs(30),
+            };
             b = b.verify_cloudtrail(CloudTrailSettings {
                 event_data_store: store,
                 log_group,
@@ -214,6 +229,7 @@ impl Config {
                 require_source_ip: list("WARDEN_CLOUDTRAIL_REQUIRE_SOURCE_IP", &cfn),
                 budget,
                 allow_when_not_found,
+                handler_reserve,
             });
         }
         if let Some(v) = env.var("WARDEN_INSECURE_RESPONSE_URL_PREFIX") {

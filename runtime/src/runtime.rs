@@ -229,6 +229,7 @@ fn cloudtrail_layer(
         .require_invoked_by(settings.require_invoked_by)
         .require_source_ip(settings.require_source_ip)
         .budget(settings.budget)
+        .handler_reserve(settings.handler_reserve)
         .not_found(if settings.allow_when_not_found {
             NotFound::AllowWithAlert
         } else {

@@ -67,6 +67,7 @@ pub struct CloudTrailVerifier {
     not_found: NotFound,
     first_delay: Duration,
     max_delay: Duration,
+    handler_reserve: Duration,
 }
 
 impl std::fmt::Debug for CloudTrailVerifier {
@@ -93,6 +94,7 @@ pub struct CloudTrailVerifierBuilder {
     not_found: NotFound,
     first_delay: Duration,
     max_delay: Duration,
+    handler_reserve: Duration,
 }
 
 impl Default for CloudTrailVerifierBuilder {
@@ -109,6 +111,7 @@ impl Default for CloudTrailVerifierBuilder {
             not_found: NotFound::Deny,
             first_delay: Duration::from_secs(2),
             max_delay: Duration::from_secs(20),
+            handler_reserve: Duration::from_secs(30),
         }
     }
 }
@@ -178,6 +181,13 @@ impl CloudTrailVerifierBuilder {
         self
     }
 
+    /// How much of the work budget the lookup leaves for the handler (default 30 s; at most
+    /// half of what is left when the lookup starts).
+    pub fn handler_reserve(mut self, reserve: Duration) -> Self {
+        self.handler_reserve = reserve;
+        self
+    }
+
     /// Polling backoff: first and largest delay (defaults 2 s and 20 s).
     pub fn poll_delays(mut self, first: Duration, max: Duration) -> Self {
         self.first_delay = first;
@@ -223,6 +233,12 @@ impl CloudTrailVerifierBuilder {
             }
             (None, None) => return Err(invalid("(or WARDEN_CLOUDTRAIL_LOG_GROUP) is required")),
         };
+        if self.budget.is_zero() {
+            return Err(Error::InvalidSetting {
+                name: "WARDEN_CLOUDTRAIL_BUDGET_SECONDS",
+                problem: "must be more than 0",
+            });
+        }
         if self.principals.is_empty() {
             return Err(Error::InvalidSetting {
                 name: "WARDEN_CLOUDTRAIL_PRINCIPALS",
@@ -259,6 +275,7 @@ impl CloudTrailVerifierBuilder {
             not_found: self.not_found,
             first_delay: self.first_delay,
             max_delay: self.max_delay,
+            handler_reserve: self.handler_reserve,
         })
     }
 }
@@ -553,6 +570,8 @@ impl CloudTrailVerifier {
                 }
                 Some(QueryStatus::Queued | QueryStatus::Running) => {
                     if clock.now() + Duration::from_millis(250) >= give_up_at {
+                        // Free the slot: Lake limits concurrent queries per account.
+                        let _ = client.cancel_query().query_id(&query_id).send().await;
                         return Err(QueryFailure::Transient(
                             "query still running at the budget".into(),
                         ));
@@ -584,7 +603,9 @@ impl CloudTrailVerifier {
         evidence.insert("principal".into(), json!(record.principal_arn));
         evidence.insert("invoked_by".into(), json!(record.invoked_by));
         evidence.insert("source_ip".into(), json!(record.source_ip));
-        let principal = record.principal_arn.as_deref().unwrap_or_default();
+        let Some(principal) = record.principal_arn.as_deref() else {
+            return Err("the Invoke record names no principal".into());
+        };
         if !self.principals.iter().any(|p| p.is_match(principal)) {
             return Err("the Invoke was made by a principal outside the allow-list".into());
         }
@@ -611,10 +632,12 @@ impl Verifier for CloudTrailVerifier {
 
     fn verify<'a>(&'a self, invocation: &'a Invocation) -> BoxFuture<'a, VerifierResult> {
         let ctx = &invocation.context;
-        // Leave a second of the work budget for the layers after this one.
+        // Leave the handler its reserve of the work budget (at most half of what is left).
+        let left = ctx.remaining();
+        let reserve = self.handler_reserve.min(left / 2);
         let deadline = ctx
             .deadline()
-            .checked_sub(Duration::from_secs(1))
+            .checked_sub(reserve)
             .unwrap_or(ctx.deadline());
         Box::pin(self.check(
             &ctx.lambda().request_id,
