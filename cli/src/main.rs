@@ -1,17 +1,20 @@
 //! `warden`: the cfn-warden command-line tool.
 //!
 //! Commands: `check-event` (run the provider's screening on an event offline), `keygen` (make an
-//! Ed25519 signing key) and `sign` (sign custom resources' properties in a template).
-//! Sealing, auditing, linting and deploying come with their issues.
+//! Ed25519 signing key), `sign` (sign custom resources' properties in a template, with a local
+//! or AWS KMS key), `public-key` (a KMS key's provider configuration) and `audit` (decision
+//! logs). Sealing, linting, scanning and deploying come with their issues.
 //!
-//! Exit codes: 0 = success (for `check-event`: the event would be accepted); 1 = `check-event`
-//! found the event would be refused or answered FAILED; 2 = the tool failed (unreadable file,
-//! bad arguments, a template that cannot be signed).
+//! Exit codes: 0 = success (`check-event`: the event would be accepted; `audit`: no anomaly);
+//! 1 = `check-event` found the event would be refused or answered FAILED, or `audit` found
+//! anomalies; 2 = the tool failed (unreadable file, bad arguments, a template that cannot be
+//! signed).
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "a CLI prints its results")]
 
 use std::{io::Read, path::PathBuf, process::ExitCode};
 
+mod audit;
 mod sign;
 mod template;
 
@@ -58,6 +61,16 @@ enum Command {
         /// Where to write the files.
         #[arg(long, default_value = ".")]
         dir: PathBuf,
+    },
+    /// Audit decision logs (JSONL; files or `-` for stdin): decisions per stack, resource type
+    /// and caller, every deny, and anomalies. Exit 1 when there are anomalies.
+    Audit {
+        /// Decision-log files (as the provider writes them or CloudWatch Logs exports them).
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
     },
     /// Print the provider configuration (WARDEN_SIGNING_KEYS entry) for an AWS KMS signing key.
     PublicKey {
@@ -151,6 +164,23 @@ fn run(cli: Cli) -> Result<bool> {
             eprintln!("private key: {} (keep it secret)", private.display());
             println!("{config}");
             Ok(true)
+        }
+        Command::Audit { logs, format } => {
+            let mut report = audit::Report::default();
+            for path in &logs {
+                if path.as_os_str() == "-" {
+                    report.read(std::io::stdin().lock(), "stdin")?;
+                } else {
+                    let file = std::fs::File::open(path)
+                        .with_context(|| format!("opening {}", path.display()))?;
+                    report.read(std::io::BufReader::new(file), &path.display().to_string())?;
+                }
+            }
+            match format {
+                Format::Json => println!("{}", serde_json::to_string(&report)?),
+                Format::Text => print!("{}", audit::print_text(&report)),
+            }
+            Ok(!report.has_anomalies())
         }
         Command::PublicKey { kms_key, kid } => {
             let signer = block_on(sign::KmsSigner::new(&kms_key, kid.as_deref()))?;

@@ -1,0 +1,278 @@
+//! `warden audit`: reads decision logs (JSONL, as the provider writes them to stdout and
+//! CloudWatch Logs stores them) and reports what was decided, every deny, and anomalies.
+//!
+//! Streaming: one line at a time, whatever the size; memory grows only with the number of
+//! distinct stacks, resource types and callers, and 8 bytes per allowed request (to find
+//! requests allowed twice). Lines that are not decision lines (other logs, export prefixes such
+//! as a timestamp before the JSON) are skipped and counted.
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    hash::{Hash, Hasher},
+    io::BufRead,
+};
+
+use anyhow::{Context as _, Result};
+use serde::Serialize;
+use serde_json::Value;
+
+/// The schema the audit understands.
+const SCHEMA: &str = "cfn-warden.decision/1";
+
+/// At most this many denies and anomalies are listed (all are counted).
+const LISTED: usize = 1000;
+
+/// Counts for one group (a stack, a resource type or a caller).
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct Tally {
+    allow: u64,
+    deny: u64,
+    error: u64,
+}
+
+/// A deny, as listed.
+#[derive(Debug, Serialize)]
+pub(crate) struct Deny {
+    time: String,
+    stack: String,
+    logical_resource_id: String,
+    request_type: String,
+    detail: String,
+}
+
+/// An anomaly: something that is not necessarily an attack, but deserves a look.
+#[derive(Debug, Serialize)]
+pub(crate) struct Anomaly {
+    /// Stable kebab-case code.
+    code: &'static str,
+    time: String,
+    stack: String,
+    logical_resource_id: String,
+    message: String,
+}
+
+/// The audit's result.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct Report {
+    lines_read: u64,
+    decision_lines: u64,
+    skipped_lines: u64,
+    by_stack: BTreeMap<String, Tally>,
+    by_resource_type: BTreeMap<String, Tally>,
+    by_caller: BTreeMap<String, Tally>,
+    denies_total: u64,
+    denies: Vec<Deny>,
+    anomalies_total: u64,
+    anomalies: Vec<Anomaly>,
+    #[serde(skip)]
+    allowed_requests: HashSet<u64>,
+}
+
+impl Report {
+    /// Whether any anomaly was found.
+    pub(crate) fn has_anomalies(&self) -> bool {
+        self.anomalies_total > 0
+    }
+
+    /// Reads one source to its end.
+    pub(crate) fn read(&mut self, source: impl BufRead, name: &str) -> Result<()> {
+        let mut source = source;
+        let mut line = String::new();
+        loop {
+            line.clear();
+            let n = source
+                .read_line(&mut line)
+                .with_context(|| format!("reading {name}"))?;
+            if n == 0 {
+                return Ok(());
+            }
+            self.lines_read += 1;
+            match decision(&line) {
+                Some(value) => self.add(&value),
+                None => self.skipped_lines += 1,
+            }
+        }
+    }
+
+    fn add(&mut self, line: &Value) {
+        self.decision_lines += 1;
+        let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+        let stack = stack_name(line["stack_id"].as_str().unwrap_or("(unroutable)"));
+        let resource_type = line["resource_type"]
+            .as_str()
+            .unwrap_or("(unknown)")
+            .to_owned();
+        let caller = caller(line);
+        let decision = line["decision"].as_str().unwrap_or("");
+        for (map, key) in [
+            (&mut self.by_stack, stack.clone()),
+            (&mut self.by_resource_type, resource_type),
+            (&mut self.by_caller, caller),
+        ] {
+            let tally = map.entry(key).or_default();
+            match decision {
+                "allow" => tally.allow += 1,
+                "deny" => tally.deny += 1,
+                _ => tally.error += 1,
+            }
+        }
+        let time = text(&line["time"]);
+        let logical = text(&line["logical_resource_id"]);
+        if decision == "deny" {
+            self.denies_total += 1;
+            if self.denies.len() < LISTED {
+                self.denies.push(Deny {
+                    time: time.clone(),
+                    stack: stack.clone(),
+                    logical_resource_id: logical.clone(),
+                    request_type: text(&line["request_type"]),
+                    detail: text(&line["detail"]),
+                });
+            }
+        }
+        let mut flag = |code: &'static str, message: String| {
+            self.anomalies_total += 1;
+            if self.anomalies.len() < LISTED {
+                self.anomalies.push(Anomaly {
+                    code,
+                    time: time.clone(),
+                    stack: stack.clone(),
+                    logical_resource_id: logical.clone(),
+                    message,
+                });
+            }
+        };
+        if decision == "allow" {
+            if let (Some(stack_id), Some(request_id)) =
+                (line["stack_id"].as_str(), line["cfn_request_id"].as_str())
+            {
+                let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                (stack_id, request_id).hash(&mut hasher);
+                if !self.allowed_requests.insert(hasher.finish()) {
+                    flag(
+                        "request-allowed-twice",
+                        format!("CloudFormation RequestId {request_id} was allowed more than once"),
+                    );
+                }
+            }
+        }
+        if let Some(prefix) = line["insecure_response_url_prefix"].as_str() {
+            flag(
+                "insecure-response-url-prefix",
+                format!(
+                    "decided under the test-only WARDEN_INSECURE_RESPONSE_URL_PREFIX ({prefix})"
+                ),
+            );
+        }
+        if line["abandoned_work"] == true {
+            flag(
+                "abandoned-work",
+                "timed-out work could not be stopped; the process was replaced".to_owned(),
+            );
+        }
+        if line["response"]["delivery"]["delivered"] == false {
+            flag(
+                "answer-not-delivered",
+                "the answer did not reach CloudFormation".to_owned(),
+            );
+        }
+        for check in line["checks"].as_array().into_iter().flatten() {
+            let name = text(&check["name"]);
+            let evidence = &check["evidence"];
+            if check["verdict"] == "skip" {
+                flag("verifier-skipped", format!("check {name} was skipped"));
+            }
+            if evidence["expired_accepted_on_delete"] == true {
+                flag(
+                    "expired-signature-accepted",
+                    "an expired signature was accepted on Delete".to_owned(),
+                );
+            }
+            if evidence["alert"] == "not-found-in-time" {
+                flag(
+                    "cloudtrail-record-missing",
+                    "allowed without a CloudTrail Invoke record (allow-with-alert)".to_owned(),
+                );
+            }
+            if name == "signed-properties"
+                && text(&check["evidence"]["problem"]).contains("retired")
+            {
+                flag(
+                    "retired-key-used",
+                    format!(
+                        "a signature by retired key {} was presented",
+                        text(&evidence["kid"])
+                    ),
+                );
+            }
+        }
+        if decision == "deny" && line["result"] == "unroutable" {
+            flag("unroutable-event", "an event without a usable envelope reached the provider (not CloudFormation's doing)".to_owned());
+        }
+    }
+}
+
+/// The decision line in a log line, if any (a prefix such as a timestamp is allowed).
+fn decision(line: &str) -> Option<Value> {
+    let start = line.find('{')?;
+    let value: Value = serde_json::from_str(line[start..].trim_end()).ok()?;
+    (value["schema"] == SCHEMA).then_some(value)
+}
+
+/// `arn:...:stack/<name>/<id>` → `<name>`.
+fn stack_name(stack_id: &str) -> String {
+    stack_id.split('/').nth(1).unwrap_or(stack_id).to_owned()
+}
+
+/// Who caused the invoke, when a check recorded it (CloudTrail), else `(unknown)`.
+fn caller(line: &Value) -> String {
+    line["checks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|c| c["evidence"]["principal"].as_str())
+        .unwrap_or("(unknown)")
+        .to_owned()
+}
+
+/// Prints the report as text.
+pub(crate) fn print_text(report: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} lines read, {} decision lines, {} other lines skipped",
+        report.lines_read, report.decision_lines, report.skipped_lines
+    );
+    for (title, map) in [
+        ("stack", &report.by_stack),
+        ("resource type", &report.by_resource_type),
+        ("caller", &report.by_caller),
+    ] {
+        let _ = writeln!(out, "\nby {title}:");
+        for (key, t) in map {
+            let _ = writeln!(
+                out,
+                "  {key}: {} allow, {} deny, {} error",
+                t.allow, t.deny, t.error
+            );
+        }
+    }
+    let _ = writeln!(out, "\ndenies: {}", report.denies_total);
+    for d in &report.denies {
+        let _ = writeln!(
+            out,
+            "  {} {} {} {}: {}",
+            d.time, d.stack, d.logical_resource_id, d.request_type, d.detail
+        );
+    }
+    let _ = writeln!(out, "\nanomalies: {}", report.anomalies_total);
+    for a in &report.anomalies {
+        let _ = writeln!(
+            out,
+            "  [{}] {} {} {}: {}",
+            a.code, a.time, a.stack, a.logical_resource_id, a.message
+        );
+    }
+    out
+}

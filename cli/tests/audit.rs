@@ -1,0 +1,164 @@
+//! `warden audit` on decision lines produced by the runtime itself, mixed with other log lines.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
+
+use std::{
+    process::Command,
+    sync::Arc,
+    time::{Duration, SystemTime},
+};
+
+use bytes::Bytes;
+use cfn_warden::{
+    decision::MemorySink,
+    protocol::ResponseUrl,
+    response::{AttemptOutcome, BoxFuture, ResponseTransport},
+    service::LambdaMeta,
+    Config, Context, Created, CustomResource, Deleted, HandlerError, Updated, Warden,
+};
+use serde_json::Value;
+
+const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:warden-fixture";
+
+struct Accepting;
+impl ResponseTransport for Accepting {
+    fn put<'a>(
+        &'a self,
+        _: &'a ResponseUrl,
+        _: Bytes,
+        _: Duration,
+    ) -> BoxFuture<'a, AttemptOutcome> {
+        Box::pin(async { AttemptOutcome::Status(200) })
+    }
+}
+
+struct Any;
+impl CustomResource for Any {
+    type Properties = Value;
+    const ALLOW_UNKNOWN_PROPERTIES: bool = true;
+    async fn create(&self, _: Value, _: &Context) -> Result<Created, HandlerError> {
+        Ok(Created::new())
+    }
+    async fn update(
+        &self,
+        _: Value,
+        _: Option<Value>,
+        _: &Context,
+    ) -> Result<Updated, HandlerError> {
+        Ok(Updated::keep())
+    }
+    async fn delete(&self, _: Value, _: &Context) -> Result<Deleted, HandlerError> {
+        Ok(Deleted)
+    }
+}
+
+/// Real decision lines for these fixture events, in order.
+fn decision_lines(fixtures: &[&str]) -> Vec<String> {
+    let sink = MemorySink::default();
+    let warden = Warden::builder(Any)
+        .config(Config::builder().build().unwrap())
+        .transport(Arc::new(Accepting))
+        .decision_sink(Arc::new(sink.clone()))
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for name in fixtures {
+        let body = std::fs::read(format!(
+            "{}/../runtime/tests/fixtures/events/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let meta = LambdaMeta {
+            request_id: "l".into(),
+            invoked_function_arn: FUNCTION.into(),
+            deadline: SystemTime::now() + Duration::from_secs(10),
+        };
+        runtime.block_on(warden.handle(&body, meta));
+    }
+    sink.lines()
+        .iter()
+        .map(|l| serde_json::to_string(l).unwrap())
+        .collect()
+}
+
+fn audit(file_contents: &str, format: &str) -> (i32, String, String) {
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let path = std::env::temp_dir().join(format!("warden-audit-{}-{n}.jsonl", std::process::id()));
+    std::fs::write(&path, file_contents).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["audit", path.to_str().unwrap(), "--format", format])
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn decisions_denies_and_anomalies_are_reported() {
+    // create.json twice: the same RequestId allowed twice. Then a forged URL and a non-JSON event.
+    let lines = decision_lines(&[
+        "create.json",
+        "create.json",
+        "response-url-ip-literal.json",
+        "not-json.txt",
+    ]);
+    assert_eq!(lines.len(), 4);
+    let log = format!(
+        "{{\"level\":\"INFO\",\"fields\":{{\"message\":\"unrelated\"}}}}\nnot json at all\n2026-11-22T04:00:00.000Z\t{}\n{}\n{}\n{}\n",
+        lines[0], lines[1], lines[2], lines[3]
+    );
+    let (code, out, err) = audit(&log, "json");
+    assert_eq!(code, 1, "anomalies give exit 1: {err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["lines_read"], 6);
+    assert_eq!(report["decision_lines"], 4);
+    assert_eq!(report["skipped_lines"], 2);
+    assert_eq!(report["by_stack"]["warden-demo"]["allow"], 2);
+    assert_eq!(report["by_stack"]["warden-demo"]["deny"], 1);
+    assert_eq!(report["by_caller"]["(unknown)"]["allow"], 2);
+    assert_eq!(report["denies_total"], 2);
+    assert!(report["denies"][0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("IP address"));
+    let codes: Vec<&str> = report["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["request-allowed-twice", "unroutable-event"]);
+
+    let (code, text, _) = audit(&log, "text");
+    assert_eq!(code, 1);
+    assert!(
+        text.contains("[request-allowed-twice]") && text.contains("denies: 2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_clean_log_exits_0_and_a_missing_file_exits_2() {
+    let lines = decision_lines(&["create.json", "update.json", "delete.json"]);
+    let (code, out, _) = audit(&(lines.join("\n") + "\n"), "json");
+    assert_eq!(code, 0, "{out}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["anomalies_total"], 0);
+    assert_eq!(report["by_resource_type"]["Custom::Hello"]["allow"], 3);
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["audit", "/nonexistent.jsonl"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("opening /nonexistent.jsonl"));
+}
