@@ -3,11 +3,11 @@
 //! Commands: `check-event` (run the provider's screening on an event offline), `keygen` (make an
 //! Ed25519 signing key), `sign` (sign custom resources' properties in a template, with a local
 //! or AWS KMS key), `public-key` (a KMS key's provider configuration) and `audit` (decision
-//! logs). Sealing, linting, scanning and deploying come with their issues.
+//! logs) and `lint` (templates). Sealing, scanning and deploying come with their issues.
 //!
 //! Exit codes: 0 = success (`check-event`: the event would be accepted; `audit`: no anomaly);
-//! 1 = `check-event` found the event would be refused or answered FAILED, or `audit` found
-//! anomalies; 2 = the tool failed (unreadable file, bad arguments, a template that cannot be
+//! 1 = `check-event` found the event would be refused or answered FAILED, `audit` found
+//! anomalies, or `lint` found something at or above `--fail-on`; 2 = the tool failed (unreadable file, bad arguments, a template that cannot be
 //! signed).
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "a CLI prints its results")]
@@ -15,6 +15,7 @@
 use std::{io::Read, path::PathBuf, process::ExitCode};
 
 mod audit;
+mod lint;
 mod sign;
 mod template;
 
@@ -72,6 +73,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Lint CloudFormation templates (YAML or JSON, SAM included) for dangerous custom-resource,
+    /// Lambda and IAM configurations. Exit 1 when a finding reaches --fail-on.
+    Lint {
+        /// Template files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
+        /// The lowest severity that makes the exit code 1.
+        #[arg(long, value_enum, default_value_t = lint::Severity::Low)]
+        fail_on: lint::Severity,
+    },
     /// Print the provider configuration (WARDEN_SIGNING_KEYS entry) for an AWS KMS signing key.
     PublicKey {
         /// The KMS key: id, ARN or alias.
@@ -124,6 +138,13 @@ enum Format {
     Json,
 }
 
+#[derive(Clone, Copy, ValueEnum)]
+enum LintFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -164,6 +185,26 @@ fn run(cli: Cli) -> Result<bool> {
             eprintln!("private key: {} (keep it secret)", private.display());
             println!("{config}");
             Ok(true)
+        }
+        Command::Lint {
+            paths,
+            format,
+            fail_on,
+        } => {
+            let mut findings = Vec::new();
+            for path in &paths {
+                let source = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                let name = path.display().to_string();
+                findings
+                    .extend(lint::lint(&name, &source).with_context(|| format!("linting {name}"))?);
+            }
+            match format {
+                LintFormat::Text => print!("{}", lint::text(&findings)),
+                LintFormat::Json => println!("{}", serde_json::json!({"findings": findings})),
+                LintFormat::Sarif => println!("{}", lint::sarif(&findings)),
+            }
+            Ok(!findings.iter().any(|f| f.severity >= fail_on))
         }
         Command::Audit { logs, format } => {
             let mut report = audit::Report::default();

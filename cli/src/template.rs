@@ -37,6 +37,8 @@ pub(crate) struct Resource<'t, 's> {
     pub(crate) line: usize,
     /// The `Properties` key and value nodes, when present.
     pub(crate) properties: Option<(&'t MarkedYaml<'s>, &'t MarkedYaml<'s>)>,
+    /// The resource's whole mapping (Type, Properties, Metadata, ...).
+    pub(crate) body: &'t MarkedYaml<'s>,
 }
 
 impl<'s> Template<'s> {
@@ -94,9 +96,17 @@ impl<'s> Template<'s> {
                 resource_type,
                 line: key.span.start.line(),
                 properties: entry(body, "Properties"),
+                body,
             });
         }
         Ok(out)
+    }
+}
+
+impl Template<'_> {
+    /// A top-level section (`Parameters`, `Conditions`, ...), when present.
+    pub(crate) fn section(&self, name: &str) -> Option<&MarkedYaml<'_>> {
+        entry(&self.root, name).map(|(_, v)| v)
     }
 }
 

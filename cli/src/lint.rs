@@ -1,0 +1,435 @@
+//! `warden lint`: rules over CloudFormation templates (YAML or JSON, SAM included) for the
+//! misconfigurations that make custom resources and Lambda functions dangerous.
+//!
+//! Every finding has a stable kebab-case rule id, a severity, the resource's logical id and line,
+//! and a status: `fail`, or `unknown` when a value the rule needs is an intrinsic that could not
+//! be resolved (never a silent pass). `Ref`s to parameters with defaults are resolved. `Deny`
+//! statements never trigger a finding. A resource can suppress a rule in its Metadata, with a
+//! mandatory reason:
+//!
+//! ```yaml
+//! Metadata:
+//!   cfn-warden:
+//!     Suppress:
+//!       - Rule: role-without-boundary
+//!         Reason: legacy role, tracked in TICKET-12
+//! ```
+
+use std::collections::BTreeMap;
+
+use clap::ValueEnum;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::template::{to_json, Template, TemplateError};
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Severity {
+    /// Worth knowing.
+    Low,
+    /// Should be fixed.
+    Medium,
+    /// A path to privilege escalation or public exposure.
+    High,
+}
+
+impl Severity {
+    fn sarif_level(self) -> &'static str {
+        match self {
+            Self::Low => "note",
+            Self::Medium => "warning",
+            Self::High => "error",
+        }
+    }
+}
+
+/// Whether the rule failed, or could not decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum Status {
+    /// The rule's condition holds.
+    Fail,
+    /// A needed value is an unresolved intrinsic.
+    Unknown,
+}
+
+/// A rule's identity.
+pub(crate) struct Rule {
+    pub(crate) id: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) description: &'static str,
+}
+
+/// Every rule, in a stable order.
+pub(crate) const RULES: &[Rule] = &[
+    Rule { id: "custom-resource-unsigned", severity: Severity::Medium, description: "A custom resource carries no WardenSignature: any invoker can choose its properties." },
+    Rule { id: "service-token-unqualified", severity: Severity::Low, description: "A ServiceToken names the function without a version or alias (or with $LATEST): whatever code is deployed last answers." },
+    Rule { id: "lambda-permission-public", severity: Severity::High, description: "A Lambda permission grants Principal * without SourceArn, SourceAccount or PrincipalOrgID." },
+    Rule { id: "function-url-auth-none", severity: Severity::High, description: "A function URL has AuthType NONE: anyone on the internet can invoke it." },
+    Rule { id: "iam-wildcard-action", severity: Severity::Medium, description: "An Allow statement grants * or service:* actions, or uses NotAction." },
+    Rule { id: "iam-passrole-wildcard", severity: Severity::High, description: "An Allow statement grants iam:PassRole on * or on an ARN pattern." },
+    Rule { id: "role-without-boundary", severity: Severity::Low, description: "An IAM role has no permissions boundary." },
+    Rule { id: "suppression-without-reason", severity: Severity::Medium, description: "A suppression in Metadata has no Reason." },
+];
+
+fn rule(id: &str) -> &'static Rule {
+    RULES.iter().find(|r| r.id == id).unwrap_or(&RULES[0])
+}
+
+/// One finding.
+#[derive(Clone, Debug, Serialize)]
+pub(crate) struct Finding {
+    pub(crate) rule: &'static str,
+    pub(crate) severity: Severity,
+    pub(crate) status: Status,
+    pub(crate) file: String,
+    pub(crate) logical_id: String,
+    pub(crate) line: usize,
+    pub(crate) message: String,
+}
+
+/// What a rule says about one resource.
+struct Hit {
+    rule: &'static str,
+    status: Status,
+    message: String,
+}
+
+fn fail(rule: &'static str, message: impl Into<String>) -> Hit {
+    Hit {
+        rule,
+        status: Status::Fail,
+        message: message.into(),
+    }
+}
+
+fn unknown(rule: &'static str, message: impl Into<String>) -> Hit {
+    Hit {
+        rule,
+        status: Status::Unknown,
+        message: message.into(),
+    }
+}
+
+/// Lints one template's text.
+pub(crate) fn lint(file: &str, source: &str) -> Result<Vec<Finding>, TemplateError> {
+    let template = Template::parse(source)?;
+    let defaults = parameter_defaults(&template)?;
+    let resources = template.resources()?;
+    let types: BTreeMap<String, String> = resources
+        .iter()
+        .map(|r| (r.logical_id.clone(), r.resource_type.clone()))
+        .collect();
+    let mut findings = Vec::new();
+    for resource in &resources {
+        let properties = match resource.properties {
+            Some((_, node)) => resolve(&to_json(node)?, &defaults),
+            None => Value::Object(Map::new()),
+        };
+        let metadata = match crate::template::entry(resource.body, "Metadata") {
+            Some((_, node)) => to_json(node)?,
+            None => Value::Null,
+        };
+        let (suppressed, mut hits) = suppressions(&metadata);
+        hits.extend(check(&resource.resource_type, &properties, &types));
+        for hit in hits {
+            if suppressed.iter().any(|s| s == hit.rule) {
+                continue;
+            }
+            let r = rule(hit.rule);
+            findings.push(Finding {
+                rule: r.id,
+                severity: r.severity,
+                status: hit.status,
+                file: file.to_owned(),
+                logical_id: resource.logical_id.clone(),
+                line: resource.line,
+                message: hit.message,
+            });
+        }
+    }
+    Ok(findings)
+}
+
+fn parameter_defaults(template: &Template<'_>) -> Result<Map<String, Value>, TemplateError> {
+    let Some(section) = template.section("Parameters") else {
+        return Ok(Map::new());
+    };
+    let Value::Object(params) = to_json(section)? else {
+        return Ok(Map::new());
+    };
+    Ok(params
+        .into_iter()
+        .filter_map(|(k, v)| v.get("Default").cloned().map(|d| (k, d)))
+        .collect())
+}
+
+/// Replaces `{"Ref": P}` by P's default where P is a parameter with one.
+fn resolve(value: &Value, defaults: &Map<String, Value>) -> Value {
+    match value {
+        Value::Object(map) if map.len() == 1 => match map
+            .get("Ref")
+            .and_then(Value::as_str)
+            .and_then(|p| defaults.get(p))
+        {
+            Some(default) => default.clone(),
+            None => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), resolve(v, defaults)))
+                    .collect(),
+            ),
+        },
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), resolve(v, defaults)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| resolve(v, defaults)).collect()),
+        other => other.clone(),
+    }
+}
+
+fn is_intrinsic(value: &Value) -> bool {
+    value
+        .as_object()
+        .is_some_and(|m| m.len() == 1 && m.keys().all(|k| k == "Ref" || k.starts_with("Fn::")))
+}
+
+/// Rules suppressed by the resource's Metadata, and findings about bad suppressions.
+fn suppressions(metadata: &Value) -> (Vec<String>, Vec<Hit>) {
+    let mut suppressed = Vec::new();
+    let mut hits = Vec::new();
+    for entry in metadata["cfn-warden"]["Suppress"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let rule = entry["Rule"].as_str().unwrap_or_default();
+        let reason = entry["Reason"].as_str().map(str::trim).unwrap_or_default();
+        if reason.is_empty() {
+            hits.push(fail(
+                "suppression-without-reason",
+                format!("suppression of `{rule}` has no Reason; it is ignored"),
+            ));
+        } else {
+            suppressed.push(rule.to_owned());
+        }
+    }
+    (suppressed, hits)
+}
+
+fn check(resource_type: &str, p: &Value, types: &BTreeMap<String, String>) -> Vec<Hit> {
+    let mut hits = Vec::new();
+    match resource_type {
+        t if t.starts_with("Custom::") || t == "AWS::CloudFormation::CustomResource" => {
+            if p.get("WardenSignature").is_none() {
+                hits.push(fail(
+                    "custom-resource-unsigned",
+                    "no WardenSignature property (sign with `warden sign`)",
+                ));
+            }
+            hits.extend(service_token(&p["ServiceToken"], types));
+        }
+        "AWS::Lambda::Permission" => hits.extend(public_permission(p)),
+        "AWS::Lambda::Url" => hits.extend(url_auth(&p["AuthType"])),
+        "AWS::Serverless::Function" => {
+            if let Some(config) = p.get("FunctionUrlConfig") {
+                hits.extend(url_auth(&config["AuthType"]));
+            }
+            for policy in p["Policies"].as_array().into_iter().flatten() {
+                if policy.get("Statement").is_some() {
+                    hits.extend(statements(policy));
+                }
+            }
+        }
+        "AWS::IAM::Role" => {
+            if p.get("PermissionsBoundary").is_none() {
+                hits.push(fail("role-without-boundary", "no PermissionsBoundary"));
+            }
+            for policy in p["Policies"].as_array().into_iter().flatten() {
+                hits.extend(statements(&policy["PolicyDocument"]));
+            }
+        }
+        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
+            hits.extend(statements(&p["PolicyDocument"]))
+        }
+        _ => {}
+    }
+    hits
+}
+
+fn service_token(token: &Value, types: &BTreeMap<String, String>) -> Option<Hit> {
+    const RULE: &str = "service-token-unqualified";
+    if let Some(arn) = token.as_str() {
+        let qualifier = arn.split(':').nth(7);
+        return match qualifier {
+            None => Some(fail(
+                RULE,
+                "the ServiceToken is an unqualified function ARN",
+            )),
+            Some("$LATEST") => Some(fail(RULE, "the ServiceToken names $LATEST")),
+            Some(_) => None,
+        };
+    }
+    if let Some(args) = token.get("Fn::GetAtt").and_then(Value::as_array) {
+        let target = args.first().and_then(Value::as_str).unwrap_or_default();
+        if types.get(target).map(String::as_str) == Some("AWS::Lambda::Function")
+            && args.get(1).and_then(Value::as_str) == Some("Arn")
+        {
+            return Some(fail(
+                RULE,
+                format!("the ServiceToken is {target}.Arn, the unqualified function"),
+            ));
+        }
+    }
+    if let Some(target) = token.get("Ref").and_then(Value::as_str) {
+        if matches!(
+            types.get(target).map(String::as_str),
+            Some("AWS::Lambda::Version" | "AWS::Lambda::Alias")
+        ) {
+            return None;
+        }
+    }
+    if token.is_null() {
+        return None;
+    }
+    Some(unknown(RULE, "the ServiceToken could not be resolved"))
+}
+
+fn public_permission(p: &Value) -> Option<Hit> {
+    const RULE: &str = "lambda-permission-public";
+    let principal = &p["Principal"];
+    if is_intrinsic(principal) {
+        return Some(unknown(RULE, "the Principal could not be resolved"));
+    }
+    let scoped = ["SourceArn", "SourceAccount", "PrincipalOrgID"]
+        .iter()
+        .any(|k| p.get(*k).is_some());
+    (principal.as_str() == Some("*") && !scoped).then(|| {
+        fail(
+            RULE,
+            "Principal * without SourceArn, SourceAccount or PrincipalOrgID",
+        )
+    })
+}
+
+fn url_auth(auth: &Value) -> Option<Hit> {
+    const RULE: &str = "function-url-auth-none";
+    if is_intrinsic(auth) {
+        return Some(unknown(RULE, "the AuthType could not be resolved"));
+    }
+    (auth.as_str() == Some("NONE")).then(|| fail(RULE, "AuthType NONE"))
+}
+
+/// Findings for the Allow statements of one policy document.
+fn statements(document: &Value) -> Vec<Hit> {
+    let list = match &document["Statement"] {
+        Value::Array(items) => items.clone(),
+        Value::Object(_) => vec![document["Statement"].clone()],
+        _ => Vec::new(),
+    };
+    let strings = |v: &Value| -> Vec<Value> {
+        match v {
+            Value::Array(items) => items.clone(),
+            Value::Null => Vec::new(),
+            other => vec![other.clone()],
+        }
+    };
+    let mut hits = Vec::new();
+    for statement in list {
+        if statement["Effect"] != json!("Allow") {
+            continue; // Deny statements never trigger a finding.
+        }
+        if statement.get("NotAction").is_some() {
+            hits.push(fail(
+                "iam-wildcard-action",
+                "an Allow statement uses NotAction",
+            ));
+        }
+        let actions = strings(&statement["Action"]);
+        let wildcard = |a: &str| a == "*" || a.ends_with(":*");
+        if actions.iter().filter_map(Value::as_str).any(wildcard) {
+            hits.push(fail(
+                "iam-wildcard-action",
+                "an Allow statement grants wildcard actions",
+            ));
+        }
+        let passes_role = actions.iter().filter_map(Value::as_str).any(|a| {
+            let a = a.to_ascii_lowercase();
+            a == "*" || a == "iam:*" || a == "iam:passrole" || a == "iam:pass*"
+        });
+        if passes_role {
+            for resource in strings(&statement["Resource"]) {
+                match resource.as_str() {
+                    Some(r) if r.contains('*') => {
+                        hits.push(fail(
+                            "iam-passrole-wildcard",
+                            format!("iam:PassRole on `{r}`"),
+                        ));
+                    }
+                    Some(_) => {}
+                    None => hits.push(unknown(
+                        "iam-passrole-wildcard",
+                        "an iam:PassRole Resource could not be resolved",
+                    )),
+                }
+            }
+        }
+    }
+    hits
+}
+
+/// Text output: one line per finding.
+pub(crate) fn text(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let status = if f.status == Status::Unknown {
+            " (UNKNOWN)"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "{}:{}: {:?} {} [{}] {}{status}\n",
+            f.file, f.line, f.severity, f.rule, f.logical_id, f.message
+        ));
+    }
+    out.push_str(&format!("{} finding(s)\n", findings.len()));
+    out
+}
+
+/// SARIF 2.1.0.
+pub(crate) fn sarif(findings: &[Finding]) -> Value {
+    let rules: Vec<Value> = RULES
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": {"text": r.description},
+                "defaultConfiguration": {"level": r.severity.sarif_level()},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let unknown = if f.status == Status::Unknown { " (UNKNOWN: unresolved intrinsic)" } else { "" };
+            json!({
+                "ruleId": f.rule,
+                "level": f.severity.sarif_level(),
+                "message": {"text": format!("{}{unknown}", f.message)},
+                "locations": [{
+                    "physicalLocation": {"artifactLocation": {"uri": f.file}, "region": {"startLine": f.line}},
+                    "logicalLocations": [{"name": f.logical_id, "kind": "resource"}],
+                }],
+                "properties": {"status": f.status},
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "warden", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}],
+    })
+}

@@ -1,0 +1,134 @@
+//! `warden lint`: per rule a true-positive and a false-positive template, UNKNOWN results,
+//! suppressions, SARIF shape, exit codes.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
+
+use std::process::Command;
+
+use serde_json::Value;
+
+const RULES: &[&str] = &[
+    "custom-resource-unsigned",
+    "service-token-unqualified",
+    "lambda-permission-public",
+    "function-url-auth-none",
+    "iam-wildcard-action",
+    "iam-passrole-wildcard",
+    "role-without-boundary",
+    "suppression-without-reason",
+];
+
+fn fixture(rule: &str, kind: &str) -> String {
+    format!(
+        "{}/tests/fixtures/lint/{rule}/{kind}.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+fn lint(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .arg("lint")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn findings(path: &str) -> Vec<Value> {
+    let (_, out, err) = lint(&[path, "--format", "json"]);
+    let report: Value =
+        serde_json::from_str(&out).unwrap_or_else(|_| panic!("{path}: {out} {err}"));
+    report["findings"].as_array().unwrap().clone()
+}
+
+#[test]
+fn every_rule_fires_on_its_true_positive_and_not_on_its_false_positive() {
+    for rule in RULES {
+        let tp = findings(&fixture(rule, "tp"));
+        assert!(
+            tp.iter()
+                .any(|f| f["rule"] == *rule && f["status"] == "fail"),
+            "{rule}: {tp:?}"
+        );
+        let fp = findings(&fixture(rule, "fp"));
+        assert!(
+            !fp.iter().any(|f| f["rule"] == *rule),
+            "{rule} fired on its false positive: {fp:?}"
+        );
+    }
+}
+
+#[test]
+fn parameter_defaults_are_resolved_and_unresolvable_values_are_unknown() {
+    // The PassRole fixture's Resource is a Ref to a parameter whose default is a pattern.
+    let tp = findings(&fixture("iam-passrole-wildcard", "tp"));
+    let hit = tp
+        .iter()
+        .find(|f| f["rule"] == "iam-passrole-wildcard")
+        .unwrap();
+    assert!(hit["message"].as_str().unwrap().contains("role/*"), "{hit}");
+    let dir = std::env::temp_dir().join(format!("warden-lint-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("unknown.yaml");
+    std::fs::write(&path, "Resources:\n  Open:\n    Type: AWS::Lambda::Permission\n    Properties:\n      FunctionName: p\n      Action: lambda:InvokeFunction\n      Principal: !ImportValue SharedPrincipal\n").unwrap();
+    let found = findings(path.to_str().unwrap());
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0]["status"], "unknown");
+    assert_eq!(found[0]["line"], 2);
+    assert_eq!(found[0]["logical_id"], "Open");
+}
+
+#[test]
+fn sarif_text_and_exit_codes() {
+    let tp = fixture("lambda-permission-public", "tp");
+    let (code, out, _) = lint(&[&tp, "--format", "sarif"]);
+    assert_eq!(code, 1);
+    let sarif: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "lambda-permission-public");
+    assert_eq!(result["level"], "error");
+    assert_eq!(
+        result["locations"][0]["logicalLocations"][0]["name"],
+        "Open"
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    assert!(
+        sarif["runs"][0]["tool"]["driver"]["rules"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= RULES.len()
+    );
+
+    let (code, out, _) = lint(&[&tp]);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains(":2: High lambda-permission-public [Open]"),
+        "{out}"
+    );
+    // Exit-code table: findings below --fail-on do not fail; a clean template exits 0; a broken
+    // one exits 2.
+    let low = fixture("role-without-boundary", "tp");
+    assert_eq!(lint(&[&low, "--fail-on", "high"]).0, 0);
+    assert_eq!(lint(&[&low, "--fail-on", "low"]).0, 1);
+    assert_eq!(lint(&[&fixture("role-without-boundary", "fp")]).0, 0);
+    let dir = std::env::temp_dir().join(format!("warden-lint-broken-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "Resources: [").unwrap();
+    let (code, _, err) = lint(&[broken.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("linting") && err.contains("line"), "{err}");
+    assert_eq!(lint(&["/nonexistent.yaml"]).0, 2);
+}
