@@ -72,6 +72,8 @@ pub(crate) const RULES: &[Rule] = &[
     Rule { id: "iam-passrole-wildcard", severity: Severity::High, description: "An Allow statement grants iam:PassRole on * or on an ARN pattern." },
     Rule { id: "role-without-boundary", severity: Severity::Low, description: "An IAM role has no permissions boundary." },
     Rule { id: "suppression-without-reason", severity: Severity::Medium, description: "A suppression in Metadata has no Reason." },
+    Rule { id: "shared-execution-role", severity: Severity::Medium, description: "Several functions share one execution role: each gets the others' permissions." },
+    Rule { id: "multiple-event-triggers", severity: Severity::Low, description: "A function has several event triggers: one role serves several purposes." },
 ];
 
 fn rule(id: &str) -> &'static Rule {
@@ -122,18 +124,27 @@ pub(crate) fn lint(file: &str, source: &str) -> Result<Vec<Finding>, TemplateErr
         .iter()
         .map(|r| (r.logical_id.clone(), r.resource_type.clone()))
         .collect();
-    let mut findings = Vec::new();
+    let mut all_properties = BTreeMap::new();
     for resource in &resources {
         let properties = match resource.properties {
             Some((_, node)) => resolve(&to_json(node)?, &defaults),
             None => Value::Object(Map::new()),
         };
+        all_properties.insert(resource.logical_id.clone(), properties);
+    }
+    let mut cross = cross_resource(&types, &all_properties);
+    let mut findings = Vec::new();
+    for resource in &resources {
+        let properties = all_properties
+            .remove(&resource.logical_id)
+            .unwrap_or(Value::Null);
         let metadata = match crate::template::entry(resource.body, "Metadata") {
             Some((_, node)) => to_json(node)?,
             None => Value::Null,
         };
         let (suppressed, mut hits) = suppressions(&metadata);
         hits.extend(check(&resource.resource_type, &properties, &types));
+        hits.extend(cross.remove(&resource.logical_id).unwrap_or_default());
         for hit in hits {
             if suppressed.iter().any(|s| s == hit.rule) {
                 continue;
@@ -218,6 +229,114 @@ fn suppressions(metadata: &Value) -> (Vec<String>, Vec<Hit>) {
         }
     }
     (suppressed, hits)
+}
+
+fn is_function(resource_type: &str) -> bool {
+    matches!(
+        resource_type,
+        "AWS::Lambda::Function" | "AWS::Serverless::Function"
+    )
+}
+
+/// The function a `FunctionName` value points at, when it is one of the template's functions.
+fn target_function(
+    value: &Value,
+    types: &BTreeMap<String, String>,
+    names: &BTreeMap<String, String>,
+) -> Option<String> {
+    let id = match value {
+        Value::String(name) => names.get(name).cloned().or_else(|| Some(name.clone())),
+        other => other
+            .get("Ref")
+            .and_then(Value::as_str)
+            .or_else(|| {
+                other
+                    .get("Fn::GetAtt")
+                    .and_then(|a| a.get(0))
+                    .and_then(Value::as_str)
+            })
+            .map(str::to_owned),
+    }?;
+    types.get(&id).is_some_and(|t| is_function(t)).then_some(id)
+}
+
+/// Findings that need the whole template: shared roles and triggers per function.
+fn cross_resource(
+    types: &BTreeMap<String, String>,
+    properties: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Vec<Hit>> {
+    let mut hits: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    let null = Value::Null;
+    let props = |id: &str| properties.get(id).unwrap_or(&null);
+    let functions: Vec<&String> = types
+        .iter()
+        .filter(|(_, t)| is_function(t))
+        .map(|(id, _)| id)
+        .collect();
+    // Functions by their role (compared as resolved JSON; a SAM function without Role gets its own).
+    let mut by_role: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for id in &functions {
+        let role = &props(id)["Role"];
+        if !role.is_null() {
+            by_role.entry(role.to_string()).or_default().push(id);
+        }
+    }
+    for sharing in by_role.values().filter(|ids| ids.len() > 1) {
+        for id in sharing {
+            let others: Vec<&str> = sharing
+                .iter()
+                .filter(|o| o != &id)
+                .map(|o| o.as_str())
+                .collect();
+            hits.entry((*id).clone()).or_default().push(fail(
+                "shared-execution-role",
+                format!("shares its role with {}", others.join(", ")),
+            ));
+        }
+    }
+    // Triggers: SAM Events, event source mappings and service permissions pointing at the function.
+    let names: BTreeMap<String, String> = functions
+        .iter()
+        .filter_map(|id| {
+            props(id)["FunctionName"]
+                .as_str()
+                .map(|n| (n.to_owned(), (*id).clone()))
+        })
+        .collect();
+    let mut triggers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for id in &functions {
+        for event in props(id)["Events"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+        {
+            triggers
+                .entry((*id).clone())
+                .or_default()
+                .push(format!("event {event}"));
+        }
+    }
+    for (id, t) in types {
+        let p = &props(id);
+        let is_trigger = t == "AWS::Lambda::EventSourceMapping"
+            || (t == "AWS::Lambda::Permission"
+                && p["Principal"]
+                    .as_str()
+                    .is_some_and(|s| s.ends_with(".amazonaws.com")));
+        if is_trigger {
+            if let Some(target) = target_function(&p["FunctionName"], types, &names) {
+                triggers.entry(target).or_default().push(id.clone());
+            }
+        }
+    }
+    for (id, sources) in triggers.into_iter().filter(|(_, s)| s.len() > 1) {
+        hits.entry(id).or_default().push(fail(
+            "multiple-event-triggers",
+            format!("{} triggers: {}", sources.len(), sources.join(", ")),
+        ));
+    }
+    hits
 }
 
 fn check(resource_type: &str, p: &Value, types: &BTreeMap<String, String>) -> Vec<Hit> {
@@ -397,6 +516,49 @@ pub(crate) fn text(findings: &[Finding]) -> String {
     }
     out.push_str(&format!("{} finding(s)\n", findings.len()));
     out
+}
+
+/// JUnit XML: one test case per rule and file, failing when the rule found something there.
+pub(crate) fn junit(files: &[String], findings: &[Finding]) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut cases = String::new();
+    let mut failures = 0;
+    for file in files {
+        for rule in RULES {
+            let hits: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| &f.file == file && f.rule == rule.id)
+                .collect();
+            cases.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\">",
+                escape(file),
+                rule.id
+            ));
+            if !hits.is_empty() {
+                failures += 1;
+                let detail: Vec<String> = hits
+                    .iter()
+                    .map(|f| format!("{}:{} [{}] {}", f.file, f.line, f.logical_id, f.message))
+                    .collect();
+                cases.push_str(&format!(
+                    "<failure message=\"{} finding(s)\" type=\"{:?}\">{}</failure>",
+                    hits.len(),
+                    rule.severity,
+                    escape(&detail.join("\n"))
+                ));
+            }
+            cases.push_str("</testcase>\n");
+        }
+    }
+    let tests = files.len() * RULES.len();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"warden lint\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
+    )
 }
 
 /// SARIF 2.1.0.

@@ -143,6 +143,7 @@ enum LintFormat {
     Text,
     Json,
     Sarif,
+    Junit,
 }
 
 fn main() -> ExitCode {
@@ -203,6 +204,11 @@ fn run(cli: Cli) -> Result<bool> {
                 LintFormat::Text => print!("{}", lint::text(&findings)),
                 LintFormat::Json => println!("{}", serde_json::json!({"findings": findings})),
                 LintFormat::Sarif => println!("{}", lint::sarif(&findings)),
+                LintFormat::Junit => {
+                    let files: Vec<String> =
+                        paths.iter().map(|p| p.display().to_string()).collect();
+                    print!("{}", lint::junit(&files, &findings));
+                }
             }
             Ok(!findings.iter().any(|f| f.severity >= fail_on))
         }

@@ -19,6 +19,8 @@ const RULES: &[&str] = &[
     "iam-passrole-wildcard",
     "role-without-boundary",
     "suppression-without-reason",
+    "shared-execution-role",
+    "multiple-event-triggers",
 ];
 
 fn fixture(rule: &str, kind: &str) -> String {
@@ -131,4 +133,21 @@ fn sarif_text_and_exit_codes() {
     assert_eq!(code, 2);
     assert!(err.contains("linting") && err.contains("line"), "{err}");
     assert_eq!(lint(&["/nonexistent.yaml"]).0, 2);
+}
+
+#[test]
+fn junit_lists_a_case_per_rule_and_file() {
+    let tp = fixture("shared-execution-role", "tp");
+    let (code, out, _) = lint(&[&tp, "--format", "junit"]);
+    assert_eq!(code, 1);
+    assert!(out.starts_with("<?xml"), "{out}");
+    assert!(
+        out.contains(&format!("tests=\"{}\" failures=\"1\"", RULES.len())),
+        "{out}"
+    );
+    assert!(
+        out.contains("name=\"shared-execution-role\"><failure message=\"2 finding(s)\""),
+        "{out}"
+    );
+    assert!(out.contains("shares its role with Second"), "{out}");
 }
