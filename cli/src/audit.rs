@@ -75,8 +75,7 @@ impl Report {
     }
 
     /// Reads one source to its end.
-    pub(crate) fn read(&mut self, source: impl BufRead, name: &str) -> Result<()> {
-        let mut source = source;
+    pub(crate) fn read(&mut self, mut source: impl BufRead, name: &str) -> Result<()> {
         let mut line = String::new();
         loop {
             line.clear();

@@ -21,7 +21,7 @@ use clap::ValueEnum;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 
-use crate::template::{to_json, Template, TemplateError};
+use crate::template::{is_intrinsic, to_json, Template, TemplateError};
 
 /// How serious a finding is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, ValueEnum)]
@@ -200,12 +200,6 @@ fn resolve(value: &Value, defaults: &Map<String, Value>) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(|v| resolve(v, defaults)).collect()),
         other => other.clone(),
     }
-}
-
-fn is_intrinsic(value: &Value) -> bool {
-    value
-        .as_object()
-        .is_some_and(|m| m.len() == 1 && m.keys().all(|k| k == "Ref" || k.starts_with("Fn::")))
 }
 
 /// Rules suppressed by the resource's Metadata, and findings about bad suppressions.

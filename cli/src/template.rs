@@ -279,16 +279,20 @@ fn plain_or_quoted(text: &str, style: ScalarStyle, line: usize) -> Result<Value,
 /// Whether a JSON value contains an intrinsic function anywhere.
 pub(crate) fn has_intrinsic(value: &Value) -> bool {
     match value {
-        Value::Object(map) => {
-            let single_intrinsic = map.len() == 1
-                && map
-                    .keys()
-                    .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"));
-            single_intrinsic || map.values().any(has_intrinsic)
-        }
+        Value::Object(map) => is_intrinsic(value) || map.values().any(has_intrinsic),
         Value::Array(items) => items.iter().any(has_intrinsic),
         _ => false,
     }
+}
+
+/// Whether a JSON value is itself an intrinsic function (`{"Ref": ...}`, `{"Fn::...": ...}`,
+/// `{"Condition": ...}`).
+pub(crate) fn is_intrinsic(value: &Value) -> bool {
+    value.as_object().is_some_and(|m| {
+        m.len() == 1
+            && m.keys()
+                .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+    })
 }
 
 /// Byte offset of a character index.

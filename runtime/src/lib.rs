@@ -7,8 +7,9 @@
 //!   ([`Created`], [`Updated`], [`Deleted`]); responses fitted into 4096 bytes; the PUT retried
 //!   with bounded backoff that never outlives the deadline;
 //! - **verification before any work**: the always-on request-consistency check (ResponseURL,
-//!   ServiceToken, StackId) and any [`verify::Verifier`] layers you add; a forged ResponseURL is
-//!   never fetched;
+//!   ServiceToken, StackId; a forged ResponseURL is never fetched), then signed properties, the
+//!   stack-operation check and the CloudTrail lookup when configured, and any
+//!   [`verify::Verifier`] layers you add;
 //! - **one decision line per invocation** on stdout ([`decision`]), never holding a secret.
 //!
 //! ```no_run

@@ -197,14 +197,10 @@ pub fn sign_properties(
         stack: "warden-demo".into(),
         logical_id: logical_id.into(),
         resource_type: resource_type.into(),
-        issued_at: humantime_like(now),
-        not_after: humantime_like(now + std::time::Duration::from_secs(3600)),
+        issued_at: cfn_warden::decision::format_time(now),
+        not_after: cfn_warden::decision::format_time(now + std::time::Duration::from_secs(3600)),
         properties: literal,
         dynamic: Default::default(),
     };
     Ok(key.sign(&envelope)?.encode())
-}
-
-fn humantime_like(t: std::time::SystemTime) -> String {
-    cfn_warden::decision::format_time(t)
 }

@@ -249,14 +249,7 @@ impl CloudTrailVerifierBuilder {
             .principals
             .iter()
             .map(|p| {
-                let regex = format!(
-                    "^{}$",
-                    p.split('*')
-                        .map(regex::escape)
-                        .collect::<Vec<_>>()
-                        .join(".*")
-                );
-                regex::Regex::new(&regex).map_err(|_| Error::InvalidSetting {
+                super::glob_regex(p).ok_or(Error::InvalidSetting {
                     name: "WARDEN_CLOUDTRAIL_PRINCIPALS",
                     problem: "holds a pattern that cannot be compiled",
                 })

@@ -4,8 +4,11 @@
 //! Two kinds of checks live here:
 //! - [`consistency`]: always on, run before anything else. It decides whether the ResponseURL
 //!   may be used at all; a request failing it gets no PUT.
-//! - [`Verifier`]s, stacked as tower layers with [`VerifyLayer`]: each runs before the handler,
-//!   records a [`Check`], and on failure stops the request with a generic FAILED answer.
+//! - [`Verifier`]s, stacked as tower layers with [`VerifyLayer`] or per resource type with
+//!   [`policy::VerificationPolicy`]: each runs before the handler, records a [`Check`], and on
+//!   failure stops the request with a generic FAILED answer. Shipped verifiers: [`signed`]
+//!   (signed properties), `stack_operation` (CloudFormation shows the operation in flight) and
+//!   `cloudtrail` (the Invoke is on record), the last two with the `aws` feature.
 //!
 //! Every check lands in the decision log with its verdict, evidence and latency.
 
@@ -149,6 +152,27 @@ impl<S> tower::Layer<S> for VerifyLayer {
     fn layer(&self, inner: S) -> Self::Service {
         self.policy.layer(inner)
     }
+}
+
+/// Compiled patterns are bounded (they come from signed envelopes and configuration, but stay
+/// cheap anyway).
+pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A full-match regex for a pattern where `*` matches any run of characters and everything else
+/// is literal (stack-name patterns, principal ARN patterns).
+pub(crate) fn glob_regex(pattern: &str) -> Option<regex::Regex> {
+    let regex = format!(
+        "^{}$",
+        pattern
+            .split('*')
+            .map(regex::escape)
+            .collect::<Vec<_>>()
+            .join(".*")
+    );
+    regex::RegexBuilder::new(&regex)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .ok()
 }
 
 /// Turns a verifier's verdict and evidence into its result: on refusal the detail is added to

@@ -20,9 +20,6 @@ use crate::{
 /// The check's name in the decision log.
 pub const CHECK_NAME: &str = "signed-properties";
 
-/// Compiled patterns are bounded (they come from signed envelopes, but stay cheap anyway).
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
 /// Verifies the `WardenSignature` property against a [`KeyRing`]; see the module doc.
 #[derive(Clone, Debug)]
 pub struct SignatureVerifier {
@@ -216,7 +213,7 @@ impl Verifier for SignatureVerifier {
 pub(crate) fn anchored(pattern: &str) -> Option<regex::Regex> {
     let build = |p: &str| {
         regex::RegexBuilder::new(p)
-            .size_limit(REGEX_SIZE_LIMIT)
+            .size_limit(crate::verify::REGEX_SIZE_LIMIT)
             .build()
             .ok()
     };
@@ -226,18 +223,7 @@ pub(crate) fn anchored(pattern: &str) -> Option<regex::Regex> {
 
 /// `*` in a pattern matches any run of characters; everything else literally.
 fn stack_matches(pattern: &str, name: &str) -> bool {
-    let regex = format!(
-        "^{}$",
-        pattern
-            .split('*')
-            .map(regex::escape)
-            .collect::<Vec<_>>()
-            .join(".*")
-    );
-    regex::RegexBuilder::new(&regex)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .is_ok_and(|r| r.is_match(name))
+    crate::verify::glob_regex(pattern).is_some_and(|r| r.is_match(name))
 }
 
 fn compare_properties(
