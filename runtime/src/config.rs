@@ -20,11 +20,17 @@
 //! | `WARDEN_CLOUDTRAIL_BUDGET_SECONDS` | `300` | the longest the lookup may poll (always within the deadline) |
 //! | `WARDEN_CLOUDTRAIL_HANDLER_RESERVE_SECONDS` | `30` | work time the lookup leaves for the handler (at most half of what is left) |
 //! | `WARDEN_CLOUDTRAIL_NOT_FOUND` | `deny` | `deny` or `allow-with-alert` when no record is found in time |
+//! | `WARDEN_CREDENTIALS` | `none` | `none`, `ticket` or `provider-role`: where handlers' AWS credentials come from (see [`crate::credentials`]) |
+//! | `WARDEN_TICKET_KEY` | (required for `ticket`) | the KMS key tickets are sealed with (id, ARN or alias) |
+//! | `WARDEN_WORK_ROLE_ARN` | (required for `ticket`) | the role work sessions are assumed from |
+//! | `WARDEN_TICKET_PRINCIPALS` | (required for `ticket`) | comma-separated ARN patterns (`*` wildcard) of accepted ticket principals as GetCallerIdentity reports them |
+//! | `WARDEN_WORK_SESSION_SECONDS` | `900` | work session length (900–3600) |
 //! | `WARDEN_INSECURE_RESPONSE_URL_PREFIX` | (unset) | **test only**: loopback prefix under which response URLs are admitted |
 
 use std::{collections::HashMap, time::Duration};
 
 use crate::{
+    credentials::{CredentialMode, TicketSettings},
     response::RetryPolicy,
     verify::consistency::{ConsistencyPolicy, InsecureResponseUrlPrefix},
     verify::signed::KeyRing,
@@ -69,6 +75,7 @@ pub struct Config {
     pub(crate) allow_expired_signatures_on_delete: bool,
     pub(crate) stack_operation: Option<StackOperationSettings>,
     pub(crate) cloudtrail: Option<CloudTrailSettings>,
+    pub(crate) credentials: CredentialMode,
 }
 
 /// Settings of the `cloudtrail-invoke` check.
@@ -121,6 +128,7 @@ impl Default for Config {
             allow_expired_signatures_on_delete: false,
             stack_operation: None,
             cloudtrail: None,
+            credentials: CredentialMode::None,
         }
     }
 }
@@ -232,6 +240,7 @@ impl Config {
                 handler_reserve,
             });
         }
+        b = b.credentials(credential_mode(env)?);
         if let Some(v) = env.var("WARDEN_INSECURE_RESPONSE_URL_PREFIX") {
             b = b.insecure_response_url_prefix(v);
         }
@@ -263,12 +272,54 @@ impl Config {
         self.cloudtrail.as_ref()
     }
 
+    /// Where handlers' AWS credentials come from.
+    pub fn credentials(&self) -> &CredentialMode {
+        &self.credentials
+    }
+
     /// The test-only prefix, when set.
     pub fn insecure_response_url_prefix(&self) -> Option<&str> {
         self.consistency
             .insecure_prefix
             .as_ref()
             .map(InsecureResponseUrlPrefix::as_str)
+    }
+}
+
+fn credential_mode(env: &dyn Environment) -> Result<CredentialMode, Error> {
+    let required = |name: &'static str| {
+        env.var(name)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .ok_or(Error::InvalidSetting {
+                name,
+                problem: "is required when WARDEN_CREDENTIALS=ticket",
+            })
+    };
+    match env.var("WARDEN_CREDENTIALS").as_deref().map(str::trim) {
+        None | Some("none") => Ok(CredentialMode::None),
+        Some("provider-role") => Ok(CredentialMode::ProviderRole),
+        Some("ticket") => {
+            let session_duration = match env.var("WARDEN_WORK_SESSION_SECONDS") {
+                Some(v) => Duration::from_secs(number(&v, "WARDEN_WORK_SESSION_SECONDS")?),
+                None => Duration::from_secs(900),
+            };
+            Ok(CredentialMode::Ticket(TicketSettings {
+                key_id: required("WARDEN_TICKET_KEY")?,
+                work_role_arn: required("WARDEN_WORK_ROLE_ARN")?,
+                principals: required("WARDEN_TICKET_PRINCIPALS")?
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                session_duration,
+            }))
+        }
+        Some(_) => Err(Error::InvalidSetting {
+            name: "WARDEN_CREDENTIALS",
+            problem: "is none of none, ticket, provider-role",
+        }),
     }
 }
 
@@ -370,6 +421,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// Where handlers' AWS credentials come from (default: none).
+    pub fn credentials(mut self, mode: CredentialMode) -> Self {
+        self.config.credentials = mode;
+        self
+    }
+
     /// **Test only.** Admits response URLs under this loopback prefix
     /// (e.g. `http://127.0.0.1:8123/`). Every decision line says it was set.
     pub fn insecure_response_url_prefix(mut self, prefix: impl Into<String>) -> Self {
@@ -402,6 +459,27 @@ impl ConfigBuilder {
                 name: "WARDEN_PUT_ATTEMPT_TIMEOUT_MS",
                 problem: "must not exceed 900000 (15 minutes, the Lambda maximum)",
             });
+        }
+        if let CredentialMode::Ticket(t) = &self.config.credentials {
+            let secs = t.session_duration.as_secs();
+            if !(900..=3600).contains(&secs) {
+                return Err(Error::InvalidSetting {
+                    name: "WARDEN_WORK_SESSION_SECONDS",
+                    problem: "must be between 900 and 3600 (role chaining caps sessions at one hour)",
+                });
+            }
+            if t.principals.is_empty() || t.principals.iter().any(|p| p == "*") {
+                return Err(Error::InvalidSetting {
+                    name: "WARDEN_TICKET_PRINCIPALS",
+                    problem: "must name at least one principal pattern, and not `*` alone",
+                });
+            }
+            if !t.work_role_arn.starts_with("arn:") || !t.work_role_arn.contains(":role/") {
+                return Err(Error::InvalidSetting {
+                    name: "WARDEN_WORK_ROLE_ARN",
+                    problem: "is not a role ARN",
+                });
+            }
         }
         if self.config.max_event_bytes == 0 {
             return Err(Error::InvalidSetting {

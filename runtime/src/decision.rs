@@ -63,6 +63,9 @@ pub enum ResultCode {
     /// A layer returned a result of the wrong kind for the request type (e.g. `Deleted` for a
     /// Create); answered FAILED.
     InvalidOutcome,
+    /// An Update that changed only framework keys (a refreshed ticket or signature), answered
+    /// SUCCESS without calling the handler's `update`.
+    Unchanged,
 }
 
 /// The `response` part of a line.
@@ -141,6 +144,9 @@ pub struct DecisionLine {
     /// exits after this invocation so Lambda replaces it. Absent when false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub abandoned_work: bool,
+    /// Where handlers' credentials come from: `none`, `ticket` or `provider-role` (the last is
+    /// the classic, unnarrowed model and is flagged by `warden audit`).
+    pub credentials: crate::credentials::CredentialModeName,
 }
 
 /// RFC 3339 with milliseconds, UTC.

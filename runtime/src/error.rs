@@ -191,6 +191,61 @@ pub enum Error {
         /// What is wrong.
         problem: &'static str,
     },
+    /// A declared session policy breaks a rule.
+    #[error("declared permissions refused ({rule}): {detail}")]
+    PolicyRefused {
+        /// The rule.
+        rule: crate::credentials::policy::PolicyRule,
+        /// What broke it (no secrets: actions and ARNs, truncated).
+        detail: String,
+    },
+    /// A declared session policy is over STS's plaintext limit.
+    #[error("declared permissions are {chars} characters, over the {limit}-character limit of STS session policies")]
+    PolicyTooLarge {
+        /// Its size.
+        chars: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// STS refused the declared policy as too large once packed.
+    #[error("declared permissions exceed the packed size limit of STS session policies (PackedPolicyTooLarge): declare fewer or shorter statements")]
+    PackedPolicyTooLarge,
+    /// STS refused the declared policy.
+    #[error("STS refused the declared permissions ({code})")]
+    PolicyRejectedBySts {
+        /// The STS error code.
+        code: String,
+    },
+    /// A ticket is malformed.
+    #[error("WardenTicket {problem}")]
+    MalformedTicket {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// Sealing or opening a ticket failed.
+    #[error("ticket: could not {operation}")]
+    TicketCrypto {
+        /// The step that failed.
+        operation: &'static str,
+    },
+    /// The ticket (or the credentials in it) expired.
+    #[error("WardenTicket expired at {}: re-seal it with `warden refresh --stack-name {stack_name}` (which updates the stack with fresh tickets), then retry", crate::decision::format_time(*not_after))]
+    TicketExpired {
+        /// When it expired.
+        not_after: std::time::SystemTime,
+        /// The stack, for the command in the message.
+        stack_name: String,
+    },
+    /// An AWS call failed.
+    #[error("{service}:{operation} failed ({code})")]
+    AwsCall {
+        /// The service.
+        service: &'static str,
+        /// The operation.
+        operation: &'static str,
+        /// The AWS error code.
+        code: String,
+    },
     /// The async runtime could not start.
     #[error("could not start the async runtime")]
     AsyncRuntime {

@@ -91,6 +91,14 @@ impl Warden {
     /// panic hook that logs the location but never the payload.
     pub async fn run(self) -> Result<(), Error> {
         check_lambda_environment(&ProcessEnvironment)?;
+        #[cfg(feature = "aws")]
+        if matches!(
+            self.config().credentials(),
+            crate::credentials::CredentialMode::Ticket(_)
+        ) {
+            // The ticket layer captured them for kms:Decrypt; nothing else may find them.
+            crate::credentials::scrub_provider_credentials();
+        }
         install_logging();
         install_panic_hook();
         let layer = WardenLayer {

@@ -46,6 +46,7 @@
 pub mod aws;
 pub mod cloudtrail;
 pub mod config;
+pub mod credentials;
 pub mod deadline;
 pub mod decision;
 mod error;

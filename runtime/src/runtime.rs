@@ -25,6 +25,7 @@ use tracing::Instrument;
 
 use crate::{
     config::{Config, Environment, ProcessEnvironment},
+    credentials::{CredentialMode, SharedCredentialSource},
     deadline::{Deadlines, SharedClock, SystemClock},
     decision::{
         format_time, Decision, DecisionLine, DecisionSink, Durations, ResponseRecord, ResultCode,
@@ -64,6 +65,8 @@ pub struct Warden {
     transport: Arc<dyn ResponseTransport>,
     jitter: Arc<dyn Jitter>,
     sink: Arc<dyn DecisionSink>,
+    /// Provider-role mode: the source every request's context receives.
+    provider_source: Option<SharedCredentialSource>,
 }
 
 impl std::fmt::Debug for Warden {
@@ -169,13 +172,17 @@ impl<H: CustomResource> WardenBuilder<H> {
         for layer in self.layers.into_iter().rev() {
             pipeline = layer(pipeline);
         }
-        // Configured checks wrap the layers given in code. Order of execution: signature, stack
-        // operation, CloudTrail (the slowest, last), then the layers given in code.
+        // Configured checks wrap the layers given in code. Order of execution: signature (offline,
+        // cheapest), ticket (its credentials serve the next checks), stack operation, CloudTrail
+        // (the slowest), then the layers given in code.
         if let Some(settings) = config.cloudtrail.clone() {
             pipeline = cloudtrail_layer(settings, pipeline)?;
         }
         if let Some(settings) = config.stack_operation {
             pipeline = stack_operation_layer(settings, pipeline)?;
+        }
+        if let CredentialMode::Ticket(settings) = &config.credentials {
+            pipeline = ticket_layer(settings.clone(), env, pipeline)?;
         }
         if let Some(keys) = config.signing_keys.clone() {
             let verifier = SignatureVerifier::builder()
@@ -184,7 +191,12 @@ impl<H: CustomResource> WardenBuilder<H> {
                 .build()?;
             pipeline = BoxCloneSyncService::new(VerifyLayer::new(verifier).layer(pipeline));
         }
+        let provider_source = match &config.credentials {
+            CredentialMode::ProviderRole => Some(provider_role_source()?),
+            _ => None,
+        };
         Ok(Warden {
+            provider_source,
             pipeline: Arc::new(pipeline),
             config,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
@@ -239,6 +251,43 @@ fn cloudtrail_layer(
     Ok(BoxCloneSyncService::new(
         VerifyLayer::new(verifier).layer(inner),
     ))
+}
+
+#[cfg(feature = "aws")]
+fn ticket_layer(
+    settings: crate::credentials::TicketSettings,
+    env: &dyn Environment,
+    inner: Pipeline,
+) -> Result<Pipeline, Error> {
+    let layer = crate::credentials::TicketLayer::from_environment(settings, env)?;
+    Ok(BoxCloneSyncService::new(layer.layer(inner)))
+}
+
+#[cfg(feature = "aws")]
+fn provider_role_source() -> Result<SharedCredentialSource, Error> {
+    Ok(SharedCredentialSource(Arc::new(
+        crate::credentials::aws::ProviderRoleSource::new(),
+    )))
+}
+
+#[cfg(not(feature = "aws"))]
+fn ticket_layer(
+    _: crate::credentials::TicketSettings,
+    _: &dyn Environment,
+    _: Pipeline,
+) -> Result<Pipeline, Error> {
+    Err(Error::InvalidSetting {
+        name: "WARDEN_CREDENTIALS",
+        problem: "ticket mode needs cfn-warden built with the `aws` feature",
+    })
+}
+
+#[cfg(not(feature = "aws"))]
+fn provider_role_source() -> Result<SharedCredentialSource, Error> {
+    Err(Error::InvalidSetting {
+        name: "WARDEN_CREDENTIALS",
+        problem: "provider-role mode needs cfn-warden built with the `aws` feature",
+    })
 }
 
 #[cfg(not(feature = "aws"))]
@@ -327,6 +376,7 @@ impl Warden {
                 .map(str::to_owned),
             unknown_fields: Vec::new(),
             abandoned_work: false,
+            credentials: self.config.credentials.name(),
         };
         let summary = self
             .handle_inner(body, &lambda, received_at, &mut line)
@@ -429,7 +479,7 @@ impl Warden {
             request_type = %request.request_type(),
         );
         let checks = CheckLog::default();
-        let context = Context::new(
+        let mut context = Context::new(
             request.clone(),
             lambda.clone(),
             deadlines,
@@ -437,6 +487,9 @@ impl Warden {
             checks.clone(),
             Logger::new(span.clone()),
         );
+        if let Some(source) = &self.provider_source {
+            context.extensions_mut().insert(source.clone());
+        }
         let hint = context.physical_id_hint();
         let work_started = Instant::now();
         let work = self
@@ -448,6 +501,7 @@ impl Warden {
         line.decision = Decision::Allow;
         match work {
             Work::Done(Ok(outcome)) => {
+                let unchanged = matches!(outcome, Outcome::Unchanged(_));
                 if let Err(mismatch) = answer.succeed(outcome, &request) {
                     // Only a layer can do this (the handler's methods are typed): refuse rather
                     // than send an id that breaks the PhysicalResourceId rules.
@@ -455,6 +509,8 @@ impl Warden {
                     line.result = ResultCode::InvalidOutcome;
                     line.detail = Some(mismatch.clone());
                     answer.fail_with_recorded(mismatch, recorded_id);
+                } else if unchanged {
+                    line.result = ResultCode::Unchanged;
                 } else {
                     line.result = ResultCode::Success;
                 }
@@ -624,7 +680,7 @@ impl Answer {
     fn succeed(&mut self, outcome: Outcome, request: &CfnRequest) -> Result<(), String> {
         let kind = match &outcome {
             Outcome::Created(_) => RequestType::Create,
-            Outcome::Updated(_) => RequestType::Update,
+            Outcome::Updated(_) | Outcome::Unchanged(_) => RequestType::Update,
             Outcome::Deleted(_) => RequestType::Delete,
         };
         if kind != request.request_type() {
@@ -644,7 +700,7 @@ impl Answer {
                 c.data,
                 c.no_echo,
             ),
-            Outcome::Updated(u) => (u.replacement, u.data, u.no_echo),
+            Outcome::Updated(u) | Outcome::Unchanged(u) => (u.replacement, u.data, u.no_echo),
             Outcome::Deleted(_) => (None, ResponseData::new(), false),
         };
         if let Some(id) = id {

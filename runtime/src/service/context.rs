@@ -109,6 +109,10 @@ impl Context {
         &self.request
     }
 
+    pub(crate) fn request_arc(&self) -> Arc<CfnRequest> {
+        self.request.clone()
+    }
+
     /// What Lambda said about this invocation.
     pub fn lambda(&self) -> &LambdaMeta {
         &self.lambda

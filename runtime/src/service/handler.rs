@@ -13,7 +13,16 @@ use super::{
     parse_properties, Context, Created, Deleted, HandlerError, Invocation, Outcome, Rejection,
     Updated,
 };
-use crate::{protocol::RequestType, response::BoxFuture, Error};
+use crate::{
+    credentials::{SessionPolicy, SharedCredentialSource},
+    protocol::{CfnRequest, RequestType},
+    response::BoxFuture,
+    verify::{Check, Evidence, Verdict},
+    Error,
+};
+
+/// The check recorded when an Update changes only framework keys.
+const FRAMEWORK_ONLY_CHECK: &str = "framework-only-update";
 
 /// A custom resource: create, update and delete for typed properties.
 ///
@@ -76,6 +85,34 @@ pub trait CustomResource: Send + Sync + 'static {
         properties: Self::Properties,
         ctx: &Context,
     ) -> impl Future<Output = Result<Deleted, HandlerError>> + Send;
+
+    /// The AWS permissions this request needs, as a session policy. In ticket mode the
+    /// handler's credentials are a work-role session narrowed to exactly this (see
+    /// [`crate::credentials`]); read them with `Context::aws`. The default declares nothing:
+    /// the handler gets no credentials. Called after the properties parse, before
+    /// `create`/`update`/`delete`; an error (a rule of [`SessionPolicy`] broken) answers
+    /// FAILED naming the rule.
+    fn permissions(
+        &self,
+        properties: &Self::Properties,
+        ctx: &Context,
+    ) -> Result<SessionPolicy, Error> {
+        let _ = (properties, ctx);
+        Ok(SessionPolicy::none())
+    }
+
+    /// Answers an Update that changes only framework keys (a refreshed `WardenTicket` or
+    /// `WardenSignature`), without credentials and instead of `update`. CloudFormation keeps
+    /// only the attributes of the latest answer, so return the same Data as the last
+    /// create/update did. The default returns none: right for resources without attributes.
+    fn unchanged(
+        &self,
+        properties: Self::Properties,
+        ctx: &Context,
+    ) -> impl Future<Output = Result<Updated, HandlerError>> + Send {
+        let _ = (properties, ctx);
+        async { Ok(Updated::keep()) }
+    }
 }
 
 /// The innermost service: parses the typed properties and calls the handler.
@@ -118,20 +155,64 @@ impl<H: CustomResource> tower::Service<Invocation> for HandlerService<H> {
     }
 }
 
-async fn dispatch<H: CustomResource>(handler: &H, ctx: Context) -> Result<Outcome, Rejection> {
-    let request = ctx.request();
+/// For an Update: the framework keys that changed, when nothing else did.
+fn framework_only_change(request: &CfnRequest, reserved: &[String]) -> Option<Vec<String>> {
+    let old = request.old_resource_properties()?;
+    let new = request.resource_properties();
+    let is_reserved = |k: &String| reserved.contains(k);
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let mut changed = Vec::new();
+    for key in keys {
+        if old.get(key) != new.get(key) {
+            if !is_reserved(key) {
+                return None;
+            }
+            changed.push(key.clone());
+        }
+    }
+    Some(changed)
+}
+
+async fn dispatch<H: CustomResource>(handler: &H, mut ctx: Context) -> Result<Outcome, Rejection> {
+    let request = ctx.request_arc();
     if !H::RESOURCE_TYPES.is_empty() && !H::RESOURCE_TYPES.contains(&request.resource_type()) {
         return Err(Rejection::BadInput(Error::UnsupportedResourceType {
             resource_type: request.resource_type().to_owned(),
         }));
     }
-    let reserved = ctx.reserved_property_keys();
+    let reserved = ctx.reserved_property_keys().to_vec();
     let properties: H::Properties = parse_properties(
         request.resource_properties(),
-        reserved,
+        &reserved,
         H::ALLOW_UNKNOWN_PROPERTIES,
     )
     .map_err(Rejection::BadInput)?;
+    if request.request_type() == RequestType::Update {
+        if let Some(changed) = framework_only_change(&request, &reserved) {
+            let mut evidence = Evidence::new();
+            evidence.insert("changed".into(), serde_json::json!(changed));
+            ctx.checks().record(Check::new(
+                FRAMEWORK_ONLY_CHECK,
+                Verdict::Pass,
+                evidence,
+                0,
+            ));
+            return handler
+                .unchanged(properties, &ctx)
+                .await
+                .map(Outcome::Unchanged)
+                .map_err(Rejection::Handler);
+        }
+    }
+    let policy = handler
+        .permissions(&properties, &ctx)
+        .map_err(Rejection::BadInput)?;
+    if !policy.is_empty() {
+        if let Some(source) = ctx.extensions().get::<SharedCredentialSource>().cloned() {
+            source.0.grant(&policy, &mut ctx).await?;
+        }
+    }
+    let reserved = &reserved;
     match request.request_type() {
         RequestType::Create => handler
             .create(properties, &ctx)

@@ -34,6 +34,9 @@ pub enum Outcome {
     Updated(Updated),
     /// From `delete`.
     Deleted(Deleted),
+    /// An Update that changed only framework keys, answered from
+    /// [`CustomResource::unchanged`] without calling `update`.
+    Unchanged(Updated),
 }
 
 /// Why the pipeline did not produce an [`Outcome`].

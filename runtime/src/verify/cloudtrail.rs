@@ -287,28 +287,37 @@ impl CloudTrailVerifier {
         CloudTrailVerifierBuilder::default()
     }
 
-    async fn client(&self) -> &Client {
-        match &self.client {
-            Some(c) => c,
-            None => {
-                self.lazy
-                    .get_or_init(|| async { Client::new(&crate::aws::sdk_config().await) })
-                    .await
-            }
+    /// The given client; else, in ticket mode, one with the ticket's credentials; else one
+    /// from the environment.
+    async fn client(&self) -> Cow<'_, Client> {
+        if let Some(c) = &self.client {
+            return Cow::Borrowed(c);
         }
+        if let Some(config) = crate::credentials::aws::verification_config() {
+            return Cow::Owned(Client::new(&config));
+        }
+        Cow::Borrowed(
+            self.lazy
+                .get_or_init(|| async { Client::new(&crate::aws::sdk_config().await) })
+                .await,
+        )
     }
 
-    async fn logs_client(&self) -> &aws_sdk_cloudwatchlogs::Client {
-        match &self.logs_client {
-            Some(c) => c,
-            None => {
-                self.logs_lazy
-                    .get_or_init(|| async {
-                        aws_sdk_cloudwatchlogs::Client::new(&crate::aws::sdk_config().await)
-                    })
-                    .await
-            }
+    /// Like [`Self::client`], for CloudWatch Logs.
+    async fn logs_client(&self) -> Cow<'_, aws_sdk_cloudwatchlogs::Client> {
+        if let Some(c) = &self.logs_client {
+            return Cow::Borrowed(c);
         }
+        if let Some(config) = crate::credentials::aws::verification_config() {
+            return Cow::Owned(aws_sdk_cloudwatchlogs::Client::new(&config));
+        }
+        Cow::Borrowed(
+            self.logs_lazy
+                .get_or_init(|| async {
+                    aws_sdk_cloudwatchlogs::Client::new(&crate::aws::sdk_config().await)
+                })
+                .await,
+        )
     }
 
     /// Looks up `lambda_request_id`, giving up at `deadline` at the latest.

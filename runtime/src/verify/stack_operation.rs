@@ -113,12 +113,19 @@ impl StackOperationVerifier {
         StackOperationVerifierBuilder::default()
     }
 
-    async fn client(&self) -> &Client {
+    /// The given client; else, in ticket mode, one with the ticket's credentials; else one
+    /// from the environment.
+    async fn client(&self) -> Cow<'_, Client> {
         match &self.client {
-            ClientSource::Given(c) => c,
+            ClientSource::Given(c) => Cow::Borrowed(c),
             ClientSource::FromEnvironment(cell) => {
-                cell.get_or_init(|| async { Client::new(&crate::aws::sdk_config().await) })
-                    .await
+                if let Some(config) = crate::credentials::aws::verification_config() {
+                    return Cow::Owned(Client::new(&config));
+                }
+                Cow::Borrowed(
+                    cell.get_or_init(|| async { Client::new(&crate::aws::sdk_config().await) })
+                        .await,
+                )
             }
         }
     }
