@@ -3,7 +3,8 @@
 //! Commands: `check-event` (run the provider's screening on an event offline), `keygen` (make an
 //! Ed25519 signing key), `sign` (sign custom resources' properties in a template, with a local
 //! or AWS KMS key), `public-key` (a KMS key's provider configuration) and `audit` (decision
-//! logs) and `lint` (templates). Sealing, scanning and deploying come with their issues.
+//! logs), `lint` (templates), `seal` (sealed credential tickets in a template) and `refresh`
+//! (re-seal a deployed stack's tickets). Scanning and deploying come with their issues.
 //!
 //! Exit codes: 0 = success (`check-event`: the event would be accepted; `audit`: no anomaly);
 //! 1 = `check-event` found the event would be refused or answered FAILED, `audit` found
@@ -16,6 +17,7 @@ use std::{io::Read, path::PathBuf, process::ExitCode};
 
 mod audit;
 mod lint;
+mod seal;
 mod sign;
 mod template;
 
@@ -130,6 +132,77 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Seal a credential ticket into every custom resource of a template: assumes the ticket
+    /// role as you (SourceIdentity = your name) and adds or replaces a WardenTicket property,
+    /// bound to the stack name, the logical id and an expiry. Honours the usual AWS
+    /// environment (credentials, region, profiles, AWS_ENDPOINT_URL).
+    Seal {
+        /// The template file.
+        template: PathBuf,
+        #[command(flatten)]
+        ticket: TicketArgs,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Re-seal the tickets of a deployed stack and update it with its previous template
+    /// otherwise and its previous parameters; waits for UPDATE_COMPLETE. Run before deleting a
+    /// stack whose tickets expired.
+    Refresh {
+        #[command(flatten)]
+        ticket: TicketArgs,
+        /// The longest to wait for the update.
+        #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+        wait: std::time::Duration,
+    },
+}
+
+impl TicketArgs {
+    fn options(self, existing_only: bool) -> seal::SealOptions {
+        seal::SealOptions {
+            stack_name: self.stack_name,
+            ticket_role: self.ticket_role,
+            key_id: self.key,
+            duration: self.duration,
+            source_identity: self.source_identity,
+            only: self.only,
+            existing_only,
+        }
+    }
+}
+
+fn print_sealed(report: &seal::SealReport) {
+    eprintln!(
+        "sealed {} ticket(s) ({}) until {} for {} (source identity {})",
+        report.logical_ids.len(),
+        report.logical_ids.join(", "),
+        humantime::format_rfc3339_seconds(report.not_after),
+        report.principal,
+        report.source_identity
+    );
+}
+
+/// The ticket options `seal` and `refresh` share.
+#[derive(clap::Args)]
+struct TicketArgs {
+    /// The stack name the tickets are for (exact).
+    #[arg(long)]
+    stack_name: String,
+    /// The ticket role to assume (cfn/provider.yaml's TicketRole).
+    #[arg(long)]
+    ticket_role: String,
+    /// The KMS key tickets are sealed with (the provider's WARDEN_TICKET_KEY).
+    #[arg(long)]
+    key: String,
+    /// How long the tickets stay valid (15m to 1h).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    duration: std::time::Duration,
+    /// The SourceIdentity the sessions carry (default: your user or session name).
+    #[arg(long)]
+    source_identity: Option<String>,
+    /// Only these logical ids (repeatable; default: every custom resource).
+    #[arg(long = "resource")]
+    only: Vec<String>,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -228,6 +301,37 @@ fn run(cli: Cli) -> Result<bool> {
                 Format::Text => print!("{}", audit::print_text(&report)),
             }
             Ok(!report.has_anomalies())
+        }
+        Command::Seal {
+            template,
+            ticket,
+            output,
+        } => {
+            let source = std::fs::read_to_string(&template)
+                .with_context(|| format!("reading {}", template.display()))?;
+            let options = ticket.options(false);
+            let (sealed_text, report) = block_on(async {
+                let config = cfn_warden::aws::sdk_config().await;
+                seal::seal_template(&source, &options, &config).await
+            })
+            .with_context(|| format!("sealing {}", template.display()))?;
+            print_sealed(&report);
+            match output {
+                Some(path) => std::fs::write(&path, sealed_text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{sealed_text}"),
+            }
+            Ok(true)
+        }
+        Command::Refresh { ticket, wait } => {
+            let options = ticket.options(true);
+            let report = block_on(async {
+                let config = cfn_warden::aws::sdk_config().await;
+                seal::refresh(&options, wait, &config).await
+            })?;
+            print_sealed(&report.sealed);
+            println!("{}: {}", options.stack_name, report.final_status);
+            Ok(true)
         }
         Command::PublicKey { kms_key, kid } => {
             let signer = block_on(sign::KmsSigner::new(&kms_key, kid.as_deref()))?;

@@ -8,6 +8,7 @@ use std::{
 };
 
 use anyhow::{bail, Context as _, Result};
+use cfn_warden::credentials::ticket::TICKET_PROPERTY_KEY;
 use cfn_warden::verify::signed::{
     cfn_normalise, signing_message, Algorithm, Ed25519SigningKey, KeyConfig, SignedEnvelope,
     SignedToken, VerifyingKey, PROPERTY_KEY,
@@ -17,7 +18,12 @@ use serde_json::{Map, Value};
 use crate::template::{byte_offset, has_intrinsic, line_start, scalar_text, to_json, Template};
 
 /// Keys the framework owns: never signed.
-const UNSIGNED_KEYS: [&str; 3] = ["ServiceToken", "ServiceTimeout", PROPERTY_KEY];
+const UNSIGNED_KEYS: [&str; 4] = [
+    "ServiceToken",
+    "ServiceTimeout",
+    PROPERTY_KEY,
+    TICKET_PROPERTY_KEY,
+];
 
 /// Writes `<dir>/<kid>.pk8` (mode 0600, never overwritten) and `<dir>/<kid>.pub.json`; returns
 /// the public key configuration as a `WARDEN_SIGNING_KEYS` value.
@@ -114,7 +120,7 @@ pub(crate) struct Signed {
 }
 
 /// Where a resource's token goes: `range` is replaced with `prefix + token + suffix`.
-struct Placement {
+pub(crate) struct Placement {
     range: std::ops::Range<usize>,
     prefix: String,
     suffix: String,
@@ -128,7 +134,7 @@ pub(crate) struct Pending {
     values: Map<String, Value>,
 }
 
-fn is_custom(resource_type: &str) -> bool {
+pub(crate) fn is_custom(resource_type: &str) -> bool {
     resource_type.starts_with("Custom::") || resource_type == "AWS::CloudFormation::CustomResource"
 }
 
@@ -141,11 +147,6 @@ pub(crate) fn prepare(
     options: &SignOptions,
 ) -> Result<Vec<Pending>> {
     let template = Template::parse(source)?;
-    let eol = if source.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
     let mut pending = Vec::new();
     for resource in template.resources()? {
         if !is_custom(&resource.resource_type)
@@ -158,12 +159,6 @@ pub(crate) fn prepare(
             bail!(
                 "line {}: {id} has no Properties (a custom resource needs at least ServiceToken)",
                 resource.line
-            );
-        };
-        let saphyr::YamlData::Mapping(map) = &properties.data else {
-            bail!(
-                "line {}: the Properties of {id} are not a mapping",
-                properties_key.span.start.line()
             );
         };
         let Value::Object(values) = to_json(properties)? else {
@@ -189,53 +184,17 @@ pub(crate) fn prepare(
                 literal.insert(name.clone(), cfn_normalise(value));
             }
         }
-        let existing = map
-            .iter()
-            .find(|(k, _)| scalar_text(k).as_deref() == Some(PROPERTY_KEY));
-        let first = map.iter().next().map(|(k, _)| k);
-        let value_start = byte_offset(source, properties.span.start.index());
-        let flow = source[value_start..].starts_with('{');
-        let placement = match (existing, first, flow) {
-            (Some((k, _)), _, false) if options.resign => {
-                let line = k.span.start.line();
-                let prefix = format!("{}{PROPERTY_KEY}: \"", " ".repeat(k.span.start.col()));
-                Placement {
-                    range: line_start(source, line)..line_start(source, line + 1),
-                    prefix,
-                    suffix: format!("\"{eol}"),
-                }
-            }
-            (Some(_), _, true) if options.resign => {
-                bail!("{id}: re-signing flow-style Properties is not supported; remove {PROPERTY_KEY} first")
-            }
-            (Some((k, _)), _, _) => {
-                bail!(
-                    "line {}: {id} is already signed; pass --resign to replace the signature",
-                    k.span.start.line()
-                )
-            }
-            (None, Some(k), false) if k.span.start.line() > properties_key.span.start.line() => {
-                let at = line_start(source, k.span.start.line());
-                let prefix = format!("{}{PROPERTY_KEY}: \"", " ".repeat(k.span.start.col()));
-                Placement {
-                    range: at..at,
-                    prefix,
-                    suffix: format!("\"{eol}"),
-                }
-            }
-            (None, Some(k), true) => {
-                let at = byte_offset(source, k.span.start.index());
-                Placement {
-                    range: at..at,
-                    prefix: format!("\"{PROPERTY_KEY}\": \""),
-                    suffix: "\", ".to_owned(),
-                }
-            }
-            _ => bail!(
-                "line {}: cannot place {PROPERTY_KEY} in the Properties of {id}",
-                properties_key.span.start.line()
-            ),
-        };
+        let placement = placement(
+            source,
+            id,
+            properties_key,
+            properties,
+            PROPERTY_KEY,
+            options
+                .resign
+                .then_some(())
+                .ok_or("is already signed; pass --resign to replace the signature"),
+        )?;
         let envelope = SignedEnvelope {
             v: 1,
             kid: kid.to_owned(),
@@ -266,6 +225,91 @@ pub(crate) fn prepare(
     Ok(pending)
 }
 
+/// Where `key`'s token goes in a resource's Properties: replacing its line when it exists
+/// (`replace` is `Err(why not)` when that is refused), else inserted before the first property.
+pub(crate) fn placement(
+    source: &str,
+    id: &str,
+    properties_key: &saphyr::MarkedYaml<'_>,
+    properties: &saphyr::MarkedYaml<'_>,
+    key: &str,
+    replace: Result<(), &str>,
+) -> Result<Placement> {
+    let eol = if source.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let saphyr::YamlData::Mapping(map) = &properties.data else {
+        bail!(
+            "line {}: the Properties of {id} are not a mapping",
+            properties_key.span.start.line()
+        );
+    };
+    let existing = map
+        .iter()
+        .find(|(k, _)| scalar_text(k).as_deref() == Some(key));
+    let first = map.iter().next().map(|(k, _)| k);
+    let value_start = byte_offset(source, properties.span.start.index());
+    let flow = source[value_start..].starts_with('{');
+    Ok(match (existing, first, flow) {
+        (Some((k, _)), _, false) if replace.is_ok() => {
+            let line = k.span.start.line();
+            let prefix = format!("{}{key}: \"", " ".repeat(k.span.start.col()));
+            Placement {
+                range: line_start(source, line)..line_start(source, line + 1),
+                prefix,
+                suffix: format!("\"{eol}"),
+            }
+        }
+        (Some(_), _, true) if replace.is_ok() => {
+            bail!(
+                "{id}: replacing {key} in flow-style Properties is not supported; remove it first"
+            )
+        }
+        (Some((k, _)), _, _) => {
+            bail!(
+                "line {}: {id} {}",
+                k.span.start.line(),
+                replace.err().unwrap_or_default()
+            )
+        }
+        (None, Some(k), false) if k.span.start.line() > properties_key.span.start.line() => {
+            let at = line_start(source, k.span.start.line());
+            let prefix = format!("{}{key}: \"", " ".repeat(k.span.start.col()));
+            Placement {
+                range: at..at,
+                prefix,
+                suffix: format!("\"{eol}"),
+            }
+        }
+        (None, Some(k), true) => {
+            let at = byte_offset(source, k.span.start.index());
+            Placement {
+                range: at..at,
+                prefix: format!("\"{key}\": \""),
+                suffix: "\", ".to_owned(),
+            }
+        }
+        _ => bail!(
+            "line {}: cannot place {key} in the Properties of {id}",
+            properties_key.span.start.line()
+        ),
+    })
+}
+
+/// Replaces each placement's range with `prefix + token + suffix` (later ranges first).
+pub(crate) fn place_tokens(source: &str, placed: &[(&Placement, &String)]) -> String {
+    let mut edits = placed.to_vec();
+    edits.sort_by_key(|(p, _)| std::cmp::Reverse(p.range.start));
+    let mut output = source.to_owned();
+    for (p, token) in &edits {
+        let text = format!("{}{token}{}", p.prefix, p.suffix);
+        output.replace_range(p.range.clone(), &text);
+    }
+    output
+}
+
 /// Whether a value holds a CloudFormation dynamic reference (`{{resolve:...}}`).
 fn has_dynamic_reference(value: &Value) -> bool {
     match value {
@@ -290,19 +334,15 @@ pub(crate) fn apply(source: &str, pending: &[Pending], tokens: &[String]) -> Res
             );
         }
     }
-    let mut edits: Vec<(&Pending, &String)> = pending.iter().zip(tokens).collect();
-    edits.sort_by_key(|(p, _)| std::cmp::Reverse(p.placement.range.start));
-    let mut output = source.to_owned();
-    for (p, token) in &edits {
-        let text = format!("{}{token}{}", p.placement.prefix, p.placement.suffix);
-        output.replace_range(p.placement.range.clone(), &text);
-    }
+    let placed: Vec<(&Placement, &String)> =
+        pending.iter().map(|p| &p.placement).zip(tokens).collect();
+    let output = place_tokens(source, &placed);
     let expected = pending
         .iter()
         .zip(tokens)
         .map(|(p, t)| (p.summary.logical_id.clone(), (t.clone(), p.values.clone())))
         .collect();
-    check_output(&output, &expected)?;
+    check_output(&output, &expected, PROPERTY_KEY)?;
     Ok(output)
 }
 
@@ -451,9 +491,10 @@ impl KmsSigner {
 
 /// Re-reads the output: each signed resource must carry its token and otherwise unchanged
 /// properties.
-fn check_output(
+pub(crate) fn check_output(
     output: &str,
     expected: &BTreeMap<String, (String, Map<String, Value>)>,
+    key: &str,
 ) -> Result<()> {
     let template = Template::parse(output)
         .context("the signed template does not parse (please report this)")?;
@@ -465,17 +506,17 @@ fn check_output(
         let Some(Value::Object(mut after)) = props else {
             bail!("{}: Properties lost while signing", resource.logical_id)
         };
-        if after.remove(PROPERTY_KEY) != Some(Value::String(token.clone())) {
+        if after.remove(key) != Some(Value::String(token.clone())) {
             bail!(
-                "{}: the signature did not land in the output (please report this)",
+                "{}: the new {key} did not land in the output (please report this)",
                 resource.logical_id
             );
         }
         let mut before = before.clone();
-        before.remove(PROPERTY_KEY);
+        before.remove(key);
         if after != before {
             bail!(
-                "{}: signing changed other properties (please report this)",
+                "{}: writing {key} changed other properties (please report this)",
                 resource.logical_id
             );
         }

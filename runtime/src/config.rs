@@ -465,7 +465,8 @@ impl ConfigBuilder {
             if !(900..=3600).contains(&secs) {
                 return Err(Error::InvalidSetting {
                     name: "WARDEN_WORK_SESSION_SECONDS",
-                    problem: "must be between 900 and 3600 (role chaining caps sessions at one hour)",
+                    problem:
+                        "must be between 900 and 3600 (role chaining caps sessions at one hour)",
                 });
             }
             if t.principals.is_empty() || t.principals.iter().any(|p| p == "*") {

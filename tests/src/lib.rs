@@ -16,6 +16,7 @@ mod events;
 mod local_lambda;
 pub mod moto;
 mod provider;
+pub mod recorder;
 mod session;
 
 pub use events::{sign_properties, CfnEvent, ACCOUNT, REGION, STACK_ID};

@@ -326,6 +326,41 @@ impl Moto {
             })
     }
 
+    /// Creates an IAM role trusted by the account (for AssumeRole from the test's
+    /// credentials); returns its ARN.
+    pub async fn create_role(&self, name: &str) -> Result<String, HarnessError> {
+        let trust = format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{}:root"}},"Action":["sts:AssumeRole","sts:SetSourceIdentity"]}}]}}"#,
+            crate::ACCOUNT
+        );
+        self.query(
+            "iam",
+            &[
+                ("Action", "CreateRole"),
+                ("Version", "2010-05-08"),
+                ("RoleName", name),
+                ("AssumeRolePolicyDocument", &trust),
+            ],
+        )
+        .await?;
+        Ok(format!("arn:aws:iam::{}:role/{name}", crate::ACCOUNT))
+    }
+
+    /// Creates a symmetric KMS key (tickets); returns its id.
+    pub async fn create_symmetric_key(&self) -> Result<String, HarnessError> {
+        let body = serde_json::json!({"Description": "cfn-warden tickets"});
+        let out = self
+            .json_call("kms", "TrentService.CreateKey", &body)
+            .await?;
+        out["KeyMetadata"]["KeyId"]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or(HarnessError::Unexpected {
+                what: "kms CreateKey",
+                body: out.to_string(),
+            })
+    }
+
     /// Environment variables pointing an AWS SDK client at this moto.
     pub fn sdk_env(&self) -> Vec<(&'static str, String)> {
         vec![

@@ -1,11 +1,16 @@
 //! `faulty-resource`: fails on purpose, to show that CloudFormation always gets one answer.
 //!
-//! Property `Mode`: `ok` | `error` | `panic` | `hang` | `block` | `big-data` | `secret-data`;
-//! optional `Message`; optional `Generation`: when set, the PhysicalResourceId is
-//! `faulty-gen-<Generation>` and an Update that changes it replaces the resource.
+//! Property `Mode`: `ok` | `error` | `panic` | `hang` | `block` | `big-data` | `secret-data` |
+//! `whoami` | `provider-credentials`; optional `Message`; optional `Generation`: when set, the
+//! PhysicalResourceId is `faulty-gen-<Generation>` and an Update that changes it replaces the
+//! resource; optional `Declare`: a policy document declared as this request's permissions
+//! (test fixture for the credential modes; a real resource declares from its own types).
 #![forbid(unsafe_code)]
 
-use cfn_warden::{Context, Created, CustomResource, Deleted, HandlerError, PhysicalId, Updated};
+use cfn_warden::{
+    credentials::SessionPolicy, Context, Created, CustomResource, Deleted, HandlerError,
+    PhysicalId, Updated,
+};
 use serde::Deserialize;
 
 /// The resource.
@@ -29,6 +34,11 @@ enum Mode {
     BigData,
     /// Succeed with `Message` as secret Data (forces NoEcho; never logged).
     SecretData,
+    /// Call sts:GetCallerIdentity with the credentials the context grants; Data `Arn`.
+    Whoami,
+    /// Try the SDK's default credential chain (the provider's own credentials); Data
+    /// `ProviderCredentials` = `reachable` or `unreachable`.
+    ProviderCredentials,
 }
 
 /// Its properties.
@@ -43,6 +53,9 @@ struct Properties {
     /// Names the resource; changing it on Update means replacement.
     #[serde(default)]
     generation: Option<String>,
+    /// The permissions to declare (a policy document).
+    #[serde(default)]
+    declare: Option<serde_json::Value>,
 }
 
 impl Properties {
@@ -62,7 +75,7 @@ enum Payload {
 }
 
 /// Runs the mode; returns the data for a success.
-async fn act(p: &Properties) -> Result<Payload, HandlerError> {
+async fn act(p: &Properties, ctx: &Context) -> Result<Payload, HandlerError> {
     let message = p
         .message
         .clone()
@@ -81,19 +94,54 @@ async fn act(p: &Properties) -> Result<Payload, HandlerError> {
         }
         Mode::BigData => Ok(Payload::Plain("x".repeat(5000))),
         Mode::SecretData => Ok(Payload::Secret(message)),
+        Mode::Whoami => {
+            let sts = aws_sdk_sts::Client::new(ctx.aws()?);
+            let me = sts
+                .get_caller_identity()
+                .send()
+                .await
+                .map_err(|e| HandlerError::new(format!("GetCallerIdentity failed: {e}")))?;
+            Ok(Payload::Plain(me.arn().unwrap_or_default().to_owned()))
+        }
+        Mode::ProviderCredentials => {
+            // The SDK's standard chain (environment, profiles, container endpoints).
+            let config = cfn_warden::aws::sdk_config().await;
+            let reachable = aws_sdk_sts::Client::new(&config)
+                .get_caller_identity()
+                .send()
+                .await
+                .is_ok();
+            Ok(Payload::Plain(
+                if reachable {
+                    "reachable"
+                } else {
+                    "unreachable"
+                }
+                .to_owned(),
+            ))
+        }
+    }
+}
+
+/// The Data key a mode's result goes under.
+fn data_key(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Whoami => "Arn",
+        Mode::ProviderCredentials => "ProviderCredentials",
+        _ => "Message",
     }
 }
 
 impl CustomResource for Faulty {
     type Properties = Properties;
 
-    async fn create(&self, p: Properties, _: &Context) -> Result<Created, HandlerError> {
+    async fn create(&self, p: Properties, ctx: &Context) -> Result<Created, HandlerError> {
         let created = match p.physical_id()? {
             Some(id) => Created::with_physical_id(id),
             None => Created::new(),
         };
-        Ok(match act(&p).await? {
-            Payload::Plain(m) => created.data("Message", m),
+        Ok(match act(&p, ctx).await? {
+            Payload::Plain(m) => created.data(data_key(p.mode), m),
             Payload::Secret(m) => created.secret_data("Message", m),
         })
     }
@@ -102,22 +150,39 @@ impl CustomResource for Faulty {
         &self,
         p: Properties,
         old: Option<Properties>,
-        _: &Context,
+        ctx: &Context,
     ) -> Result<Updated, HandlerError> {
         let replaced = old.is_some_and(|o| o.generation != p.generation);
         let updated = match p.physical_id()? {
             Some(id) if replaced => Updated::replace(id),
             _ => Updated::keep(),
         };
-        Ok(match act(&p).await? {
-            Payload::Plain(m) => updated.data("Message", m),
+        Ok(match act(&p, ctx).await? {
+            Payload::Plain(m) => updated.data(data_key(p.mode), m),
             Payload::Secret(m) => updated.secret_data("Message", m),
         })
     }
 
-    async fn delete(&self, p: Properties, _: &Context) -> Result<Deleted, HandlerError> {
-        act(&p).await?;
+    async fn delete(&self, p: Properties, ctx: &Context) -> Result<Deleted, HandlerError> {
+        act(&p, ctx).await?;
         Ok(Deleted)
+    }
+
+    fn permissions(&self, p: &Properties, _: &Context) -> Result<SessionPolicy, cfn_warden::Error> {
+        match &p.declare {
+            Some(document) => SessionPolicy::parse(document),
+            None => Ok(SessionPolicy::none()),
+        }
+    }
+
+    async fn unchanged(&self, p: Properties, _: &Context) -> Result<Updated, HandlerError> {
+        // Plain modes' Data is a function of the properties: answer it again.
+        let message = p.message.unwrap_or_else(|| "failing on purpose".to_owned());
+        Ok(match p.mode {
+            Mode::Ok => Updated::keep().data("Message", message),
+            Mode::SecretData => Updated::keep().secret_data("Message", message),
+            _ => Updated::keep(),
+        })
     }
 }
 

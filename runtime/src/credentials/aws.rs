@@ -20,13 +20,16 @@ use super::{
     CredentialSource, SessionPolicy, SharedCredentialSource, TicketSettings,
 };
 use crate::{
-    protocol::{truncate_for_message, FunctionArn},
+    protocol::{bounded, FunctionArn},
     response::BoxFuture,
     secret::Secret,
     service::{Context, HandlerError, Invocation, Outcome, Rejection},
     verify::{glob_regex, Check, Denial, Evidence, Verdict},
     Error,
 };
+
+/// Values from tickets and STS are cut to this many bytes in the evidence.
+const EVIDENCE_LIMIT: usize = 256;
 
 /// The check recorded by the ticket layer.
 const TICKET_CHECK: &str = "ticket";
@@ -36,8 +39,11 @@ const SESSION_CHECK: &str = "work-session";
 const PROVIDER_ROLE_CHECK: &str = "provider-role-credentials";
 
 /// The process variables that carry the provider's own credentials in Lambda.
-const PROVIDER_CREDENTIAL_VARIABLES: [&str; 3] =
-    ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
+const PROVIDER_CREDENTIAL_VARIABLES: [&str; 3] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+];
 
 /// Removes the provider's own credentials from the process environment, so code in the
 /// process (handlers, the SDK's default chain) cannot pick them up. The ticket layer keeps its
@@ -80,11 +86,7 @@ impl KmsDataKeys {
     }
 }
 
-fn aws_error(
-    service: &'static str,
-    operation: &'static str,
-    code: Option<&str>,
-) -> Error {
+fn aws_error(service: &'static str, operation: &'static str, code: Option<&str>) -> Error {
     Error::AwsCall {
         service,
         operation,
@@ -93,7 +95,10 @@ fn aws_error(
 }
 
 fn context_map(context: &BTreeMap<String, String>) -> HashMap<String, String> {
-    context.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
+    context
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
 }
 
 impl DataKeys for KmsDataKeys {
@@ -117,7 +122,11 @@ impl DataKeys for KmsDataKeys {
                     plaintext: Secret::new(plain.into_inner()),
                     ciphertext: blob.into_inner(),
                 }),
-                _ => Err(aws_error("kms", "GenerateDataKey", Some("IncompleteResponse"))),
+                _ => Err(aws_error(
+                    "kms",
+                    "GenerateDataKey",
+                    Some("IncompleteResponse"),
+                )),
             }
         })
     }
@@ -226,7 +235,8 @@ impl TicketLayer {
                 .filter(|v| !v.is_empty())
                 .ok_or(Error::InvalidSetting {
                     name,
-                    problem: "is not set: ticket mode needs the provider's credentials for kms:Decrypt",
+                    problem:
+                        "is not set: ticket mode needs the provider's credentials for kms:Decrypt",
                 })
         };
         let credentials = Credentials::new(
@@ -315,8 +325,12 @@ where
             let ctx = &mut invocation.context;
             match opened {
                 Ok((credentials, base)) => {
-                    ctx.checks()
-                        .record(Check::new(TICKET_CHECK, Verdict::Pass, evidence, latency_us));
+                    ctx.checks().record(Check::new(
+                        TICKET_CHECK,
+                        Verdict::Pass,
+                        evidence,
+                        latency_us,
+                    ));
                     ctx.reserve_property_key(TICKET_PROPERTY_KEY);
                     let verification = with_credentials(&base, &credentials, "cfn-warden-ticket");
                     ctx.extensions_mut()
@@ -331,8 +345,12 @@ where
                 }
                 Err(refusal) => {
                     evidence.insert("problem".into(), json!(refusal.problem()));
-                    ctx.checks()
-                        .record(Check::new(TICKET_CHECK, Verdict::Fail, evidence, latency_us));
+                    ctx.checks().record(Check::new(
+                        TICKET_CHECK,
+                        Verdict::Fail,
+                        evidence,
+                        latency_us,
+                    ));
                     Err(refusal.into_rejection())
                 }
             }
@@ -417,10 +435,13 @@ impl Shared {
             Some(_) => return Err(Refusal::Deny("WardenTicket is not a string".into())),
             None => return Err(Refusal::Deny("no WardenTicket property".into())),
         };
-        let sealed = SealedTicket::parse(token)
-            .map_err(|e| Refusal::Deny(Cow::Owned(e.to_string())))?;
+        let sealed =
+            SealedTicket::parse(token).map_err(|e| Refusal::Deny(Cow::Owned(e.to_string())))?;
         let binding = sealed.binding();
-        evidence.insert("key_id".into(), json!(truncate_for_message(sealed.key_id())));
+        evidence.insert(
+            "key_id".into(),
+            json!(bounded(sealed.key_id(), EVIDENCE_LIMIT)),
+        );
         evidence.insert(
             "not_after".into(),
             json!(crate::decision::format_time(binding.not_after_time())),
@@ -455,17 +476,13 @@ impl Shared {
         // Who is this? The ticket's credentials must belong to this account and an allowed
         // principal.
         let base = self.base().await;
-        let sts = aws_sdk_sts::Client::new(&with_credentials(
-            &base,
-            &credentials,
-            "cfn-warden-ticket",
-        ));
+        let sts =
+            aws_sdk_sts::Client::new(&with_credentials(&base, &credentials, "cfn-warden-ticket"));
         let identity = match sts.get_caller_identity().send().await {
             Ok(identity) => identity,
             Err(e) if e.code() == Some("ExpiredToken") => {
                 return Err(Refusal::Expired(Error::TicketExpired {
-                    not_after: SystemTime::UNIX_EPOCH
-                        + Duration::from_secs(credentials.expiration),
+                    not_after: SystemTime::UNIX_EPOCH + Duration::from_secs(credentials.expiration),
                     stack_name,
                 }))
             }
@@ -478,10 +495,16 @@ impl Shared {
         };
         let account = identity.account().unwrap_or_default();
         let principal = identity.arn().unwrap_or_default();
-        evidence.insert("account".into(), json!(truncate_for_message(account)));
-        evidence.insert("principal".into(), json!(truncate_for_message(principal)));
+        evidence.insert("account".into(), json!(bounded(account, EVIDENCE_LIMIT)));
+        evidence.insert(
+            "principal".into(),
+            json!(bounded(principal, EVIDENCE_LIMIT)),
+        );
         if let Some(source) = &credentials.source_identity {
-            evidence.insert("source_identity".into(), json!(truncate_for_message(source)));
+            evidence.insert(
+                "source_identity".into(),
+                json!(bounded(source, EVIDENCE_LIMIT)),
+            );
         }
         let function_account = FunctionArn::parse(&ctx.lambda().invoked_function_arn)
             .map(|f| f.account().to_owned())
@@ -492,7 +515,9 @@ impl Shared {
             ));
         }
         if !self.principals.iter().any(|p| p.is_match(principal)) {
-            return Err(Refusal::Deny("the ticket's principal is not allowed".into()));
+            return Err(Refusal::Deny(
+                "the ticket's principal is not allowed".into(),
+            ));
         }
         Ok((credentials, base))
     }
@@ -527,7 +552,10 @@ fn sha256_hex(bytes: &[u8]) -> String {
 fn policy_evidence(policy: &SessionPolicy) -> Evidence {
     let mut evidence = Evidence::new();
     evidence.insert("actions".into(), json!(policy.actions()));
-    evidence.insert("policy_chars".into(), json!(policy.to_json().chars().count()));
+    evidence.insert(
+        "policy_chars".into(),
+        json!(policy.to_json().chars().count()),
+    );
     evidence.insert(
         "policy_sha256".into(),
         json!(sha256_hex(policy.to_json().as_bytes())),
@@ -552,8 +580,8 @@ impl CredentialSource for WorkRoleSource {
                 &self.credentials,
                 "cfn-warden-ticket",
             ));
-            let duration = i32::try_from(self.shared.settings.session_duration.as_secs())
-                .unwrap_or(900);
+            let duration =
+                i32::try_from(self.shared.settings.session_duration.as_secs()).unwrap_or(900);
             let result = sts
                 .assume_role()
                 .role_arn(&self.shared.settings.work_role_arn)
@@ -568,9 +596,16 @@ impl CredentialSource for WorkRoleSource {
                 Ok(out) => out,
                 Err(e) => {
                     let code = e.code().unwrap_or("no error code").to_owned();
-                    evidence.insert("problem".into(), json!(format!("AssumeRole failed ({code})")));
-                    ctx.checks()
-                        .record(Check::new(SESSION_CHECK, Verdict::Fail, evidence, latency_us));
+                    evidence.insert(
+                        "problem".into(),
+                        json!(format!("AssumeRole failed ({code})")),
+                    );
+                    ctx.checks().record(Check::new(
+                        SESSION_CHECK,
+                        Verdict::Fail,
+                        evidence,
+                        latency_us,
+                    ));
                     return Err(match code.as_str() {
                         "PackedPolicyTooLarge" => Rejection::BadInput(Error::PackedPolicyTooLarge),
                         "MalformedPolicyDocument" => {
@@ -583,14 +618,20 @@ impl CredentialSource for WorkRoleSource {
                         }),
                         _ => Rejection::Denied(Denial {
                             check: SESSION_CHECK.into(),
-                            detail: Cow::Owned(format!("AssumeRole on the work role failed ({code})")),
+                            detail: Cow::Owned(format!(
+                                "AssumeRole on the work role failed ({code})"
+                            )),
                         }),
                     });
                 }
             };
             let Some(c) = out.credentials() else {
-                ctx.checks()
-                    .record(Check::new(SESSION_CHECK, Verdict::Fail, evidence, latency_us));
+                ctx.checks().record(Check::new(
+                    SESSION_CHECK,
+                    Verdict::Fail,
+                    evidence,
+                    latency_us,
+                ));
                 return Err(Rejection::Denied(Denial {
                     check: SESSION_CHECK.into(),
                     detail: "AssumeRole returned no credentials".into(),
@@ -607,13 +648,18 @@ impl CredentialSource for WorkRoleSource {
                 expiration,
                 source_identity: out.source_identity().map(str::to_owned),
             };
-            ctx.checks()
-                .record(Check::new(SESSION_CHECK, Verdict::Pass, evidence, latency_us));
-            ctx.extensions_mut().insert(WorkCredentials(with_credentials(
-                &self.base,
-                &session,
-                "cfn-warden-work-session",
-            )));
+            ctx.checks().record(Check::new(
+                SESSION_CHECK,
+                Verdict::Pass,
+                evidence,
+                latency_us,
+            ));
+            ctx.extensions_mut()
+                .insert(WorkCredentials(with_credentials(
+                    &self.base,
+                    &session,
+                    "cfn-warden-work-session",
+                )));
             Ok(())
         })
     }
@@ -647,7 +693,11 @@ impl CredentialSource for ProviderRoleSource {
             );
             ctx.checks()
                 .record(Check::new(PROVIDER_ROLE_CHECK, Verdict::Skip, evidence, 0));
-            let config = self.config.get_or_init(crate::aws::sdk_config).await.clone();
+            let config = self
+                .config
+                .get_or_init(crate::aws::sdk_config)
+                .await
+                .clone();
             ctx.extensions_mut().insert(WorkCredentials(config));
             Ok(())
         })

@@ -15,7 +15,7 @@
 //!   STS's packed limit is only known to STS; its `PackedPolicyTooLarge` is reported by name.
 //!
 //! [`SessionPolicy::parse`] applies the same rules to a JSON document (used for declarations
-//! that arrive as data, and by the fuzz target).
+//! that arrive as data, and by the fuzz target); there a bare `*` resource is always refused.
 
 use std::collections::BTreeMap;
 
@@ -175,7 +175,9 @@ impl SessionPolicy {
             .ok_or_else(|| not_policy("the document is not a JSON object"))?;
         for key in object.keys() {
             if key != "Version" && key != "Statement" {
-                return Err(not_policy("only Version and Statement are allowed at the top"));
+                return Err(not_policy(
+                    "only Version and Statement are allowed at the top",
+                ));
             }
         }
         if let Some(version) = object.get("Version") {
@@ -223,14 +225,21 @@ impl SessionPolicy {
             };
             let condition = match statement.get("Condition") {
                 None => BTreeMap::new(),
-                Some(c) => parse_condition(c).ok_or_else(|| {
-                    not_policy("Condition must map operators to keys to strings")
-                })?,
+                Some(c) => parse_condition(c)
+                    .ok_or_else(|| not_policy("Condition must map operators to keys to strings"))?,
             };
+            let resource = strings("Resource")?;
+            if effect == Effect::Allow && resource.iter().any(|r| r == "*") {
+                return Err(refused(
+                    PolicyRule::MalformedResource,
+                    "a bare `*` resource is only accepted from code (allow_any_resource)"
+                        .to_owned(),
+                ));
+            }
             builder.push(Statement {
                 effect,
                 action: strings("Action")?,
-                resource: strings("Resource")?,
+                resource,
                 condition,
             });
         }
@@ -597,13 +606,16 @@ mod tests {
         assert_eq!(rule_of(err), PolicyRule::UnboundedPassRole);
         // Lower-case spelling through a document.
         let err = SessionPolicy::parse(&json!({"Statement": [
-            {"Effect": "Allow", "Action": "iam:passrole", "Resource": "*"}
+            {"Effect": "Allow", "Action": "iam:passrole", "Resource": "arn:aws:iam::123456789012:role/x"}
         ]}))
         .unwrap_err();
-        assert!(matches!(
-            rule_of(err),
-            PolicyRule::UnboundedPassRole | PolicyRule::MalformedAction
-        ));
+        assert_eq!(rule_of(err), PolicyRule::UnboundedPassRole);
+        // A bare `*` in a document is refused whatever the action.
+        let err = SessionPolicy::parse(&json!({"Statement": [
+            {"Effect": "Allow", "Action": "lambda:ListLayers", "Resource": "*"}
+        ]}))
+        .unwrap_err();
+        assert_eq!(rule_of(err), PolicyRule::MalformedResource);
         // A Deny of PassRole is fine.
         SessionPolicy::builder()
             .deny(["iam:PassRole"], ["arn:aws:iam::123456789012:role/*"])

@@ -197,8 +197,8 @@ impl SealedTicket {
         let json = general_purpose::URL_SAFE_NO_PAD
             .decode(body)
             .map_err(|_| malformed("is not base64url"))?;
-        let wire: Wire =
-            serde_json::from_slice(&json).map_err(|_| malformed("does not hold the ticket fields"))?;
+        let wire: Wire = serde_json::from_slice(&json)
+            .map_err(|_| malformed("does not hold the ticket fields"))?;
         let b64 = |v: &str| general_purpose::STANDARD.decode(v);
         let encrypted_key = b64(&wire.d).map_err(|_| malformed("has an unreadable data key"))?;
         let nonce: [u8; NONCE_LEN] = b64(&wire.n)
@@ -206,7 +206,9 @@ impl SealedTicket {
             .and_then(|n| n.try_into().ok())
             .ok_or_else(|| malformed("has an unreadable nonce"))?;
         let ciphertext = b64(&wire.c).map_err(|_| malformed("has an unreadable ciphertext"))?;
-        if wire.k.is_empty() || encrypted_key.is_empty() || ciphertext.len() <= AES_256_GCM.tag_len()
+        if wire.k.is_empty()
+            || encrypted_key.is_empty()
+            || ciphertext.len() <= AES_256_GCM.tag_len()
         {
             return Err(malformed("has empty fields"));
         }
@@ -266,16 +268,22 @@ pub async fn seal(
     let context = binding.encryption_context();
     let data_key = keys.generate(key_id, &context).await?;
     let mut nonce = [0u8; NONCE_LEN];
-    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce)
-        .map_err(|_| Error::TicketCrypto { operation: "draw a nonce" })?;
+    ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce).map_err(|_| {
+        Error::TicketCrypto {
+            operation: "draw a nonce",
+        }
+    })?;
     let key = aead_key(data_key.plaintext.expose())?;
-    let mut buffer = serde_json::to_vec(credentials).map_err(|source| Error::Canonicalisation { source })?;
+    let mut buffer =
+        serde_json::to_vec(credentials).map_err(|source| Error::Canonicalisation { source })?;
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce),
         Aad::from(binding.aad()),
         &mut buffer,
     )
-    .map_err(|_| Error::TicketCrypto { operation: "encrypt" })?;
+    .map_err(|_| Error::TicketCrypto {
+        operation: "encrypt",
+    })?;
     Ok(SealedTicket {
         key_id: key_id.to_owned(),
         encrypted_key: data_key.ciphertext,
@@ -301,7 +309,9 @@ pub async fn open(
         not_after: ticket.binding.not_after,
     };
     let context = binding.encryption_context();
-    let plaintext_key = keys.decrypt(key_id, &ticket.encrypted_key, &context).await?;
+    let plaintext_key = keys
+        .decrypt(key_id, &ticket.encrypted_key, &context)
+        .await?;
     let key = aead_key(plaintext_key.expose())?;
     let mut buffer = ticket.ciphertext.clone();
     let plaintext = key
@@ -310,7 +320,9 @@ pub async fn open(
             Aad::from(binding.aad()),
             &mut buffer,
         )
-        .map_err(|_| Error::TicketCrypto { operation: "decrypt" })?;
+        .map_err(|_| Error::TicketCrypto {
+            operation: "decrypt",
+        })?;
     let credentials: SessionCredentials = serde_json::from_slice(plaintext)
         .map_err(|_| malformed("holds no credentials after decryption"))?;
     buffer.iter_mut().for_each(|b| *b = 0);
@@ -333,9 +345,12 @@ pub(crate) mod tests {
 
     /// An in-memory stand-in for KMS with the same context rule: a data key only decrypts with
     /// the exact context it was generated under.
+    /// (handle, context, plaintext key)
+    type Issued = (Vec<u8>, BTreeMap<String, String>, Vec<u8>);
+
     #[derive(Default)]
     pub(crate) struct MemoryKeys {
-        issued: Mutex<Vec<(Vec<u8>, BTreeMap<String, String>, Vec<u8>)>>,
+        issued: Mutex<Vec<Issued>>,
     }
 
     impl DataKeys for MemoryKeys {
@@ -401,16 +416,23 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn seal_then_open_round_trips_through_the_token() {
         let keys = MemoryKeys::default();
-        let sealed = seal(&keys, "alias/t", &credentials(), binding()).await.unwrap();
+        let sealed = seal(&keys, "alias/t", &credentials(), binding())
+            .await
+            .unwrap();
         let token = sealed.to_token();
         assert!(token.starts_with(TICKET_PREFIX));
         assert!(!token.contains("s3cr3t") && !token.contains("t0ken"));
         let parsed = SealedTicket::parse(&token).unwrap();
         assert_eq!(parsed, sealed);
-        let opened = open(&keys, "alias/t", &parsed, "app", "Layer").await.unwrap();
+        let opened = open(&keys, "alias/t", &parsed, "app", "Layer")
+            .await
+            .unwrap();
         assert_eq!(opened, credentials());
         let debug = format!("{opened:?} {parsed:?}");
-        assert!(!debug.contains("s3cr3t") && !debug.contains("t0ken"), "{debug}");
+        assert!(
+            !debug.contains("s3cr3t") && !debug.contains("t0ken"),
+            "{debug}"
+        );
     }
 
     #[tokio::test]
@@ -431,7 +453,9 @@ pub(crate) mod tests {
         for i in [0, sealed.ciphertext.len() - 1] {
             let mut flipped = sealed.clone();
             flipped.ciphertext[i] ^= 1;
-            let err = open(&keys, "k", &flipped, "app", "Layer").await.unwrap_err();
+            let err = open(&keys, "k", &flipped, "app", "Layer")
+                .await
+                .unwrap_err();
             assert!(matches!(err, Error::TicketCrypto { .. }), "{err}");
         }
         let mut nonce = sealed.clone();

@@ -191,12 +191,8 @@ async fn dispatch<H: CustomResource>(handler: &H, mut ctx: Context) -> Result<Ou
         if let Some(changed) = framework_only_change(&request, &reserved) {
             let mut evidence = Evidence::new();
             evidence.insert("changed".into(), serde_json::json!(changed));
-            ctx.checks().record(Check::new(
-                FRAMEWORK_ONLY_CHECK,
-                Verdict::Pass,
-                evidence,
-                0,
-            ));
+            ctx.checks()
+                .record(Check::new(FRAMEWORK_ONLY_CHECK, Verdict::Pass, evidence, 0));
             return handler
                 .unchanged(properties, &ctx)
                 .await

@@ -231,7 +231,13 @@ fn compare_properties(
     properties: &serde_json::Map<String, Value>,
     evidence: &mut Evidence,
 ) -> Result<(), Cow<'static, str>> {
-    let skip = |k: &str| FRAMEWORK_PROPERTY_KEYS.contains(&k) || k == PROPERTY_KEY;
+    // The ticket is not signed: it authenticates itself (KMS encryption context) and is
+    // re-sealed on every deployment.
+    let skip = |k: &str| {
+        FRAMEWORK_PROPERTY_KEYS.contains(&k)
+            || k == PROPERTY_KEY
+            || k == crate::credentials::ticket::TICKET_PROPERTY_KEY
+    };
     let actual: BTreeMap<&str, &Value> = properties
         .iter()
         .filter(|(k, _)| !skip(k))

@@ -1,0 +1,368 @@
+//! `warden seal` and `warden refresh`: sealed tickets in templates and live stacks.
+//!
+//! Sealing assumes the ticket role as the deployer (SourceIdentity = who you are) and puts one
+//! `WardenTicket` per custom resource, each bound by KMS encryption context to the stack name,
+//! the logical id and the not-after instant. Refreshing does the same to a deployed stack's
+//! template (existing tickets only) and updates the stack with its previous parameters.
+
+use std::{
+    collections::BTreeMap,
+    time::{Duration, SystemTime},
+};
+
+use anyhow::{bail, Context as _, Result};
+use aws_sdk_cloudformation::types::{Parameter, StackStatus};
+use cfn_warden::credentials::{
+    ticket::{self, SessionCredentials, TicketBinding, MAX_TICKET_LIFETIME, TICKET_PROPERTY_KEY},
+    KmsDataKeys,
+};
+use cfn_warden::Secret;
+use serde_json::Value;
+
+use crate::{
+    sign::{check_output, is_custom, place_tokens, placement, Placement},
+    template::{to_json, Template},
+};
+
+/// What sealing needs.
+pub(crate) struct SealOptions {
+    pub(crate) stack_name: String,
+    pub(crate) ticket_role: String,
+    pub(crate) key_id: String,
+    pub(crate) duration: Duration,
+    pub(crate) source_identity: Option<String>,
+    pub(crate) only: Vec<String>,
+    /// Re-seal only resources that already carry a ticket (refresh).
+    pub(crate) existing_only: bool,
+}
+
+/// What was sealed, for the report.
+#[derive(Debug)]
+pub(crate) struct SealReport {
+    pub(crate) logical_ids: Vec<String>,
+    pub(crate) principal: String,
+    pub(crate) source_identity: String,
+    pub(crate) not_after: SystemTime,
+}
+
+/// STS's character set for session names and source identities.
+fn sts_name(text: &str) -> String {
+    let mut out: String = text
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(*c))
+        .collect();
+    out.truncate(64);
+    out
+}
+
+/// Where each ticket goes, and the properties around it (to re-check the output).
+struct Target {
+    logical_id: String,
+    placement: Placement,
+    values: serde_json::Map<String, Value>,
+}
+
+fn targets(source: &str, options: &SealOptions) -> Result<Vec<Target>> {
+    let template = Template::parse(source)?;
+    let mut out = Vec::new();
+    for resource in template.resources()? {
+        if !is_custom(&resource.resource_type)
+            || (!options.only.is_empty() && !options.only.contains(&resource.logical_id))
+        {
+            continue;
+        }
+        let id = &resource.logical_id;
+        let Some((properties_key, properties)) = resource.properties else {
+            bail!(
+                "line {}: {id} has no Properties (a custom resource needs at least ServiceToken)",
+                resource.line
+            );
+        };
+        let Value::Object(values) = to_json(properties)? else {
+            bail!("the Properties of {id} are not a mapping")
+        };
+        if options.existing_only && !values.contains_key(TICKET_PROPERTY_KEY) {
+            continue;
+        }
+        if values
+            .get(TICKET_PROPERTY_KEY)
+            .is_some_and(|v| !v.is_string())
+        {
+            bail!("{id}: {TICKET_PROPERTY_KEY} is set by an expression; `warden seal` can only replace a literal ticket");
+        }
+        let placement = placement(
+            source,
+            id,
+            properties_key,
+            properties,
+            TICKET_PROPERTY_KEY,
+            Ok(()),
+        )?;
+        out.push(Target {
+            logical_id: id.clone(),
+            placement,
+            values,
+        });
+    }
+    if out.is_empty() {
+        if options.existing_only {
+            bail!("no custom resource carries a {TICKET_PROPERTY_KEY} to refresh");
+        }
+        bail!("no custom resource to seal a ticket for (Custom::* or AWS::CloudFormation::CustomResource)");
+    }
+    Ok(out)
+}
+
+/// Assumes the ticket role and seals one ticket per custom resource in `source`.
+pub(crate) async fn seal_template(
+    source: &str,
+    options: &SealOptions,
+    config: &aws_config::SdkConfig,
+) -> Result<(String, SealReport)> {
+    if options.duration < Duration::from_secs(900) || options.duration > MAX_TICKET_LIFETIME {
+        bail!(
+            "--duration must be between 15m and 1h (STS role chaining caps sessions at one hour)"
+        );
+    }
+    if options.stack_name.is_empty() || options.stack_name.contains('*') {
+        bail!("--stack-name must be one exact stack name");
+    }
+    let targets = targets(source, options)?;
+    let sts = aws_sdk_sts::Client::new(config);
+    let source_identity = match &options.source_identity {
+        Some(s) => sts_name(s),
+        None => {
+            let me = sts
+                .get_caller_identity()
+                .send()
+                .await
+                .context("sts:GetCallerIdentity (who is deploying?)")?;
+            let arn = me.arn().unwrap_or_default();
+            sts_name(arn.rsplit('/').next().unwrap_or(arn))
+        }
+    };
+    if source_identity.len() < 2 {
+        bail!("the source identity must be 2 to 64 characters of [A-Za-z0-9_+=,.@-]; pass --source-identity");
+    }
+    let session = sts
+        .assume_role()
+        .role_arn(&options.ticket_role)
+        .role_session_name(sts_name(&format!("warden-seal-{}", options.stack_name)))
+        .duration_seconds(i32::try_from(options.duration.as_secs()).unwrap_or(3600))
+        .source_identity(&source_identity)
+        .send()
+        .await
+        .with_context(|| format!("sts:AssumeRole on the ticket role {}", options.ticket_role))?;
+    let c = session
+        .credentials()
+        .context("sts:AssumeRole returned no credentials")?;
+    let expiration = u64::try_from(c.expiration().secs()).unwrap_or(0);
+    let principal = session
+        .assumed_role_user()
+        .map(|u| u.arn().to_owned())
+        .unwrap_or_default();
+    let credentials = SessionCredentials {
+        access_key_id: c.access_key_id().to_owned(),
+        secret_access_key: Secret::new(c.secret_access_key().to_owned()),
+        session_token: Secret::new(c.session_token().to_owned()),
+        expiration,
+        source_identity: Some(source_identity.clone()),
+    };
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let not_after = expiration.min(now + options.duration.as_secs());
+    let keys = KmsDataKeys::new(aws_sdk_kms::Client::new(config));
+    let mut tokens = Vec::with_capacity(targets.len());
+    for target in &targets {
+        let binding = TicketBinding {
+            stack_name: options.stack_name.clone(),
+            logical_id: target.logical_id.clone(),
+            not_after,
+        };
+        let sealed = ticket::seal(&keys, &options.key_id, &credentials, binding)
+            .await
+            .with_context(|| format!("sealing the ticket of {}", target.logical_id))?;
+        tokens.push(sealed.to_token());
+    }
+    let placed: Vec<(&Placement, &String)> =
+        targets.iter().map(|t| &t.placement).zip(&tokens).collect();
+    let output = place_tokens(source, &placed);
+    let expected: BTreeMap<String, (String, serde_json::Map<String, Value>)> = targets
+        .iter()
+        .zip(&tokens)
+        .map(|(t, token)| (t.logical_id.clone(), (token.clone(), t.values.clone())))
+        .collect();
+    check_output(&output, &expected, TICKET_PROPERTY_KEY)?;
+    Ok((
+        output,
+        SealReport {
+            logical_ids: targets.into_iter().map(|t| t.logical_id).collect(),
+            principal,
+            source_identity,
+            not_after: SystemTime::UNIX_EPOCH + Duration::from_secs(not_after),
+        },
+    ))
+}
+
+/// How `refresh` ended.
+#[derive(Debug)]
+pub(crate) struct RefreshReport {
+    pub(crate) sealed: SealReport,
+    pub(crate) final_status: String,
+}
+
+/// Re-seals the tickets of a deployed stack and updates it with its previous parameters, then
+/// waits (at most `wait`) for the update to finish.
+pub(crate) async fn refresh(
+    options: &SealOptions,
+    wait: Duration,
+    config: &aws_config::SdkConfig,
+) -> Result<RefreshReport> {
+    let cfn = aws_sdk_cloudformation::Client::new(config);
+    let stack = &options.stack_name;
+    let described = cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .with_context(|| format!("cloudformation:DescribeStacks {stack}"))?;
+    let Some(current) = described.stacks().first() else {
+        bail!("stack {stack} not found");
+    };
+    let status = current
+        .stack_status()
+        .map(|s| s.as_str())
+        .unwrap_or("UNKNOWN");
+    if status.ends_with("_IN_PROGRESS")
+        || status == "DELETE_FAILED"
+        || status == "ROLLBACK_COMPLETE"
+    {
+        bail!(
+            "stack {stack} is {status}: it cannot be updated now{}",
+            if status == "DELETE_FAILED" {
+                " (a stack that failed to delete accepts only another delete; retain the custom resources whose tickets expired and remove what they made by hand)"
+            } else {
+                ""
+            }
+        );
+    }
+    let template = cfn
+        .get_template()
+        .stack_name(stack)
+        .template_stage(aws_sdk_cloudformation::types::TemplateStage::Original)
+        .send()
+        .await
+        .with_context(|| format!("cloudformation:GetTemplate {stack}"))?;
+    let body = template
+        .template_body()
+        .context("GetTemplate returned no template body")?;
+    let (resealed, sealed) = seal_template(body, options, config).await?;
+    let parameters: Vec<Parameter> = current
+        .parameters()
+        .iter()
+        .filter_map(|p| p.parameter_key())
+        .map(|k| {
+            Parameter::builder()
+                .parameter_key(k)
+                .use_previous_value(true)
+                .build()
+        })
+        .collect();
+    cfn.update_stack()
+        .stack_name(stack)
+        .template_body(resealed)
+        .set_parameters(Some(parameters))
+        .set_capabilities(Some(current.capabilities().to_vec()))
+        .send()
+        .await
+        .with_context(|| format!("cloudformation:UpdateStack {stack}"))?;
+    let final_status = wait_for_stack(&cfn, stack, wait).await?;
+    if final_status != StackStatus::UpdateComplete.as_str() {
+        bail!("stack {stack} ended {final_status}; the tickets were not refreshed");
+    }
+    Ok(RefreshReport {
+        sealed,
+        final_status,
+    })
+}
+
+/// Polls until the stack leaves every `*_IN_PROGRESS` state or `wait` passes.
+async fn wait_for_stack(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &str,
+    wait: Duration,
+) -> Result<String> {
+    let give_up = tokio::time::Instant::now() + wait;
+    loop {
+        let out = cfn
+            .describe_stacks()
+            .stack_name(stack)
+            .send()
+            .await
+            .with_context(|| format!("cloudformation:DescribeStacks {stack}"))?;
+        let status = out
+            .stacks()
+            .first()
+            .and_then(|s| s.stack_status())
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_else(|| "UNKNOWN".to_owned());
+        if !status.ends_with("_IN_PROGRESS") {
+            return Ok(status);
+        }
+        if tokio::time::Instant::now() >= give_up {
+            bail!(
+                "stack {stack} is still {status} after {}",
+                humantime::format_duration(wait)
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sts_names_keep_only_allowed_characters() {
+        assert_eq!(sts_name("alice@example.com"), "alice@example.com");
+        assert_eq!(sts_name("a b/c:d"), "abcd");
+        assert_eq!(sts_name(&"x".repeat(100)).len(), 64);
+    }
+
+    fn options(existing_only: bool) -> SealOptions {
+        SealOptions {
+            stack_name: "app".into(),
+            ticket_role: "arn:aws:iam::123456789012:role/t".into(),
+            key_id: "k".into(),
+            duration: Duration::from_secs(900),
+            source_identity: None,
+            only: Vec::new(),
+            existing_only,
+        }
+    }
+
+    #[test]
+    fn targets_every_custom_resource_or_only_ticketed_ones() {
+        let source = "Resources:\n  A:\n    Type: Custom::A\n    Properties:\n      ServiceToken: arn\n  B:\n    Type: Custom::B\n    Properties:\n      WardenTicket: \"wt1.old\"\n      ServiceToken: arn\n  Q:\n    Type: AWS::SQS::Queue\n";
+        let all: Vec<String> = targets(source, &options(false))
+            .unwrap()
+            .into_iter()
+            .map(|t| t.logical_id)
+            .collect();
+        assert_eq!(all, ["A", "B"]);
+        let existing: Vec<String> = targets(source, &options(true))
+            .unwrap()
+            .into_iter()
+            .map(|t| t.logical_id)
+            .collect();
+        assert_eq!(existing, ["B"]);
+        let none = "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n";
+        assert!(targets(none, &options(false)).is_err());
+        let expr = "Resources:\n  A:\n    Type: Custom::A\n    Properties:\n      WardenTicket: !Ref T\n      ServiceToken: arn\n";
+        let err = targets(expr, &options(false)).err().unwrap().to_string();
+        assert!(err.contains("expression"), "{err}");
+    }
+}

@@ -1,0 +1,183 @@
+//! A recording reverse proxy in front of moto: every AWS call a provider makes passes through
+//! it, so tests can assert exactly what was asked (e.g. the `Policy` of `sts:AssumeRole`, which
+//! moto accepts but ignores) and that nothing was asked at all (no AWS call on a deny).
+
+use std::{
+    convert::Infallible,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::{BodyExt, Full};
+use hyper::{body::Incoming, service::service_fn};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+
+use crate::HarnessError;
+
+/// One call that went through the proxy.
+#[derive(Clone, Debug)]
+pub struct RecordedCall {
+    /// `X-Amz-Target` (JSON protocols, e.g. `TrentService.Decrypt`), if any.
+    pub target: Option<String>,
+    /// The request body.
+    pub body: String,
+    /// The response body moto gave.
+    pub response: String,
+}
+
+impl RecordedCall {
+    /// For query-protocol calls (STS, IAM, CloudFormation): the form fields.
+    pub fn form(&self) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(self.body.as_bytes())
+            .into_owned()
+            .collect()
+    }
+
+    /// A form field's value.
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.form()
+            .into_iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v)
+    }
+
+    /// The query `Action` or the JSON target's operation.
+    pub fn operation(&self) -> String {
+        match &self.target {
+            Some(t) => t.rsplit('.').next().unwrap_or_default().to_owned(),
+            None => self.field("Action").unwrap_or_default(),
+        }
+    }
+}
+
+/// The proxy.
+pub struct Recorder {
+    addr: SocketAddr,
+    calls: Arc<Mutex<Vec<RecordedCall>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Recorder {
+    fn drop(&mut self) {
+        self.accept.abort();
+    }
+}
+
+impl Recorder {
+    /// Starts on a loopback port, forwarding to `upstream` (`http://127.0.0.1:PORT`).
+    pub async fn start(upstream: &str) -> Result<Self, HarnessError> {
+        let listener =
+            TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|source| HarnessError::Io {
+                    what: "binding the recorder",
+                    source,
+                })?;
+        let addr = listener.local_addr().map_err(|source| HarnessError::Io {
+            what: "reading the recorder's address",
+            source,
+        })?;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(|source| HarnessError::Http {
+                what: "building the recorder's client",
+                source,
+            })?;
+        let calls: Arc<Mutex<Vec<RecordedCall>>> = Arc::default();
+        let upstream = upstream.trim_end_matches('/').to_owned();
+        let state = (client, upstream, calls.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let service = service_fn(move |req| forward(state.clone(), req));
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(Self {
+            addr,
+            calls,
+            accept,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL`.
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<RecordedCall> {
+        self.calls.lock().map(|c| c.clone()).unwrap_or_default()
+    }
+
+    /// Forgets the calls so far.
+    pub fn clear(&self) {
+        if let Ok(mut c) = self.calls.lock() {
+            c.clear();
+        }
+    }
+}
+
+type State = (reqwest::Client, String, Arc<Mutex<Vec<RecordedCall>>>);
+
+async fn forward(
+    (client, upstream, calls): State,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let (parts, body) = req.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "/".to_owned());
+    let mut request = client.request(parts.method.clone(), format!("{upstream}{path}"));
+    for (name, value) in &parts.headers {
+        if name != http::header::HOST && name != http::header::CONTENT_LENGTH {
+            request = request.header(name, value);
+        }
+    }
+    let (status, headers, answer) = match request.body(body.clone()).send().await {
+        Ok(r) => {
+            let status = r.status();
+            let headers = r.headers().clone();
+            (status, headers, r.bytes().await.unwrap_or_default())
+        }
+        Err(_) => (
+            http::StatusCode::BAD_GATEWAY,
+            http::HeaderMap::new(),
+            Bytes::from_static(b"recorder: upstream unreachable"),
+        ),
+    };
+    if let Ok(mut c) = calls.lock() {
+        c.push(RecordedCall {
+            target: parts
+                .headers
+                .get("x-amz-target")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            body: String::from_utf8_lossy(&body).into_owned(),
+            response: String::from_utf8_lossy(&answer).into_owned(),
+        });
+    }
+    let mut response = Response::new(Full::new(answer));
+    *response.status_mut() = status;
+    for (name, value) in &headers {
+        if name != http::header::CONTENT_LENGTH && name != http::header::TRANSFER_ENCODING {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    Ok(response)
+}

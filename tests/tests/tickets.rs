@@ -1,0 +1,499 @@
+//! Ticket mode end to end: `warden seal` against moto (STS, KMS, IAM), the real
+//! `faulty-resource` binary in ticket mode, and a recording proxy in front of moto that shows
+//! exactly which AWS calls the provider made.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use cfn_warden::credentials::SessionPolicy;
+use serde_json::{json, Value};
+use warden_e2e::{binary_path, moto::Moto, recorder::Recorder, CfnEvent, Session, ACCOUNT, REGION};
+
+const LIMIT: Duration = Duration::from_secs(30);
+const STACK: &str = "warden-demo";
+
+struct World {
+    moto: Moto,
+    recorder: Recorder,
+    key: String,
+    work_role: String,
+    dir: std::path::PathBuf,
+}
+
+impl World {
+    async fn start(name: &str) -> Self {
+        let moto = Moto::start()
+            .await
+            .expect("moto must be installed: pip install 'moto[server]'");
+        moto.create_role("cfn-warden-ticket").await.unwrap();
+        moto.create_role("not-the-ticket-role").await.unwrap();
+        let work_role = moto.create_role("cfn-warden-work").await.unwrap();
+        let key = moto.create_symmetric_key().await.unwrap();
+        let recorder = Recorder::start(moto.endpoint()).await.unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("warden-tickets-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self {
+            moto,
+            recorder,
+            key,
+            work_role,
+            dir,
+        }
+    }
+
+    /// Runs `warden seal` for `logical_id` with `ticket_role`; returns the ticket.
+    async fn seal(&self, logical_id: &str, ticket_role: &str) -> String {
+        let template = self.dir.join(format!("{logical_id}.yaml"));
+        std::fs::write(
+            &template,
+            format!("Resources:\n  {logical_id}:\n    Type: Custom::Faulty\n    Properties:\n      ServiceToken: arn:aws:lambda:{REGION}:{ACCOUNT}:function:faulty-resource\n      Mode: whoami\n"),
+        )
+        .unwrap();
+        let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
+        command
+            .args([
+                "seal",
+                template.to_str().unwrap(),
+                "--stack-name",
+                STACK,
+                "--ticket-role",
+                ticket_role,
+                "--key",
+                &self.key,
+                "--duration",
+                "15m",
+                "--source-identity",
+                "alice",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in self.moto.sdk_env() {
+            command.env(k, v);
+        }
+        let out = command.output().await.unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains("sealed 1 ticket(s)"), "{stderr}");
+        stdout
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("WardenTicket: \"")
+                    .map(|t| t.trim_end_matches('"').to_owned())
+            })
+            .unwrap_or_else(|| panic!("no ticket in {stdout}"))
+    }
+
+    async fn provider(&self) -> Session {
+        let mut env: Vec<(&str, String)> = self.moto.sdk_env();
+        env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+        env.push(("AWS_ENDPOINT_URL", self.recorder.endpoint()));
+        env.push(("WARDEN_CREDENTIALS", "ticket".into()));
+        env.push(("WARDEN_TICKET_KEY", self.key.clone()));
+        env.push(("WARDEN_WORK_ROLE_ARN", self.work_role.clone()));
+        env.push((
+            "WARDEN_TICKET_PRINCIPALS",
+            format!("arn:aws:sts::{ACCOUNT}:assumed-role/cfn-warden-ticket/*"),
+        ));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Session::start_with_env("faulty-resource", &env)
+            .await
+            .unwrap()
+    }
+}
+
+fn declared() -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow",
+        "Action": ["lambda:GetLayerVersion"],
+        "Resource": [format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:demo:1")]
+    }]})
+}
+
+fn properties(mode: &str, ticket: &str) -> Value {
+    json!({"Mode": mode, "Declare": declared(), "WardenTicket": ticket})
+}
+
+fn check<'a>(line: &'a Value, name: &str) -> Option<&'a Value> {
+    line["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+}
+
+/// The values a response body holds between `<tag>` and `</tag>`.
+fn xml_values(body: &str, tag: &str) -> Vec<String> {
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    body.split(&open)
+        .skip(1)
+        .filter_map(|rest| rest.split(&close).next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test]
+async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_policy() {
+    let world = World::start("happy").await;
+    let ticket = world
+        .seal(
+            "Probe",
+            &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
+        )
+        .await;
+    let mut session = world.provider().await;
+    let event = session.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        properties("whoami", &ticket),
+    ));
+    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer} {line}");
+    // The handler ran as the work role, in a session named after the CloudFormation request.
+    let expected_session = format!(
+        "arn:aws:sts::{ACCOUNT}:assumed-role/cfn-warden-work/cfn-{}",
+        event.request_id()
+    );
+    assert_eq!(answer["Data"]["Arn"], expected_session.as_str());
+    assert_eq!(line["credentials"], "ticket");
+    let ticket_check = check(&line, "ticket").unwrap();
+    assert_eq!(ticket_check["verdict"], "pass");
+    assert_eq!(
+        ticket_check["evidence"]["principal"],
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/cfn-warden-ticket/warden-seal-{STACK}")
+            .as_str()
+    );
+    let session_check = check(&line, "work-session").unwrap();
+    assert_eq!(session_check["verdict"], "pass");
+    assert_eq!(
+        session_check["evidence"]["actions"],
+        json!(["lambda:GetLayerVersion"])
+    );
+
+    // Exactly these calls, in this order, and the work session carries exactly the declared
+    // policy (moto ignores session policies, so the request itself is the evidence).
+    let calls = world.recorder.calls();
+    let operations: Vec<String> = calls.iter().map(|c| c.operation()).collect();
+    assert_eq!(
+        operations,
+        [
+            "Decrypt",
+            "GetCallerIdentity",
+            "AssumeRole",
+            "GetCallerIdentity"
+        ],
+        "{calls:?}"
+    );
+    let decrypt: Value = serde_json::from_str(&calls[0].body).unwrap();
+    assert_eq!(decrypt["KeyId"], world.key.as_str());
+    assert_eq!(decrypt["EncryptionContext"]["stack-name"], STACK);
+    assert_eq!(decrypt["EncryptionContext"]["logical-id"], "Probe");
+    assert_eq!(
+        decrypt["EncryptionContext"]["purpose"],
+        "cfn-warden-ticket/1"
+    );
+    let assume = &calls[2];
+    assert_eq!(assume.field("RoleArn").unwrap(), world.work_role);
+    assert_eq!(
+        assume.field("RoleSessionName").unwrap(),
+        format!("cfn-{}", event.request_id())
+    );
+    assert_eq!(assume.field("SourceIdentity").as_deref(), Some("alice"));
+    assert_eq!(assume.field("DurationSeconds").as_deref(), Some("900"));
+    let expected_policy = SessionPolicy::parse(&declared()).unwrap();
+    assert_eq!(assume.field("Policy").unwrap(), expected_policy.to_json());
+
+    // No credential (the ticket's or the work session's) and no ticket in any output.
+    let output = session.provider.all_output();
+    let mut secrets = vec![ticket.clone()];
+    for call in &calls {
+        secrets.extend(xml_values(&call.response, "SecretAccessKey"));
+        secrets.extend(xml_values(&call.response, "SessionToken"));
+    }
+    assert!(secrets.len() >= 3, "{secrets:?}");
+    for secret in &secrets {
+        assert!(
+            !output.contains(secret.as_str()),
+            "a secret reached the logs"
+        );
+    }
+
+    // An Update that only refreshes the ticket: SUCCESS without the handler or any AWS call
+    // beyond opening and identifying the new ticket.
+    let fresh = world
+        .seal(
+            "Probe",
+            &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
+        )
+        .await;
+    world.recorder.clear();
+    let update = session.prepare(CfnEvent::update(
+        "Custom::Faulty",
+        "Probe",
+        answer["PhysicalResourceId"].as_str().unwrap(),
+        properties("whoami", &fresh),
+        properties("whoami", &ticket),
+    ));
+    let (exchange, line) = session.send(&update, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(line["result"], "unchanged");
+    assert_eq!(
+        check(&line, "framework-only-update").unwrap()["evidence"]["changed"],
+        json!(["WardenTicket"])
+    );
+    let operations: Vec<String> = world
+        .recorder
+        .calls()
+        .iter()
+        .map(|c| c.operation())
+        .collect();
+    assert_eq!(operations, ["Decrypt", "GetCallerIdentity"]);
+
+    // The provider's own credentials are out of reach of handler code.
+    let event = session.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        properties("provider-credentials", &fresh),
+    ));
+    let (exchange, _) = session.send(&event, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(
+        answer["Data"]["ProviderCredentials"], "unreachable",
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn bad_tickets_are_refused_before_any_work() {
+    let world = World::start("refused").await;
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket");
+    let ticket = world.seal("Probe", &role).await;
+    let other_resource = world.seal("Other", &role).await;
+    let other_account = world
+        .seal("Probe", "arn:aws:iam::111111111111:role/cfn-warden-ticket")
+        .await;
+    let other_principal = world
+        .seal(
+            "Probe",
+            &format!("arn:aws:iam::{ACCOUNT}:role/not-the-ticket-role"),
+        )
+        .await;
+
+    // Rewrites a ticket's JSON body.
+    let rewrite = |token: &str, change: &dyn Fn(&mut Value)| {
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let mut body: Value =
+            serde_json::from_slice(&engine.decode(token.strip_prefix("wt1.").unwrap()).unwrap())
+                .unwrap();
+        change(&mut body);
+        format!("wt1.{}", engine.encode(body.to_string()))
+    };
+    // Sealed for `Other`, relabelled as `Probe`: KMS refuses the rebuilt context.
+    let wrong_context = rewrite(&other_resource, &|b| b["l"] = json!("Probe"));
+    let tampered = rewrite(&ticket, &|b| {
+        let mut c = base64::engine::general_purpose::STANDARD
+            .decode(b["c"].as_str().unwrap())
+            .unwrap();
+        c[0] ^= 1;
+        b["c"] = json!(base64::engine::general_purpose::STANDARD.encode(c));
+    });
+    let expired = rewrite(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
+
+    let mut session = world.provider().await;
+    let cases: Vec<(&str, Value, &str)> = vec![
+        (
+            "missing",
+            json!({"Mode": "whoami", "Declare": declared()}),
+            "no WardenTicket property",
+        ),
+        (
+            "for another resource",
+            properties("whoami", &other_resource),
+            "another stack or logical id",
+        ),
+        (
+            "wrong encryption context",
+            properties("whoami", &wrong_context),
+            "does not open",
+        ),
+        (
+            "tampered ciphertext",
+            properties("whoami", &tampered),
+            "does not open",
+        ),
+        (
+            "another account",
+            properties("whoami", &other_account),
+            "another account",
+        ),
+        (
+            "principal not allowed",
+            properties("whoami", &other_principal),
+            "principal is not allowed",
+        ),
+        (
+            "not a ticket",
+            properties("whoami", "wt1.bm90IGEgdGlja2V0"),
+            "WardenTicket",
+        ),
+    ];
+    for (what, props, detail) in cases {
+        world.recorder.clear();
+        let event = session.prepare(CfnEvent::create("Custom::Faulty", "Probe", props));
+        let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+        let answer = exchange.answer().unwrap();
+        assert_eq!(answer["Status"], "FAILED", "{what}");
+        assert_eq!(answer["Reason"], cfn_warden::DENIED_REASON, "{what}");
+        assert_eq!(line["decision"], "deny", "{what}: {line}");
+        assert!(
+            line["detail"].as_str().unwrap().contains(detail),
+            "{what}: {line}"
+        );
+        assert_eq!(check(&line, "ticket").unwrap()["verdict"], "fail", "{what}");
+        // The handler never got credentials: no AssumeRole happened.
+        assert!(
+            world
+                .recorder
+                .calls()
+                .iter()
+                .all(|c| c.operation() != "AssumeRole"),
+            "{what}"
+        );
+    }
+
+    // Expired: a clear FAILED saying how to renew, without asking KMS.
+    world.recorder.clear();
+    let event = session.prepare(CfnEvent::delete(
+        "Custom::Faulty",
+        "Probe",
+        "faulty-probe",
+        properties("whoami", &expired),
+    ));
+    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("expired") && reason.contains("warden refresh --stack-name warden-demo"),
+        "{reason}"
+    );
+    assert_eq!(line["result"], "bad-input");
+    assert!(world.recorder.calls().is_empty());
+}
+
+#[tokio::test]
+async fn declared_policies_that_break_the_rules_fail_naming_the_rule() {
+    let world = World::start("policy").await;
+    let ticket = world
+        .seal(
+            "Probe",
+            &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
+        )
+        .await;
+    let mut session = world.provider().await;
+    let long: Vec<String> = (0..60)
+        .map(|i| format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:a-long-layer-name-{i}:1"))
+        .collect();
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "lambda:*", "Resource": "arn:aws:lambda:us-east-1:123456789012:layer:x"}]}),
+            "wildcard-action",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "arn:aws:iam::123456789012:role/x"}]}),
+            "negated-element-or-principal",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "arn:aws:iam::123456789012:role/*"}]}),
+            "unbounded-pass-role",
+        ),
+        (
+            json!({"Statement": [{"Effect": "Allow", "Action": "lambda:GetLayerVersion", "Resource": long}]}),
+            "2048-character limit",
+        ),
+    ];
+    for (declare, expected) in cases {
+        world.recorder.clear();
+        let event = session.prepare(CfnEvent::create(
+            "Custom::Faulty",
+            "Probe",
+            json!({"Mode": "whoami", "Declare": declare, "WardenTicket": ticket}),
+        ));
+        let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+        let answer = exchange.answer().unwrap();
+        assert_eq!(answer["Status"], "FAILED");
+        let reason = answer["Reason"].as_str().unwrap();
+        assert!(reason.contains(expected), "{reason}");
+        assert_eq!(line["result"], "bad-input");
+        assert!(
+            world
+                .recorder
+                .calls()
+                .iter()
+                .all(|c| c.operation() != "AssumeRole"),
+            "{expected}"
+        );
+    }
+    // Declaring nothing: no session, and the handler is told it has no credentials.
+    let event = session.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        json!({"Mode": "whoami", "WardenTicket": ticket}),
+    ));
+    let (exchange, _) = session.send(&event, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert!(answer["Reason"]
+        .as_str()
+        .unwrap()
+        .contains("declared no permissions"));
+}
+
+#[tokio::test]
+async fn provider_role_mode_is_explicit_and_flagged_on_every_line() {
+    let world = World::start("classic").await;
+    let mut env: Vec<(&str, String)> = world.moto.sdk_env();
+    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut session = Session::start_with_env("faulty-resource", &env)
+        .await
+        .unwrap();
+    // The contrast to ticket mode: here the provider's own credentials are in reach.
+    let event = session.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        json!({"Mode": "provider-credentials"}),
+    ));
+    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+    assert_eq!(
+        exchange.answer().unwrap()["Data"]["ProviderCredentials"],
+        "reachable"
+    );
+    assert_eq!(line["credentials"], "provider-role");
+    // The declared policy is checked and logged, though not enforced.
+    let event = session.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        json!({"Mode": "whoami", "Declare": declared()}),
+    ));
+    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(line["credentials"], "provider-role");
+    let skipped = check(&line, "provider-role-credentials").unwrap();
+    assert_eq!(skipped["verdict"], "skip");
+    assert_eq!(
+        skipped["evidence"]["actions"],
+        json!(["lambda:GetLayerVersion"])
+    );
+}
