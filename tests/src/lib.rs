@@ -18,11 +18,13 @@ pub mod moto;
 mod provider;
 pub mod recorder;
 mod session;
+mod ticket_world;
 
 pub use events::{sign_properties, CfnEvent, ACCOUNT, REGION, STACK_ID};
 pub use local_lambda::{CfnBehaviour, Exchange, LocalLambda, ReceivedPut, RuntimeResult};
 pub use provider::{binary_path, Provider};
 pub use session::Session;
+pub use ticket_world::{TicketWorld, TICKET_STACK};
 
 /// Errors of the harness.
 #[non_exhaustive]

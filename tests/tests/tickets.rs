@@ -12,102 +12,10 @@ use std::time::Duration;
 use base64::Engine as _;
 use cfn_warden::credentials::SessionPolicy;
 use serde_json::{json, Value};
-use warden_e2e::{binary_path, moto::Moto, recorder::Recorder, CfnEvent, Session, ACCOUNT, REGION};
+use warden_e2e::{CfnEvent, Session, TicketWorld, ACCOUNT, REGION};
 
 const LIMIT: Duration = Duration::from_secs(30);
-const STACK: &str = "warden-demo";
-
-struct World {
-    moto: Moto,
-    recorder: Recorder,
-    key: String,
-    work_role: String,
-    dir: std::path::PathBuf,
-}
-
-impl World {
-    async fn start(name: &str) -> Self {
-        let moto = Moto::start()
-            .await
-            .expect("moto must be installed: pip install 'moto[server]'");
-        moto.create_role("cfn-warden-ticket").await.unwrap();
-        moto.create_role("not-the-ticket-role").await.unwrap();
-        let work_role = moto.create_role("cfn-warden-work").await.unwrap();
-        let key = moto.create_symmetric_key().await.unwrap();
-        let recorder = Recorder::start(moto.endpoint()).await.unwrap();
-        let dir =
-            std::env::temp_dir().join(format!("warden-tickets-{name}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        Self {
-            moto,
-            recorder,
-            key,
-            work_role,
-            dir,
-        }
-    }
-
-    /// Runs `warden seal` for `logical_id` with `ticket_role`; returns the ticket.
-    async fn seal(&self, logical_id: &str, ticket_role: &str) -> String {
-        let template = self.dir.join(format!("{logical_id}.yaml"));
-        std::fs::write(
-            &template,
-            format!("Resources:\n  {logical_id}:\n    Type: Custom::Faulty\n    Properties:\n      ServiceToken: arn:aws:lambda:{REGION}:{ACCOUNT}:function:faulty-resource\n      Mode: whoami\n"),
-        )
-        .unwrap();
-        let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
-        command
-            .args([
-                "seal",
-                template.to_str().unwrap(),
-                "--stack-name",
-                STACK,
-                "--ticket-role",
-                ticket_role,
-                "--key",
-                &self.key,
-                "--duration",
-                "15m",
-                "--source-identity",
-                "alice",
-            ])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default());
-        for (k, v) in self.moto.sdk_env() {
-            command.env(k, v);
-        }
-        let out = command.output().await.unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "{stderr}");
-        assert!(stderr.contains("sealed 1 ticket(s)"), "{stderr}");
-        stdout
-            .lines()
-            .find_map(|l| {
-                l.trim()
-                    .strip_prefix("WardenTicket: \"")
-                    .map(|t| t.trim_end_matches('"').to_owned())
-            })
-            .unwrap_or_else(|| panic!("no ticket in {stdout}"))
-    }
-
-    async fn provider(&self) -> Session {
-        let mut env: Vec<(&str, String)> = self.moto.sdk_env();
-        env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
-        env.push(("AWS_ENDPOINT_URL", self.recorder.endpoint()));
-        env.push(("WARDEN_CREDENTIALS", "ticket".into()));
-        env.push(("WARDEN_TICKET_KEY", self.key.clone()));
-        env.push(("WARDEN_WORK_ROLE_ARN", self.work_role.clone()));
-        env.push((
-            "WARDEN_TICKET_PRINCIPALS",
-            format!("arn:aws:sts::{ACCOUNT}:assumed-role/cfn-warden-ticket/*"),
-        ));
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Session::start_with_env("faulty-resource", &env)
-            .await
-            .unwrap()
-    }
-}
+const STACK: &str = warden_e2e::TICKET_STACK;
 
 fn declared() -> Value {
     json!({"Version": "2012-10-17", "Statement": [{
@@ -142,14 +50,14 @@ fn xml_values(body: &str, tag: &str) -> Vec<String> {
 
 #[tokio::test]
 async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_policy() {
-    let world = World::start("happy").await;
+    let world = TicketWorld::start("happy").await;
     let ticket = world
         .seal(
             "Probe",
             &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
         )
         .await;
-    let mut session = world.provider().await;
+    let mut session = world.session().await;
     let event = session.prepare(CfnEvent::create(
         "Custom::Faulty",
         "Probe",
@@ -275,7 +183,7 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
 
 #[tokio::test]
 async fn bad_tickets_are_refused_before_any_work() {
-    let world = World::start("refused").await;
+    let world = TicketWorld::start("refused").await;
     let role = format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket");
     let ticket = world.seal("Probe", &role).await;
     let other_resource = world.seal("Other", &role).await;
@@ -309,7 +217,7 @@ async fn bad_tickets_are_refused_before_any_work() {
     });
     let expired = rewrite(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
 
-    let mut session = world.provider().await;
+    let mut session = world.session().await;
     let cases: Vec<(&str, Value, &str)> = vec![
         (
             "missing",
@@ -393,14 +301,14 @@ async fn bad_tickets_are_refused_before_any_work() {
 
 #[tokio::test]
 async fn declared_policies_that_break_the_rules_fail_naming_the_rule() {
-    let world = World::start("policy").await;
+    let world = TicketWorld::start("policy").await;
     let ticket = world
         .seal(
             "Probe",
             &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
         )
         .await;
-    let mut session = world.provider().await;
+    let mut session = world.session().await;
     let long: Vec<String> = (0..60)
         .map(|i| format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:a-long-layer-name-{i}:1"))
         .collect();
@@ -461,7 +369,7 @@ async fn declared_policies_that_break_the_rules_fail_naming_the_rule() {
 
 #[tokio::test]
 async fn provider_role_mode_is_explicit_and_flagged_on_every_line() {
-    let world = World::start("classic").await;
+    let world = TicketWorld::start("classic").await;
     let mut env: Vec<(&str, String)> = world.moto.sdk_env();
     env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();

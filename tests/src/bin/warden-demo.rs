@@ -1,7 +1,8 @@
 //! `warden-demo`: the README's main job. Runs the example resources through the real binaries
 //! and a local Lambda Runtime API, and prints what CloudFormation received and each decision
 //! line: Create → Update → Delete of `hello-resource`; every failure mode of
-//! `faulty-resource`; a forged event that is denied without any PUT.
+//! `faulty-resource`; a forged event that is denied without any PUT; a ticketed request whose
+//! handler runs with a work-role session narrowed to its declared policy (moto: STS, KMS, IAM).
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "a demo's output is its purpose")]
 
@@ -10,7 +11,7 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use cfn_warden::verify::signed::Ed25519SigningKey;
 use serde_json::{json, Value};
-use warden_e2e::{sign_properties, CfnEvent, Exchange, Session};
+use warden_e2e::{sign_properties, CfnEvent, Exchange, Session, TicketWorld, ACCOUNT, REGION};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -145,9 +146,48 @@ async fn main() -> Result<()> {
         &line,
     );
 
+    section("Ticket mode: the handler works with the deployer's credentials, narrowed (moto: STS, KMS, IAM)");
+    let world = TicketWorld::start("demo").await;
+    let ticket_role = format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket");
+    let ticket = world.seal("Probe", &ticket_role).await;
+    println!("`warden seal` assumed {ticket_role} and sealed a WardenTicket for warden-demo/Probe ({} characters, KMS-encrypted).", ticket.len());
+    let mut ticketed = world.session().await;
+    let declare = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+        "Action": ["lambda:GetLayerVersion"],
+        "Resource": [format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:demo:1")]}]});
+    let e = ticketed.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        json!({"Mode": "whoami", "Declare": declare, "WardenTicket": ticket}),
+    ));
+    let (x, line) = ticketed.send(&e, LIMIT).await?;
+    show(
+        "Create Mode=whoami with a sealed ticket (Data.Arn = who the handler is)",
+        &x,
+        &line,
+    );
+    for call in world.recorder.calls() {
+        let policy = call
+            .field("Policy")
+            .map(|p| format!(" Policy={p}"))
+            .unwrap_or_default();
+        println!("AWS call by the provider: {}{policy}", call.operation());
+    }
+    let e = ticketed.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        json!({"Mode": "whoami", "Declare": declare}),
+    ));
+    let (x, line) = ticketed.send(&e, LIMIT).await?;
+    show(
+        "The same Create without a ticket (an invoker without deploy rights)",
+        &x,
+        &line,
+    );
+
     println!(
         "\nDone: {} invocations, each with exactly one decision line.",
-        hello.sent() + signed.sent() + faulty.sent()
+        hello.sent() + signed.sent() + faulty.sent() + ticketed.sent()
     );
     Ok(())
 }

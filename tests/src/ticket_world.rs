@@ -1,0 +1,111 @@
+//! The ticket-mode world shared by the e2e tests and the demo.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "harness set-up: a failure is a broken environment, reported by the panic"
+)]
+
+use crate::{binary_path, moto::Moto, recorder::Recorder, Session, ACCOUNT, REGION};
+
+/// The stack name tickets are sealed for (the harness StackId's name).
+pub const TICKET_STACK: &str = "warden-demo";
+
+/// moto with the ticket topology (ticket role, work role, a symmetric key), a recording proxy in
+/// front of it, and `warden seal`.
+pub struct TicketWorld {
+    /// moto.
+    pub moto: Moto,
+    /// The proxy the provider's AWS calls go through.
+    pub recorder: Recorder,
+    /// The ticket key's id.
+    pub key: String,
+    /// The work role's ARN.
+    pub work_role: String,
+    dir: std::path::PathBuf,
+}
+
+impl TicketWorld {
+    /// Starts moto and creates the roles and key (panics when moto is missing).
+    pub async fn start(name: &str) -> Self {
+        let moto = Moto::start()
+            .await
+            .expect("moto must be installed: pip install 'moto[server]'");
+        moto.create_role("cfn-warden-ticket").await.unwrap();
+        moto.create_role("not-the-ticket-role").await.unwrap();
+        let work_role = moto.create_role("cfn-warden-work").await.unwrap();
+        let key = moto.create_symmetric_key().await.unwrap();
+        let recorder = Recorder::start(moto.endpoint()).await.unwrap();
+        let dir =
+            std::env::temp_dir().join(format!("warden-tickets-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        Self {
+            moto,
+            recorder,
+            key,
+            work_role,
+            dir,
+        }
+    }
+
+    /// Runs `warden seal` for `logical_id` with `ticket_role`; returns the ticket.
+    pub async fn seal(&self, logical_id: &str, ticket_role: &str) -> String {
+        let template = self.dir.join(format!("{logical_id}.yaml"));
+        std::fs::write(
+            &template,
+            format!("Resources:\n  {logical_id}:\n    Type: Custom::Faulty\n    Properties:\n      ServiceToken: arn:aws:lambda:{REGION}:{ACCOUNT}:function:faulty-resource\n      Mode: whoami\n"),
+        )
+        .unwrap();
+        let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
+        command
+            .args([
+                "seal",
+                template.to_str().unwrap(),
+                "--stack-name",
+                TICKET_STACK,
+                "--ticket-role",
+                ticket_role,
+                "--key",
+                &self.key,
+                "--duration",
+                "15m",
+                "--source-identity",
+                "alice",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in self.moto.sdk_env() {
+            command.env(k, v);
+        }
+        let out = command.output().await.unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{stderr}");
+        assert!(stderr.contains("sealed 1 ticket(s)"), "{stderr}");
+        stdout
+            .lines()
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("WardenTicket: \"")
+                    .map(|t| t.trim_end_matches('"').to_owned())
+            })
+            .unwrap_or_else(|| panic!("no ticket in {stdout}"))
+    }
+
+    /// `faulty-resource` in ticket mode, its AWS calls through the recorder.
+    pub async fn session(&self) -> Session {
+        let mut env: Vec<(&str, String)> = self.moto.sdk_env();
+        env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
+        env.push(("AWS_ENDPOINT_URL", self.recorder.endpoint()));
+        env.push(("WARDEN_CREDENTIALS", "ticket".into()));
+        env.push(("WARDEN_TICKET_KEY", self.key.clone()));
+        env.push(("WARDEN_WORK_ROLE_ARN", self.work_role.clone()));
+        env.push((
+            "WARDEN_TICKET_PRINCIPALS",
+            format!("arn:aws:sts::{ACCOUNT}:assumed-role/cfn-warden-ticket/*"),
+        ));
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        Session::start_with_env("faulty-resource", &env)
+            .await
+            .unwrap()
+    }
+}
