@@ -163,6 +163,13 @@ impl Report {
                 ),
             );
         }
+        if line["credentials"] == "provider-role" {
+            flag(
+                "provider-role-credentials",
+                "decided in provider-role mode: the provider's own role did the work, unnarrowed"
+                    .to_owned(),
+            );
+        }
         if line["abandoned_work"] == true {
             flag(
                 "abandoned-work",
@@ -193,6 +200,26 @@ impl Report {
                     "allowed without a CloudTrail Invoke record (allow-with-alert)".to_owned(),
                 );
             }
+            if name == "ticket" && check["verdict"] == "pass" {
+                let at = |v: &Value| {
+                    v.as_str()
+                        .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
+                };
+                if let (Some(decided), Some(not_after)) =
+                    (at(&line["time"]), at(&evidence["not_after"]))
+                {
+                    let left = not_after.duration_since(decided).unwrap_or_default();
+                    if left < TICKET_MARGIN {
+                        flag(
+                            "ticket-near-expiry",
+                            format!(
+                                "a ticket was used {} before it expired; long operations may outlive it (seal closer to the deployment or refresh)",
+                                humantime::format_duration(left)
+                            ),
+                        );
+                    }
+                }
+            }
             if name == "signed-properties"
                 && text(&check["evidence"]["problem"]).contains("retired")
             {
@@ -210,6 +237,10 @@ impl Report {
         }
     }
 }
+
+/// A ticket used with less time than this left is flagged: the handler's work (up to the
+/// 15-minute Lambda maximum) may outlive it.
+const TICKET_MARGIN: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The decision line in a log line, if any (a prefix such as a timestamp is allowed).
 fn decision(line: &str) -> Option<Value> {

@@ -162,3 +162,45 @@ fn a_clean_log_exits_0_and_a_missing_file_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("opening /nonexistent.jsonl"));
 }
+
+#[test]
+fn provider_role_mode_and_tickets_near_expiry_are_anomalies() {
+    let line: Value = serde_json::from_str(&decision_lines(&["create.json"])[0]).unwrap();
+    assert_eq!(line["credentials"], "none");
+    let mut classic = line.clone();
+    classic["credentials"] = "provider-role".into();
+    let mut ticketed = line.clone();
+    ticketed["credentials"] = "ticket".into();
+    ticketed["cfn_request_id"] = "another-request".into();
+    ticketed["time"] = "2026-11-22T10:00:00.000Z".into();
+    let ticket_check = |not_after: &str| {
+        serde_json::json!({"name": "ticket", "verdict": "pass", "latency_us": 1,
+            "evidence": {"not_after": not_after, "principal": "arn:aws:sts::123456789012:assumed-role/t/s"}})
+    };
+    ticketed["checks"]
+        .as_array_mut()
+        .unwrap()
+        .push(ticket_check("2026-11-22T10:05:00.000Z"));
+    let mut comfortable = ticketed.clone();
+    comfortable["cfn_request_id"] = "a-third-request".into();
+    comfortable["checks"][1] = ticket_check("2026-11-22T10:50:00.000Z");
+    let file = [classic, ticketed, comfortable]
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (code, out, err) = audit(&file, "json");
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let codes: Vec<&str> = report["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["provider-role-credentials", "ticket-near-expiry"],
+        "{out}"
+    );
+}

@@ -10,6 +10,9 @@
 //!   ServiceToken, StackId; a forged ResponseURL is never fetched), then signed properties, the
 //!   stack-operation check and the CloudTrail lookup when configured, and any
 //!   [`verify::Verifier`] layers you add;
+//! - **the provider's own role does no work** ([`credentials`], `WARDEN_CREDENTIALS=ticket`):
+//!   handlers declare a typed session policy per request and work with a session of the
+//!   deployer's work role narrowed to it, opened from a sealed ticket in the properties;
 //! - **one decision line per invocation** on stdout ([`decision`]), never holding a secret.
 //!
 //! ```no_run

@@ -47,6 +47,24 @@ impl TicketWorld {
         }
     }
 
+    /// Runs the `warden` CLI against moto; returns exit code, stdout and stderr.
+    pub async fn warden(&self, args: &[&str]) -> (i32, String, String) {
+        let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (k, v) in self.moto.sdk_env() {
+            command.env(k, v);
+        }
+        let out = command.output().await.unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
     /// Runs `warden seal` for `logical_id` with `ticket_role`; returns the ticket.
     pub async fn seal(&self, logical_id: &str, ticket_role: &str) -> String {
         let template = self.dir.join(format!("{logical_id}.yaml"));
@@ -55,9 +73,8 @@ impl TicketWorld {
             format!("Resources:\n  {logical_id}:\n    Type: Custom::Faulty\n    Properties:\n      ServiceToken: arn:aws:lambda:{REGION}:{ACCOUNT}:function:faulty-resource\n      Mode: whoami\n"),
         )
         .unwrap();
-        let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
-        command
-            .args([
+        let (code, stdout, stderr) = self
+            .warden(&[
                 "seal",
                 template.to_str().unwrap(),
                 "--stack-name",
@@ -71,15 +88,8 @@ impl TicketWorld {
                 "--source-identity",
                 "alice",
             ])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default());
-        for (k, v) in self.moto.sdk_env() {
-            command.env(k, v);
-        }
-        let out = command.output().await.unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-        assert!(out.status.success(), "{stderr}");
+            .await;
+        assert_eq!(code, 0, "{stderr}");
         assert!(stderr.contains("sealed 1 ticket(s)"), "{stderr}");
         stdout
             .lines()

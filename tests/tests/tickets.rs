@@ -405,3 +405,46 @@ async fn provider_role_mode_is_explicit_and_flagged_on_every_line() {
         json!(["lambda:GetLayerVersion"])
     );
 }
+
+#[tokio::test]
+async fn refresh_refuses_stacks_it_cannot_update_with_a_clear_error() {
+    let world = TicketWorld::start("refresh").await;
+    let role = format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket");
+    let function = world.moto.create_function("faulty-resource").await.unwrap();
+    let template = json!({"Resources": {"Probe": {"Type": "Custom::Faulty",
+        "Properties": {"ServiceToken": function, "Mode": "ok", "WardenTicket": "wt1.old"}}}});
+    world
+        .moto
+        .create_stack("refresh-me", &template)
+        .await
+        .unwrap();
+    let args = |stack: &'static str| {
+        vec![
+            "refresh".to_owned(),
+            "--stack-name".to_owned(),
+            stack.to_owned(),
+            "--ticket-role".to_owned(),
+            role.clone(),
+            "--key".to_owned(),
+            world.key.clone(),
+            "--wait".to_owned(),
+            "5s".to_owned(),
+        ]
+    };
+    // moto keeps a stack with a custom resource CREATE_IN_PROGRESS (nobody answers it here).
+    let a = args("refresh-me");
+    let (code, _, err) = world
+        .warden(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("CREATE_IN_PROGRESS: it cannot be updated now"),
+        "{err}"
+    );
+    let a = args("no-such-stack");
+    let (code, _, err) = world
+        .warden(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("DescribeStacks no-such-stack"), "{err}");
+}
