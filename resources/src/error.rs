@@ -1,0 +1,57 @@
+//! The crate's one error type.
+
+/// Everything that can go wrong building or publishing the shipped resources.
+///
+/// Messages are sent to CloudFormation as the FAILED reason: they name packages, lines and
+/// limits, never credentials or URLs with secrets.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The runtime is not one Lambda offers for Python layers.
+    #[error("unsupported Runtime `{runtime}`: expected python3.9 to python3.14")]
+    UnsupportedRuntime {
+        /// The value given (cut).
+        runtime: String,
+    },
+    /// The architecture is not x86_64 or arm64.
+    #[error("unsupported Architecture `{architecture}`: expected x86_64 or arm64")]
+    UnsupportedArchitecture {
+        /// The value given (cut).
+        architecture: String,
+    },
+    /// A requirement line could not be read.
+    #[error("requirement line {line}: {problem}")]
+    MalformedRequirement {
+        /// 1-based line (or list position).
+        line: usize,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A wheel file name does not follow the wheel naming convention.
+    #[error("`{filename}` is not a valid wheel file name")]
+    MalformedWheelName {
+        /// The name (cut).
+        filename: String,
+    },
+    /// An index page could not be read.
+    #[error("the index page for `{package}` is not valid {format}")]
+    MalformedIndexPage {
+        /// The package.
+        package: String,
+        /// `PEP 691 JSON` or `PEP 503 HTML`.
+        format: &'static str,
+    },
+}
+
+/// Cuts untrusted text for an error message.
+pub(crate) fn cut(text: &str) -> String {
+    const LIMIT: usize = 120;
+    if text.len() <= LIMIT {
+        return text.to_owned();
+    }
+    let mut end = LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
