@@ -1,0 +1,254 @@
+//! Package index pages: PEP 691 JSON and PEP 503 HTML (the "simple" API) into one list of files.
+//!
+//! From each file: its name, its absolute URL (relative links resolved against the page URL,
+//! the `#sha256=` fragment removed), the SHA-256 the index states, `Requires-Python`, whether it
+//! is yanked, and whether PEP 658/714 metadata is offered (and its hash). Only `https` URLs (or
+//! the page's own scheme, for loopback test indexes) are kept.
+
+use std::str::FromStr as _;
+
+use pep508_rs::pep440_rs::VersionSpecifiers;
+use serde::Deserialize;
+use url::Url;
+
+use crate::error::{cut, Error};
+
+/// The `Accept` header an index client sends: JSON preferred, HTML accepted.
+pub const ACCEPT: &str =
+    "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1";
+
+/// One file an index lists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IndexFile {
+    /// The file name.
+    pub filename: String,
+    /// Where to fetch it (no fragment).
+    pub url: Url,
+    /// The SHA-256 the index states (lowercase hex).
+    pub sha256: Option<String>,
+    /// The Python versions it supports.
+    pub requires_python: Option<VersionSpecifiers>,
+    /// Yanked (PEP 592): never chosen unless pinned exactly (not supported here: skipped).
+    pub yanked: bool,
+    /// PEP 658 metadata: `None` = not offered; `Some(hash)` = offered (hash may be unknown).
+    pub metadata: Option<Option<String>>,
+}
+
+fn invalid(package: &str, format: &'static str) -> Error {
+    Error::MalformedIndexPage {
+        package: cut(package),
+        format,
+    }
+}
+
+/// Which form the index answered in, from its `Content-Type`.
+pub fn is_json(content_type: &str) -> bool {
+    content_type.split(';').next().is_some_and(|t| {
+        t.trim()
+            .eq_ignore_ascii_case("application/vnd.pypi.simple.v1+json")
+    })
+}
+
+#[derive(Deserialize)]
+struct JsonPage {
+    files: Vec<JsonFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "kebab-case")]
+struct JsonFile {
+    filename: String,
+    url: String,
+    #[serde(default)]
+    hashes: std::collections::HashMap<String, String>,
+    #[serde(default)]
+    requires_python: Option<String>,
+    #[serde(default)]
+    yanked: Option<serde_json::Value>,
+    #[serde(default)]
+    core_metadata: Option<serde_json::Value>,
+    #[serde(default)]
+    dist_info_metadata: Option<serde_json::Value>,
+}
+
+/// PEP 658/714 metadata values: `true`, `false`, or `{"sha256": "..."}`.
+fn metadata_value(value: Option<&serde_json::Value>) -> Option<Option<String>> {
+    match value? {
+        serde_json::Value::Bool(true) => Some(None),
+        serde_json::Value::Object(hashes) => Some(
+            hashes
+                .get("sha256")
+                .and_then(|h| h.as_str())
+                .map(str::to_ascii_lowercase),
+        ),
+        _ => None,
+    }
+}
+
+fn resolve(page: &Url, href: &str) -> Option<(Url, Option<String>)> {
+    let mut url = page.join(href).ok()?;
+    let fragment_hash = url
+        .fragment()
+        .and_then(|f| f.strip_prefix("sha256="))
+        .map(str::to_ascii_lowercase);
+    url.set_fragment(None);
+    let scheme_ok = url.scheme() == "https" || url.scheme() == page.scheme();
+    scheme_ok.then_some((url, fragment_hash))
+}
+
+fn specifiers(text: Option<&str>) -> Option<VersionSpecifiers> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .and_then(|t| VersionSpecifiers::from_str(t).ok())
+}
+
+/// Parses a PEP 691 JSON page.
+pub fn parse_json(package: &str, body: &str, page: &Url) -> Result<Vec<IndexFile>, Error> {
+    let parsed: JsonPage =
+        serde_json::from_str(body).map_err(|_| invalid(package, "PEP 691 JSON"))?;
+    Ok(parsed
+        .files
+        .into_iter()
+        .filter_map(|f| {
+            let (url, fragment_hash) = resolve(page, &f.url)?;
+            let yanked = match &f.yanked {
+                Some(serde_json::Value::Bool(b)) => *b,
+                Some(serde_json::Value::String(_)) => true,
+                _ => false,
+            };
+            Some(IndexFile {
+                sha256: f
+                    .hashes
+                    .get("sha256")
+                    .map(|h| h.to_ascii_lowercase())
+                    .or(fragment_hash),
+                requires_python: specifiers(f.requires_python.as_deref()),
+                yanked,
+                metadata: metadata_value(f.core_metadata.as_ref())
+                    .or_else(|| metadata_value(f.dist_info_metadata.as_ref())),
+                filename: f.filename,
+                url,
+            })
+        })
+        .collect())
+}
+
+/// Parses a PEP 503 HTML page.
+pub fn parse_html(package: &str, body: &str, page: &Url) -> Result<Vec<IndexFile>, Error> {
+    let dom = tl::parse(body, tl::ParserOptions::default())
+        .map_err(|_| invalid(package, "PEP 503 HTML"))?;
+    let parser = dom.parser();
+    let anchors = dom
+        .query_selector("a")
+        .ok_or_else(|| invalid(package, "PEP 503 HTML"))?;
+    let mut out = Vec::new();
+    for handle in anchors {
+        let Some(tag) = handle.get(parser).and_then(|n| n.as_tag()) else {
+            continue;
+        };
+        let attributes = tag.attributes();
+        let attribute = |name: &str| {
+            attributes.get(name).map(|v| {
+                v.map(|b| html_escape::decode_html_entities(&b.as_utf8_str()).into_owned())
+            })
+        };
+        let Some(Some(href)) = attribute("href") else {
+            continue;
+        };
+        let Some((url, sha256)) = resolve(page, &href) else {
+            continue;
+        };
+        let text = html_escape::decode_html_entities(&tag.inner_text(parser))
+            .trim()
+            .to_owned();
+        let filename = if text.is_empty() {
+            url.path_segments()
+                .and_then(|mut s| s.next_back())
+                .unwrap_or_default()
+                .to_owned()
+        } else {
+            text
+        };
+        let metadata = attribute("data-core-metadata")
+            .or_else(|| attribute("data-dist-info-metadata"))
+            .and_then(|v| match v.as_deref() {
+                Some("false") => None,
+                Some(value) => Some(value.strip_prefix("sha256=").map(str::to_ascii_lowercase)),
+                None => Some(None),
+            });
+        out.push(IndexFile {
+            filename,
+            url,
+            sha256,
+            requires_python: specifiers(attribute("data-requires-python").flatten().as_deref()),
+            yanked: attribute("data-yanked").is_some(),
+            metadata,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const H: &str = "ab00000000000000000000000000000000000000000000000000000000000001";
+
+    fn page() -> Url {
+        Url::parse("https://index.invalid/simple/demo/").unwrap()
+    }
+
+    #[test]
+    fn html_pages_as_pypiserver_and_others_write_them() {
+        let body = format!(
+            r#"<!DOCTYPE html><html><body><h1>Links for demo</h1>
+            <a href="../../packages/demo-1.0-py3-none-any.whl#sha256={H}" data-requires-python="&gt;=3.8">demo-1.0-py3-none-any.whl</a><br/>
+            <a href="/packages/demo-0.9.tar.gz#sha256={H}">demo-0.9.tar.gz</a>
+            <a href="https://files.invalid/demo-0.8-py3-none-any.whl" data-yanked="broken" data-core-metadata="sha256={H}">demo-0.8-py3-none-any.whl</a>
+            <a href="http://plain.invalid/demo-0.7-py3-none-any.whl">insecure</a>
+            </body></html>"#
+        );
+        let files = parse_html("demo", &body, &page()).unwrap();
+        assert_eq!(files.len(), 3, "{files:?}");
+        assert_eq!(files[0].filename, "demo-1.0-py3-none-any.whl");
+        assert_eq!(
+            files[0].url.as_str(),
+            "https://index.invalid/packages/demo-1.0-py3-none-any.whl"
+        );
+        assert_eq!(files[0].sha256.as_deref(), Some(H));
+        assert!(files[0]
+            .requires_python
+            .as_ref()
+            .unwrap()
+            .contains(&"3.12".parse().unwrap()));
+        assert!(!files[0].yanked && files[0].metadata.is_none());
+        assert!(files[2].yanked);
+        assert_eq!(files[2].metadata, Some(Some(H.to_owned())));
+    }
+
+    #[test]
+    fn json_pages_per_pep_691() {
+        let body = serde_json::json!({
+            "meta": {"api-version": "1.1"}, "name": "demo",
+            "files": [
+                {"filename": "demo-1.0-py3-none-any.whl", "url": "../../f/demo-1.0-py3-none-any.whl",
+                 "hashes": {"sha256": H.to_uppercase()}, "requires-python": ">=3.9", "core-metadata": {"sha256": H}},
+                {"filename": "demo-0.9-py3-none-any.whl", "url": "https://f.invalid/demo-0.9-py3-none-any.whl",
+                 "hashes": {}, "yanked": true, "dist-info-metadata": true},
+                {"filename": "demo-0.8-py3-none-any.whl", "url": "ftp://f.invalid/x.whl", "hashes": {}}
+            ]
+        })
+        .to_string();
+        let files = parse_json("demo", &body, &page()).unwrap();
+        assert_eq!(files.len(), 2);
+        assert_eq!(files[0].sha256.as_deref(), Some(H));
+        assert_eq!(files[0].metadata, Some(Some(H.to_owned())));
+        assert!(files[1].yanked);
+        assert_eq!(files[1].metadata, Some(None));
+        assert!(is_json(
+            "application/vnd.pypi.simple.v1+json; charset=utf-8"
+        ));
+        assert!(!is_json("text/html"));
+        assert!(parse_json("demo", "{\"files\": 3}", &page()).is_err());
+    }
+}
