@@ -33,6 +33,26 @@ pub enum Error {
         /// The name (cut).
         filename: String,
     },
+    /// The index does not know a package.
+    #[error("package `{package}` is not on the index")]
+    UnknownPackage {
+        /// The package.
+        package: String,
+    },
+    /// Packages exist but none of their versions has a wheel for the target.
+    #[error("no compatible wheel for {target}: {}", packages.join(", "))]
+    NoCompatibleWheel {
+        /// `python3.12 arm64`.
+        target: String,
+        /// Each package with the reason, e.g. `psycopg2 (only an sdist)`.
+        packages: Vec<String>,
+    },
+    /// The requirements cannot all be met.
+    #[error("unsatisfiable requirements: {explanation}")]
+    Unsatisfiable {
+        /// The resolver's explanation, in words.
+        explanation: String,
+    },
     /// An index page could not be read.
     #[error("the index page for `{package}` is not valid {format}")]
     MalformedIndexPage {
