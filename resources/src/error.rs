@@ -53,6 +53,51 @@ pub enum Error {
         /// The resolver's explanation, in words.
         explanation: String,
     },
+    /// A wheel is not a valid wheel.
+    #[error("wheel {wheel} {problem}")]
+    MalformedWheel {
+        /// The wheel's file name (cut).
+        wheel: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A wheel's file does not match its RECORD.
+    #[error("wheel {wheel}: `{path}` {problem}")]
+    WheelRecordMismatch {
+        /// The wheel's file name (cut).
+        wheel: String,
+        /// The file (cut).
+        path: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// Two packages install the same file.
+    #[error("`{path}` is installed by both {first} and {second}")]
+    ConflictingFile {
+        /// The file (cut).
+        path: String,
+        /// One package.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// The layer is over a Lambda size limit.
+    #[error("the layer is {size} bytes {what}, over Lambda's limit of {limit} bytes")]
+    LayerTooLarge {
+        /// `unzipped` or `zipped`.
+        what: &'static str,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Writing the layer archive failed.
+    #[error("could not write the layer archive")]
+    ZipWrite {
+        /// The cause.
+        #[source]
+        source: zip::result::ZipError,
+    },
     /// An index page could not be read.
     #[error("the index page for `{package}` is not valid {format}")]
     MalformedIndexPage {

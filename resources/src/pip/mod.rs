@@ -3,12 +3,16 @@
 //!
 //! Built so far: the target model ([`target`]: marker environment and ordered wheel tags for a
 //! Lambda runtime and architecture), requirement parsing ([`requirements`]), wheel file names
-//! ([`wheel_name`]), index pages in PEP 691 JSON and PEP 503 HTML ([`index`]), and
-//! resolution with pubgrub over any [`resolve::PackageSource`] ([`resolve`]). The index-backed package source, fetching, unpacking, the deterministic zip and publishing
-//! arrive with the rest of the PipLayer issue.
+//! ([`wheel_name`]), index pages in PEP 691 JSON and PEP 503 HTML ([`index`]),
+//! resolution with pubgrub over any [`resolve::PackageSource`] ([`resolve`]), wheel unpacking
+//! checked against RECORD ([`wheel`]) and the deterministic layer archive ([`layer_zip`]).
+//! The index-backed package source (HTTP), fetching with bounded concurrency, publishing, the
+//! resource itself and `warden build-layer` arrive with the rest of the PipLayer issue.
 
 pub mod index;
+pub mod layer_zip;
 pub mod requirements;
 pub mod resolve;
 pub mod target;
+pub mod wheel;
 pub mod wheel_name;
