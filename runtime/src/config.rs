@@ -469,10 +469,24 @@ impl ConfigBuilder {
                         "must be between 900 and 3600 (role chaining caps sessions at one hour)",
                 });
             }
-            if t.principals.is_empty() || t.principals.iter().any(|p| p == "*") {
+            // Each pattern names one account and one role literally; only the session part
+            // may vary (e.g. arn:aws:sts::123456789012:assumed-role/cfn-warden-ticket/*).
+            let specific = |p: &String| {
+                let parts: Vec<&str> = p.splitn(6, ':').collect();
+                parts.len() == 6
+                    && parts[0] == "arn"
+                    && !parts[1].contains('*')
+                    && parts[4].len() == 12
+                    && parts[4].bytes().all(|b| b.is_ascii_digit())
+                    && parts[5]
+                        .strip_prefix("assumed-role/")
+                        .and_then(|rest| rest.split_once('/'))
+                        .is_some_and(|(role, _)| !role.is_empty() && !role.contains('*'))
+            };
+            if t.principals.is_empty() || !t.principals.iter().all(specific) {
                 return Err(Error::InvalidSetting {
                     name: "WARDEN_TICKET_PRINCIPALS",
-                    problem: "must name at least one principal pattern, and not `*` alone",
+                    problem: "must list patterns of the form arn:<partition>:sts::<12-digit account>:assumed-role/<role>/<session pattern>",
                 });
             }
             if !t.work_role_arn.starts_with("arn:") || !t.work_role_arn.contains(":role/") {
@@ -528,6 +542,74 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn ticket_mode_settings_are_required_and_checked() {
+        let good = [
+            ("WARDEN_CREDENTIALS", "ticket"),
+            ("WARDEN_TICKET_KEY", "alias/t"),
+            (
+                "WARDEN_WORK_ROLE_ARN",
+                "arn:aws:iam::123456789012:role/work",
+            ),
+            (
+                "WARDEN_TICKET_PRINCIPALS",
+                "arn:aws:sts::123456789012:assumed-role/ticket/*",
+            ),
+        ];
+        let c = Config::from_env(&env(&good)).unwrap();
+        match c.credentials() {
+            CredentialMode::Ticket(t) => {
+                assert_eq!(t.session_duration, Duration::from_secs(900));
+                assert_eq!(t.principals.len(), 1);
+            }
+            other => panic!("{other:?}"),
+        }
+        for missing in [
+            "WARDEN_TICKET_KEY",
+            "WARDEN_WORK_ROLE_ARN",
+            "WARDEN_TICKET_PRINCIPALS",
+        ] {
+            let pairs: Vec<_> = good
+                .iter()
+                .copied()
+                .filter(|(k, _)| *k != missing)
+                .collect();
+            let err = Config::from_env(&env(&pairs)).unwrap_err().to_string();
+            assert!(err.contains(missing), "{err}");
+        }
+        for (name, value) in [
+            ("WARDEN_TICKET_PRINCIPALS", "*"),
+            ("WARDEN_TICKET_PRINCIPALS", "arn:*"),
+            (
+                "WARDEN_TICKET_PRINCIPALS",
+                "arn:aws:sts::*:assumed-role/ticket/*",
+            ),
+            (
+                "WARDEN_TICKET_PRINCIPALS",
+                "arn:aws:sts::123456789012:assumed-role/*",
+            ),
+            (
+                "WARDEN_TICKET_PRINCIPALS",
+                "arn:aws:iam::123456789012:user/alice",
+            ),
+            ("WARDEN_WORK_ROLE_ARN", "work"),
+            ("WARDEN_WORK_SESSION_SECONDS", "60"),
+            ("WARDEN_WORK_SESSION_SECONDS", "7200"),
+            ("WARDEN_CREDENTIALS", "sometimes"),
+        ] {
+            let mut pairs: Vec<_> = good.iter().copied().filter(|(k, _)| *k != name).collect();
+            pairs.push((name, value));
+            let err = Config::from_env(&env(&pairs)).unwrap_err().to_string();
+            assert!(err.contains(name), "{name}={value}: {err}");
+        }
+        assert_eq!(
+            Config::from_env(&env(&[("WARDEN_CREDENTIALS", "provider-role")]))
+                .unwrap()
+                .credentials(),
+            &CredentialMode::ProviderRole
+        );
     }
 
     #[test]

@@ -690,6 +690,14 @@ impl Answer {
                 kind
             ));
         }
+        if let Outcome::Unchanged(u) = &outcome {
+            if u.replacement.is_some() {
+                return Err(
+                    "a framework-only update cannot replace the resource (unchanged returned a replacement)"
+                        .to_owned(),
+                );
+            }
+        }
         self.status = Status::Success;
         self.reason = None;
         let (id, data, no_echo) = match outcome {

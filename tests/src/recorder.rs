@@ -24,6 +24,8 @@ pub struct RecordedCall {
     pub target: Option<String>,
     /// The request body.
     pub body: String,
+    /// The `X-Amz-Security-Token` the request was signed with (a session token: secret).
+    pub security_token: Option<String>,
     /// The response body moto gave.
     pub response: String,
 }
@@ -169,6 +171,11 @@ async fn forward(
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
             body: String::from_utf8_lossy(&body).into_owned(),
+            security_token: parts
+                .headers
+                .get("x-amz-security-token")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
             response: String::from_utf8_lossy(&answer).into_owned(),
         });
     }

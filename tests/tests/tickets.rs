@@ -126,8 +126,16 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
     for call in &calls {
         secrets.extend(xml_values(&call.response, "SecretAccessKey"));
         secrets.extend(xml_values(&call.response, "SessionToken"));
+        // The ticket role's session (the deployer's) signs the provider's STS calls.
+        secrets.extend(call.security_token.clone());
+        // The data key KMS returned.
+        if call.operation() == "Decrypt" {
+            let out: Value = serde_json::from_str(&call.response).unwrap();
+            secrets.push(out["Plaintext"].as_str().unwrap().to_owned());
+        }
     }
-    assert!(secrets.len() >= 3, "{secrets:?}");
+    // The ticket, the work session's key and token, the ticket session's token, the data key.
+    assert!(secrets.len() >= 5, "{secrets:?}");
     for secret in &secrets {
         assert!(
             !output.contains(secret.as_str()),
@@ -148,13 +156,15 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
         "Custom::Faulty",
         "Probe",
         answer["PhysicalResourceId"].as_str().unwrap(),
-        properties("whoami", &fresh),
-        properties("whoami", &ticket),
+        properties("ok", &fresh),
+        properties("ok", &ticket),
     ));
     let (exchange, line) = session.send(&update, LIMIT).await.unwrap();
     let answer = exchange.answer().unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(line["result"], "unchanged");
+    // The attributes are answered again (CloudFormation keeps only the latest answer's).
+    assert_eq!(answer["Data"]["Message"], "failing on purpose");
     assert_eq!(
         check(&line, "framework-only-update").unwrap()["evidence"]["changed"],
         json!(["WardenTicket"])
@@ -166,6 +176,28 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
         .map(|c| c.operation())
         .collect();
     assert_eq!(operations, ["Decrypt", "GetCallerIdentity"]);
+
+    // A rollback Update carries the previous properties (their ticket long expired) as new and
+    // the failed deployment's fresh ticket as old: the old one is used.
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut body: Value =
+        serde_json::from_slice(&engine.decode(ticket.strip_prefix("wt1.").unwrap()).unwrap())
+            .unwrap();
+    body["x"] = json!(1_700_000_000u64);
+    let expired = format!("wt1.{}", engine.encode(body.to_string()));
+    let rollback = session.prepare(CfnEvent::update(
+        "Custom::Faulty",
+        "Probe",
+        answer["PhysicalResourceId"].as_str().unwrap(),
+        properties("ok", &expired),
+        properties("ok", &fresh),
+    ));
+    let (exchange, line) = session.send(&rollback, LIMIT).await.unwrap();
+    assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS", "{line}");
+    assert_eq!(
+        check(&line, "ticket").unwrap()["evidence"]["ticket_from"],
+        "old-properties"
+    );
 
     // The provider's own credentials are out of reach of handler code.
     let event = session.prepare(CfnEvent::create(

@@ -175,13 +175,21 @@ impl CustomResource for Faulty {
         }
     }
 
-    async fn unchanged(&self, p: Properties, _: &Context) -> Result<Updated, HandlerError> {
-        // Plain modes' Data is a function of the properties: answer it again.
-        let message = p.message.unwrap_or_else(|| "failing on purpose".to_owned());
+    async fn unchanged(
+        &self,
+        p: &Properties,
+        _: &Context,
+    ) -> Result<Option<Updated>, HandlerError> {
+        // `ok` and `secret-data` return a function of the properties: answer it again. Other
+        // modes run their update as usual.
+        let message = p
+            .message
+            .clone()
+            .unwrap_or_else(|| "failing on purpose".to_owned());
         Ok(match p.mode {
-            Mode::Ok => Updated::keep().data("Message", message),
-            Mode::SecretData => Updated::keep().secret_data("Message", message),
-            _ => Updated::keep(),
+            Mode::Ok => Some(Updated::keep().data("Message", message)),
+            Mode::SecretData => Some(Updated::keep().secret_data("Message", message)),
+            _ => None,
         })
     }
 }

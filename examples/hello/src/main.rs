@@ -40,6 +40,15 @@ impl CustomResource for Hello {
     async fn delete(&self, _: Properties, _: &Context) -> Result<Deleted, HandlerError> {
         Ok(Deleted)
     }
+
+    /// A re-signed or re-sealed template changes nothing here: answer the same Greeting.
+    async fn unchanged(
+        &self,
+        p: &Properties,
+        _: &Context,
+    ) -> Result<Option<Updated>, HandlerError> {
+        Ok(Some(Updated::keep().data("Greeting", greeting(p))))
+    }
 }
 
 fn main() -> std::process::ExitCode {

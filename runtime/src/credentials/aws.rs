@@ -6,7 +6,7 @@ use std::{
     collections::{BTreeMap, HashMap},
     sync::Arc,
     task::{Context as TaskContext, Poll},
-    time::{Duration, Instant, SystemTime},
+    time::{Instant, SystemTime},
 };
 
 use aws_config::{BehaviorVersion, SdkConfig};
@@ -16,7 +16,10 @@ use aws_smithy_types::Blob;
 use serde_json::{json, Value};
 
 use super::{
-    ticket::{self, DataKey, DataKeys, SealedTicket, SessionCredentials, TICKET_PROPERTY_KEY},
+    ticket::{
+        self, from_unix, DataKey, DataKeys, SealedTicket, SessionCredentials, MAX_TICKET_LIFETIME,
+        TICKET_PROPERTY_KEY,
+    },
     CredentialSource, SessionPolicy, SharedCredentialSource, TicketSettings,
 };
 use crate::{
@@ -27,6 +30,9 @@ use crate::{
     verify::{glob_regex, Check, Denial, Evidence, Verdict},
     Error,
 };
+
+/// Tolerated clock difference between the sealer and the provider, in seconds.
+const CLOCK_SKEW_SECONDS: u64 = 300;
 
 /// Values from tickets and STS are cut to this many bytes in the evidence.
 const EVIDENCE_LIMIT: usize = 256;
@@ -159,7 +165,7 @@ fn sdk_credentials(c: &SessionCredentials, provider: &'static str) -> Credential
         c.access_key_id.clone(),
         c.secret_access_key.expose().clone(),
         Some(c.session_token.expose().clone()),
-        Some(SystemTime::UNIX_EPOCH + Duration::from_secs(c.expiration)),
+        Some(from_unix(c.expiration)),
         provider,
     )
 }
@@ -422,15 +428,47 @@ impl Shared {
         }
     }
 
+    /// Opens the request's ticket. On an Update whose ticket expired, the old properties'
+    /// ticket is tried too: a rollback Update carries the previous (long expired) properties
+    /// as new and the failed deployment's fresh ticket as old.
     async fn open(
         &self,
         ctx: &Context,
         evidence: &mut Evidence,
     ) -> Result<(SessionCredentials, SdkConfig), Refusal> {
         let request = ctx.request();
+        let first = self
+            .open_from(ctx, request.resource_properties(), evidence)
+            .await;
+        let old = request
+            .old_resource_properties()
+            .filter(|o| o.contains_key(TICKET_PROPERTY_KEY));
+        match (first, old) {
+            (Err(Refusal::Expired(expired)), Some(old)) => {
+                let mut retry = Evidence::new();
+                match self.open_from(ctx, old, &mut retry).await {
+                    Ok(opened) => {
+                        *evidence = retry;
+                        evidence.insert("ticket_from".into(), json!("old-properties"));
+                        Ok(opened)
+                    }
+                    Err(_) => Err(Refusal::Expired(expired)),
+                }
+            }
+            (result, _) => result,
+        }
+    }
+
+    async fn open_from(
+        &self,
+        ctx: &Context,
+        properties: &serde_json::Map<String, Value>,
+        evidence: &mut Evidence,
+    ) -> Result<(SessionCredentials, SdkConfig), Refusal> {
+        let request = ctx.request();
         let stack_name = request.stack().name().to_owned();
         let logical_id = request.logical_resource_id().to_owned();
-        let token = match request.resource_properties().get(TICKET_PROPERTY_KEY) {
+        let token = match properties.get(TICKET_PROPERTY_KEY) {
             Some(Value::String(t)) => t,
             Some(_) => return Err(Refusal::Deny("WardenTicket is not a string".into())),
             None => return Err(Refusal::Deny("no WardenTicket property".into())),
@@ -452,6 +490,12 @@ impl Shared {
             ));
         }
         let now = ctx.clock().now();
+        // A genuine ticket never claims more than an hour (plus clock skew) of life.
+        if binding.not_after > unix(now) + MAX_TICKET_LIFETIME.as_secs() + CLOCK_SKEW_SECONDS {
+            return Err(Refusal::Deny(
+                "the ticket claims more than one hour of life".into(),
+            ));
+        }
         if unix(now) > binding.not_after {
             return Err(Refusal::Expired(Error::TicketExpired {
                 not_after: binding.not_after_time(),
@@ -469,7 +513,7 @@ impl Shared {
         .map_err(|e| Refusal::Deny(Cow::Owned(format!("the ticket does not open: {e}"))))?;
         if unix(now) > credentials.expiration {
             return Err(Refusal::Expired(Error::TicketExpired {
-                not_after: SystemTime::UNIX_EPOCH + Duration::from_secs(credentials.expiration),
+                not_after: from_unix(credentials.expiration),
                 stack_name,
             }));
         }
@@ -482,7 +526,7 @@ impl Shared {
             Ok(identity) => identity,
             Err(e) if e.code() == Some("ExpiredToken") => {
                 return Err(Refusal::Expired(Error::TicketExpired {
-                    not_after: SystemTime::UNIX_EPOCH + Duration::from_secs(credentials.expiration),
+                    not_after: from_unix(credentials.expiration),
                     stack_name,
                 }))
             }
@@ -501,8 +545,10 @@ impl Shared {
             json!(bounded(principal, EVIDENCE_LIMIT)),
         );
         if let Some(source) = &credentials.source_identity {
+            // As the ticket says; STS checks it when the work session is assumed (the
+            // `work-session` evidence carries the value STS returned).
             evidence.insert(
-                "source_identity".into(),
+                "claimed_source_identity".into(),
                 json!(bounded(source, EVIDENCE_LIMIT)),
             );
         }
@@ -612,8 +658,7 @@ impl CredentialSource for WorkRoleSource {
                             Rejection::BadInput(Error::PolicyRejectedBySts { code })
                         }
                         "ExpiredToken" => Rejection::BadInput(Error::TicketExpired {
-                            not_after: SystemTime::UNIX_EPOCH
-                                + Duration::from_secs(self.credentials.expiration),
+                            not_after: from_unix(self.credentials.expiration),
                             stack_name: ctx.request().stack().name().to_owned(),
                         }),
                         _ => Rejection::Denied(Denial {
@@ -639,6 +684,12 @@ impl CredentialSource for WorkRoleSource {
             };
             if let Some(user) = out.assumed_role_user() {
                 evidence.insert("session_arn".into(), json!(user.arn()));
+            }
+            if let Some(source) = out.source_identity() {
+                evidence.insert(
+                    "source_identity".into(),
+                    json!(bounded(source, EVIDENCE_LIMIT)),
+                );
             }
             let expiration = c.expiration().secs().max(0).unsigned_abs();
             let session = SessionCredentials {

@@ -1,7 +1,8 @@
 //! Credentials: where the AWS rights a handler uses come from, and how they are narrowed.
 //!
 //! Three modes ([`CredentialMode`], setting `WARDEN_CREDENTIALS`):
-//! - `none` (default): handlers get no AWS credentials at all.
+//! - `none` (default): nothing is granted through `Context::aws`; the process environment is
+//!   left as Lambda set it (so the SDK's default chain still finds the provider's role).
 //! - `ticket`: every request must carry a sealed ticket ([`ticket`]) holding the deployer's
 //!   short-lived ticket-role credentials. The ticket layer opens it (KMS, with the encryption
 //!   context rebuilt from the event), checks who it belongs to (`sts:GetCallerIdentity`: same

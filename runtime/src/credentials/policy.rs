@@ -330,11 +330,18 @@ fn check_resource(resource: &str) -> Result<(), Error> {
         return Ok(());
     }
     let parts: Vec<&str> = resource.splitn(6, ':').collect();
+    let wild = |part: &str| part.contains(['*', '?']);
+    // A wildcard partition or service, or a resource part that is nothing but wildcards, is a
+    // bare `*` in disguise.
     let ok = parts.len() == 6
         && parts[0] == "arn"
         && !parts[1].is_empty()
         && !parts[2].is_empty()
-        && !parts[5].is_empty()
+        && !wild(parts[1])
+        && !wild(parts[2])
+        && parts[5]
+            .chars()
+            .any(|c| !matches!(c, '*' | '?' | '/' | ':'))
         && resource.len() <= 2048
         && !resource.chars().any(char::is_control);
     if ok {
@@ -552,13 +559,36 @@ mod tests {
                 .unwrap_err();
             assert_eq!(rule_of(err), PolicyRule::MalformedAction, "{action}");
         }
-        for resource in ["bucket", "arn:aws:s3", "arn::s3:::b", "arn:aws:::a:b"] {
+        for resource in [
+            "bucket",
+            "arn:aws:s3",
+            "arn::s3:::b",
+            "arn:aws:::a:b",
+            "arn:*:*:*:*:*",
+            "arn:aws:s3:::*",
+            "arn:aws:*:us-east-1:123456789012:x",
+            "arn:aws:lambda:us-east-1:123456789012:*:*",
+        ] {
             let err = SessionPolicy::builder()
                 .allow(["s3:GetObject"], [resource])
                 .build()
                 .unwrap_err();
             assert_eq!(rule_of(err), PolicyRule::MalformedResource, "{resource}");
         }
+    }
+
+    #[test]
+    fn wildcards_inside_a_resource_part_are_fine() {
+        SessionPolicy::builder()
+            .allow(
+                ["s3:GetObject"],
+                [
+                    "arn:aws:s3:::bucket/*",
+                    "arn:aws:lambda:*:123456789012:layer:deps:*",
+                ],
+            )
+            .build()
+            .unwrap();
     }
 
     #[test]

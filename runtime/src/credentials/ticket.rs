@@ -38,6 +38,13 @@ pub const PURPOSE: &str = "cfn-warden-ticket/1";
 pub const MAX_TICKET_CHARS: usize = 8192;
 /// The longest a ticket may live (role chaining caps sessions at one hour).
 pub const MAX_TICKET_LIFETIME: Duration = Duration::from_secs(3600);
+/// Expiries beyond this (9999-12-31) are malformed: every instant stays printable.
+const MAX_UNIX_SECONDS: u64 = 253_402_300_799;
+
+/// A Unix time in seconds as a `SystemTime`, saturating at year 9999.
+pub fn from_unix(seconds: u64) -> SystemTime {
+    SystemTime::UNIX_EPOCH + Duration::from_secs(seconds.min(MAX_UNIX_SECONDS))
+}
 
 /// What a ticket is bound to: the encryption context.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -68,21 +75,22 @@ impl TicketBinding {
 
     /// The not-after instant.
     pub fn not_after_time(&self) -> SystemTime {
-        SystemTime::UNIX_EPOCH + Duration::from_secs(self.not_after)
+        from_unix(self.not_after)
     }
 }
 
-/// Short-lived AWS credentials. `Debug` shows the access key id only.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Short-lived AWS credentials. `Debug` shows the access key id only; deliberately not
+/// `Serialize` (the sealed plaintext is written by [`seal`] alone).
+#[derive(Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SessionCredentials {
     /// The access key id (not secret on its own; shown in `Debug`).
     pub access_key_id: String,
     /// The secret access key.
-    #[serde(with = "secret_string")]
+    #[serde(deserialize_with = "secret_string")]
     pub secret_access_key: Secret<String>,
     /// The session token.
-    #[serde(with = "secret_string")]
+    #[serde(deserialize_with = "secret_string")]
     pub session_token: Secret<String>,
     /// When they expire, in Unix seconds.
     pub expiration: u64,
@@ -103,17 +111,32 @@ impl fmt::Debug for SessionCredentials {
     }
 }
 
-mod secret_string {
-    use serde::{Deserialize, Deserializer, Serializer};
+fn secret_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret<String>, D::Error> {
+    String::deserialize(d).map(Secret::new)
+}
 
-    use crate::secret::Secret;
+/// The sealed plaintext's shape (the only place credentials are serialised).
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Plaintext<'a> {
+    access_key_id: &'a str,
+    secret_access_key: &'a str,
+    session_token: &'a str,
+    expiration: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source_identity: Option<&'a str>,
+}
 
-    pub(super) fn serialize<S: Serializer>(v: &Secret<String>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(v.expose())
-    }
-
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Secret<String>, D::Error> {
-        String::deserialize(d).map(Secret::new)
+impl SessionCredentials {
+    fn plaintext(&self) -> Result<Vec<u8>, Error> {
+        serde_json::to_vec(&Plaintext {
+            access_key_id: &self.access_key_id,
+            secret_access_key: self.secret_access_key.expose(),
+            session_token: self.session_token.expose(),
+            expiration: self.expiration,
+            source_identity: self.source_identity.as_deref(),
+        })
+        .map_err(|source| Error::Canonicalisation { source })
     }
 }
 
@@ -215,6 +238,9 @@ impl SealedTicket {
         if wire.s.is_empty() || wire.l.is_empty() || wire.s.len() > 128 || wire.l.len() > 255 {
             return Err(malformed("names no plausible stack or logical id"));
         }
+        if wire.x > MAX_UNIX_SECONDS {
+            return Err(malformed("has an implausible expiry"));
+        }
         Ok(Self {
             key_id: wire.k,
             encrypted_key,
@@ -274,8 +300,7 @@ pub async fn seal(
         }
     })?;
     let key = aead_key(data_key.plaintext.expose())?;
-    let mut buffer =
-        serde_json::to_vec(credentials).map_err(|source| Error::Canonicalisation { source })?;
+    let mut buffer = credentials.plaintext()?;
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce),
         Aad::from(binding.aad()),
@@ -314,19 +339,20 @@ pub async fn open(
         .await?;
     let key = aead_key(plaintext_key.expose())?;
     let mut buffer = ticket.ciphertext.clone();
-    let plaintext = key
-        .open_in_place(
-            Nonce::assume_unique_for_key(ticket.nonce),
-            Aad::from(binding.aad()),
-            &mut buffer,
-        )
-        .map_err(|_| Error::TicketCrypto {
+    let credentials = match key.open_in_place(
+        Nonce::assume_unique_for_key(ticket.nonce),
+        Aad::from(binding.aad()),
+        &mut buffer,
+    ) {
+        Ok(plaintext) => serde_json::from_slice::<SessionCredentials>(plaintext)
+            .map_err(|_| malformed("holds no credentials after decryption")),
+        Err(_) => Err(Error::TicketCrypto {
             operation: "decrypt",
-        })?;
-    let credentials: SessionCredentials = serde_json::from_slice(plaintext)
-        .map_err(|_| malformed("holds no credentials after decryption"))?;
+        }),
+    };
+    // Whatever happened, the plaintext does not linger in this buffer.
     buffer.iter_mut().for_each(|b| *b = 0);
-    Ok(credentials)
+    credentials
 }
 
 fn aead_key(bytes: &[u8]) -> Result<LessSafeKey, Error> {
@@ -474,6 +500,19 @@ pub(crate) mod tests {
                 Err(Error::MalformedTicket { problem: p }) => assert_eq!(p, problem, "{token}"),
                 other => panic!("{token}: {other:?}"),
             }
+        }
+        let engine = general_purpose::URL_SAFE_NO_PAD;
+        let huge = format!(
+            "wt1.{}",
+            engine.encode(
+                r#"{"k":"k","d":"AA==","n":"AAAAAAAAAAAAAAAA","c":"AAAAAAAAAAAAAAAAAAAAAAAA","s":"s","l":"l","x":9999999999999}"#
+            )
+        );
+        match SealedTicket::parse(&huge) {
+            Err(Error::MalformedTicket { problem }) => {
+                assert_eq!(problem, "has an implausible expiry")
+            }
+            other => panic!("{other:?}"),
         }
         let long = format!("wt1.{}", "A".repeat(MAX_TICKET_CHARS));
         assert!(SealedTicket::parse(&long).is_err());

@@ -102,16 +102,18 @@ pub trait CustomResource: Send + Sync + 'static {
     }
 
     /// Answers an Update that changes only framework keys (a refreshed `WardenTicket` or
-    /// `WardenSignature`), without credentials and instead of `update`. CloudFormation keeps
-    /// only the attributes of the latest answer, so return the same Data as the last
-    /// create/update did. The default returns none: right for resources without attributes.
+    /// `WardenSignature`) without credentials and instead of `update`: return `Some` with the
+    /// same Data the last create/update returned (CloudFormation keeps only the attributes of
+    /// the latest answer, so an answer without them would break `Fn::GetAtt`). A replacement
+    /// is refused. The default returns `None`: the Update then runs as usual (permissions,
+    /// credentials, `update`), which is always correct, just not free.
     fn unchanged(
         &self,
-        properties: Self::Properties,
+        properties: &Self::Properties,
         ctx: &Context,
-    ) -> impl Future<Output = Result<Updated, HandlerError>> + Send {
+    ) -> impl Future<Output = Result<Option<Updated>, HandlerError>> + Send {
         let _ = (properties, ctx);
-        async { Ok(Updated::keep()) }
+        async { Ok(None) }
     }
 }
 
@@ -193,11 +195,13 @@ async fn dispatch<H: CustomResource>(handler: &H, mut ctx: Context) -> Result<Ou
             evidence.insert("changed".into(), serde_json::json!(changed));
             ctx.checks()
                 .record(Check::new(FRAMEWORK_ONLY_CHECK, Verdict::Pass, evidence, 0));
-            return handler
-                .unchanged(properties, &ctx)
+            if let Some(updated) = handler
+                .unchanged(&properties, &ctx)
                 .await
-                .map(Outcome::Unchanged)
-                .map_err(Rejection::Handler);
+                .map_err(Rejection::Handler)?
+            {
+                return Ok(Outcome::Unchanged(updated));
+            }
         }
     }
     let policy = handler
