@@ -20,8 +20,8 @@ use cfn_warden::Secret;
 use serde_json::Value;
 
 use crate::{
-    sign::{check_output, is_custom, place_tokens, placement, Placement},
-    template::{to_json, Template},
+    sign::{check_output, custom_properties, place_tokens, placement, CustomProperties, Placement},
+    template::Template,
 };
 
 /// What sealing needs.
@@ -65,22 +65,15 @@ struct Target {
 fn targets(source: &str, options: &SealOptions) -> Result<Vec<Target>> {
     let template = Template::parse(source)?;
     let mut out = Vec::new();
-    for resource in template.resources()? {
-        if !is_custom(&resource.resource_type)
-            || (!options.only.is_empty() && !options.only.contains(&resource.logical_id))
-        {
-            continue;
-        }
-        let id = &resource.logical_id;
-        let Some((properties_key, properties)) = resource.properties else {
-            bail!(
-                "line {}: {id} has no Properties (a custom resource needs at least ServiceToken)",
-                resource.line
-            );
-        };
-        let Value::Object(values) = to_json(properties)? else {
-            bail!("the Properties of {id} are not a mapping")
-        };
+    for resource in custom_properties(&template, &options.only)? {
+        let CustomProperties {
+            logical_id,
+            key: properties_key,
+            node: properties,
+            values,
+            ..
+        } = resource;
+        let id = &logical_id;
         if options.existing_only && !values.contains_key(TICKET_PROPERTY_KEY) {
             continue;
         }
@@ -99,7 +92,7 @@ fn targets(source: &str, options: &SealOptions) -> Result<Vec<Target>> {
             Ok(()),
         )?;
         out.push(Target {
-            logical_id: id.clone(),
+            logical_id: logical_id.clone(),
             placement,
             values,
         });

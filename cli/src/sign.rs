@@ -134,7 +134,52 @@ pub(crate) struct Pending {
     values: Map<String, Value>,
 }
 
-pub(crate) fn is_custom(resource_type: &str) -> bool {
+/// A custom resource's Properties: the YAML nodes (to place a token) and their JSON form.
+pub(crate) struct CustomProperties<'t, 's> {
+    pub(crate) logical_id: String,
+    pub(crate) resource_type: String,
+    /// The `Properties` key node.
+    pub(crate) key: &'t saphyr::MarkedYaml<'s>,
+    /// The `Properties` value node.
+    pub(crate) node: &'t saphyr::MarkedYaml<'s>,
+    pub(crate) values: Map<String, Value>,
+}
+
+/// Every custom resource of the template (or those in `only`) with its Properties; one without
+/// a Properties mapping is an error (a custom resource needs at least ServiceToken).
+pub(crate) fn custom_properties<'t, 's>(
+    template: &'t Template<'s>,
+    only: &[String],
+) -> Result<Vec<CustomProperties<'t, 's>>> {
+    let mut out = Vec::new();
+    for resource in template.resources()? {
+        if !is_custom(&resource.resource_type)
+            || (!only.is_empty() && !only.contains(&resource.logical_id))
+        {
+            continue;
+        }
+        let id = &resource.logical_id;
+        let Some((key, node)) = resource.properties else {
+            bail!(
+                "line {}: {id} has no Properties (a custom resource needs at least ServiceToken)",
+                resource.line
+            );
+        };
+        let Value::Object(values) = to_json(node)? else {
+            bail!("the Properties of {id} are not a mapping")
+        };
+        out.push(CustomProperties {
+            logical_id: resource.logical_id,
+            resource_type: resource.resource_type,
+            key,
+            node,
+            values,
+        });
+    }
+    Ok(out)
+}
+
+fn is_custom(resource_type: &str) -> bool {
     resource_type.starts_with("Custom::") || resource_type == "AWS::CloudFormation::CustomResource"
 }
 
@@ -148,22 +193,15 @@ pub(crate) fn prepare(
 ) -> Result<Vec<Pending>> {
     let template = Template::parse(source)?;
     let mut pending = Vec::new();
-    for resource in template.resources()? {
-        if !is_custom(&resource.resource_type)
-            || (!options.only.is_empty() && !options.only.contains(&resource.logical_id))
-        {
-            continue;
-        }
-        let id = &resource.logical_id;
-        let Some((properties_key, properties)) = resource.properties else {
-            bail!(
-                "line {}: {id} has no Properties (a custom resource needs at least ServiceToken)",
-                resource.line
-            );
-        };
-        let Value::Object(values) = to_json(properties)? else {
-            bail!("the Properties of {id} are not a mapping")
-        };
+    for resource in custom_properties(&template, &options.only)? {
+        let CustomProperties {
+            logical_id: id,
+            resource_type,
+            key: properties_key,
+            node: properties,
+            values,
+        } = resource;
+        let id = &id;
         let mut literal = Map::new();
         let mut dynamic = BTreeMap::new();
         for (name, value) in &values {
@@ -201,7 +239,7 @@ pub(crate) fn prepare(
             alg,
             stack: options.stack.clone(),
             logical_id: id.clone(),
-            resource_type: resource.resource_type.clone(),
+            resource_type,
             issued_at: humantime::format_rfc3339_seconds(options.issued_at).to_string(),
             not_after: humantime::format_rfc3339_seconds(options.not_after).to_string(),
             properties: literal.clone(),

@@ -313,7 +313,12 @@ impl Moto {
 
     /// Creates a KMS `ECC_NIST_P256` signing key; returns its id.
     pub async fn create_signing_key(&self) -> Result<String, HarnessError> {
-        let body = serde_json::json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "Description": "cfn-warden test"});
+        self.create_key(serde_json::json!({"KeySpec": "ECC_NIST_P256", "KeyUsage": "SIGN_VERIFY", "Description": "cfn-warden test"}))
+            .await
+    }
+
+    /// `CreateKey` with `body`; returns the key id.
+    async fn create_key(&self, body: serde_json::Value) -> Result<String, HarnessError> {
         let out = self
             .json_call("kms", "TrentService.CreateKey", &body)
             .await?;
@@ -348,17 +353,8 @@ impl Moto {
 
     /// Creates a symmetric KMS key (tickets); returns its id.
     pub async fn create_symmetric_key(&self) -> Result<String, HarnessError> {
-        let body = serde_json::json!({"Description": "cfn-warden tickets"});
-        let out = self
-            .json_call("kms", "TrentService.CreateKey", &body)
-            .await?;
-        out["KeyMetadata"]["KeyId"]
-            .as_str()
-            .map(str::to_owned)
-            .ok_or(HarnessError::Unexpected {
-                what: "kms CreateKey",
-                body: out.to_string(),
-            })
+        self.create_key(serde_json::json!({"Description": "cfn-warden tickets"}))
+            .await
     }
 
     /// Environment variables pointing an AWS SDK client at this moto.

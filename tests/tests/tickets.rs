@@ -29,6 +29,16 @@ fn properties(mode: &str, ticket: &str) -> Value {
     json!({"Mode": mode, "Declare": declared(), "WardenTicket": ticket})
 }
 
+/// Rewrites a ticket's JSON body (labels, expiry, ciphertext) without resealing it.
+fn rewrite(token: &str, change: &dyn Fn(&mut Value)) -> String {
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut body: Value =
+        serde_json::from_slice(&engine.decode(token.strip_prefix("wt1.").unwrap()).unwrap())
+            .unwrap();
+    change(&mut body);
+    format!("wt1.{}", engine.encode(body.to_string()))
+}
+
 fn check<'a>(line: &'a Value, name: &str) -> Option<&'a Value> {
     line["checks"]
         .as_array()
@@ -179,12 +189,7 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
 
     // A rollback Update carries the previous properties (their ticket long expired) as new and
     // the failed deployment's fresh ticket as old: the old one is used.
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut body: Value =
-        serde_json::from_slice(&engine.decode(ticket.strip_prefix("wt1.").unwrap()).unwrap())
-            .unwrap();
-    body["x"] = json!(1_700_000_000u64);
-    let expired = format!("wt1.{}", engine.encode(body.to_string()));
+    let expired = rewrite(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
     let rollback = session.prepare(CfnEvent::update(
         "Custom::Faulty",
         "Probe",
@@ -229,15 +234,6 @@ async fn bad_tickets_are_refused_before_any_work() {
         )
         .await;
 
-    // Rewrites a ticket's JSON body.
-    let rewrite = |token: &str, change: &dyn Fn(&mut Value)| {
-        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let mut body: Value =
-            serde_json::from_slice(&engine.decode(token.strip_prefix("wt1.").unwrap()).unwrap())
-                .unwrap();
-        change(&mut body);
-        format!("wt1.{}", engine.encode(body.to_string()))
-    };
     // Sealed for `Other`, relabelled as `Probe`: KMS refuses the rebuilt context.
     let wrong_context = rewrite(&other_resource, &|b| b["l"] = json!("Probe"));
     let tampered = rewrite(&ticket, &|b| {
