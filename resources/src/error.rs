@@ -98,6 +98,17 @@ pub enum Error {
         #[source]
         source: zip::result::ZipError,
     },
+    /// No package index is configured.
+    #[error("no package index is configured: give IndexUrl (and allow it in the provider's index allow-list); no index is built in")]
+    NoIndexConfigured,
+    /// The index URL is not acceptable.
+    #[error("IndexUrl `{url}` {problem}")]
+    IndexNotAllowed {
+        /// The URL given (cut; userinfo never shown).
+        url: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// An index page could not be read.
     #[error("the index page for `{package}` is not valid {format}")]
     MalformedIndexPage {

@@ -41,6 +41,57 @@ fn invalid(package: &str, format: &'static str) -> Error {
     }
 }
 
+/// Checks an `IndexUrl` against the allow-list (URL prefixes from the provider's
+/// configuration). The index must be `https` (plain `http` only for loopback hosts, for local
+/// test indexes, and only when allowed explicitly), carry no credentials, no query or
+/// fragment, and start with an allowed prefix (compared after normalisation, at a path
+/// boundary). Nothing is built in: with no allow-list, no index is usable.
+pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, Error> {
+    let given = given.map(str::trim).filter(|g| !g.is_empty());
+    let (Some(given), false) = (given, allowed.is_empty()) else {
+        return Err(Error::NoIndexConfigured);
+    };
+    let refuse = |problem: &'static str| Error::IndexNotAllowed {
+        url: cut(given.split('@').next_back().unwrap_or_default()),
+        problem,
+    };
+    let mut url = Url::parse(given).map_err(|_| refuse("is not a URL"))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse(
+            "carries credentials; they would reach logs and stack events",
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse("has a query or fragment"));
+    }
+    let loopback = matches!(
+        url.host(),
+        Some(url::Host::Ipv4(ip)) if ip.is_loopback()
+    ) || matches!(url.host(), Some(url::Host::Ipv6(ip)) if ip.is_loopback());
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => return Err(refuse("is not https")),
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    let inside = allowed.iter().any(|prefix| {
+        Url::parse(prefix.trim()).is_ok_and(|mut p| {
+            if !p.path().ends_with('/') {
+                let path = format!("{}/", p.path());
+                p.set_path(&path);
+            }
+            url.as_str().starts_with(p.as_str())
+        })
+    });
+    if !inside {
+        return Err(refuse("is not on the provider's index allow-list"));
+    }
+    Ok(url)
+}
+
 /// Which form the index answered in, from its `Content-Type`.
 pub fn is_json(content_type: &str) -> bool {
     content_type.split(';').next().is_some_and(|t| {
@@ -224,6 +275,43 @@ mod tests {
         assert!(!files[0].yanked && files[0].metadata.is_none());
         assert!(files[2].yanked);
         assert_eq!(files[2].metadata, Some(Some(H.to_owned())));
+    }
+
+    #[test]
+    fn index_urls_must_be_allowed_https_without_credentials() {
+        let allowed = vec![
+            "https://mirror.invalid/simple".to_owned(),
+            "http://127.0.0.1:8080/".to_owned(),
+        ];
+        let ok = check_index_url(Some("https://mirror.invalid/simple"), &allowed).unwrap();
+        assert_eq!(ok.as_str(), "https://mirror.invalid/simple/");
+        check_index_url(Some("http://127.0.0.1:8080/simple/"), &allowed).unwrap();
+        assert!(matches!(
+            check_index_url(None, &allowed),
+            Err(Error::NoIndexConfigured)
+        ));
+        assert!(matches!(
+            check_index_url(Some("https://mirror.invalid/simple"), &[]),
+            Err(Error::NoIndexConfigured)
+        ));
+        for (url, needle) in [
+            ("https://user:secret@mirror.invalid/simple", "credentials"),
+            ("http://mirror.invalid/simple", "not https"),
+            ("https://mirror.invalid/simple-evil", "allow-list"),
+            (
+                "https://mirror.invalid.attacker.example/simple",
+                "allow-list",
+            ),
+            ("https://mirror.invalid/simple?x=1", "query"),
+            ("ftp://mirror.invalid/simple", "not https"),
+            ("not a url", "not a URL"),
+        ] {
+            let err = check_index_url(Some(url), &allowed)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{url}: {err}");
+            assert!(!err.contains("secret"), "{err}");
+        }
     }
 
     #[test]
