@@ -8,22 +8,13 @@ use std::{
 };
 
 use anyhow::{bail, Context as _, Result};
-use cfn_warden::credentials::ticket::TICKET_PROPERTY_KEY;
 use cfn_warden::verify::signed::{
     cfn_normalise, signing_message, Algorithm, Ed25519SigningKey, KeyConfig, SignedEnvelope,
-    SignedToken, VerifyingKey, PROPERTY_KEY,
+    SignedToken, VerifyingKey, PROPERTY_KEY, UNSIGNED_PROPERTY_KEYS,
 };
 use serde_json::{Map, Value};
 
 use crate::template::{byte_offset, has_intrinsic, line_start, scalar_text, to_json, Template};
-
-/// Keys the framework owns: never signed.
-const UNSIGNED_KEYS: [&str; 4] = [
-    "ServiceToken",
-    "ServiceTimeout",
-    PROPERTY_KEY,
-    TICKET_PROPERTY_KEY,
-];
 
 /// Writes `<dir>/<kid>.pk8` (mode 0600, never overwritten) and `<dir>/<kid>.pub.json`; returns
 /// the public key configuration as a `WARDEN_SIGNING_KEYS` value.
@@ -205,7 +196,7 @@ pub(crate) fn prepare(
         let mut literal = Map::new();
         let mut dynamic = BTreeMap::new();
         for (name, value) in &values {
-            if UNSIGNED_KEYS.contains(&name.as_str()) {
+            if UNSIGNED_PROPERTY_KEYS.contains(&name.as_str()) {
                 continue;
             }
             let pattern = options

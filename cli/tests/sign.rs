@@ -309,3 +309,68 @@ fn flow_style_and_crlf_templates_are_signed_correctly() {
         assert!(verifier.check(&event(delivered), SystemTime::now()).is_ok(), "{name}");
     }
 }
+
+/// `warden seal` refuses bad arguments before any AWS call (no endpoint is reachable here).
+#[test]
+fn seal_refuses_bad_arguments_before_calling_aws() {
+    let dir = scratch("seal-args");
+    let template = dir.join("t.yaml");
+    std::fs::write(
+        &template,
+        "Resources:\n  A:\n    Type: Custom::A\n    Properties:\n      ServiceToken: arn\n",
+    )
+    .unwrap();
+    let plain = dir.join("plain.yaml");
+    std::fs::write(&plain, "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n").unwrap();
+    let base = |template: &std::path::Path, extra: &[&str]| {
+        let mut args = vec![
+            "seal".to_owned(),
+            template.to_str().unwrap().to_owned(),
+            "--ticket-role".to_owned(),
+            "arn:aws:iam::123456789012:role/t".to_owned(),
+            "--key".to_owned(),
+            "alias/t".to_owned(),
+        ];
+        args.extend(extra.iter().map(|s| (*s).to_owned()));
+        args
+    };
+    for (template, extra, needle) in [
+        (
+            &template,
+            vec!["--stack-name", "app", "--duration", "2h"],
+            "between 15m and 1h",
+        ),
+        (
+            &template,
+            vec!["--stack-name", "app", "--duration", "5m"],
+            "between 15m and 1h",
+        ),
+        (
+            &template,
+            vec!["--stack-name", "prod-*"],
+            "one exact stack name",
+        ),
+        (
+            &template,
+            vec!["--stack-name", "app", "--source-identity", "!"],
+            "source identity",
+        ),
+        (&plain, vec!["--stack-name", "app"], "no custom resource"),
+    ] {
+        let args = base(template, &extra);
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_warden"));
+        // An endpoint nothing listens on: reaching AWS would fail differently.
+        command
+            .args(&refs)
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        let out = command.output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(err.contains(needle), "{extra:?}: {err}");
+    }
+}

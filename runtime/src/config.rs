@@ -23,7 +23,7 @@
 //! | `WARDEN_CREDENTIALS` | `none` | `none`, `ticket` or `provider-role`: where handlers' AWS credentials come from (see [`crate::credentials`]) |
 //! | `WARDEN_TICKET_KEY` | (required for `ticket`) | the KMS key tickets are sealed with (id, ARN or alias) |
 //! | `WARDEN_WORK_ROLE_ARN` | (required for `ticket`) | the role work sessions are assumed from |
-//! | `WARDEN_TICKET_PRINCIPALS` | (required for `ticket`) | comma-separated ARN patterns (`*` wildcard) of accepted ticket principals as GetCallerIdentity reports them |
+//! | `WARDEN_TICKET_PRINCIPALS` | (required for `ticket`) | comma-separated patterns of accepted ticket principals as GetCallerIdentity reports them: `arn:<partition>:sts::<account>:assumed-role/<role>/<session pattern>`, account and role literal |
 //! | `WARDEN_WORK_SESSION_SECONDS` | `900` | work session length (900–3600) |
 //! | `WARDEN_INSECURE_RESPONSE_URL_PREFIX` | (unset) | **test only**: loopback prefix under which response URLs are admitted |
 

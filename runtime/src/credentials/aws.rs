@@ -23,7 +23,7 @@ use super::{
     CredentialSource, SessionPolicy, SharedCredentialSource, TicketSettings,
 };
 use crate::{
-    protocol::{bounded, FunctionArn},
+    protocol::{bounded, sha256_hex, FunctionArn},
     response::BoxFuture,
     secret::Secret,
     service::{Context, HandlerError, Invocation, Outcome, Rejection},
@@ -587,14 +587,6 @@ fn session_name(request_id: &str) -> String {
     name
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 fn policy_evidence(policy: &SessionPolicy) -> Evidence {
     let mut evidence = Evidence::new();
     evidence.insert("actions".into(), json!(policy.actions()));
@@ -604,7 +596,7 @@ fn policy_evidence(policy: &SessionPolicy) -> Evidence {
     );
     evidence.insert(
         "policy_sha256".into(),
-        json!(sha256_hex(policy.to_json().as_bytes())),
+        json!(sha256_hex(&[policy.to_json()])),
     );
     evidence
 }

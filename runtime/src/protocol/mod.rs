@@ -12,6 +12,7 @@ mod request;
 mod response;
 
 pub use arn::{FunctionArn, StackArn};
+pub(crate) use physical_id::sha256_hex;
 pub use physical_id::{PhysicalId, SENTINEL_PREFIX};
 pub(crate) use request::{bounded, truncate_for_message};
 pub use request::{

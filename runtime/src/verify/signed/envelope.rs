@@ -12,6 +12,16 @@ use crate::Error;
 /// The property that carries the signature token.
 pub const PROPERTY_KEY: &str = "WardenSignature";
 
+/// Properties a signature never covers: the framework's own (`ServiceToken`,
+/// `ServiceTimeout`), the signature itself, and the ticket (which authenticates itself through
+/// its KMS encryption context and is re-sealed on every deployment).
+pub const UNSIGNED_PROPERTY_KEYS: [&str; 4] = [
+    "ServiceToken",
+    "ServiceTimeout",
+    PROPERTY_KEY,
+    crate::credentials::ticket::TICKET_PROPERTY_KEY,
+];
+
 /// The token's version prefix.
 pub const TOKEN_PREFIX: &str = "warden-sig-v1";
 
@@ -154,6 +164,13 @@ impl SignedToken {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn framework_keys_are_never_signed() {
+        for key in crate::protocol::FRAMEWORK_PROPERTY_KEYS {
+            assert!(UNSIGNED_PROPERTY_KEYS.contains(key), "{key}");
+        }
+    }
 
     fn envelope() -> SignedEnvelope {
         SignedEnvelope {

@@ -14,6 +14,9 @@ mod keys;
 mod verifier;
 
 pub use canonical::{canonical_json, cfn_normalise};
-pub use envelope::{signing_message, SignedEnvelope, SignedToken, PROPERTY_KEY, TOKEN_PREFIX};
+pub use envelope::{
+    signing_message, SignedEnvelope, SignedToken, PROPERTY_KEY, TOKEN_PREFIX,
+    UNSIGNED_PROPERTY_KEYS,
+};
 pub use keys::{Algorithm, Ed25519SigningKey, KeyConfig, KeyRing, VerifyingKey};
 pub use verifier::{SignatureVerifier, SignatureVerifierBuilder, CHECK_NAME};

@@ -6,11 +6,13 @@ use serde_json::{json, Value};
 
 use super::{
     canonical::{canonical_json, cfn_normalise},
-    envelope::{signing_message, SignedEnvelope, SignedToken, PROPERTY_KEY},
+    envelope::{
+        signing_message, SignedEnvelope, SignedToken, PROPERTY_KEY, UNSIGNED_PROPERTY_KEYS,
+    },
     keys::KeyRing,
 };
 use crate::{
-    protocol::{CfnRequest, RequestType, FRAMEWORK_PROPERTY_KEYS},
+    protocol::{CfnRequest, RequestType},
     response::BoxFuture,
     service::Invocation,
     verify::{Evidence, Verifier, VerifierResult},
@@ -231,13 +233,7 @@ fn compare_properties(
     properties: &serde_json::Map<String, Value>,
     evidence: &mut Evidence,
 ) -> Result<(), Cow<'static, str>> {
-    // The ticket is not signed: it authenticates itself (KMS encryption context) and is
-    // re-sealed on every deployment.
-    let skip = |k: &str| {
-        FRAMEWORK_PROPERTY_KEYS.contains(&k)
-            || k == PROPERTY_KEY
-            || k == crate::credentials::ticket::TICKET_PROPERTY_KEY
-    };
+    let skip = |k: &str| UNSIGNED_PROPERTY_KEYS.contains(&k);
     let actual: BTreeMap<&str, &Value> = properties
         .iter()
         .filter(|(k, _)| !skip(k))
