@@ -117,6 +117,63 @@ pub enum Error {
         /// `PEP 691 JSON` or `PEP 503 HTML`.
         format: &'static str,
     },
+    /// The index (or a file it links) did not answer.
+    #[error("the package index at {url} {problem} (timeout {timeout_seconds} s)")]
+    IndexUnreachable {
+        /// The URL (no credentials, query or fragment).
+        url: String,
+        /// What happened.
+        problem: &'static str,
+        /// The per-request timeout.
+        timeout_seconds: u64,
+    },
+    /// The index answered with an error status.
+    #[error("the package index answered HTTP {status} for {url}")]
+    IndexStatus {
+        /// The URL (no credentials, query or fragment).
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// A download does not have the expected SHA-256.
+    #[error("{file} has SHA-256 {actual}, but {against} expects {expected}")]
+    HashMismatch {
+        /// The file name (cut).
+        file: String,
+        /// The expected digest (cut).
+        expected: String,
+        /// The digest of what was downloaded.
+        actual: String,
+        /// `the index` or `the requirement's --hash`.
+        against: &'static str,
+    },
+    /// Under `RequireHashes`, a requirement has no `==` pin or no `--hash`.
+    #[error("requirement line {line} (`{package}`) {problem}, and RequireHashes is on")]
+    HashRequired {
+        /// The requirement's package.
+        package: String,
+        /// 1-based line (or list position).
+        line: usize,
+        /// `has no --hash` or `is not pinned with ==`.
+        problem: &'static str,
+    },
+    /// Fully pinned requirements skip resolution, so they must list every dependency.
+    #[error("the pinned requirements are not complete: {package} needs {needs}, which is not pinned (add it with its --hash)")]
+    UnpinnedDependency {
+        /// The package with the dependency (`name==version`).
+        package: String,
+        /// The requirement not met.
+        needs: String,
+    },
+    /// `AllowSdist` was asked for.
+    #[error("AllowSdist: building an sdist runs its Python build backend, which cfn-warden never does; publish a wheel for the package to the index instead")]
+    SdistUnsupported,
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client for the package index")]
+    HttpClient,
+    /// A build step stopped without an answer (a panic in a worker).
+    #[error("a layer build worker stopped unexpectedly")]
+    BuildWorker,
 }
 
 /// Cuts untrusted text for an error message.

@@ -6,9 +6,12 @@
 //! ([`wheel_name`]), index pages in PEP 691 JSON and PEP 503 HTML ([`index`]),
 //! resolution with pubgrub over any [`resolve::PackageSource`] ([`resolve`]), wheel unpacking
 //! checked against RECORD ([`wheel`]) and the deterministic layer archive ([`layer_zip`]).
-//! The index-backed package source (HTTP), fetching with bounded concurrency, publishing, the
-//! resource itself and `warden build-layer` arrive with the rest of the PipLayer issue.
+//! The index client ([`client`], over the [`http`] transport) feeds the resolver and downloads
+//! verified wheels; [`build`] runs the whole pipeline with bounded concurrency.
 
+pub mod build;
+pub mod client;
+pub mod http;
 pub mod index;
 pub mod layer_zip;
 pub mod requirements;

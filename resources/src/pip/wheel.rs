@@ -16,10 +16,12 @@ use std::{
 };
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
+use zip::DateTime;
 
+use super::layer_zip::MAX_UNZIPPED_BYTES;
 use crate::error::{cut, Error};
 
-/// A file for the layer: its path relative to the layer's `python/` directory.
+/// A file written into an archive as given (inline function code, or test content).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LayerFile {
     /// Relative path, `/`-separated.
@@ -77,19 +79,33 @@ fn safe_path(path: &str) -> Option<&str> {
     ok.then_some(path)
 }
 
-fn sha256_b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+/// One file of a wheel as read: where it goes, and what it hashed to.
+struct ReadEntry {
+    index: usize,
+    name: String,
+    executable: bool,
+    size: u64,
+    sha256: String,
 }
 
-/// The archive's files, each read once (directories skipped).
-fn read_archive(wheel: &str, bytes: &[u8]) -> Result<BTreeMap<String, (Vec<u8>, bool)>, Error> {
+/// `RECORD` and `METADATA` contents by path.
+type KeptFiles = BTreeMap<String, Vec<u8>>;
+
+/// Reads every file of the archive once, hashing as it decompresses (nothing is kept but
+/// `RECORD` and `METADATA`); the decompressed total is capped so a zip bomb stops early.
+fn read_archive(
+    wheel: &str,
+    archive: &mut zip::ZipArchive<Cursor<&[u8]>>,
+) -> Result<(Vec<ReadEntry>, KeptFiles), Error> {
     let malformed = |problem: &'static str| Error::MalformedWheel {
         wheel: cut(wheel),
         problem,
     };
-    let mut archive =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| malformed("is not a zip archive"))?;
-    let mut files = BTreeMap::new();
+    let mut entries = Vec::new();
+    let mut kept = BTreeMap::new();
+    let mut names = std::collections::BTreeSet::new();
+    let mut total: u64 = 0;
+    let mut buffer = vec![0_u8; 64 * 1024];
     for index in 0..archive.len() {
         let mut entry = archive
             .by_index(index)
@@ -100,82 +116,145 @@ fn read_archive(wheel: &str, bytes: &[u8]) -> Result<BTreeMap<String, (Vec<u8>, 
         let name = safe_path(entry.name())
             .ok_or_else(|| malformed("has a path outside the archive root"))?
             .to_owned();
-        let executable = entry.unix_mode().is_some_and(|m| m & 0o111 != 0);
-        let mut contents = Vec::new();
-        entry
-            .read_to_end(&mut contents)
-            .map_err(|_| malformed("has an entry that does not decompress"))?;
-        if files.insert(name, (contents, executable)).is_some() {
+        if !names.insert(name.clone()) {
             return Err(malformed("has the same path twice"));
         }
+        let executable = entry.unix_mode().is_some_and(|m| m & 0o111 != 0);
+        let keep = name.split_once('/').is_some_and(|(dir, rest)| {
+            dir.ends_with(".dist-info") && (rest == "RECORD" || rest == "METADATA")
+        });
+        let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+        let mut contents = Vec::new();
+        let mut size: u64 = 0;
+        loop {
+            let n = entry
+                .read(&mut buffer)
+                .map_err(|_| malformed("has an entry that does not decompress"))?;
+            if n == 0 {
+                break;
+            }
+            size += n as u64;
+            total += n as u64;
+            if total > MAX_UNZIPPED_BYTES {
+                return Err(Error::LayerTooLarge {
+                    what: "unzipped",
+                    size: total,
+                    limit: MAX_UNZIPPED_BYTES,
+                });
+            }
+            digest.update(&buffer[..n]);
+            if keep {
+                contents.extend_from_slice(&buffer[..n]);
+            }
+        }
+        if keep {
+            kept.insert(name.clone(), contents);
+        }
+        entries.push(ReadEntry {
+            index,
+            name,
+            executable,
+            size,
+            sha256: URL_SAFE_NO_PAD.encode(digest.finish()),
+        });
     }
-    Ok(files)
+    Ok((entries, kept))
 }
 
-/// Unpacks `bytes` (the wheel `wheel`), checking `RECORD`; returns the layer files and the
-/// wheel's metadata.
-pub fn unpack(wheel: &str, bytes: &[u8]) -> Result<(Vec<LayerFile>, WheelMetadata), Error> {
+/// One file of an installed wheel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstalledFile {
+    /// Where it goes, relative to the install root (`python/` in a layer).
+    pub path: String,
+    /// Its size, uncompressed.
+    pub size: u64,
+}
+
+/// A wheel checked against its `RECORD` and ready to be copied into an archive without being
+/// compressed again: its kept files, in path order, with fixed times and modes.
+#[derive(Clone)]
+pub struct InstalledWheel {
+    /// The wheel's file name.
+    pub filename: String,
+    /// What it declared about itself.
+    pub metadata: WheelMetadata,
+    /// The kept files, sorted by path (entry `i` of [`InstalledWheel::archive`]).
+    pub files: Vec<InstalledFile>,
+    /// A zip holding exactly `files`, with the wheel's compressed data as is.
+    archive: Vec<u8>,
+}
+
+impl std::fmt::Debug for InstalledWheel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InstalledWheel")
+            .field("filename", &self.filename)
+            .field("files", &self.files.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl InstalledWheel {
+    /// The archive of the kept files (entry `i` is `files[i]`).
+    pub fn archive(&self) -> &[u8] {
+        &self.archive
+    }
+
+    /// The total size of the kept files, uncompressed.
+    pub fn unzipped_bytes(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Installs `bytes` (the wheel `wheel`) the way an installer would, checking `RECORD`.
+pub fn install(wheel: &str, bytes: &[u8]) -> Result<InstalledWheel, Error> {
     let malformed = |problem: &'static str| Error::MalformedWheel {
         wheel: cut(wheel),
         problem,
     };
-    let files = read_archive(wheel, bytes)?;
-    let dist_info: Vec<&String> = files
-        .keys()
-        .filter(|p| {
-            p.split('/').count() == 2
-                && p.split('/')
-                    .next()
-                    .is_some_and(|d| d.ends_with(".dist-info"))
-                && p.ends_with("/RECORD")
-        })
-        .collect();
-    let [record_path] = dist_info.as_slice() else {
+    let mut archive =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| malformed("is not a zip archive"))?;
+    let (entries, kept) = read_archive(wheel, &mut archive)?;
+    let records: Vec<&String> = kept.keys().filter(|p| p.ends_with("/RECORD")).collect();
+    let [record_path] = records.as_slice() else {
         return Err(malformed("does not have exactly one .dist-info/RECORD"));
     };
     let dist_dir = record_path.trim_end_matches("RECORD").to_owned();
     let data_dir = format!("{}.data/", dist_dir.trim_end_matches(".dist-info/"));
-    let metadata = files
+    let metadata = kept
         .get(&format!("{dist_dir}METADATA"))
         .ok_or_else(|| malformed("has no METADATA"))?;
-    let metadata = parse_metadata(&metadata.0)?;
+    let metadata = parse_metadata(metadata)?;
 
     // RECORD: path,sha256=<urlsafe-b64>,size — CSV, but paths with commas are quoted.
-    let record = &files[*record_path].0;
     let mut listed: BTreeMap<String, (String, String)> = BTreeMap::new();
-    let mut reader = csv_lines(record).ok_or_else(|| malformed("has an unreadable RECORD"))?;
-    for row in reader.drain(..) {
+    let rows =
+        csv_lines(&kept[*record_path]).ok_or_else(|| malformed("has an unreadable RECORD"))?;
+    for row in rows {
         let [path, hash, size] = row.as_slice() else {
             return Err(malformed("has a RECORD row without three fields"));
         };
         listed.insert(path.clone(), (hash.clone(), size.clone()));
     }
-    let mut out = Vec::new();
-    for (path, (contents, executable)) in &files {
+    let mut out: Vec<(String, usize, u64, bool)> = Vec::new();
+    for entry in &entries {
+        let path = &entry.name;
         let is_record = path == *record_path;
         let signature = path.starts_with(&dist_dir)
             && (path.ends_with("RECORD.jws") || path.ends_with("RECORD.p7s"));
         if !is_record && !signature {
-            let Some((hash, size)) = listed.remove(path) else {
-                return Err(Error::WheelRecordMismatch {
-                    wheel: cut(wheel),
-                    path: cut(path),
-                    problem: "is not listed in RECORD",
-                });
+            let mismatch = |problem: &'static str| Error::WheelRecordMismatch {
+                wheel: cut(wheel),
+                path: cut(path),
+                problem,
             };
+            let (hash, size) = listed
+                .remove(path)
+                .ok_or_else(|| mismatch("is not listed in RECORD"))?;
             let expected = hash
                 .strip_prefix("sha256=")
-                .ok_or(Error::WheelRecordMismatch {
-                    wheel: cut(wheel),
-                    path: cut(path),
-                    problem: "has no sha256 in RECORD",
-                })?;
-            if expected != sha256_b64(contents) || size != contents.len().to_string() {
-                return Err(Error::WheelRecordMismatch {
-                    wheel: cut(wheel),
-                    path: cut(path),
-                    problem: "does not match its RECORD hash and size",
-                });
+                .ok_or_else(|| mismatch("has no sha256 in RECORD"))?;
+            if expected != entry.sha256 || size != entry.size.to_string() {
+                return Err(mismatch("does not match its RECORD hash and size"));
             }
         } else {
             listed.remove(path);
@@ -192,11 +271,7 @@ pub fn unpack(wheel: &str, bytes: &[u8]) -> Result<(Vec<LayerFile>, WheelMetadat
         if compiled || target.is_empty() {
             continue;
         }
-        out.push(LayerFile {
-            path: target,
-            contents: contents.clone(),
-            executable: *executable,
-        });
+        out.push((target, entry.index, entry.size, entry.executable));
     }
     // Whatever RECORD lists but the archive lacks (compiled files may be listed unhashed).
     if let Some((path, _)) = listed
@@ -209,7 +284,40 @@ pub fn unpack(wheel: &str, bytes: &[u8]) -> Result<(Vec<LayerFile>, WheelMetadat
             problem: "is listed in RECORD but missing from the archive",
         });
     }
-    Ok((out, metadata))
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(pair) = out.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+        return Err(Error::WheelRecordMismatch {
+            wheel: cut(wheel),
+            path: cut(&pair[0].0),
+            problem: "is installed twice (from the root and from a .data directory)",
+        });
+    }
+    // Copy the kept entries, still compressed, with the zip epoch as time and a fixed mode.
+    let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut files = Vec::with_capacity(out.len());
+    for (path, index, size, executable) in out {
+        let raw = archive
+            .by_index_raw(index)
+            .map_err(|_| malformed("has an unreadable entry"))?;
+        writer
+            .raw_copy_file_touch(
+                raw,
+                DateTime::default(),
+                Some(if executable { 0o755 } else { 0o644 }),
+            )
+            .map_err(|source| Error::ZipWrite { source })?;
+        files.push(InstalledFile { path, size });
+    }
+    let archive = writer
+        .finish()
+        .map_err(|source| Error::ZipWrite { source })?
+        .into_inner();
+    Ok(InstalledWheel {
+        filename: wheel.to_owned(),
+        metadata,
+        files,
+        archive,
+    })
 }
 
 /// RECORD rows (CSV without a header); `None` when unreadable.
@@ -230,6 +338,10 @@ pub(crate) mod tests {
     use zip::write::SimpleFileOptions;
 
     use super::*;
+
+    fn sha256_b64(bytes: &[u8]) -> String {
+        URL_SAFE_NO_PAD.encode(ring::digest::digest(&ring::digest::SHA256, bytes))
+    }
 
     /// Builds a wheel from (path, contents); RECORD is computed unless `record` is given.
     pub(crate) fn wheel(files: &[(&str, &[u8])], record: Option<&str>) -> Vec<u8> {
@@ -272,8 +384,9 @@ pub(crate) mod tests {
             ],
             None,
         );
-        let (files, meta) = unpack("demo-1.0-py3-none-any.whl", &bytes).unwrap();
-        let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+        let installed = install("demo-1.0-py3-none-any.whl", &bytes).unwrap();
+        let meta = &installed.metadata;
+        let paths: Vec<&str> = installed.files.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
             [
@@ -286,6 +399,14 @@ pub(crate) mod tests {
         assert_eq!(meta.name, "demo");
         assert_eq!(meta.requires_dist.len(), 2);
         assert_eq!(meta.requires_python.as_deref(), Some(">=3.9"));
+        assert_eq!(installed.files[0].size, 3);
+        // The kept entries are copied compressed, in path order, with fixed times and modes.
+        let mut archive = zip::ZipArchive::new(Cursor::new(installed.archive())).unwrap();
+        assert_eq!(archive.len(), 4);
+        let entry = archive.by_index(0).unwrap();
+        assert_eq!(entry.name(), "demo-1.0.data/platlib/_native.so");
+        assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o644));
+        assert_eq!(entry.last_modified(), Some(DateTime::default()));
     }
 
     #[test]
@@ -295,7 +416,7 @@ pub(crate) mod tests {
             ("demo-1.0.dist-info/METADATA", METADATA),
         ];
         let good = wheel(base, None);
-        assert!(unpack("w", &good).is_ok());
+        assert!(install("w", &good).is_ok());
         let meta_row = format!(
             "demo-1.0.dist-info/METADATA,sha256={},{}\n",
             sha256_b64(METADATA),
@@ -326,7 +447,7 @@ pub(crate) mod tests {
             ),
         ] {
             let bytes = wheel(base, Some(&record));
-            let err = unpack("w", &bytes).unwrap_err().to_string();
+            let err = install("w", &bytes).unwrap_err().to_string();
             assert!(err.contains(needle), "{record}: {err}");
         }
     }
@@ -338,10 +459,10 @@ pub(crate) mod tests {
                 &[(path, b"x"), ("demo-1.0.dist-info/METADATA", METADATA)],
                 None,
             );
-            let err = unpack("w", &bytes).unwrap_err().to_string();
+            let err = install("w", &bytes).unwrap_err().to_string();
             assert!(err.contains("outside the archive root"), "{path}: {err}");
         }
-        assert!(unpack("w", b"not a zip")
+        assert!(install("w", b"not a zip")
             .unwrap_err()
             .to_string()
             .contains("not a zip"));

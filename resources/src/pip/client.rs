@@ -1,0 +1,507 @@
+//! The index client: project pages, the wheel chosen for each version, metadata and verified
+//! downloads, with everything fetched once per build.
+//!
+//! - Pages are asked for in PEP 691 JSON and accepted in PEP 503 HTML (pypiserver).
+//! - A version is usable when it has a wheel compatible with the target, not yanked, whose
+//!   `Requires-Python` admits the target. Among its wheels the best-ranked tag wins (ties by
+//!   file name, so the choice is stable).
+//! - Metadata comes from PEP 658 (`<wheel URL>.metadata`, hash-checked) when the index offers
+//!   it; otherwise from the wheel itself, which is then kept for installation (resolution
+//!   usually picks the newest version, so the download is rarely wasted).
+//! - Every download is checked against the SHA-256 the index states; wheels are kept in
+//!   memory by URL and, with a cache directory, on disk by SHA-256.
+//!
+//! [`BlockingSource`] adapts the client to the (synchronous) resolver: it runs on a blocking
+//! thread and waits on the client's futures through the runtime handle.
+
+use std::{
+    collections::{BTreeMap, BTreeSet, HashMap},
+    io::Read as _,
+    path::PathBuf,
+    str::FromStr as _,
+    sync::{Arc, Mutex, PoisonError},
+    time::Duration,
+};
+
+use bytes::Bytes;
+use pep508_rs::{pep440_rs::Version, PackageName, Requirement, VerbatimUrl};
+use url::Url;
+
+use super::{
+    http::{shown, IndexTransport},
+    index::{self, IndexFile},
+    resolve::{Availability, PackageSource},
+    target::Target,
+    wheel::{parse_metadata, WheelMetadata},
+    wheel_name::WheelName,
+};
+use crate::error::{cut, Error};
+
+/// The largest index page read (bytes).
+const MAX_PAGE_BYTES: u64 = 32 * 1024 * 1024;
+/// The largest metadata file read (bytes).
+const MAX_METADATA_BYTES: u64 = 4 * 1024 * 1024;
+/// The largest wheel read (bytes): a layer cannot hold more unzipped anyway.
+pub const MAX_WHEEL_BYTES: u64 = 250 * 1024 * 1024;
+
+/// A wheel chosen for a package version.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChosenWheel {
+    /// The package.
+    pub name: PackageName,
+    /// The version.
+    pub version: Version,
+    /// The file the index lists.
+    pub file: IndexFile,
+}
+
+/// A downloaded wheel whose hash was checked.
+#[derive(Clone, Debug)]
+pub struct VerifiedWheel {
+    /// The file name.
+    pub filename: String,
+    /// The bytes.
+    pub bytes: Bytes,
+    /// Their SHA-256 (lowercase hex).
+    pub sha256: String,
+    /// Whether it came from the on-disk cache.
+    pub cached: bool,
+}
+
+/// Fetches from one index for one target.
+pub struct IndexClient {
+    transport: Arc<dyn IndexTransport>,
+    index: Url,
+    target: Target,
+    python: Version,
+    timeout: Duration,
+    cache_dir: Option<PathBuf>,
+    pages: Mutex<HashMap<PackageName, Arc<Vec<IndexFile>>>>,
+    wheels: Mutex<HashMap<Url, VerifiedWheel>>,
+    metadata: Mutex<HashMap<Url, Arc<WheelMetadata>>>,
+}
+
+impl std::fmt::Debug for IndexClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexClient")
+            .field("index", &shown(&self.index))
+            .field("target", &self.target.runtime())
+            .finish_non_exhaustive()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Lowercase hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    ring::digest::digest(&ring::digest::SHA256, bytes)
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The version in an sdist file name (`name-1.0.tar.gz`, `name-1.0.zip`).
+fn sdist_version(filename: &str) -> Option<Version> {
+    let stem = filename
+        .strip_suffix(".tar.gz")
+        .or_else(|| filename.strip_suffix(".zip"))?;
+    let (_, version) = stem.rsplit_once('-')?;
+    Version::from_str(version).ok()
+}
+
+impl IndexClient {
+    /// A client for `index` (already checked against the allow-list) and `target`.
+    pub fn new(
+        transport: Arc<dyn IndexTransport>,
+        index: Url,
+        target: Target,
+        timeout: Duration,
+        cache_dir: Option<PathBuf>,
+    ) -> Self {
+        let python = Version::from_str(&format!("{}.0", target.python_version()))
+            .unwrap_or_else(|_| Version::new([3]));
+        Self {
+            transport,
+            index,
+            target,
+            python,
+            timeout,
+            cache_dir,
+            pages: Mutex::default(),
+            wheels: Mutex::default(),
+            metadata: Mutex::default(),
+        }
+    }
+
+    /// The target.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    async fn fetch(&self, url: &Url, accept: &str, max: u64) -> Result<(String, Bytes), Error> {
+        let fetched = self
+            .transport
+            .get(url, accept, self.timeout, max)
+            .await
+            .map_err(|failure| Error::IndexUnreachable {
+                url: shown(url),
+                problem: failure.describe(),
+                timeout_seconds: self.timeout.as_secs(),
+            })?;
+        if !(200..300).contains(&fetched.status) {
+            return Err(Error::IndexStatus {
+                url: shown(url),
+                status: fetched.status,
+            });
+        }
+        Ok((fetched.content_type, fetched.body))
+    }
+
+    /// The files the index lists for `name`.
+    pub async fn page(&self, name: &PackageName) -> Result<Arc<Vec<IndexFile>>, Error> {
+        if let Some(page) = lock(&self.pages).get(name) {
+            return Ok(page.clone());
+        }
+        let url = self
+            .index
+            .join(&format!("{name}/"))
+            .map_err(|_| Error::UnknownPackage {
+                package: cut(name.as_ref()),
+            })?;
+        let (content_type, body) = match self.fetch(&url, index::ACCEPT, MAX_PAGE_BYTES).await {
+            Err(Error::IndexStatus { status: 404, .. }) => {
+                return Err(Error::UnknownPackage {
+                    package: cut(name.as_ref()),
+                })
+            }
+            other => other?,
+        };
+        let text = String::from_utf8_lossy(&body);
+        let files = if index::is_json(&content_type) {
+            index::parse_json(name.as_ref(), &text, &url)?
+        } else {
+            index::parse_html(name.as_ref(), &text, &url)?
+        };
+        let files = Arc::new(files);
+        lock(&self.pages).insert(name.clone(), files.clone());
+        Ok(files)
+    }
+
+    fn python_ok(&self, file: &IndexFile) -> bool {
+        file.requires_python
+            .as_ref()
+            .is_none_or(|spec| spec.contains(&self.python))
+    }
+
+    /// The usable versions of `name`, or why there are none.
+    pub async fn availability(&self, name: &PackageName) -> Result<Availability, Error> {
+        let page = self.page(name).await?;
+        let mut usable = BTreeSet::new();
+        let mut all = BTreeSet::new();
+        let (mut wheels, mut compatible, mut python_ok, mut sdists) = (0, 0, 0, 0);
+        let mut platforms = BTreeSet::new();
+        for file in page.iter() {
+            if let Ok(wheel) = WheelName::parse(&file.filename) {
+                if &wheel.name != name {
+                    continue;
+                }
+                wheels += 1;
+                all.insert(wheel.version.clone());
+                let fits = self
+                    .target
+                    .priority(&wheel.python, &wheel.abi, &wheel.platform)
+                    .is_some();
+                if !fits {
+                    platforms.insert(wheel.platform.clone());
+                    continue;
+                }
+                compatible += 1;
+                if !self.python_ok(file) {
+                    continue;
+                }
+                python_ok += 1;
+                if !file.yanked {
+                    usable.insert(wheel.version);
+                }
+            } else if let Some(version) = sdist_version(&file.filename) {
+                sdists += 1;
+                all.insert(version);
+            }
+        }
+        if !usable.is_empty() {
+            return Ok(Availability::Versions(usable.into_iter().collect()));
+        }
+        if all.is_empty() {
+            return Err(Error::UnknownPackage {
+                package: cut(name.as_ref()),
+            });
+        }
+        let why = if wheels == 0 && sdists > 0 {
+            "only an sdist; building sdists needs Python, publish a wheel".to_owned()
+        } else if compatible == 0 {
+            let listed: Vec<String> = platforms.into_iter().take(4).collect();
+            format!(
+                "no wheel for this platform; wheels exist for {}",
+                listed.join(", ")
+            )
+        } else if python_ok == 0 {
+            format!(
+                "every compatible wheel requires another Python than {}",
+                self.python
+            )
+        } else {
+            "every compatible wheel is yanked".to_owned()
+        };
+        Ok(Availability::Unusable {
+            why,
+            versions: all.into_iter().collect(),
+        })
+    }
+
+    /// The wheel installed for `name` at `version`.
+    pub async fn choose(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<ChosenWheel, Error> {
+        let page = self.page(name).await?;
+        let best = page
+            .iter()
+            .filter(|file| !file.yanked && self.python_ok(file))
+            .filter_map(|file| {
+                let wheel = WheelName::parse(&file.filename).ok()?;
+                if &wheel.name != name || &wheel.version != version {
+                    return None;
+                }
+                let rank = self
+                    .target
+                    .priority(&wheel.python, &wheel.abi, &wheel.platform)?;
+                Some((rank, file))
+            })
+            .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.filename.cmp(&b.1.filename)));
+        match best {
+            Some((_, file)) => Ok(ChosenWheel {
+                name: name.clone(),
+                version: version.clone(),
+                file: file.clone(),
+            }),
+            None => Err(Error::NoCompatibleWheel {
+                target: format!(
+                    "{} {}",
+                    self.target.runtime(),
+                    self.target.arch().lambda_name()
+                ),
+                packages: vec![format!(
+                    "{name}=={version} (no usable wheel of that version)"
+                )],
+            }),
+        }
+    }
+
+    /// The metadata of the chosen wheel: PEP 658 when offered, else read from the wheel.
+    pub async fn metadata(&self, chosen: &ChosenWheel) -> Result<Arc<WheelMetadata>, Error> {
+        let file = &chosen.file;
+        if let Some(found) = lock(&self.metadata).get(&file.url) {
+            return Ok(found.clone());
+        }
+        let bytes = match &file.metadata {
+            Some(expected) => {
+                let mut url = file.url.clone();
+                url.set_path(&format!("{}.metadata", file.url.path()));
+                let (_, body) = self.fetch(&url, "*/*", MAX_METADATA_BYTES).await?;
+                if let Some(expected) = expected {
+                    let actual = sha256_hex(&body);
+                    if &actual != expected {
+                        return Err(Error::HashMismatch {
+                            file: cut(&format!("{}.metadata", file.filename)),
+                            expected: cut(expected),
+                            actual,
+                            against: "the index",
+                        });
+                    }
+                }
+                body.to_vec()
+            }
+            None => {
+                let wheel = self.download(file).await?;
+                metadata_from_wheel(&file.filename, &wheel.bytes)?
+            }
+        };
+        let metadata = parse_metadata(&bytes).map_err(|_| Error::MalformedWheel {
+            wheel: cut(&file.filename),
+            problem: "has METADATA that cannot be read",
+        })?;
+        let same_name = PackageName::from_str(&metadata.name).is_ok_and(|n| n == chosen.name);
+        let same_version = Version::from_str(&metadata.version).is_ok_and(|v| v == chosen.version);
+        if !same_name || !same_version {
+            return Err(Error::MalformedWheel {
+                wheel: cut(&file.filename),
+                problem: "has METADATA naming another package or version",
+            });
+        }
+        let metadata = Arc::new(metadata);
+        lock(&self.metadata).insert(file.url.clone(), metadata.clone());
+        Ok(metadata)
+    }
+
+    fn cache_path(&self, sha256: &str, filename: &str) -> Option<PathBuf> {
+        let safe = filename
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c));
+        let dir = self.cache_dir.as_ref()?;
+        safe.then(|| dir.join(format!("{sha256}-{filename}")))
+    }
+
+    /// Downloads `file` (or takes it from memory or the cache), checked against the index's
+    /// SHA-256.
+    pub async fn download(&self, file: &IndexFile) -> Result<VerifiedWheel, Error> {
+        if let Some(found) = lock(&self.wheels).get(&file.url) {
+            return Ok(found.clone());
+        }
+        let cached = file
+            .sha256
+            .as_deref()
+            .and_then(|h| self.cache_path(h, &file.filename))
+            .and_then(|path| std::fs::read(path).ok())
+            .map(Bytes::from)
+            .filter(|bytes| file.sha256.as_deref() == Some(sha256_hex(bytes).as_str()));
+        let from_cache = cached.is_some();
+        let bytes = match cached {
+            Some(bytes) => bytes,
+            None => self.fetch(&file.url, "*/*", MAX_WHEEL_BYTES).await?.1,
+        };
+        let actual = sha256_hex(&bytes);
+        if let Some(expected) = &file.sha256 {
+            if &actual != expected {
+                return Err(Error::HashMismatch {
+                    file: cut(&file.filename),
+                    expected: cut(expected),
+                    actual,
+                    against: "the index",
+                });
+            }
+        }
+        if !from_cache {
+            self.store(&actual, &file.filename, &bytes);
+        }
+        let wheel = VerifiedWheel {
+            filename: file.filename.clone(),
+            bytes,
+            sha256: actual,
+            cached: from_cache,
+        };
+        lock(&self.wheels).insert(file.url.clone(), wheel.clone());
+        Ok(wheel)
+    }
+
+    /// Best effort: a cache that cannot be written only costs a later download.
+    fn store(&self, sha256: &str, filename: &str, bytes: &[u8]) {
+        let Some(path) = self.cache_path(sha256, filename) else {
+            return;
+        };
+        if let Some(dir) = path.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        let partial = path.with_extension("partial");
+        if std::fs::write(&partial, bytes).is_ok() {
+            let _ = std::fs::rename(&partial, &path);
+        }
+    }
+}
+
+/// `METADATA` from the single top-level `.dist-info` directory of a wheel.
+fn metadata_from_wheel(filename: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
+    let malformed = |problem: &'static str| Error::MalformedWheel {
+        wheel: cut(filename),
+        problem,
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|_| malformed("is not a zip archive"))?;
+    let names: Vec<String> = archive
+        .file_names()
+        .filter(|n| {
+            n.split_once('/')
+                .is_some_and(|(dir, rest)| dir.ends_with(".dist-info") && rest == "METADATA")
+        })
+        .map(str::to_owned)
+        .collect();
+    let [name] = names.as_slice() else {
+        return Err(malformed("does not have exactly one .dist-info/METADATA"));
+    };
+    let mut entry = archive
+        .by_name(name)
+        .map_err(|_| malformed("has an unreadable METADATA"))?;
+    let mut out = Vec::new();
+    entry
+        .by_ref()
+        .take(MAX_METADATA_BYTES)
+        .read_to_end(&mut out)
+        .map_err(|_| malformed("has a METADATA that does not decompress"))?;
+    Ok(out)
+}
+
+/// The `Requires-Dist` lines of `metadata` as requirements.
+pub fn requirements_of(
+    filename: &str,
+    metadata: &WheelMetadata,
+) -> Result<Vec<Requirement<VerbatimUrl>>, Error> {
+    metadata
+        .requires_dist
+        .iter()
+        .map(|line| {
+            Requirement::from_str(line).map_err(|_| Error::MalformedWheel {
+                wheel: cut(filename),
+                problem: "has a Requires-Dist line that is not PEP 508",
+            })
+        })
+        .collect()
+}
+
+/// The client as the resolver's package source, for use on a blocking thread.
+pub struct BlockingSource {
+    client: Arc<IndexClient>,
+    handle: tokio::runtime::Handle,
+    /// Called with each package name as it is first looked up (progress).
+    on_lookup: Box<dyn Fn(&PackageName) + Send + Sync>,
+    seen: Mutex<BTreeMap<PackageName, ()>>,
+}
+
+impl BlockingSource {
+    /// Adapts `client`; `handle` runs its futures.
+    pub fn new(
+        client: Arc<IndexClient>,
+        handle: tokio::runtime::Handle,
+        on_lookup: Box<dyn Fn(&PackageName) + Send + Sync>,
+    ) -> Self {
+        Self {
+            client,
+            handle,
+            on_lookup,
+            seen: Mutex::default(),
+        }
+    }
+}
+
+impl PackageSource for BlockingSource {
+    fn versions(&self, name: &PackageName) -> Result<Availability, Error> {
+        if lock(&self.seen).insert(name.clone(), ()).is_none() {
+            (self.on_lookup)(name);
+        }
+        self.handle.block_on(self.client.availability(name))
+    }
+
+    fn requirements(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Vec<Requirement<VerbatimUrl>>, Error> {
+        self.handle.block_on(async {
+            let chosen = self.client.choose(name, version).await?;
+            let metadata = self.client.metadata(&chosen).await?;
+            requirements_of(&chosen.file.filename, &metadata)
+        })
+    }
+}

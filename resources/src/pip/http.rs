@@ -1,0 +1,173 @@
+//! How the layer builder talks HTTP: one small trait ([`IndexTransport`]) so that tests can
+//! serve pages and wheels from memory, and its reqwest implementation over rustls.
+//!
+//! Every request has a timeout; bodies are read with a size cap; redirects are followed only
+//! within the same origin (a redirect to another host could step outside the index
+//! allow-list). URLs in errors are shown without userinfo, query or fragment.
+
+use std::{fmt, future::Future, pin::Pin, time::Duration};
+
+use bytes::Bytes;
+use url::Url;
+
+use crate::error::{cut, Error};
+
+/// A boxed, sendable future (the trait is object safe).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// An answer: status, `Content-Type` and the body (read to the end, within the cap).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Fetched {
+    /// The HTTP status.
+    pub status: u16,
+    /// The `Content-Type` header, or empty.
+    pub content_type: String,
+    /// The body.
+    pub body: Bytes,
+}
+
+/// Why a request got no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchFailure {
+    /// No answer within the timeout.
+    Timeout,
+    /// The connection could not be made.
+    Connect,
+    /// The body is larger than the cap.
+    TooLarge,
+    /// Anything else on the way (TLS, reset, bad redirect).
+    Transport,
+}
+
+impl FetchFailure {
+    /// In words, for error messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Timeout => "timed out",
+            Self::Connect => "could not be reached (connection refused or no route)",
+            Self::TooLarge => "sent a body over the size limit",
+            Self::Transport => "failed in transport (TLS, reset or redirect)",
+        }
+    }
+}
+
+/// Fetches URLs for the layer builder.
+pub trait IndexTransport: Send + Sync {
+    /// GETs `url` with the `Accept` header `accept`, giving up after `timeout` and refusing
+    /// bodies over `max_bytes`.
+    fn get<'a>(
+        &'a self,
+        url: &'a Url,
+        accept: &'a str,
+        timeout: Duration,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Fetched, FetchFailure>>;
+}
+
+/// The transport over reqwest and rustls (the `ring` provider).
+#[derive(Clone)]
+pub struct ReqwestIndexTransport {
+    client: reqwest::Client,
+}
+
+impl fmt::Debug for ReqwestIndexTransport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReqwestIndexTransport")
+    }
+}
+
+impl ReqwestIndexTransport {
+    /// Builds the client: same-origin redirects only (at most 5), a 10-second connect timeout,
+    /// no proxy from the environment.
+    pub fn new() -> Result<Self, Error> {
+        // Installing fails only when a provider is already installed, which is just as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let redirects = reqwest::redirect::Policy::custom(|attempt| {
+            let same_origin = attempt
+                .previous()
+                .first()
+                .is_some_and(|first| first.origin() == attempt.url().origin());
+            if same_origin && attempt.previous().len() <= 5 {
+                attempt.follow()
+            } else {
+                attempt.stop()
+            }
+        });
+        let client = reqwest::Client::builder()
+            .redirect(redirects)
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("cfn-warden/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|_| Error::HttpClient)?;
+        Ok(Self { client })
+    }
+}
+
+fn failure(error: &reqwest::Error) -> FetchFailure {
+    if error.is_timeout() {
+        FetchFailure::Timeout
+    } else if error.is_connect() {
+        FetchFailure::Connect
+    } else {
+        FetchFailure::Transport
+    }
+}
+
+impl IndexTransport for ReqwestIndexTransport {
+    fn get<'a>(
+        &'a self,
+        url: &'a Url,
+        accept: &'a str,
+        timeout: Duration,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Fetched, FetchFailure>> {
+        Box::pin(async move {
+            let mut response = self
+                .client
+                .get(url.clone())
+                .header(http::header::ACCEPT, accept)
+                .timeout(timeout)
+                .send()
+                .await
+                .map_err(|e| failure(&e))?;
+            if response.content_length().is_some_and(|n| n > max_bytes) {
+                return Err(FetchFailure::TooLarge);
+            }
+            let status = response.status().as_u16();
+            let content_type = response
+                .headers()
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let capacity = response
+                .content_length()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(0);
+            let mut body = Vec::with_capacity(capacity);
+            while let Some(chunk) = response.chunk().await.map_err(|e| failure(&e))? {
+                if (body.len() + chunk.len()) as u64 > max_bytes {
+                    return Err(FetchFailure::TooLarge);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(Fetched {
+                status,
+                content_type,
+                body: Bytes::from(body),
+            })
+        })
+    }
+}
+
+/// A URL as shown in messages: scheme, host, port and path only.
+pub fn shown(url: &Url) -> String {
+    let mut clean = url.clone();
+    let _ = clean.set_username("");
+    let _ = clean.set_password(None);
+    clean.set_query(None);
+    clean.set_fragment(None);
+    cut(clean.as_str())
+}
