@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: unit, fixture, pipeline and end-to-end (real binaries, local Runtime API,
-# moto's CloudFormation). Installs moto[server] when it is missing.
+# moto's CloudFormation, pypiserver). Installs moto[server], pypiserver and the test wheels
+# when they are missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/ensure-moto.sh
+# pypiserver and the real wheels the layer-build tests serve from it.
+source scripts/fetch-test-wheels.sh
 # End-to-end tests drive the workspace binaries; build them first.
 cargo build --locked --workspace --bins
 cargo test --locked --workspace

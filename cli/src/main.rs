@@ -3,19 +3,23 @@
 //! Commands: `check-event` (run the provider's screening on an event offline), `keygen` (make an
 //! Ed25519 signing key), `sign` (sign custom resources' properties in a template, with a local
 //! or AWS KMS key), `public-key` (a KMS key's provider configuration) and `audit` (decision
-//! logs), `lint` (templates), `seal` (sealed credential tickets in a template) and `refresh`
-//! (re-seal a deployed stack's tickets). Scanning and deploying come with their issues.
+//! logs), `lint` (templates), `seal` (sealed credential tickets in a template), `refresh`
+//! (re-seal a deployed stack's tickets) and `build-layer` (a Python layer from pip
+//! requirements). Scanning and deploying come with their issues.
 //!
 //! Exit codes: 0 = success (`check-event`: the event would be accepted; `audit`: no anomaly);
 //! 1 = `check-event` found the event would be refused or answered FAILED, `audit` found
-//! anomalies, or `lint` found something at or above `--fail-on`; 2 = the tool failed (unreadable file, bad arguments, a template that cannot be
-//! signed).
+//! anomalies, `lint` found something at or above `--fail-on`, or `build-layer` cannot build the
+//! requirements (unknown package, no wheel, hash mismatch, conflict, size); 2 = the tool failed
+//! (unreadable file, bad arguments, a template that cannot be signed, an index that cannot be
+//! reached).
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "a CLI prints its results")]
 
 use std::{io::Read, path::PathBuf, process::ExitCode};
 
 mod audit;
+mod build_layer;
 mod lint;
 mod seal;
 mod sign;
@@ -131,6 +135,43 @@ enum Command {
         /// Write here instead of stdout.
         #[arg(long, short)]
         output: Option<PathBuf>,
+    },
+    /// Build a Python Lambda layer from pip requirements, with no pip and no Python: resolve
+    /// against the index, download and verify wheels, and write a deterministic zip (the same
+    /// input gives the same SHA-256 anywhere). Exit 1 when the requirements cannot be built.
+    BuildLayer {
+        /// Requirement strings (PEP 508, optionally with --hash=sha256:...).
+        requirements: Vec<String>,
+        /// A requirements.txt (`-` for stdin).
+        #[arg(long = "requirement", short = 'r')]
+        requirement_file: Option<PathBuf>,
+        /// The Lambda runtime: python3.9 to python3.14.
+        #[arg(long, default_value = "python3.12")]
+        runtime: String,
+        /// The architecture: x86_64 or arm64.
+        #[arg(long, default_value = "x86_64")]
+        arch: String,
+        /// The package index (simple API, PEP 691 or PEP 503). No index is built in.
+        #[arg(long, env = "WARDEN_INDEX_URL")]
+        index_url: Option<String>,
+        /// Every requirement must be pinned with == and carry --hash.
+        #[arg(long)]
+        require_hashes: bool,
+        /// Where to write the layer zip.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Keep downloaded wheels here (by SHA-256) for the next build.
+        #[arg(long, env = "WARDEN_CACHE_DIR")]
+        cache_dir: Option<PathBuf>,
+        /// How many downloads run at once.
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        /// The timeout of each request to the index.
+        #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+        timeout: std::time::Duration,
+        /// Print the summary as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Seal a credential ticket into every custom resource of a template: assumes the ticket
     /// role as you (SourceIdentity = your name) and adds or replaces a WardenTicket property,
@@ -332,6 +373,40 @@ fn run(cli: Cli) -> Result<bool> {
             print_sealed(&report.sealed);
             println!("{}: {}", options.stack_name, report.final_status);
             Ok(true)
+        }
+        Command::BuildLayer {
+            requirements,
+            requirement_file,
+            runtime,
+            arch,
+            index_url,
+            require_hashes,
+            output,
+            cache_dir,
+            concurrency,
+            timeout,
+            json,
+        } => {
+            let args = build_layer::BuildLayerArgs {
+                requirement_file,
+                requirements,
+                runtime,
+                arch,
+                index_url,
+                require_hashes,
+                output,
+                cache_dir,
+                concurrency,
+                timeout,
+                json,
+            };
+            match build_layer::run(&args)? {
+                build_layer::Outcome::Built => Ok(true),
+                build_layer::Outcome::Refused(message) => {
+                    eprintln!("warden: build-layer: {message}");
+                    Ok(false)
+                }
+            }
         }
         Command::PublicKey { kms_key, kid } => {
             let signer = block_on(sign::KmsSigner::new(&kms_key, kid.as_deref()))?;

@@ -6,6 +6,8 @@
 //! - [`Provider`]: a provider binary started against it, with stdout (decision lines) and
 //!   stderr (logs) captured.
 //! - [`CfnEvent`]: realistic events, with response URLs under the local endpoint.
+//! - [`package_index`]: a `pypiserver` child process serving real wheels, for the layer
+//!   builder.
 //! - [`moto`]: a `moto_server` child process and the few CloudFormation/IAM/Lambda calls the
 //!   tests need.
 //!
@@ -15,6 +17,7 @@
 mod events;
 mod local_lambda;
 pub mod moto;
+pub mod package_index;
 mod provider;
 pub mod recorder;
 mod session;
@@ -38,6 +41,12 @@ pub enum HarnessError {
         /// The cause.
         #[source]
         source: std::io::Error,
+    },
+    /// Test data the setup scripts provide is missing.
+    #[error("missing {what}")]
+    MissingData {
+        /// What, and how to get it.
+        what: &'static str,
     },
     /// A wait ran out.
     #[error("timed out waiting for {what}")]

@@ -397,7 +397,8 @@ fn xml_value(xml: &str, tag: &str) -> Option<String> {
     )
 }
 
-fn free_port() -> Result<u16, HarnessError> {
+/// A free loopback port (bound, read and released).
+pub fn free_port() -> Result<u16, HarnessError> {
     let listener =
         std::net::TcpListener::bind("127.0.0.1:0").map_err(|source| HarnessError::Io {
             what: "finding a free port",
