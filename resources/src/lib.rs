@@ -1,11 +1,12 @@
 //! The custom resources shipped with cfn-warden.
 //!
-//! This crate is the home of `Custom::PipLayer` and `Custom::MultiFileFunction`, and of the
-//! `warden-provider` binary that serves them. Today it holds the first parts of the layer
-//! builder's engine ([`pip`]); the resources and the binary arrive with their issues.
+//! This crate is the home of `Custom::PipLayer` ([`pip_layer`], built by the [`pip`] engine)
+//! and of the `warden-provider` binary that serves it. `Custom::MultiFileFunction` arrives
+//! with its issue.
 #![forbid(unsafe_code)]
 
 mod error;
 pub mod pip;
+pub mod pip_layer;
 
 pub use error::Error;

@@ -136,6 +136,28 @@ impl Moto {
         }
     }
 
+    /// A Lambda REST GET (e.g. `/2018-10-31/layers/NAME/versions`); returns the JSON body.
+    pub async fn lambda_get(&self, path: &str) -> Result<serde_json::Value, HarnessError> {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.endpoint))
+            .header("authorization", Self::authorization("lambda"))
+            .send()
+            .await
+            .map_err(|source| HarnessError::Http {
+                what: "a lambda GET",
+                source,
+            })?;
+        let text = response.text().await.map_err(|source| HarnessError::Http {
+            what: "a lambda GET",
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|_| HarnessError::Unexpected {
+            what: "a lambda GET",
+            body: text,
+        })
+    }
+
     /// Creates an IAM role and a Lambda function named `name` (moto wants both before a stack
     /// may reference the function). Returns the function ARN.
     pub async fn create_function(&self, name: &str) -> Result<String, HarnessError> {

@@ -310,8 +310,11 @@ impl LayerBuild {
         } else {
             self.resolve(client.clone()).await?
         };
-        let chosen = stream::iter(resolution.iter())
-            .map(|(name, version)| client.choose(name, version))
+        let chosen = stream::iter(resolution)
+            .map(|(name, version)| {
+                let client = client.clone();
+                async move { client.choose(&name, &version).await }
+            })
             .buffer_unordered(self.concurrency)
             .try_collect::<Vec<_>>()
             .await?;

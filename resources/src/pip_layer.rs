@@ -1,0 +1,596 @@
+//! `Custom::PipLayer`: a Lambda layer built from pip requirements by the [`crate::pip`] engine
+//! and published as a layer version.
+//!
+//! - **Create**: build, then publish unless the newest version of the layer already carries the
+//!   same content hash (in its description), with the runtime and architecture as compatible
+//!   ones. The physical id is the LayerVersionArn.
+//! - **Update**: build again; the same content keeps the version (same id), other content
+//!   publishes a new version (new id: CloudFormation then deletes the old one).
+//! - **Delete**: DeleteLayerVersion of the version in the physical id; already gone is
+//!   success.
+//! - **Permissions** declared per request: `lambda:PublishLayerVersion` and
+//!   `lambda:ListLayerVersions` on this layer's ARN (Create, Update), or
+//!   `lambda:DeleteLayerVersion` on exactly the version being deleted (Delete).
+//!
+//! Data: `LayerVersionArn`, `LayerArn`, `Version`, `ContentSha256`, `ZippedBytes`,
+//! `UnzippedBytes`, `Files` and `Packages` (`name==version` joined by commas), or, when the
+//! list is long, `PackagesSha256` (the SHA-256 of that list) instead, so the answer stays
+//! within CloudFormation's 4096-byte limit.
+
+use std::{sync::Arc, time::Duration};
+
+use aws_sdk_lambda::{
+    primitives::Blob,
+    types::{Architecture, LayerVersionContentInput, Runtime},
+};
+use cfn_warden::{
+    config::Environment, credentials::SessionPolicy, protocol::RequestType, Context, Created,
+    CustomResource, Deleted, HandlerError, PhysicalId, Updated,
+};
+use serde::{Deserialize, Deserializer};
+
+use crate::{
+    error::cut,
+    pip::{
+        build::{BuiltLayer, LayerBuild},
+        client::sha256_hex,
+        http::IndexTransport,
+        index::check_index_url,
+        requirements::{parse_list, parse_requirements_txt, RequirementLine},
+        target::Target,
+    },
+    Error,
+};
+
+/// The resource type served.
+pub const RESOURCE_TYPE: &str = "Custom::PipLayer";
+
+/// The largest zip PublishLayerVersion takes inline (bytes).
+pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+
+/// The `Packages` value is replaced by `PackagesSha256` above this many characters.
+const MAX_PACKAGES_CHARS: usize = 1500;
+
+/// Lambda's limit on a layer description.
+const MAX_DESCRIPTION_CHARS: usize = 256;
+
+/// `Requirements`: a requirements.txt body or a list of requirement strings.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Requirements {
+    /// A requirements.txt body.
+    Text(String),
+    /// PEP 508 strings.
+    List(Vec<String>),
+}
+
+/// The properties of `Custom::PipLayer`.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct PipLayerProperties {
+    /// The layer's name (letters, digits, `-`, `_`; at most 140).
+    pub layer_name: String,
+    /// What to install.
+    pub requirements: Requirements,
+    /// `python3.9` … `python3.14`.
+    pub runtime: String,
+    /// `x86_64` (default) or `arm64`.
+    #[serde(default = "default_architecture")]
+    pub architecture: String,
+    /// The index; must be on the provider's allow-list. Default: the provider's index.
+    #[serde(default)]
+    pub index_url: Option<String>,
+    /// Every requirement pinned with `==` and `--hash`.
+    #[serde(default, deserialize_with = "flag")]
+    pub require_hashes: bool,
+    /// Build sdists (refused: that would run a Python build backend).
+    #[serde(default, deserialize_with = "flag")]
+    pub allow_sdist: bool,
+    /// The layer's description (the content hash is appended).
+    #[serde(default)]
+    pub description: Option<String>,
+    /// The layer's license (SPDX id or URL).
+    #[serde(default)]
+    pub license_info: Option<String>,
+}
+
+fn default_architecture() -> String {
+    "x86_64".to_owned()
+}
+
+/// CloudFormation passes every property as a string: `"true"`/`"false"` as well as booleans.
+fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Flag {
+        Bool(bool),
+        Text(String),
+    }
+    match Flag::deserialize(d)? {
+        Flag::Bool(b) => Ok(b),
+        Flag::Text(t) if t.eq_ignore_ascii_case("true") => Ok(true),
+        Flag::Text(t) if t.eq_ignore_ascii_case("false") => Ok(false),
+        Flag::Text(_) => Err(serde::de::Error::custom("expected true or false")),
+    }
+}
+
+/// The provider's settings for `Custom::PipLayer`. Build with [`PipLayer::builder`] or
+/// [`PipLayer::from_env`].
+pub struct PipLayer {
+    allowed_indexes: Vec<String>,
+    default_index: Option<String>,
+    timeout: Duration,
+    transport: Option<Arc<dyn IndexTransport>>,
+}
+
+impl std::fmt::Debug for PipLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipLayer")
+            .field("allowed_indexes", &self.allowed_indexes)
+            .field("default_index", &self.default_index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`PipLayer`].
+#[derive(Default)]
+pub struct PipLayerBuilder {
+    allowed_indexes: Vec<String>,
+    default_index: Option<String>,
+    timeout: Option<Duration>,
+    transport: Option<Arc<dyn IndexTransport>>,
+}
+
+impl PipLayerBuilder {
+    /// Allows an index URL prefix (repeat for several). Nothing is allowed by default.
+    pub fn allow_index(mut self, prefix: impl Into<String>) -> Self {
+        self.allowed_indexes.push(prefix.into());
+        self
+    }
+
+    /// The index used when a resource gives no `IndexUrl` (it is allowed implicitly).
+    pub fn default_index(mut self, url: impl Into<String>) -> Self {
+        self.default_index = Some(url.into());
+        self
+    }
+
+    /// The timeout of each request to the index (default 30 s).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// How the index is reached (default: reqwest over rustls).
+    pub fn transport(mut self, transport: Arc<dyn IndexTransport>) -> Self {
+        self.transport = Some(transport);
+        self
+    }
+
+    /// Finishes the configuration.
+    pub fn build(self) -> PipLayer {
+        let mut allowed = self.allowed_indexes;
+        if let Some(default) = &self.default_index {
+            allowed.push(default.clone());
+        }
+        PipLayer {
+            allowed_indexes: allowed,
+            default_index: self.default_index,
+            timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
+            transport: self.transport,
+        }
+    }
+}
+
+/// The variables [`PipLayer::from_env`] reads.
+pub mod env {
+    /// Comma-separated index URL prefixes resources may name in `IndexUrl`.
+    pub const ALLOWED_INDEXES: &str = "WARDEN_PIP_INDEX_ALLOW";
+    /// The index used when a resource gives none (allowed implicitly).
+    pub const DEFAULT_INDEX: &str = "WARDEN_PIP_INDEX_URL";
+}
+
+impl PipLayer {
+    /// Starts the configuration.
+    pub fn builder() -> PipLayerBuilder {
+        PipLayerBuilder::default()
+    }
+
+    /// Reads [`env::ALLOWED_INDEXES`] and [`env::DEFAULT_INDEX`].
+    pub fn from_env(environment: &dyn Environment) -> Self {
+        let mut builder = Self::builder();
+        for prefix in environment
+            .var(env::ALLOWED_INDEXES)
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            builder = builder.allow_index(prefix);
+        }
+        if let Some(default) = environment
+            .var(env::DEFAULT_INDEX)
+            .filter(|d| !d.trim().is_empty())
+        {
+            builder = builder.default_index(default.trim());
+        }
+        builder.build()
+    }
+
+    /// Builds the layer the properties describe.
+    pub async fn build_layer(&self, p: &PipLayerProperties) -> Result<BuiltLayer, Error> {
+        let requirements = requirements(&p.requirements)?;
+        let target = Target::new(&p.runtime, &p.architecture)?;
+        let given = p.index_url.as_deref().or(self.default_index.as_deref());
+        let index = check_index_url(given, &self.allowed_indexes)?;
+        let mut builder = LayerBuild::builder()
+            .requirements(requirements)
+            .target(target)
+            .index(index)
+            .require_hashes(p.require_hashes)
+            .allow_sdist(p.allow_sdist)
+            .timeout(self.timeout);
+        if let Some(transport) = &self.transport {
+            builder = builder.transport(transport.clone());
+        }
+        builder.build()?.run().await
+    }
+}
+
+/// Parses `Requirements` in either form.
+pub fn requirements(given: &Requirements) -> Result<Vec<RequirementLine>, Error> {
+    match given {
+        Requirements::Text(body) => parse_requirements_txt(body),
+        Requirements::List(items) => parse_list(items),
+    }
+}
+
+/// Checks a layer name as Lambda does (a name, not an ARN).
+fn check_layer_name(name: &str) -> Result<(), HandlerError> {
+    let ok = (1..=140).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(HandlerError::new(format!(
+            "LayerName `{}` must be 1-140 letters, digits, '-' or '_'",
+            cut(name)
+        )))
+    }
+}
+
+/// `arn:<partition>:lambda:<region>:<account>:layer:<name>`.
+fn layer_arn(ctx: &Context, name: &str) -> String {
+    let stack = ctx.request().stack();
+    format!(
+        "arn:{}:lambda:{}:{}:layer:{name}",
+        stack.partition(),
+        stack.region(),
+        stack.account()
+    )
+}
+
+/// The version number in a LayerVersionArn of this stack's account and region and this layer.
+fn version_of(ctx: &Context, id: &PhysicalId, name: &str) -> Option<i64> {
+    let prefix = format!("{}:", layer_arn(ctx, name));
+    id.as_str()
+        .strip_prefix(&prefix)?
+        .parse()
+        .ok()
+        .filter(|v| *v > 0)
+}
+
+/// The session policy for a request on the layer `layer` (its ARN); `version` is the version
+/// in the physical id, for a Delete.
+fn policy(
+    request: RequestType,
+    layer: &str,
+    version: Option<i64>,
+) -> Result<SessionPolicy, cfn_warden::Error> {
+    match (request, version) {
+        (RequestType::Delete, Some(v)) => SessionPolicy::builder()
+            .allow(["lambda:DeleteLayerVersion"], [format!("{layer}:{v}")])
+            .build(),
+        // Not a version of this layer: nothing to delete, no permissions needed.
+        (RequestType::Delete, None) => Ok(SessionPolicy::none()),
+        _ => SessionPolicy::builder()
+            .allow(
+                ["lambda:PublishLayerVersion", "lambda:ListLayerVersions"],
+                [layer],
+            )
+            .build(),
+    }
+}
+
+/// The marker put in the description, by which an identical layer is recognised.
+fn marker(sha256: &str) -> String {
+    format!("[cfn-warden sha256:{sha256}]")
+}
+
+fn description(user: Option<&str>, sha256: &str) -> String {
+    let marker = marker(sha256);
+    let room = MAX_DESCRIPTION_CHARS - marker.len() - 1;
+    match user.map(str::trim).filter(|u| !u.is_empty()) {
+        Some(text) => {
+            let kept: String = text.chars().take(room).collect();
+            format!("{kept} {marker}")
+        }
+        None => marker,
+    }
+}
+
+fn failed(what: &str, error: impl std::error::Error) -> HandlerError {
+    HandlerError::new(format!(
+        "{what} failed: {}",
+        aws_sdk_lambda::error::DisplayErrorContext(error)
+    ))
+}
+
+/// The version to answer with: the newest one when it carries this content, else a new one.
+async fn publish(
+    ctx: &Context,
+    p: &PipLayerProperties,
+    layer: &BuiltLayer,
+) -> Result<(String, i64), HandlerError> {
+    let lambda = aws_sdk_lambda::Client::new(ctx.aws()?);
+    let zipped = layer.zip.bytes.len() as u64;
+    if zipped > MAX_DIRECT_UPLOAD_BYTES {
+        return Err(HandlerError::new(format!(
+            "the layer is {zipped} bytes zipped, over the {MAX_DIRECT_UPLOAD_BYTES}-byte limit \
+             of a direct PublishLayerVersion upload; split the requirements into several layers"
+        )));
+    }
+    let runtime = Runtime::from(p.runtime.as_str());
+    let architecture = Architecture::from(p.architecture.as_str());
+    let newest = lambda
+        .list_layer_versions()
+        .layer_name(&p.layer_name)
+        .max_items(1)
+        .send()
+        .await
+        .map_err(|e| failed("ListLayerVersions", e))?;
+    let wanted = marker(&layer.zip.sha256);
+    if let Some(found) = newest.layer_versions().first() {
+        let same = found.description().is_some_and(|d| d.contains(&wanted))
+            && found.compatible_runtimes().contains(&runtime)
+            && found.compatible_architectures().contains(&architecture);
+        if let (true, Some(arn)) = (same, found.layer_version_arn()) {
+            ctx.logger()
+                .info(format!("layer content unchanged; reusing {arn}"));
+            return Ok((arn.to_owned(), found.version()));
+        }
+    }
+    let published = lambda
+        .publish_layer_version()
+        .layer_name(&p.layer_name)
+        .description(description(p.description.as_deref(), &layer.zip.sha256))
+        .set_license_info(p.license_info.clone())
+        .compatible_runtimes(runtime)
+        .compatible_architectures(architecture)
+        .content(
+            LayerVersionContentInput::builder()
+                .zip_file(Blob::new(layer.zip.bytes.clone()))
+                .build(),
+        )
+        .send()
+        .await
+        .map_err(|e| failed("PublishLayerVersion", e))?;
+    let arn = published
+        .layer_version_arn()
+        .ok_or_else(|| HandlerError::new("PublishLayerVersion returned no LayerVersionArn"))?;
+    Ok((arn.to_owned(), published.version()))
+}
+
+/// The Data of an answer, as strings (what `Fn::GetAtt` returns).
+fn data(
+    ctx: &Context,
+    p: &PipLayerProperties,
+    layer: &BuiltLayer,
+    arn: &str,
+    version: i64,
+) -> Vec<(&'static str, String)> {
+    let packages = layer.pins().join(",");
+    let mut out = vec![
+        ("LayerVersionArn", arn.to_owned()),
+        ("LayerArn", layer_arn(ctx, &p.layer_name)),
+        ("Version", version.to_string()),
+        ("ContentSha256", layer.zip.sha256.clone()),
+        ("ZippedBytes", layer.zip.bytes.len().to_string()),
+        ("UnzippedBytes", layer.zip.unzipped_bytes.to_string()),
+        ("Files", layer.zip.files.to_string()),
+    ];
+    if packages.len() <= MAX_PACKAGES_CHARS {
+        out.push(("Packages", packages));
+    } else {
+        out.push(("PackagesSha256", sha256_hex(packages.as_bytes())));
+    }
+    out
+}
+
+impl PipLayer {
+    async fn build_and_publish(
+        &self,
+        p: &PipLayerProperties,
+        ctx: &Context,
+    ) -> Result<(BuiltLayer, String, i64), HandlerError> {
+        check_layer_name(&p.layer_name)?;
+        let layer = self
+            .build_layer(p)
+            .await
+            .map_err(|e| HandlerError::new(e.to_string()))?;
+        ctx.logger().info(format!(
+            "built layer {}: {} packages, {} bytes zipped, sha256 {}",
+            p.layer_name,
+            layer.packages.len(),
+            layer.zip.bytes.len(),
+            layer.zip.sha256
+        ));
+        let (arn, version) = publish(ctx, p, &layer).await?;
+        Ok((layer, arn, version))
+    }
+}
+
+impl CustomResource for PipLayer {
+    type Properties = PipLayerProperties;
+
+    const RESOURCE_TYPES: &'static [&'static str] = &[RESOURCE_TYPE];
+
+    fn permissions(
+        &self,
+        p: &PipLayerProperties,
+        ctx: &Context,
+    ) -> Result<SessionPolicy, cfn_warden::Error> {
+        let version = ctx
+            .request()
+            .physical_resource_id()
+            .and_then(|id| version_of(ctx, id, &p.layer_name));
+        policy(
+            ctx.request().request_type(),
+            &layer_arn(ctx, &p.layer_name),
+            version,
+        )
+    }
+
+    async fn create(&self, p: PipLayerProperties, ctx: &Context) -> Result<Created, HandlerError> {
+        let (layer, arn, version) = self.build_and_publish(&p, ctx).await?;
+        let id = PhysicalId::new(arn.clone()).map_err(|e| HandlerError::new(e.to_string()))?;
+        ctx.record_physical_id(id.clone());
+        Ok(data(ctx, &p, &layer, &arn, version)
+            .into_iter()
+            .fold(Created::with_physical_id(id), |c, (k, v)| c.data(k, v)))
+    }
+
+    async fn update(
+        &self,
+        p: PipLayerProperties,
+        _old: Option<PipLayerProperties>,
+        ctx: &Context,
+    ) -> Result<Updated, HandlerError> {
+        let (layer, arn, version) = self.build_and_publish(&p, ctx).await?;
+        let same = ctx
+            .request()
+            .physical_resource_id()
+            .is_some_and(|id| id.as_str() == arn);
+        let updated = if same {
+            Updated::keep()
+        } else {
+            Updated::replace(
+                PhysicalId::new(arn.clone()).map_err(|e| HandlerError::new(e.to_string()))?,
+            )
+        };
+        Ok(data(ctx, &p, &layer, &arn, version)
+            .into_iter()
+            .fold(updated, |u, (k, v)| u.data(k, v)))
+    }
+
+    async fn delete(&self, p: PipLayerProperties, ctx: &Context) -> Result<Deleted, HandlerError> {
+        let Some(id) = ctx.request().physical_resource_id() else {
+            return Ok(Deleted);
+        };
+        let Some(version) = version_of(ctx, id, &p.layer_name) else {
+            ctx.logger().warn(format!(
+                "physical id {} is not a version of layer {} in this account and region; nothing to delete",
+                cut(id.as_str()),
+                p.layer_name
+            ));
+            return Ok(Deleted);
+        };
+        let lambda = aws_sdk_lambda::Client::new(ctx.aws()?);
+        let result = lambda
+            .delete_layer_version()
+            .layer_name(&p.layer_name)
+            .version_number(version)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(Deleted),
+            // Already gone: what Delete wants.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(Deleted)
+            }
+            Err(e) => Err(failed("DeleteLayerVersion", e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LAYER: &str = "arn:aws:lambda:eu-west-1:123456789012:layer:deps";
+
+    use serde_json::Value;
+
+    #[test]
+    fn each_request_declares_exactly_its_layer_actions() {
+        let create: Value =
+            serde_json::from_str(policy(RequestType::Create, LAYER, None).unwrap().to_json())
+                .unwrap();
+        assert_eq!(
+            create["Statement"],
+            serde_json::json!([{
+                "Effect": "Allow",
+                "Action": ["lambda:PublishLayerVersion", "lambda:ListLayerVersions"],
+                "Resource": [LAYER],
+            }])
+        );
+        let delete: Value = serde_json::from_str(
+            policy(RequestType::Delete, LAYER, Some(7))
+                .unwrap()
+                .to_json(),
+        )
+        .unwrap();
+        assert_eq!(
+            delete["Statement"][0]["Action"],
+            serde_json::json!(["lambda:DeleteLayerVersion"])
+        );
+        assert_eq!(
+            delete["Statement"][0]["Resource"],
+            serde_json::json!([format!("{LAYER}:7")])
+        );
+        assert!(policy(RequestType::Delete, LAYER, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn descriptions_keep_the_hash_within_lambdas_limit() {
+        let sha = "a".repeat(64);
+        assert_eq!(
+            description(None, &sha),
+            format!("[cfn-warden sha256:{sha}]")
+        );
+        let long = "x".repeat(400);
+        let d = description(Some(&long), &sha);
+        assert_eq!(d.chars().count(), MAX_DESCRIPTION_CHARS);
+        assert!(d.ends_with(&marker(&sha)));
+    }
+
+    #[test]
+    fn properties_accept_cloudformations_strings_and_refuse_typos() {
+        let p: PipLayerProperties = serde_json::from_value(serde_json::json!({
+            "LayerName": "deps", "Requirements": "requests\n", "Runtime": "python3.12",
+            "RequireHashes": "TRUE", "AllowSdist": false,
+        }))
+        .unwrap();
+        assert!(p.require_hashes && !p.allow_sdist);
+        assert_eq!(p.architecture, "x86_64");
+        assert_eq!(p.requirements, Requirements::Text("requests\n".into()));
+        for bad in [
+            serde_json::json!({"LayerName": "d", "Requirements": [], "Runtime": "python3.12", "RequireHashes": "yes"}),
+            serde_json::json!({"LayerName": "d", "Requirements": [], "Runtime": "python3.12", "Extra": 1}),
+            serde_json::json!({"LayerName": "d", "Requirements": 3, "Runtime": "python3.12"}),
+        ] {
+            assert!(
+                serde_json::from_value::<PipLayerProperties>(bad.clone()).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(check_layer_name("ok_name-1").is_ok());
+        for bad in ["", "has space", "arn:aws:lambda:x", &"n".repeat(141)] {
+            assert!(check_layer_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,200 @@
+//! `Custom::PipLayer` through the real `warden-provider` binary: built from a local pypiserver,
+//! published to moto's Lambda, updated (same content keeps the version, new content publishes
+//! a new one) and deleted, with the declared permissions on every decision line.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use warden_e2e::{moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION};
+
+const LIMIT: Duration = Duration::from_secs(60);
+const TYPE: &str = "Custom::PipLayer";
+
+async fn world() -> (Moto, PackageIndex, Session) {
+    let moto = Moto::start().await.unwrap();
+    let index = PackageIndex::start().await.unwrap();
+    let mut env: Vec<(&str, String)> = moto.sdk_env();
+    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
+    env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let session = Session::start_with_env("warden-provider", &env)
+        .await
+        .unwrap();
+    (moto, index, session)
+}
+
+fn props(index: &PackageIndex, requirements: Value) -> Value {
+    json!({
+        "LayerName": "requests-layer",
+        "Requirements": requirements,
+        "Runtime": "python3.12",
+        "Architecture": "arm64",
+        "IndexUrl": index.url(),
+        "RequireHashes": "false",
+        "Description": "HTTP for humans",
+    })
+}
+
+/// The actions of the declared policy, from the decision line.
+fn declared_actions(line: &Value) -> Vec<String> {
+    let check = line["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "provider-role-credentials")
+        .unwrap_or_else(|| panic!("no credentials check: {line}"));
+    serde_json::from_value(check["evidence"]["actions"].clone()).unwrap()
+}
+
+async fn versions(moto: &Moto) -> Vec<Value> {
+    moto.lambda_get("/2018-10-31/layers/requests-layer/versions")
+        .await
+        .unwrap()["LayerVersions"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn create_update_and_delete_a_layer_on_moto() {
+    let (moto, index, mut session) = world().await;
+    let layer_arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:requests-layer");
+
+    let create = session.prepare(CfnEvent::create(
+        TYPE,
+        "Layer",
+        props(&index, json!(["requests"])),
+    ));
+    let (exchange, line) = session.send(&create, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert_eq!(id, format!("{layer_arn}:1"));
+    let data = &answer["Data"];
+    assert_eq!(data["LayerVersionArn"], id.as_str());
+    assert_eq!(data["LayerArn"], layer_arn.as_str());
+    assert_eq!(data["Version"], "1");
+    assert_eq!(
+        data["Packages"],
+        "certifi==2024.8.30,charset-normalizer==3.4.0,idna==3.10,requests==2.32.3,urllib3==2.2.3"
+    );
+    let sha = data["ContentSha256"].as_str().unwrap().to_owned();
+    assert_eq!(sha.len(), 64);
+    // The declared policy (its resources are unit-tested): publish and list.
+    assert_eq!(
+        declared_actions(&line),
+        ["lambda:ListLayerVersions", "lambda:PublishLayerVersion"]
+    );
+    let published = versions(&moto).await;
+    assert_eq!(published.len(), 1);
+    let description = published[0]["Description"].as_str().unwrap();
+    assert_eq!(
+        description,
+        format!("HTTP for humans [cfn-warden sha256:{sha}]")
+    );
+    assert_eq!(published[0]["CompatibleRuntimes"], json!(["python3.12"]));
+    assert_eq!(published[0]["CompatibleArchitectures"], json!(["arm64"]));
+
+    // Same requirements written differently: same content, same version, no new publish.
+    let same = session.prepare(CfnEvent::update(
+        TYPE,
+        "Layer",
+        &id,
+        props(&index, json!("requests  # the only one\n")),
+        props(&index, json!(["requests"])),
+    ));
+    let (exchange, _) = session.send(&same, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], id.as_str());
+    assert_eq!(answer["Data"]["ContentSha256"], sha.as_str());
+    assert_eq!(versions(&moto).await.len(), 1);
+
+    // New content: a new version and a new physical id.
+    let changed = session.prepare(CfnEvent::update(
+        TYPE,
+        "Layer",
+        &id,
+        props(&index, json!(["requests[socks]"])),
+        props(&index, json!(["requests"])),
+    ));
+    let (exchange, _) = session.send(&changed, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let new_id = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert_eq!(new_id, format!("{layer_arn}:2"));
+    assert!(answer["Data"]["Packages"]
+        .as_str()
+        .unwrap()
+        .contains("pysocks==1.7.1"));
+    assert_eq!(versions(&moto).await.len(), 2);
+
+    // CloudFormation deletes the old version, then (on stack delete) the new one; twice is fine.
+    for target in [&id, &new_id, &new_id] {
+        let delete = session.prepare(CfnEvent::delete(
+            TYPE,
+            "Layer",
+            target,
+            props(&index, json!(["requests"])),
+        ));
+        let (exchange, line) = session.send(&delete, LIMIT).await.unwrap();
+        assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS", "{line}");
+        assert_eq!(declared_actions(&line), ["lambda:DeleteLayerVersion"]);
+    }
+    assert!(versions(&moto).await.is_empty());
+}
+
+#[tokio::test]
+async fn bad_layers_fail_with_a_clear_reason_and_publish_nothing() {
+    let (moto, index, mut session) = world().await;
+    let cases = [
+        (
+            json!({"LayerName": "bad name!"}),
+            "LayerName `bad name!` must be",
+        ),
+        (
+            json!({"Requirements": ["nosuchpackage"]}),
+            "package `nosuchpackage` is not on the index",
+        ),
+        (
+            json!({"IndexUrl": "https://elsewhere.invalid/simple/"}),
+            "is not on the provider's index allow-list",
+        ),
+        (
+            json!({"Runtime": "python2.7"}),
+            "unsupported Runtime `python2.7`",
+        ),
+        (
+            json!({"RequireHashes": "true"}),
+            "is not pinned with ==, and RequireHashes is on",
+        ),
+        (json!({"AllowSdist": true}), "AllowSdist"),
+        (
+            json!({"Requirements": "requests\n-r other.txt\n"}),
+            "requirement line 2",
+        ),
+        (json!({"Colour": "blue"}), "Colour"),
+    ];
+    for (change, needle) in cases {
+        let mut p = props(&index, json!(["requests"]));
+        for (k, v) in change.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        let create = session.prepare(CfnEvent::create(TYPE, "Layer", p));
+        let (exchange, _) = session.send(&create, LIMIT).await.unwrap();
+        let answer = exchange.answer().unwrap();
+        assert_eq!(answer["Status"], "FAILED", "{change}");
+        let reason = answer["Reason"].as_str().unwrap();
+        assert!(reason.contains(needle), "{change}: {reason}");
+    }
+    // Another resource type is not served.
+    let other = session.prepare(CfnEvent::create("Custom::Other", "X", json!({})));
+    let (exchange, _) = session.send(&other, LIMIT).await.unwrap();
+    assert_eq!(exchange.answer().unwrap()["Status"], "FAILED");
+    assert!(versions(&moto).await.is_empty());
+}
