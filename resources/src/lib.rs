@@ -7,6 +7,7 @@
 
 mod error;
 pub mod pip;
+#[cfg(feature = "aws")]
 pub mod pip_layer;
 
 pub use error::Error;

@@ -28,6 +28,8 @@ pub struct RecordedCall {
     pub security_token: Option<String>,
     /// The response body moto gave.
     pub response: String,
+    /// `METHOD /path?query` (REST protocols such as Lambda's are told apart by it).
+    pub request_line: String,
 }
 
 impl RecordedCall {
@@ -46,11 +48,13 @@ impl RecordedCall {
             .map(|(_, v)| v)
     }
 
-    /// The query `Action` or the JSON target's operation.
+    /// The query `Action`, the JSON target's operation, or (REST) the request line.
     pub fn operation(&self) -> String {
         match &self.target {
             Some(t) => t.rsplit('.').next().unwrap_or_default().to_owned(),
-            None => self.field("Action").unwrap_or_default(),
+            None => self
+                .field("Action")
+                .unwrap_or_else(|| self.request_line.clone()),
         }
     }
 }
@@ -165,6 +169,7 @@ async fn forward(
     };
     if let Ok(mut c) = calls.lock() {
         c.push(RecordedCall {
+            request_line: format!("{} {path}", parts.method),
             target: parts
                 .headers
                 .get("x-amz-target")

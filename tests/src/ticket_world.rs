@@ -103,6 +103,11 @@ impl TicketWorld {
 
     /// `faulty-resource` in ticket mode, its AWS calls through the recorder.
     pub async fn session(&self) -> Session {
+        self.session_for("faulty-resource", &[]).await
+    }
+
+    /// Starts `binary` in ticket mode like [`TicketWorld::session`], with `extra` variables.
+    pub async fn session_for(&self, binary: &'static str, extra: &[(&str, &str)]) -> Session {
         let mut env: Vec<(&str, String)> = self.moto.sdk_env();
         env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
         env.push(("AWS_ENDPOINT_URL", self.recorder.endpoint()));
@@ -113,9 +118,8 @@ impl TicketWorld {
             "WARDEN_TICKET_PRINCIPALS",
             format!("arn:aws:sts::{ACCOUNT}:assumed-role/cfn-warden-ticket/*"),
         ));
+        env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Session::start_with_env("faulty-resource", &env)
-            .await
-            .unwrap()
+        Session::start_with_env(binary, &env).await.unwrap()
     }
 }

@@ -10,7 +10,10 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use warden_e2e::{moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION};
+use warden_e2e::{
+    moto::Moto, package_index::PackageIndex, recorder::RecordedCall, CfnEvent, Session,
+    TicketWorld, ACCOUNT, REGION,
+};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const TYPE: &str = "Custom::PipLayer";
@@ -197,4 +200,81 @@ async fn bad_layers_fail_with_a_clear_reason_and_publish_nothing() {
     let (exchange, _) = session.send(&other, LIMIT).await.unwrap();
     assert_eq!(exchange.answer().unwrap()["Status"], "FAILED");
     assert!(versions(&moto).await.is_empty());
+}
+
+#[tokio::test]
+async fn in_ticket_mode_the_layer_is_published_by_a_session_narrowed_to_this_layer() {
+    let world = TicketWorld::start("piplayer").await;
+    let index = PackageIndex::start().await.unwrap();
+    let ticket = world
+        .seal(
+            "Layer",
+            &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
+        )
+        .await;
+    let mut session = world
+        .session_for(
+            "warden-provider",
+            &[("WARDEN_PIP_INDEX_ALLOW", index.url())],
+        )
+        .await;
+    let mut p = props(&index, json!(["idna"]));
+    p["WardenTicket"] = json!(ticket);
+    let create = session.prepare(CfnEvent::create(TYPE, "Layer", p.clone()));
+    let (exchange, line) = session.send(&create, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer} {line}");
+    assert_eq!(line["credentials"], "ticket");
+    assert_eq!(answer["Data"]["Packages"], "idna==3.10");
+
+    let calls = world.recorder.calls();
+    let assume = calls
+        .iter()
+        .find(|c| {
+            c.operation() == "AssumeRole"
+                && c.field("RoleArn")
+                    .is_some_and(|r| r.contains("cfn-warden-work"))
+        })
+        .expect("the work session was assumed");
+    let policy: Value = serde_json::from_str(&assume.field("Policy").unwrap()).unwrap();
+    assert_eq!(
+        policy["Statement"],
+        json!([{
+            "Effect": "Allow",
+            "Action": ["lambda:PublishLayerVersion", "lambda:ListLayerVersions"],
+            "Resource": [format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:requests-layer")],
+        }])
+    );
+    // Lambda was called with the work session's credentials, not the provider's.
+    let work_token = assume.response.clone();
+    let publish: Vec<_> = calls
+        .iter()
+        .filter(|c| c.request_line.contains("/layers/requests-layer/versions"))
+        .collect();
+    assert!(
+        publish.iter().any(|c| c.request_line.starts_with("POST ")),
+        "{:?}",
+        calls
+            .iter()
+            .map(RecordedCall::operation)
+            .collect::<Vec<_>>()
+    );
+    for call in publish {
+        let token = call.security_token.clone().unwrap_or_default();
+        assert!(
+            !token.is_empty() && work_token.contains(&token),
+            "{}",
+            call.request_line
+        );
+    }
+
+    // Without a ticket: denied, nothing published.
+    p.as_object_mut().unwrap().remove("WardenTicket");
+    let before = world.recorder.calls().len();
+    let create = session.prepare(CfnEvent::create(TYPE, "Layer", p));
+    let (exchange, _) = session.send(&create, LIMIT).await.unwrap();
+    assert_eq!(exchange.answer().unwrap()["Status"], "FAILED");
+    assert!(world.recorder.calls()[before..]
+        .iter()
+        .all(|c| !c.request_line.contains("/layers/")));
 }

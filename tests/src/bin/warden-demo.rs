@@ -2,7 +2,9 @@
 //! and a local Lambda Runtime API, and prints what CloudFormation received and each decision
 //! line: Create → Update → Delete of `hello-resource`; every failure mode of
 //! `faulty-resource`; a forged event that is denied without any PUT; a ticketed request whose
-//! handler runs with a work-role session narrowed to its declared policy (moto: STS, KMS, IAM).
+//! handler runs with a work-role session narrowed to its declared policy (moto: STS, KMS, IAM);
+//! `warden build-layer` and a ticketed `Custom::PipLayer` against a local pypiserver and moto's
+//! Lambda.
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "a demo's output is its purpose")]
 
@@ -11,7 +13,10 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use cfn_warden::verify::signed::Ed25519SigningKey;
 use serde_json::{json, Value};
-use warden_e2e::{sign_properties, CfnEvent, Exchange, Session, TicketWorld, ACCOUNT, REGION};
+use warden_e2e::{
+    package_index::PackageIndex, sign_properties, CfnEvent, Exchange, Session, TicketWorld,
+    ACCOUNT, REGION,
+};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -185,9 +190,55 @@ async fn main() -> Result<()> {
         &line,
     );
 
+    section("Custom::PipLayer: a Python layer built in Rust from a local index (pypiserver), published by a narrowed session (moto: Lambda)");
+    let index = PackageIndex::start()
+        .await
+        .context("starting pypiserver (scripts/fetch-test-wheels.sh fills it)")?;
+    let zip = std::env::temp_dir().join(format!("warden-demo-layer-{}.zip", std::process::id()));
+    let output = std::process::Command::new(warden_e2e::binary_path("warden")?)
+        .args([
+            "build-layer",
+            "requests[socks]",
+            "--runtime",
+            "python3.12",
+            "--arch",
+            "arm64",
+        ])
+        .args(["--index-url", index.url(), "-o"])
+        .arg(&zip)
+        .output()
+        .context("running warden build-layer")?;
+    println!("$ warden build-layer 'requests[socks]' --runtime python3.12 --arch arm64 --index-url {} -o layer.zip", index.url());
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    print!("{}", String::from_utf8_lossy(&output.stderr));
+    let _ = std::fs::remove_file(&zip);
+    let ticket = world.seal("Layer", &ticket_role).await;
+    let mut layers = world
+        .session_for(
+            "warden-provider",
+            &[("WARDEN_PIP_INDEX_ALLOW", index.url())],
+        )
+        .await;
+    let before = world.recorder.calls().len();
+    let e = layers.prepare(CfnEvent::create(
+        "Custom::PipLayer",
+        "Layer",
+        json!({"LayerName": "demo-requests", "Requirements": ["requests"], "Runtime": "python3.12",
+               "Architecture": "arm64", "IndexUrl": index.url(), "WardenTicket": ticket}),
+    ));
+    let (x, line) = layers.send(&e, Duration::from_secs(60)).await?;
+    show("Create Custom::PipLayer with a sealed ticket", &x, &line);
+    for call in &world.recorder.calls()[before..] {
+        let policy = call
+            .field("Policy")
+            .map(|p| format!(" Policy={p}"))
+            .unwrap_or_default();
+        println!("AWS call by the provider: {}{policy}", call.operation());
+    }
+
     println!(
         "\nDone: {} invocations, each with exactly one decision line.",
-        hello.sent() + signed.sent() + faulty.sent() + ticketed.sent()
+        hello.sent() + signed.sent() + faulty.sent() + ticketed.sent() + layers.sent()
     );
     Ok(())
 }
