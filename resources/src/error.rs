@@ -135,6 +135,26 @@ pub enum Error {
         /// The status.
         status: u16,
     },
+    /// The index redirected to another origin (not followed).
+    #[error("the package index redirected {url} to another origin; redirects are followed only within the same origin (give the final index URL)")]
+    IndexRedirect {
+        /// The URL (no credentials, query or fragment).
+        url: String,
+    },
+    /// The index states no hash for a file, and no pin covers it.
+    #[error("the index states no SHA-256 for {file} and no --hash pins it: it cannot be verified, so it is not installed")]
+    UnverifiableFile {
+        /// The file name (cut).
+        file: String,
+    },
+    /// What a wheel says about itself differs from what resolution used.
+    #[error("{wheel} {problem}")]
+    InconsistentWheel {
+        /// The wheel's file name (cut).
+        wheel: String,
+        /// What differs.
+        problem: &'static str,
+    },
     /// A download does not have the expected SHA-256.
     #[error("{file} has SHA-256 {actual}, but {against} expects {expected}")]
     HashMismatch {

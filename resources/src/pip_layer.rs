@@ -1,16 +1,22 @@
 //! `Custom::PipLayer`: a Lambda layer built from pip requirements by the [`crate::pip`] engine
 //! and published as a layer version.
 //!
-//! - **Create**: build, then publish unless the newest version of the layer already carries the
-//!   same content hash (in its description), with the runtime and architecture as compatible
-//!   ones. The physical id is the LayerVersionArn.
-//! - **Update**: build again; the same content keeps the version (same id), other content
-//!   publishes a new version (new id: CloudFormation then deletes the old one).
+//! - **Create**: build, then publish, unless this same resource (stack and logical id)
+//!   published a version with exactly this content, description, license, runtime and
+//!   architecture before (a retried Create): the description carries the content hash and an
+//!   owner digest. The physical id is the LayerVersionArn.
+//! - **Update**: build again; the same content keeps the version (same id), content this
+//!   resource published before reuses that version (a rollback gets its old version back),
+//!   other content publishes a new version (new id: CloudFormation then deletes the old one).
+//!   Versions of other resources are never reused, so no Delete removes a version another
+//!   resource still answers with.
 //! - **Delete**: DeleteLayerVersion of the version in the physical id; already gone is
 //!   success.
 //! - **Permissions** declared per request: `lambda:PublishLayerVersion` and
-//!   `lambda:ListLayerVersions` on this layer's ARN (Create, Update), or
-//!   `lambda:DeleteLayerVersion` on exactly the version being deleted (Delete).
+//!   `lambda:ListLayerVersions` on this layer's ARN and `lambda:GetLayerVersion` on its
+//!   versions (Create, Update: a version is reused only when its stored content, not just its
+//!   description, is these bytes), or `lambda:DeleteLayerVersion` on exactly the version being
+//!   deleted (Delete).
 //!
 //! Data: `LayerVersionArn`, `LayerArn`, `Version`, `ContentSha256`, `ZippedBytes`,
 //! `UnzippedBytes`, `Files` and `Packages` (`name==version` joined by commas), or, when the
@@ -23,6 +29,7 @@ use aws_sdk_lambda::{
     primitives::Blob,
     types::{Architecture, LayerVersionContentInput, Runtime},
 };
+use base64::Engine as _;
 use cfn_warden::{
     config::Environment, credentials::SessionPolicy, protocol::RequestType, Context, Created,
     CustomResource, Deleted, HandlerError, PhysicalId, Updated,
@@ -299,17 +306,35 @@ fn policy(
                 ["lambda:PublishLayerVersion", "lambda:ListLayerVersions"],
                 [layer],
             )
+            .allow(["lambda:GetLayerVersion"], [format!("{layer}:*")])
             .build(),
     }
 }
 
 /// The marker put in the description, by which an identical layer is recognised.
-fn marker(sha256: &str) -> String {
-    format!("[cfn-warden sha256:{sha256}]")
+/// The owner is this resource (`StackId|LogicalResourceId`, hashed): only a version published
+/// for this same resource is ever reused, so one resource's Delete never removes a version
+/// another resource answered with.
+fn marker(sha256: &str, owner: &str) -> String {
+    format!("[cfn-warden sha256:{sha256} owner:{owner}]")
 }
 
-fn description(user: Option<&str>, sha256: &str) -> String {
-    let marker = marker(sha256);
+/// The owner digest of the resource a request is about.
+fn owner(ctx: &Context) -> String {
+    let request = ctx.request();
+    sha256_hex(
+        format!(
+            "{}|{}",
+            request.stack().as_str(),
+            request.logical_resource_id()
+        )
+        .as_bytes(),
+    )[..16]
+        .to_owned()
+}
+
+fn description(user: Option<&str>, sha256: &str, owner: &str) -> String {
+    let marker = marker(sha256, owner);
     let room = MAX_DESCRIPTION_CHARS - marker.len() - 1;
     match user.map(str::trim).filter(|u| !u.is_empty()) {
         Some(text) => {
@@ -327,7 +352,12 @@ fn failed(what: &str, error: impl std::error::Error) -> HandlerError {
     ))
 }
 
-/// The version to answer with: the newest one when it carries this content, else a new one.
+/// How many versions of a layer are looked through for one to reuse (50 per page).
+const MAX_LISTED_PAGES: usize = 10;
+
+/// The version to answer with: one this resource published earlier with exactly this content,
+/// description, license, runtime and architecture (newest first; the current one on an
+/// Update that changes nothing, the old one on a rollback), else a new one.
 async fn publish(
     ctx: &Context,
     p: &PipLayerProperties,
@@ -343,28 +373,60 @@ async fn publish(
     }
     let runtime = Runtime::from(p.runtime.as_str());
     let architecture = Architecture::from(p.architecture.as_str());
-    let newest = lambda
-        .list_layer_versions()
-        .layer_name(&p.layer_name)
-        .max_items(1)
-        .send()
-        .await
-        .map_err(|e| failed("ListLayerVersions", e))?;
-    let wanted = marker(&layer.zip.sha256);
-    if let Some(found) = newest.layer_versions().first() {
-        let same = found.description().is_some_and(|d| d.contains(&wanted))
-            && found.compatible_runtimes().contains(&runtime)
-            && found.compatible_architectures().contains(&architecture);
-        if let (true, Some(arn)) = (same, found.layer_version_arn()) {
-            ctx.logger()
-                .info(format!("layer content unchanged; reusing {arn}"));
-            return Ok((arn.to_owned(), found.version()));
+    let wanted = description(p.description.as_deref(), &layer.zip.sha256, &owner(ctx));
+    // Lambda's CodeSha256: the base64 SHA-256 of the zip.
+    let code_sha256 = base64::engine::general_purpose::STANDARD.encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        &layer.zip.bytes,
+    ));
+    let mut next: Option<String> = None;
+    for _ in 0..MAX_LISTED_PAGES {
+        let page = lambda
+            .list_layer_versions()
+            .layer_name(&p.layer_name)
+            .max_items(50)
+            .set_marker(next.take())
+            .send()
+            .await
+            .map_err(|e| failed("ListLayerVersions", e))?;
+        for found in page.layer_versions() {
+            let same = found.description() == Some(wanted.as_str())
+                // An absent license may come back as "" (moto does).
+                && found.license_info().filter(|l| !l.is_empty())
+                    == p.license_info.as_deref().filter(|l| !l.is_empty())
+                && found.compatible_runtimes() == [runtime.clone()]
+                && found.compatible_architectures() == [architecture.clone()];
+            let Some(arn) = found.layer_version_arn().filter(|_| same) else {
+                continue;
+            };
+            // The description is only a claim: the stored content must be these bytes.
+            let stored = lambda
+                .get_layer_version()
+                .layer_name(&p.layer_name)
+                .version_number(found.version())
+                .send()
+                .await
+                .map_err(|e| failed("GetLayerVersion", e))?;
+            let code = stored.content().and_then(|c| c.code_sha256());
+            if code == Some(code_sha256.as_str()) {
+                ctx.logger().info(format!(
+                    "this resource published this content before; reusing {arn}"
+                ));
+                return Ok((arn.to_owned(), found.version()));
+            }
+            ctx.logger().warn(format!(
+                "{arn} claims this content but stores other bytes; not reused"
+            ));
+        }
+        next = page.next_marker().map(str::to_owned);
+        if next.is_none() {
+            break;
         }
     }
     let published = lambda
         .publish_layer_version()
         .layer_name(&p.layer_name)
-        .description(description(p.description.as_deref(), &layer.zip.sha256))
+        .description(wanted)
         .set_license_info(p.license_info.clone())
         .compatible_runtimes(runtime)
         .compatible_architectures(architecture)
@@ -536,6 +598,10 @@ mod tests {
                 "Effect": "Allow",
                 "Action": ["lambda:PublishLayerVersion", "lambda:ListLayerVersions"],
                 "Resource": [LAYER],
+            }, {
+                "Effect": "Allow",
+                "Action": ["lambda:GetLayerVersion"],
+                "Resource": [format!("{LAYER}:*")],
             }])
         );
         let delete: Value = serde_json::from_str(
@@ -556,16 +622,16 @@ mod tests {
     }
 
     #[test]
-    fn descriptions_keep_the_hash_within_lambdas_limit() {
+    fn descriptions_keep_the_hash_and_owner_within_lambdas_limit() {
         let sha = "a".repeat(64);
         assert_eq!(
-            description(None, &sha),
-            format!("[cfn-warden sha256:{sha}]")
+            description(None, &sha, "0123456789abcdef"),
+            format!("[cfn-warden sha256:{sha} owner:0123456789abcdef]")
         );
         let long = "x".repeat(400);
-        let d = description(Some(&long), &sha);
+        let d = description(Some(&long), &sha, "0123456789abcdef");
         assert_eq!(d.chars().count(), MAX_DESCRIPTION_CHARS);
-        assert!(d.ends_with(&marker(&sha)));
+        assert!(d.ends_with(&marker(&sha, "0123456789abcdef")));
     }
 
     #[test]

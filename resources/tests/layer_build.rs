@@ -32,8 +32,13 @@ const INDEX: &str = "https://index.invalid/simple/";
 
 /// A wheel: `files` plus METADATA (with `requires`) and a computed RECORD.
 fn wheel(name: &str, version: &str, requires: &[&str]) -> Vec<u8> {
+    wheel_with(name, version, requires, "")
+}
+
+/// A wheel whose METADATA also has the `extra` header lines.
+fn wheel_with(name: &str, version: &str, requires: &[&str], extra: &str) -> Vec<u8> {
     let dist = format!("{name}-{version}.dist-info");
-    let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n");
+    let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra}");
     for r in requires {
         metadata.push_str(&format!("Requires-Dist: {r}\n"));
     }
@@ -141,8 +146,10 @@ struct File {
     yanked: bool,
     /// Offer PEP 658 metadata.
     metadata: bool,
-    /// Override the hash the page states.
+    /// Override the hash the page states (empty: state none).
     stated_hash: Option<String>,
+    /// Serve this as the PEP 658 metadata instead of the wheel's own.
+    served_metadata: Option<String>,
 }
 
 fn file(filename: &str, bytes: Vec<u8>) -> File {
@@ -153,6 +160,7 @@ fn file(filename: &str, bytes: Vec<u8>) -> File {
         yanked: false,
         metadata: false,
         stated_hash: None,
+        served_metadata: None,
     }
 }
 
@@ -174,18 +182,26 @@ fn publish(index: &MemoryIndex, project: &str, files: Vec<File>, html: bool) {
             .stated_hash
             .clone()
             .unwrap_or_else(|| sha256_hex(&f.bytes));
+        let hashes = if hash.is_empty() {
+            serde_json::json!({})
+        } else {
+            serde_json::json!({ "sha256": hash })
+        };
         if f.metadata {
-            let meta = metadata_of(&f.bytes);
+            let meta = f
+                .served_metadata
+                .clone()
+                .unwrap_or_else(|| metadata_of(&f.bytes));
             let meta_hash = sha256_hex(meta.as_bytes());
             index.put(&format!("{url}.metadata"), "binary/octet-stream", meta);
             json.push(serde_json::json!({
-                "filename": f.filename, "url": url, "hashes": {"sha256": hash},
+                "filename": f.filename, "url": url, "hashes": hashes,
                 "requires-python": f.requires_python, "yanked": f.yanked,
                 "core-metadata": {"sha256": meta_hash},
             }));
         } else {
             json.push(serde_json::json!({
-                "filename": f.filename, "url": url, "hashes": {"sha256": hash},
+                "filename": f.filename, "url": url, "hashes": hashes,
                 "requires-python": f.requires_python, "yanked": f.yanked,
             }));
         }
@@ -199,8 +215,13 @@ fn publish(index: &MemoryIndex, project: &str, files: Vec<File>, html: bool) {
             })
             .unwrap_or_default();
         let yanked = if f.yanked { " data-yanked=\"\"" } else { "" };
+        let fragment = if hash.is_empty() {
+            String::new()
+        } else {
+            format!("#sha256={hash}")
+        };
         anchors.push_str(&format!(
-            "<a href=\"{url}#sha256={hash}\"{python}{yanked}>{}</a><br/>\n",
+            "<a href=\"{url}{fragment}\"{python}{yanked}>{}</a><br/>\n",
             f.filename
         ));
         index.put(&url, "binary/octet-stream", f.bytes);
@@ -612,4 +633,130 @@ async fn the_cache_directory_serves_wheels_on_the_next_build() {
     assert_eq!(first.zip.sha256, third.zip.sha256);
     assert!(index.asked().iter().any(|u| u.ends_with(".whl")));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn files_without_any_hash_are_never_installed() {
+    let index = Arc::new(MemoryIndex::default());
+    publish(
+        &index,
+        "lib",
+        vec![File {
+            stated_hash: Some(String::new()),
+            ..pure("lib", "1.0", &[])
+        }],
+        true,
+    );
+    let err = build(&index, &["lib"]).await.unwrap_err().to_string();
+    assert!(
+        err.contains("the index states no SHA-256 for lib-1.0-py3-none-any.whl"),
+        "{err}"
+    );
+    // A --hash pin makes it verifiable.
+    let pin = sha256_hex(&wheel("lib", "1.0", &[]));
+    let layer = build(&index, &[&format!("lib==1.0 --hash=sha256:{pin}")])
+        .await
+        .unwrap();
+    assert_eq!(layer.pins(), ["lib==1.0"]);
+}
+
+#[tokio::test]
+async fn metadata_served_apart_from_the_wheel_must_match_it() {
+    let index = Arc::new(MemoryIndex::default());
+    publish(
+        &index,
+        "lib",
+        vec![File {
+            metadata: true,
+            served_metadata: Some("Metadata-Version: 2.1\nName: lib\nVersion: 1.0\n".into()),
+            ..pure("lib", "1.0", &["evil"])
+        }],
+        false,
+    );
+    publish(&index, "evil", vec![pure("evil", "1.0", &[])], false);
+    let err = build(&index, &["lib"]).await.unwrap_err().to_string();
+    assert!(
+        err.contains("has METADATA that differs from the metadata the index served"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn requires_python_in_the_wheels_own_metadata_is_honoured() {
+    // The page states no Requires-Python for lib 2.0; its METADATA does.
+    let index = Arc::new(MemoryIndex::default());
+    let newer = wheel_with("lib", "2.0", &[], "Requires-Python: >=3.13\n");
+    publish(
+        &index,
+        "lib",
+        vec![
+            pure("lib", "1.0", &[]),
+            file("lib-2.0-py3-none-any.whl", newer.clone()),
+        ],
+        true,
+    );
+    let layer = build(&index, &["lib"]).await.unwrap();
+    assert_eq!(layer.pins(), ["lib==1.0"]);
+    // Pinned input gets the same check.
+    let pin = sha256_hex(&newer);
+    let err = build(&index, &[&format!("lib==2.0 --hash=sha256:{pin}")])
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("lib==2.0 (requires Python >=3.13)"), "{err}");
+}
+
+#[tokio::test]
+async fn pins_choose_among_compatible_wheels_and_missing_wheels_are_listed_together() {
+    let index = Arc::new(MemoryIndex::default());
+    let generic = wheel("lib", "1.0", &[]);
+    let native = wheel_with("lib", "1.0", &[], "Summary: native\n");
+    publish(
+        &index,
+        "lib",
+        vec![
+            file("lib-1.0-cp312-cp312-manylinux_2_17_aarch64.whl", native),
+            file("lib-1.0-py3-none-any.whl", generic.clone()),
+        ],
+        false,
+    );
+    // Unpinned, the native wheel ranks first; pinned to the generic one, that one is used.
+    let layer = build(&index, &["lib==1.0"]).await.unwrap();
+    assert!(layer.packages[0].filename.contains("manylinux"));
+    let pin = sha256_hex(&generic);
+    let layer = build(&index, &[&format!("lib==1.0 --hash=sha256:{pin}")])
+        .await
+        .unwrap();
+    assert_eq!(layer.packages[0].filename, "lib-1.0-py3-none-any.whl");
+
+    publish(
+        &index,
+        "a",
+        vec![file("a-1.0.tar.gz", b"x".to_vec())],
+        false,
+    );
+    publish(
+        &index,
+        "b",
+        vec![file(
+            "b-1.0-cp39-cp39-win_amd64.whl",
+            wheel("b", "1.0", &[]),
+        )],
+        false,
+    );
+    let hash = "0".repeat(64);
+    let err = build(
+        &index,
+        &[
+            &format!("a==1.0 --hash=sha256:{hash}"),
+            &format!("b==1.0 --hash=sha256:{hash}"),
+        ],
+    )
+    .await
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("a==1.0 (no usable wheel") && err.contains("b==1.0 (no usable wheel"),
+        "{err}"
+    );
 }

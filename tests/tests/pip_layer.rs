@@ -91,14 +91,18 @@ async fn create_update_and_delete_a_layer_on_moto() {
     // The declared policy (its resources are unit-tested): publish and list.
     assert_eq!(
         declared_actions(&line),
-        ["lambda:ListLayerVersions", "lambda:PublishLayerVersion"]
+        [
+            "lambda:GetLayerVersion",
+            "lambda:ListLayerVersions",
+            "lambda:PublishLayerVersion"
+        ]
     );
     let published = versions(&moto).await;
     assert_eq!(published.len(), 1);
     let description = published[0]["Description"].as_str().unwrap();
-    assert_eq!(
-        description,
-        format!("HTTP for humans [cfn-warden sha256:{sha}]")
+    assert!(
+        description.starts_with(&format!("HTTP for humans [cfn-warden sha256:{sha} owner:")),
+        "{description}"
     );
     assert_eq!(published[0]["CompatibleRuntimes"], json!(["python3.12"]));
     assert_eq!(published[0]["CompatibleArchitectures"], json!(["arm64"]));
@@ -137,8 +141,35 @@ async fn create_update_and_delete_a_layer_on_moto() {
         .contains("pysocks==1.7.1"));
     assert_eq!(versions(&moto).await.len(), 2);
 
+    // A rollback (old properties, the new id): the version this resource had is reused.
+    let rollback = session.prepare(CfnEvent::update(
+        TYPE,
+        "Layer",
+        &new_id,
+        props(&index, json!(["requests"])),
+        props(&index, json!(["requests[socks]"])),
+    ));
+    let (exchange, _) = session.send(&rollback, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["PhysicalResourceId"], id.as_str(), "{answer}");
+    assert_eq!(versions(&moto).await.len(), 2);
+
+    // Another resource with the same layer name and content gets its own version: deleting
+    // one resource never removes the version the other answers with.
+    let other = session.prepare(CfnEvent::create(
+        TYPE,
+        "OtherLayer",
+        props(&index, json!(["requests"])),
+    ));
+    let (exchange, _) = session.send(&other, LIMIT).await.unwrap();
+    let other_id = exchange.answer().unwrap()["PhysicalResourceId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(other_id, format!("{layer_arn}:3"));
+
     // CloudFormation deletes the old version, then (on stack delete) the new one; twice is fine.
-    for target in [&id, &new_id, &new_id] {
+    for target in [&id, &new_id, &new_id, &other_id] {
         let delete = session.prepare(CfnEvent::delete(
             TYPE,
             "Layer",
@@ -237,12 +268,17 @@ async fn in_ticket_mode_the_layer_is_published_by_a_session_narrowed_to_this_lay
         })
         .expect("the work session was assumed");
     let policy: Value = serde_json::from_str(&assume.field("Policy").unwrap()).unwrap();
+    let layer = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:requests-layer");
     assert_eq!(
         policy["Statement"],
         json!([{
             "Effect": "Allow",
             "Action": ["lambda:PublishLayerVersion", "lambda:ListLayerVersions"],
-            "Resource": [format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:requests-layer")],
+            "Resource": [layer],
+        }, {
+            "Effect": "Allow",
+            "Action": ["lambda:GetLayerVersion"],
+            "Resource": [format!("{layer}:*")],
         }])
     );
     // Lambda was called with the work session's credentials, not the provider's.

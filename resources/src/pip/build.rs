@@ -12,6 +12,7 @@
 use std::{
     collections::{BTreeMap, BTreeSet},
     path::PathBuf,
+    str::FromStr as _,
     sync::Arc,
     time::Duration,
 };
@@ -24,7 +25,9 @@ use pep508_rs::{
 use url::Url;
 
 use super::{
-    client::{requirements_of, BlockingSource, IndexClient},
+    client::{
+        python_excludes, requirements_of, target_python, BlockingSource, ChosenWheel, IndexClient,
+    },
     http::{IndexTransport, ReqwestIndexTransport},
     layer_zip::{self, LayerZip, LAYER_ROOT},
     requirements::RequirementLine,
@@ -274,6 +277,37 @@ impl LayerBuildBuilder {
     }
 }
 
+/// The installed wheel must be what was chosen, and say about itself what resolution read
+/// (PEP 658 metadata is served separately from the wheel).
+fn check_consistent(
+    client: &IndexClient,
+    chosen: &ChosenWheel,
+    installed: &InstalledWheel,
+) -> Result<(), Error> {
+    let inconsistent = |problem: &'static str| Error::InconsistentWheel {
+        wheel: cut(&chosen.file.filename),
+        problem,
+    };
+    let metadata = &installed.metadata;
+    let same_name = PackageName::from_str(&metadata.name).is_ok_and(|n| n == chosen.name);
+    let same_version = Version::from_str(&metadata.version).is_ok_and(|v| v == chosen.version);
+    if !same_name || !same_version {
+        return Err(inconsistent(
+            "installs another package or version than its file name says",
+        ));
+    }
+    if let Some(known) = client.known_metadata(&chosen.file.url) {
+        if known.requires_dist != metadata.requires_dist
+            || known.requires_python != metadata.requires_python
+        {
+            return Err(inconsistent(
+                "has METADATA that differs from the metadata the index served for it",
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The version of a requirement pinned with `==` (no wildcard), if it is.
 fn exact_pin(line: &RequirementLine) -> Option<Version> {
     match &line.requirement.version_or_url {
@@ -310,33 +344,21 @@ impl LayerBuild {
         } else {
             self.resolve(client.clone()).await?
         };
-        let chosen = stream::iter(resolution)
-            .map(|(name, version)| {
-                let client = client.clone();
-                async move { client.choose(&name, &version).await }
-            })
-            .buffer_unordered(self.concurrency)
-            .try_collect::<Vec<_>>()
-            .await?;
+        let pins = Arc::new(self.pins());
+        let chosen = self.choose_all(&client, resolution, &pins).await?;
+        // Wheels fetched for metadata but not chosen are not needed any more.
+        client.keep_only(&chosen.iter().map(|c| &c.file.url).collect());
         self.progress.event(&BuildEvent::Resolved {
             packages: chosen.len(),
         });
-        let pins = self.pins();
         let mut installed = stream::iter(chosen)
             .map(|chosen| {
                 let client = client.clone();
                 let pins = pins.get(&chosen.name).cloned().unwrap_or_default();
                 let progress = self.progress.clone();
                 async move {
-                    let wheel = client.download(&chosen.file).await?;
-                    if !pins.is_empty() && !pins.contains(&wheel.sha256) {
-                        return Err(Error::HashMismatch {
-                            file: cut(&wheel.filename),
-                            expected: cut(&pins.iter().cloned().collect::<Vec<_>>().join(" or ")),
-                            actual: wheel.sha256,
-                            against: "the requirement's --hash",
-                        });
-                    }
+                    let wheel = client.download(&chosen.file, &pins).await?;
+                    client.forget(&chosen.file.url);
                     progress.event(&BuildEvent::Downloaded {
                         filename: &wheel.filename,
                         bytes: wheel.bytes.len() as u64,
@@ -347,6 +369,7 @@ impl LayerBuild {
                     let done = tokio::task::spawn_blocking(move || install(&filename, &bytes))
                         .await
                         .map_err(|_| Error::BuildWorker)??;
+                    check_consistent(&client, &chosen, &done)?;
                     progress.event(&BuildEvent::Installed {
                         filename: &wheel.filename,
                     });
@@ -380,6 +403,54 @@ impl LayerBuild {
             packages,
             resolved: !pinned,
         })
+    }
+
+    /// Chooses one wheel per package; every package without one is named in a single error.
+    async fn choose_all(
+        &self,
+        client: &Arc<IndexClient>,
+        resolution: Resolution,
+        pins: &Arc<BTreeMap<PackageName, BTreeSet<String>>>,
+    ) -> Result<Vec<ChosenWheel>, Error> {
+        let results: Vec<Result<ChosenWheel, Error>> = stream::iter(resolution)
+            .map(|(name, version)| {
+                let client = client.clone();
+                let pins = pins.clone();
+                async move {
+                    let none = BTreeSet::new();
+                    let pinned = pins.get(&name).unwrap_or(&none);
+                    client.choose(&name, &version, pinned).await
+                }
+            })
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        let mut chosen = Vec::new();
+        let mut lacking = Vec::new();
+        for result in results {
+            match result {
+                Ok(c) => chosen.push(c),
+                Err(Error::NoCompatibleWheel { packages, .. }) => lacking.extend(packages),
+                Err(other) => return Err(other),
+            }
+        }
+        if lacking.is_empty() {
+            Ok(chosen)
+        } else {
+            lacking.sort();
+            Err(self.no_wheel(lacking))
+        }
+    }
+
+    fn no_wheel(&self, packages: Vec<String>) -> Error {
+        Error::NoCompatibleWheel {
+            target: format!(
+                "{} {}",
+                self.target.runtime(),
+                self.target.arch().lambda_name()
+            ),
+            packages,
+        }
     }
 
     /// The `--hash` pins per package (the union over its lines).
@@ -429,6 +500,7 @@ impl LayerBuild {
                     package: name.as_ref(),
                 });
             }),
+            self.pins(),
         );
         let requirements = self.requirements.clone();
         let target = client.target().clone();
@@ -454,9 +526,27 @@ impl LayerBuild {
                 .or_default()
                 .extend(line.requirement.extras.iter().cloned());
         }
+        let mut excluded: Vec<String> = installed
+            .iter()
+            .filter_map(|(c, _, _, wheel)| {
+                python_excludes(&target_python(&self.target), &wheel.metadata)
+                    .map(|why| format!("{}=={} ({why})", c.name, c.version))
+            })
+            .collect();
+        if !excluded.is_empty() {
+            excluded.sort();
+            return Err(self.no_wheel(excluded));
+        }
         // Extras asked for by dependencies widen what must be present: iterate to a fixed
-        // point (bounded: each round adds at least one extra, and there are finitely many).
-        for _ in 0..=installed.len() * 4 + 1 {
+        // point. Each round but the last adds an extra, and there are at most as many as the
+        // dependencies name, so this bound is never the reason to stop.
+        let mut rounds = 1;
+        for (_, _, _, wheel) in installed {
+            for dep in requirements_of(&wheel.filename, &wheel.metadata)? {
+                rounds += dep.extras.len();
+            }
+        }
+        for _ in 0..=rounds {
             let mut grew = false;
             for (chosen, _, _, wheel) in installed {
                 let asked: Vec<ExtraName> = extras

@@ -30,7 +30,7 @@ use url::Url;
 use super::{
     http::{shown, IndexTransport},
     index::{self, IndexFile},
-    resolve::{Availability, PackageSource},
+    resolve::{Availability, Needs, PackageSource},
     target::Target,
     wheel::{parse_metadata, WheelMetadata},
     wheel_name::WheelName,
@@ -121,8 +121,7 @@ impl IndexClient {
         timeout: Duration,
         cache_dir: Option<PathBuf>,
     ) -> Self {
-        let python = Version::from_str(&format!("{}.0", target.python_version()))
-            .unwrap_or_else(|_| Version::new([3]));
+        let python = target_python(&target);
         Self {
             transport,
             index,
@@ -151,6 +150,9 @@ impl IndexClient {
                 problem: failure.describe(),
                 timeout_seconds: self.timeout.as_secs(),
             })?;
+        if (300..400).contains(&fetched.status) {
+            return Err(Error::IndexRedirect { url: shown(url) });
+        }
         if !(200..300).contains(&fetched.status) {
             return Err(Error::IndexStatus {
                 url: shown(url),
@@ -194,6 +196,12 @@ impl IndexClient {
         file.requires_python
             .as_ref()
             .is_none_or(|spec| spec.contains(&self.python))
+    }
+
+    /// Why a wheel's own metadata rules it out for the target, if it does: its
+    /// `Requires-Python` (an index page may not state it).
+    pub fn metadata_excludes(&self, metadata: &WheelMetadata) -> Option<String> {
+        python_excludes(&self.python, metadata)
     }
 
     /// The usable versions of `name`, or why there are none.
@@ -261,16 +269,21 @@ impl IndexClient {
         })
     }
 
-    /// The wheel installed for `name` at `version`.
+    /// The wheel installed for `name` at `version`: the best-ranked compatible one, among
+    /// those whose index hash is in `pins` when any is.
     pub async fn choose(
         &self,
         name: &PackageName,
         version: &Version,
+        pins: &BTreeSet<String>,
     ) -> Result<ChosenWheel, Error> {
         let page = self.page(name).await?;
+        let pinned = |file: &IndexFile| file.sha256.as_ref().is_some_and(|h| pins.contains(h));
+        let any_pinned = page.iter().any(pinned);
         let best = page
             .iter()
             .filter(|file| !file.yanked && self.python_ok(file))
+            .filter(|file| !any_pinned || pinned(file))
             .filter_map(|file| {
                 let wheel = WheelName::parse(&file.filename).ok()?;
                 if &wheel.name != name || &wheel.version != version {
@@ -301,8 +314,13 @@ impl IndexClient {
         }
     }
 
-    /// The metadata of the chosen wheel: PEP 658 when offered, else read from the wheel.
-    pub async fn metadata(&self, chosen: &ChosenWheel) -> Result<Arc<WheelMetadata>, Error> {
+    /// The metadata of the chosen wheel: PEP 658 when offered, else read from the wheel
+    /// (downloaded and checked against the index hash or `pins`).
+    pub async fn metadata(
+        &self,
+        chosen: &ChosenWheel,
+        pins: &BTreeSet<String>,
+    ) -> Result<Arc<WheelMetadata>, Error> {
         let file = &chosen.file;
         if let Some(found) = lock(&self.metadata).get(&file.url) {
             return Ok(found.clone());
@@ -326,7 +344,7 @@ impl IndexClient {
                 body.to_vec()
             }
             None => {
-                let wheel = self.download(file).await?;
+                let wheel = self.download(file, pins).await?;
                 metadata_from_wheel(&file.filename, &wheel.bytes)?
             }
         };
@@ -356,8 +374,18 @@ impl IndexClient {
     }
 
     /// Downloads `file` (or takes it from memory or the cache), checked against the index's
-    /// SHA-256.
-    pub async fn download(&self, file: &IndexFile) -> Result<VerifiedWheel, Error> {
+    /// SHA-256 and, when given, the `pins`. A file the index states no hash for is accepted
+    /// only when pinned: nothing unverified is ever installed.
+    pub async fn download(
+        &self,
+        file: &IndexFile,
+        pins: &BTreeSet<String>,
+    ) -> Result<VerifiedWheel, Error> {
+        if file.sha256.is_none() && pins.is_empty() {
+            return Err(Error::UnverifiableFile {
+                file: cut(&file.filename),
+            });
+        }
         if let Some(found) = lock(&self.wheels).get(&file.url) {
             return Ok(found.clone());
         }
@@ -384,6 +412,14 @@ impl IndexClient {
                 });
             }
         }
+        if !pins.is_empty() && !pins.contains(&actual) {
+            return Err(Error::HashMismatch {
+                file: cut(&file.filename),
+                expected: cut(&pins.iter().cloned().collect::<Vec<_>>().join(" or ")),
+                actual,
+                against: "the requirement's --hash",
+            });
+        }
         if !from_cache {
             self.store(&actual, &file.filename, &bytes);
         }
@@ -395,6 +431,21 @@ impl IndexClient {
         };
         lock(&self.wheels).insert(file.url.clone(), wheel.clone());
         Ok(wheel)
+    }
+
+    /// Lets go of the in-memory copy of a wheel (once installed).
+    pub fn forget(&self, url: &Url) {
+        lock(&self.wheels).remove(url);
+    }
+
+    /// Keeps in memory only the wheels at `urls` (after resolution: the chosen ones).
+    pub fn keep_only(&self, urls: &std::collections::HashSet<&Url>) {
+        lock(&self.wheels).retain(|url, _| urls.contains(url));
+    }
+
+    /// The metadata resolution used for a wheel, if it was looked up.
+    pub fn known_metadata(&self, url: &Url) -> Option<Arc<WheelMetadata>> {
+        lock(&self.metadata).get(url).cloned()
     }
 
     /// Best effort: a cache that cannot be written only costs a later download.
@@ -410,6 +461,25 @@ impl IndexClient {
             let _ = std::fs::rename(&partial, &path);
         }
     }
+}
+
+/// Why `metadata`'s `Requires-Python` rules out `python` (`3.X.0`), if it does. An
+/// unparsable specifier rules it out too (it cannot be shown to fit).
+pub fn python_excludes(python: &Version, metadata: &WheelMetadata) -> Option<String> {
+    let spec = metadata.requires_python.as_deref()?.trim();
+    if spec.is_empty() {
+        return None;
+    }
+    match pep508_rs::pep440_rs::VersionSpecifiers::from_str(spec) {
+        Ok(parsed) if parsed.contains(python) => None,
+        _ => Some(format!("requires Python {}", cut(spec))),
+    }
+}
+
+/// The Python version a target is checked as (`3.X.0`).
+pub fn target_python(target: &Target) -> Version {
+    Version::from_str(&format!("{}.0", target.python_version()))
+        .unwrap_or_else(|_| Version::new([3]))
 }
 
 /// `METADATA` from the single top-level `.dist-info` directory of a wheel.
@@ -467,20 +537,23 @@ pub struct BlockingSource {
     /// Called with each package name as it is first looked up (progress).
     on_lookup: Box<dyn Fn(&PackageName) + Send + Sync>,
     seen: Mutex<BTreeMap<PackageName, ()>>,
+    pins: BTreeMap<PackageName, BTreeSet<String>>,
 }
 
 impl BlockingSource {
-    /// Adapts `client`; `handle` runs its futures.
+    /// Adapts `client`; `handle` runs its futures; `pins` are the `--hash` pins per package.
     pub fn new(
         client: Arc<IndexClient>,
         handle: tokio::runtime::Handle,
         on_lookup: Box<dyn Fn(&PackageName) + Send + Sync>,
+        pins: BTreeMap<PackageName, BTreeSet<String>>,
     ) -> Self {
         Self {
             client,
             handle,
             on_lookup,
             seen: Mutex::default(),
+            pins,
         }
     }
 }
@@ -493,15 +566,16 @@ impl PackageSource for BlockingSource {
         self.handle.block_on(self.client.availability(name))
     }
 
-    fn requirements(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Vec<Requirement<VerbatimUrl>>, Error> {
+    fn requirements(&self, name: &PackageName, version: &Version) -> Result<Needs, Error> {
+        let none = BTreeSet::new();
+        let pins = self.pins.get(name).unwrap_or(&none);
         self.handle.block_on(async {
-            let chosen = self.client.choose(name, version).await?;
-            let metadata = self.client.metadata(&chosen).await?;
-            requirements_of(&chosen.file.filename, &metadata)
+            let chosen = self.client.choose(name, version, pins).await?;
+            let metadata = self.client.metadata(&chosen, pins).await?;
+            if let Some(why) = self.client.metadata_excludes(&metadata) {
+                return Ok(Needs::Unusable(why));
+            }
+            requirements_of(&chosen.file.filename, &metadata).map(Needs::Requirements)
         })
     }
 }

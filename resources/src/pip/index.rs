@@ -3,7 +3,7 @@
 //! From each file: its name, its absolute URL (relative links resolved against the page URL,
 //! the `#sha256=` fragment removed), the SHA-256 the index states, `Requires-Python`, whether it
 //! is yanked, and whether PEP 658/714 metadata is offered (and its hash). Only `https` URLs (or
-//! the page's own scheme, for loopback test indexes) are kept.
+//! plain `http` back to the page's own origin, for loopback test indexes) are kept.
 
 use std::str::FromStr as _;
 
@@ -51,8 +51,16 @@ pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, E
     let (Some(given), false) = (given, allowed.is_empty()) else {
         return Err(Error::NoIndexConfigured);
     };
+    // Shown without userinfo, query or fragment (they may hold tokens).
+    let shown = given
+        .split(['?', '#'])
+        .next()
+        .unwrap_or_default()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default();
     let refuse = |problem: &'static str| Error::IndexNotAllowed {
-        url: cut(given.split('@').next_back().unwrap_or_default()),
+        url: cut(shown),
         problem,
     };
     let mut url = Url::parse(given).map_err(|_| refuse("is not a URL"))?;
@@ -143,7 +151,9 @@ fn resolve(page: &Url, href: &str) -> Option<(Url, Option<String>)> {
         .and_then(|f| f.strip_prefix("sha256="))
         .map(str::to_ascii_lowercase);
     url.set_fragment(None);
-    let scheme_ok = url.scheme() == "https" || url.scheme() == page.scheme();
+    // https anywhere (indexes often serve files from another host); plain http only back to
+    // the page's own origin (a loopback test index), never to another host.
+    let scheme_ok = url.scheme() == "https" || url.origin() == page.origin();
     scheme_ok.then_some((url, fragment_hash))
 }
 
@@ -302,7 +312,8 @@ mod tests {
                 "https://mirror.invalid.attacker.example/simple",
                 "allow-list",
             ),
-            ("https://mirror.invalid/simple?x=1", "query"),
+            ("https://mirror.invalid/simple?token=secret", "query"),
+            ("https://mirror.invalid/simple#secret", "fragment"),
             ("ftp://mirror.invalid/simple", "not https"),
             ("not a url", "not a URL"),
         ] {
@@ -312,6 +323,27 @@ mod tests {
             assert!(err.contains(needle), "{url}: {err}");
             assert!(!err.contains("secret"), "{err}");
         }
+    }
+
+    #[test]
+    fn plain_http_links_stay_on_the_pages_own_origin() {
+        let page = Url::parse("http://127.0.0.1:8080/simple/demo/").unwrap();
+        let body = r#"<a href="/packages/demo-1.0-py3-none-any.whl">a</a>
+            <a href="http://169.254.169.254/latest/demo-1.1-py3-none-any.whl">b</a>
+            <a href="http://127.0.0.1:9999/demo-1.2-py3-none-any.whl">c</a>
+            <a href="https://files.invalid/demo-1.3-py3-none-any.whl">d</a>"#;
+        let urls: Vec<String> = parse_html("demo", body, &page)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.url.to_string())
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "http://127.0.0.1:8080/packages/demo-1.0-py3-none-any.whl",
+                "https://files.invalid/demo-1.3-py3-none-any.whl"
+            ]
+        );
     }
 
     #[test]

@@ -31,12 +31,18 @@ pub trait PackageSource {
     /// sdists only), why and which versions exist at all.
     fn versions(&self, name: &PackageName) -> Result<Availability, Error>;
 
-    /// The requirements (`Requires-Dist`) of `name` at `version`.
-    fn requirements(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Vec<Requirement<VerbatimUrl>>, Error>;
+    /// The requirements (`Requires-Dist`) of `name` at `version`, or why that version cannot
+    /// be used after all (e.g. its metadata's `Requires-Python` excludes the target).
+    fn requirements(&self, name: &PackageName, version: &Version) -> Result<Needs, Error>;
+}
+
+/// What a package version needs.
+#[derive(Clone, Debug)]
+pub enum Needs {
+    /// Its requirements.
+    Requirements(Vec<Requirement<VerbatimUrl>>),
+    /// It cannot be used: why.
+    Unusable(String),
 }
 
 /// What exists of a package for the target.
@@ -261,6 +267,10 @@ impl DependencyProvider for Provider<'_> {
                     .source
                     .requirements(name, version)
                     .map_err(|e| self.fail(e))?;
+                let requirements = match requirements {
+                    Needs::Requirements(r) => r,
+                    Needs::Unusable(why) => return Ok(Dependencies::Unavailable(why)),
+                };
                 for r in requirements
                     .iter()
                     .filter(|r| r.marker.evaluate(markers, &[]))
@@ -274,6 +284,10 @@ impl DependencyProvider for Provider<'_> {
                     .source
                     .requirements(name, version)
                     .map_err(|e| self.fail(e))?;
+                let requirements = match requirements {
+                    Needs::Requirements(r) => r,
+                    Needs::Unusable(why) => return Ok(Dependencies::Unavailable(why)),
+                };
                 let with_extra = std::slice::from_ref(extra);
                 for r in requirements
                     .iter()
@@ -342,20 +356,20 @@ mod tests {
             ))
         }
 
-        fn requirements(
-            &self,
-            name: &PackageName,
-            version: &Version,
-        ) -> Result<Vec<Requirement<VerbatimUrl>>, Error> {
+        fn requirements(&self, name: &PackageName, version: &Version) -> Result<Needs, Error> {
             let list = &self.packages[name.as_ref()];
             let (_, deps) = list
                 .iter()
                 .find(|(v, _)| Version::from_str(v).unwrap() == *version)
                 .unwrap();
-            Ok(deps
-                .iter()
-                .map(|d| Requirement::from_str(d).unwrap())
-                .collect())
+            if let Some(why) = deps.iter().find_map(|d| d.strip_prefix("unusable:")) {
+                return Ok(Needs::Unusable(why.to_owned()));
+            }
+            Ok(Needs::Requirements(
+                deps.iter()
+                    .map(|d| Requirement::from_str(d).unwrap())
+                    .collect(),
+            ))
         }
     }
 
@@ -442,5 +456,17 @@ mod tests {
                 && err.contains("other-native (wheels only for musllinux)"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn versions_whose_metadata_excludes_the_target_are_skipped() {
+        // b 2.0's own metadata says it needs another Python: the resolver falls back to 1.0.
+        let source = Memory::default()
+            .add("a", "1.0", &["b"])
+            .add("b", "1.0", &[])
+            .add("b", "2.0", &["unusable:requires Python >=3.13"]);
+        assert_eq!(run(&source, &["a"]).unwrap(), ["a==1.0", "b==1.0"]);
+        let err = run(&source, &["b>=2"]).unwrap_err().to_string();
+        assert!(err.contains("requires Python >=3.13"), "{err}");
     }
 }

@@ -147,6 +147,11 @@ fn read_archive(
                 contents.extend_from_slice(&buffer[..n]);
             }
         }
+        if size != entry.size() {
+            return Err(malformed(
+                "has an entry whose size differs from its zip header",
+            ));
+        }
         if keep {
             kept.insert(name.clone(), contents);
         }
@@ -239,8 +244,8 @@ pub fn install(wheel: &str, bytes: &[u8]) -> Result<InstalledWheel, Error> {
     for entry in &entries {
         let path = &entry.name;
         let is_record = path == *record_path;
-        let signature = path.starts_with(&dist_dir)
-            && (path.ends_with("RECORD.jws") || path.ends_with("RECORD.p7s"));
+        let signature =
+            *path == format!("{dist_dir}RECORD.jws") || *path == format!("{dist_dir}RECORD.p7s");
         if !is_record && !signature {
             let mismatch = |problem: &'static str| Error::WheelRecordMismatch {
                 wheel: cut(wheel),
