@@ -191,6 +191,14 @@ pub enum Error {
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client for the package index")]
     HttpClient,
+    /// A provider setting is invalid.
+    #[error("invalid {variable}: {problem}")]
+    InvalidSetting {
+        /// The variable.
+        variable: &'static str,
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// A build step stopped without an answer (a panic in a worker).
     #[error("a layer build worker stopped unexpectedly")]
     BuildWorker,

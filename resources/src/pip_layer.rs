@@ -128,6 +128,8 @@ pub struct PipLayer {
     default_index: Option<String>,
     timeout: Duration,
     transport: Option<Arc<dyn IndexTransport>>,
+    staging_bucket: Option<String>,
+    direct_upload_limit: u64,
 }
 
 impl std::fmt::Debug for PipLayer {
@@ -146,6 +148,8 @@ pub struct PipLayerBuilder {
     default_index: Option<String>,
     timeout: Option<Duration>,
     transport: Option<Arc<dyn IndexTransport>>,
+    staging_bucket: Option<String>,
+    direct_upload_limit: Option<u64>,
 }
 
 impl PipLayerBuilder {
@@ -173,6 +177,21 @@ impl PipLayerBuilder {
         self
     }
 
+    /// An S3 bucket (in the provider's region) to stage layers too large for a direct upload:
+    /// the zip is put under `cfn-warden/layers/<LayerName>/<owner>/<sha256>.zip`, published
+    /// from there, and deleted. Without one, such layers fail naming the limit.
+    pub fn staging_bucket(mut self, bucket: impl Into<String>) -> Self {
+        self.staging_bucket = Some(bucket.into());
+        self
+    }
+
+    /// Layers larger than this (zipped) are staged through S3 (default and maximum: Lambda's
+    /// 50 MB direct-upload limit).
+    pub fn direct_upload_limit(mut self, bytes: u64) -> Self {
+        self.direct_upload_limit = Some(bytes.min(MAX_DIRECT_UPLOAD_BYTES));
+        self
+    }
+
     /// Finishes the configuration.
     pub fn build(self) -> PipLayer {
         let mut allowed = self.allowed_indexes;
@@ -184,6 +203,8 @@ impl PipLayerBuilder {
             default_index: self.default_index,
             timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
             transport: self.transport,
+            staging_bucket: self.staging_bucket,
+            direct_upload_limit: self.direct_upload_limit.unwrap_or(MAX_DIRECT_UPLOAD_BYTES),
         }
     }
 }
@@ -194,6 +215,10 @@ pub mod env {
     pub const ALLOWED_INDEXES: &str = "WARDEN_PIP_INDEX_ALLOW";
     /// The index used when a resource gives none (allowed implicitly).
     pub const DEFAULT_INDEX: &str = "WARDEN_PIP_INDEX_URL";
+    /// The S3 bucket large layers are staged through.
+    pub const STAGING_BUCKET: &str = "WARDEN_LAYER_BUCKET";
+    /// Layers larger than this many bytes (zipped) go through the bucket (at most 52428800).
+    pub const DIRECT_UPLOAD_LIMIT: &str = "WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES";
 }
 
 impl PipLayer {
@@ -202,8 +227,8 @@ impl PipLayer {
         PipLayerBuilder::default()
     }
 
-    /// Reads [`env::ALLOWED_INDEXES`] and [`env::DEFAULT_INDEX`].
-    pub fn from_env(environment: &dyn Environment) -> Self {
+    /// Reads the variables in [`env`].
+    pub fn from_env(environment: &dyn Environment) -> Result<Self, Error> {
         let mut builder = Self::builder();
         for prefix in environment
             .var(env::ALLOWED_INDEXES)
@@ -220,7 +245,36 @@ impl PipLayer {
         {
             builder = builder.default_index(default.trim());
         }
-        builder.build()
+        if let Some(bucket) = environment
+            .var(env::STAGING_BUCKET)
+            .filter(|b| !b.trim().is_empty())
+        {
+            let bucket = bucket.trim();
+            let valid = (3..=63).contains(&bucket.len())
+                && bucket
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.');
+            if !valid {
+                return Err(Error::InvalidSetting {
+                    variable: env::STAGING_BUCKET,
+                    problem: "not an S3 bucket name (3-63 lowercase letters, digits, '-', '.')",
+                });
+            }
+            builder = builder.staging_bucket(bucket);
+        }
+        if let Some(limit) = environment.var(env::DIRECT_UPLOAD_LIMIT) {
+            let bytes = limit
+                .trim()
+                .parse::<u64>()
+                .ok()
+                .filter(|b| (1..=MAX_DIRECT_UPLOAD_BYTES).contains(b))
+                .ok_or(Error::InvalidSetting {
+                    variable: env::DIRECT_UPLOAD_LIMIT,
+                    problem: "expected a number of bytes from 1 to 52428800",
+                })?;
+            builder = builder.direct_upload_limit(bytes);
+        }
+        Ok(builder.build())
     }
 
     /// Builds the layer the properties describe.
@@ -294,6 +348,7 @@ fn policy(
     request: RequestType,
     layer: &str,
     version: Option<i64>,
+    staging: Option<&str>,
 ) -> Result<SessionPolicy, cfn_warden::Error> {
     match (request, version) {
         (RequestType::Delete, Some(v)) => SessionPolicy::builder()
@@ -301,14 +356,37 @@ fn policy(
             .build(),
         // Not a version of this layer: nothing to delete, no permissions needed.
         (RequestType::Delete, None) => Ok(SessionPolicy::none()),
-        _ => SessionPolicy::builder()
-            .allow(
-                ["lambda:PublishLayerVersion", "lambda:ListLayerVersions"],
-                [layer],
-            )
-            .allow(["lambda:GetLayerVersion"], [format!("{layer}:*")])
-            .build(),
+        _ => {
+            let mut builder = SessionPolicy::builder()
+                .allow(
+                    ["lambda:PublishLayerVersion", "lambda:ListLayerVersions"],
+                    [layer],
+                )
+                .allow(["lambda:GetLayerVersion"], [format!("{layer}:*")]);
+            if let Some(objects) = staging {
+                // Lambda reads the staged object with the caller's credentials.
+                builder = builder.allow(
+                    ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                    [objects.to_owned()],
+                );
+            }
+            builder.build()
+        }
     }
+}
+
+/// Where this resource's staged zips go: `cfn-warden/layers/<LayerName>/<owner>/`.
+fn staging_prefix(ctx: &Context, layer_name: &str) -> String {
+    format!("cfn-warden/layers/{layer_name}/{}/", owner(ctx))
+}
+
+/// The ARN pattern of this resource's staged objects.
+fn staging_arn(ctx: &Context, bucket: &str, layer_name: &str) -> String {
+    format!(
+        "arn:{}:s3:::{bucket}/{}*",
+        ctx.request().stack().partition(),
+        staging_prefix(ctx, layer_name)
+    )
 }
 
 /// The marker put in the description, by which an identical layer is recognised.
@@ -355,93 +433,169 @@ fn failed(what: &str, error: impl std::error::Error) -> HandlerError {
 /// How many versions of a layer are looked through for one to reuse (50 per page).
 const MAX_LISTED_PAGES: usize = 10;
 
-/// The version to answer with: one this resource published earlier with exactly this content,
-/// description, license, runtime and architecture (newest first; the current one on an
-/// Update that changes nothing, the old one on a rollback), else a new one.
-async fn publish(
-    ctx: &Context,
-    p: &PipLayerProperties,
-    layer: &BuiltLayer,
-) -> Result<(String, i64), HandlerError> {
-    let lambda = aws_sdk_lambda::Client::new(ctx.aws()?);
-    let zipped = layer.zip.bytes.len() as u64;
-    if zipped > MAX_DIRECT_UPLOAD_BYTES {
-        return Err(HandlerError::new(format!(
-            "the layer is {zipped} bytes zipped, over the {MAX_DIRECT_UPLOAD_BYTES}-byte limit \
-             of a direct PublishLayerVersion upload; split the requirements into several layers"
-        )));
+impl PipLayer {
+    /// An S3 client for the staging bucket, from the request's credentials (path-style
+    /// addressing when an endpoint override such as a local emulator is configured).
+    fn s3(ctx: &Context) -> Result<aws_sdk_s3::Client, HandlerError> {
+        let config = ctx.aws()?;
+        let s3 = aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(config.endpoint_url().is_some())
+            .build();
+        Ok(aws_sdk_s3::Client::from_conf(s3))
     }
-    let runtime = Runtime::from(p.runtime.as_str());
-    let architecture = Architecture::from(p.architecture.as_str());
-    let wanted = description(p.description.as_deref(), &layer.zip.sha256, &owner(ctx));
-    // Lambda's CodeSha256: the base64 SHA-256 of the zip.
-    let code_sha256 = base64::engine::general_purpose::STANDARD.encode(ring::digest::digest(
-        &ring::digest::SHA256,
-        &layer.zip.bytes,
-    ));
-    let mut next: Option<String> = None;
-    for _ in 0..MAX_LISTED_PAGES {
-        let page = lambda
-            .list_layer_versions()
-            .layer_name(&p.layer_name)
-            .max_items(50)
-            .set_marker(next.take())
+
+    /// Puts the zip in the staging bucket; returns (bucket, key).
+    async fn stage(
+        &self,
+        ctx: &Context,
+        p: &PipLayerProperties,
+        layer: &BuiltLayer,
+    ) -> Result<(String, String), HandlerError> {
+        let zipped = layer.zip.bytes.len();
+        let Some(bucket) = &self.staging_bucket else {
+            return Err(HandlerError::new(format!(
+                "the layer is {zipped} bytes zipped, over the {}-byte limit of a direct \
+                 PublishLayerVersion upload; set WARDEN_LAYER_BUCKET on the provider to stage it \
+                 through S3, or split the requirements into several layers",
+                self.direct_upload_limit
+            )));
+        };
+        let key = format!(
+            "{}{}.zip",
+            staging_prefix(ctx, &p.layer_name),
+            layer.zip.sha256
+        );
+        Self::s3(ctx)?
+            .put_object()
+            .bucket(bucket)
+            .key(&key)
+            .body(aws_sdk_s3::primitives::ByteStream::from(
+                layer.zip.bytes.clone(),
+            ))
             .send()
             .await
-            .map_err(|e| failed("ListLayerVersions", e))?;
-        for found in page.layer_versions() {
-            let same = found.description() == Some(wanted.as_str())
+            .map_err(|e| failed("S3 PutObject (staging the layer)", e))?;
+        ctx.logger()
+            .info(format!("staged {zipped} bytes at s3://{bucket}/{key}"));
+        Ok((bucket.clone(), key))
+    }
+
+    /// Deletes a staged zip (best effort: a leftover costs storage, not correctness).
+    async fn unstage(&self, ctx: &Context, bucket: &str, key: &str) {
+        let deleted = match Self::s3(ctx) {
+            Ok(s3) => s3
+                .delete_object()
+                .bucket(bucket)
+                .key(key)
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| format!("{}", aws_sdk_s3::error::DisplayErrorContext(e))),
+            Err(e) => Err(e.reason().to_owned()),
+        };
+        if let Err(problem) = deleted {
+            ctx.logger().warn(format!(
+                "could not delete the staged s3://{bucket}/{key}: {problem}"
+            ));
+        }
+    }
+
+    /// The version to answer with: one this resource published earlier with exactly this content,
+    /// description, license, runtime and architecture (newest first; the current one on an
+    /// Update that changes nothing, the old one on a rollback), else a new one.
+    async fn publish(
+        &self,
+        ctx: &Context,
+        p: &PipLayerProperties,
+        layer: &BuiltLayer,
+    ) -> Result<(String, i64), HandlerError> {
+        let lambda = aws_sdk_lambda::Client::new(ctx.aws()?);
+        let runtime = Runtime::from(p.runtime.as_str());
+        let architecture = Architecture::from(p.architecture.as_str());
+        let wanted = description(p.description.as_deref(), &layer.zip.sha256, &owner(ctx));
+        // Lambda's CodeSha256: the base64 SHA-256 of the zip.
+        let code_sha256 = base64::engine::general_purpose::STANDARD.encode(ring::digest::digest(
+            &ring::digest::SHA256,
+            &layer.zip.bytes,
+        ));
+        let mut next: Option<String> = None;
+        for _ in 0..MAX_LISTED_PAGES {
+            let page = lambda
+                .list_layer_versions()
+                .layer_name(&p.layer_name)
+                .max_items(50)
+                .set_marker(next.take())
+                .send()
+                .await
+                .map_err(|e| failed("ListLayerVersions", e))?;
+            for found in page.layer_versions() {
+                let same = found.description() == Some(wanted.as_str())
                 // An absent license may come back as "" (moto does).
                 && found.license_info().filter(|l| !l.is_empty())
                     == p.license_info.as_deref().filter(|l| !l.is_empty())
                 && found.compatible_runtimes() == [runtime.clone()]
                 && found.compatible_architectures() == [architecture.clone()];
-            let Some(arn) = found.layer_version_arn().filter(|_| same) else {
-                continue;
-            };
-            // The description is only a claim: the stored content must be these bytes.
-            let stored = lambda
-                .get_layer_version()
-                .layer_name(&p.layer_name)
-                .version_number(found.version())
-                .send()
-                .await
-                .map_err(|e| failed("GetLayerVersion", e))?;
-            let code = stored.content().and_then(|c| c.code_sha256());
-            if code == Some(code_sha256.as_str()) {
-                ctx.logger().info(format!(
-                    "this resource published this content before; reusing {arn}"
+                let Some(arn) = found.layer_version_arn().filter(|_| same) else {
+                    continue;
+                };
+                // The description is only a claim: the stored content must be these bytes.
+                let stored = lambda
+                    .get_layer_version()
+                    .layer_name(&p.layer_name)
+                    .version_number(found.version())
+                    .send()
+                    .await
+                    .map_err(|e| failed("GetLayerVersion", e))?;
+                let code = stored.content().and_then(|c| c.code_sha256());
+                if code == Some(code_sha256.as_str()) {
+                    ctx.logger().info(format!(
+                        "this resource published this content before; reusing {arn}"
+                    ));
+                    return Ok((arn.to_owned(), found.version()));
+                }
+                ctx.logger().warn(format!(
+                    "{arn} claims this content but stores other bytes; not reused"
                 ));
-                return Ok((arn.to_owned(), found.version()));
             }
-            ctx.logger().warn(format!(
-                "{arn} claims this content but stores other bytes; not reused"
-            ));
+            next = page.next_marker().map(str::to_owned);
+            if next.is_none() {
+                break;
+            }
         }
-        next = page.next_marker().map(str::to_owned);
-        if next.is_none() {
-            break;
-        }
-    }
-    let published = lambda
-        .publish_layer_version()
-        .layer_name(&p.layer_name)
-        .description(wanted)
-        .set_license_info(p.license_info.clone())
-        .compatible_runtimes(runtime)
-        .compatible_architectures(architecture)
-        .content(
-            LayerVersionContentInput::builder()
+        let zipped = layer.zip.bytes.len() as u64;
+        let staged = if zipped > self.direct_upload_limit {
+            Some(self.stage(ctx, p, layer).await?)
+        } else {
+            None
+        };
+        let content = match &staged {
+            Some((bucket, key)) => LayerVersionContentInput::builder()
+                .s3_bucket(bucket)
+                .s3_key(key)
+                .build(),
+            None => LayerVersionContentInput::builder()
                 .zip_file(Blob::new(layer.zip.bytes.clone()))
                 .build(),
-        )
-        .send()
-        .await
-        .map_err(|e| failed("PublishLayerVersion", e))?;
-    let arn = published
-        .layer_version_arn()
-        .ok_or_else(|| HandlerError::new("PublishLayerVersion returned no LayerVersionArn"))?;
-    Ok((arn.to_owned(), published.version()))
+        };
+        let published = lambda
+            .publish_layer_version()
+            .layer_name(&p.layer_name)
+            .description(wanted)
+            .set_license_info(p.license_info.clone())
+            .compatible_runtimes(runtime)
+            .compatible_architectures(architecture)
+            .content(content)
+            .send()
+            .await;
+        if let Some((bucket, key)) = &staged {
+            self.unstage(ctx, bucket, key).await;
+        }
+        let published = published.map_err(|e| failed("PublishLayerVersion", e))?;
+        let arn = published
+            .layer_version_arn()
+            .ok_or_else(|| HandlerError::new("PublishLayerVersion returned no LayerVersionArn"))?;
+        Ok((arn.to_owned(), published.version()))
+    }
 }
 
 /// The Data of an answer, as strings (what `Fn::GetAtt` returns).
@@ -488,7 +642,7 @@ impl PipLayer {
             layer.zip.bytes.len(),
             layer.zip.sha256
         ));
-        let (arn, version) = publish(ctx, p, &layer).await?;
+        let (arn, version) = self.publish(ctx, p, &layer).await?;
         Ok((layer, arn, version))
     }
 }
@@ -507,10 +661,15 @@ impl CustomResource for PipLayer {
             .request()
             .physical_resource_id()
             .and_then(|id| version_of(ctx, id, &p.layer_name));
+        let staging = self
+            .staging_bucket
+            .as_ref()
+            .map(|bucket| staging_arn(ctx, bucket, &p.layer_name));
         policy(
             ctx.request().request_type(),
             &layer_arn(ctx, &p.layer_name),
             version,
+            staging.as_deref(),
         )
     }
 
@@ -589,9 +748,12 @@ mod tests {
 
     #[test]
     fn each_request_declares_exactly_its_layer_actions() {
-        let create: Value =
-            serde_json::from_str(policy(RequestType::Create, LAYER, None).unwrap().to_json())
-                .unwrap();
+        let create: Value = serde_json::from_str(
+            policy(RequestType::Create, LAYER, None, None)
+                .unwrap()
+                .to_json(),
+        )
+        .unwrap();
         assert_eq!(
             create["Statement"],
             serde_json::json!([{
@@ -605,7 +767,7 @@ mod tests {
             }])
         );
         let delete: Value = serde_json::from_str(
-            policy(RequestType::Delete, LAYER, Some(7))
+            policy(RequestType::Delete, LAYER, Some(7), None)
                 .unwrap()
                 .to_json(),
         )
@@ -618,7 +780,67 @@ mod tests {
             delete["Statement"][0]["Resource"],
             serde_json::json!([format!("{LAYER}:7")])
         );
-        assert!(policy(RequestType::Delete, LAYER, None).unwrap().is_empty());
+        assert!(policy(RequestType::Delete, LAYER, None, None)
+            .unwrap()
+            .is_empty());
+    }
+
+    #[test]
+    fn a_staging_bucket_adds_exactly_the_resources_objects() {
+        let objects = "arn:aws:s3:::staging/cfn-warden/layers/deps/0123456789abcdef/*";
+        let create: Value = serde_json::from_str(
+            policy(RequestType::Update, LAYER, None, Some(objects))
+                .unwrap()
+                .to_json(),
+        )
+        .unwrap();
+        assert_eq!(
+            create["Statement"][2],
+            serde_json::json!({
+                "Effect": "Allow",
+                "Action": ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
+                "Resource": [objects],
+            })
+        );
+    }
+
+    #[test]
+    fn provider_settings_are_checked_at_start() {
+        let env = |pairs: &[(&str, &str)]| -> std::collections::HashMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let ok = PipLayer::from_env(&env(&[
+            (
+                "WARDEN_PIP_INDEX_ALLOW",
+                "https://a.invalid/simple/, http://127.0.0.1:1/",
+            ),
+            ("WARDEN_PIP_INDEX_URL", "https://b.invalid/simple/"),
+            ("WARDEN_LAYER_BUCKET", "my-staging.bucket"),
+            ("WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES", "1000"),
+        ]))
+        .unwrap();
+        assert_eq!(ok.allowed_indexes.len(), 3);
+        assert_eq!(ok.staging_bucket.as_deref(), Some("my-staging.bucket"));
+        assert_eq!(ok.direct_upload_limit, 1000);
+        assert_eq!(
+            PipLayer::from_env(&env(&[])).unwrap().direct_upload_limit,
+            MAX_DIRECT_UPLOAD_BYTES
+        );
+        for (key, value) in [
+            ("WARDEN_LAYER_BUCKET", "Not_A_Bucket"),
+            ("WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES", "0"),
+            ("WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES", "52428801"),
+            ("WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES", "lots"),
+        ] {
+            let err = PipLayer::from_env(&env(&[(key, value)])).unwrap_err();
+            assert!(
+                err.to_string().starts_with(&format!("invalid {key}")),
+                "{err}"
+            );
+        }
     }
 
     #[test]

@@ -136,6 +136,54 @@ impl Moto {
         }
     }
 
+    /// Creates an S3 bucket (path-style).
+    pub async fn create_bucket(&self, bucket: &str) -> Result<(), HarnessError> {
+        let response = self
+            .client
+            .put(format!("{}/{bucket}", self.endpoint))
+            .header("authorization", Self::authorization("s3"))
+            .send()
+            .await
+            .map_err(|source| HarnessError::Http {
+                what: "s3 CreateBucket",
+                source,
+            })?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(HarnessError::Unexpected {
+                what: "s3 CreateBucket",
+                body: response.text().await.unwrap_or_default(),
+            })
+        }
+    }
+
+    /// The keys in an S3 bucket.
+    pub async fn list_keys(&self, bucket: &str) -> Result<Vec<String>, HarnessError> {
+        let text = self
+            .client
+            .get(format!("{}/{bucket}?list-type=2", self.endpoint))
+            .header("authorization", Self::authorization("s3"))
+            .send()
+            .await
+            .map_err(|source| HarnessError::Http {
+                what: "s3 ListObjectsV2",
+                source,
+            })?
+            .text()
+            .await
+            .map_err(|source| HarnessError::Http {
+                what: "s3 ListObjectsV2",
+                source,
+            })?;
+        Ok(text
+            .split("<Key>")
+            .skip(1)
+            .filter_map(|rest| rest.split("</Key>").next())
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// A Lambda REST GET (e.g. `/2018-10-31/layers/NAME/versions`); returns the JSON body.
     pub async fn lambda_get(&self, path: &str) -> Result<serde_json::Value, HarnessError> {
         let response = self

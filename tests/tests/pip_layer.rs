@@ -19,11 +19,16 @@ const LIMIT: Duration = Duration::from_secs(60);
 const TYPE: &str = "Custom::PipLayer";
 
 async fn world() -> (Moto, PackageIndex, Session) {
+    world_with(&[]).await
+}
+
+async fn world_with(extra: &[(&str, &str)]) -> (Moto, PackageIndex, Session) {
     let moto = Moto::start().await.unwrap();
     let index = PackageIndex::start().await.unwrap();
     let mut env: Vec<(&str, String)> = moto.sdk_env();
     env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
     env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let session = Session::start_with_env("warden-provider", &env)
         .await
@@ -313,4 +318,51 @@ async fn in_ticket_mode_the_layer_is_published_by_a_session_narrowed_to_this_lay
     assert!(world.recorder.calls()[before..]
         .iter()
         .all(|c| !c.request_line.contains("/layers/")));
+}
+
+#[tokio::test]
+async fn layers_over_the_direct_upload_limit_are_staged_through_s3() {
+    // A tiny limit stands in for Lambda's 50 MB.
+    let limit = [
+        ("WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES", "1000"),
+        ("WARDEN_LAYER_BUCKET", "layer-staging"),
+    ];
+    let (moto, index, mut session) = world_with(&limit).await;
+    moto.create_bucket("layer-staging").await.unwrap();
+    let create = session.prepare(CfnEvent::create(
+        TYPE,
+        "Layer",
+        props(&index, json!(["idna"])),
+    ));
+    let (exchange, line) = session.send(&create, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let published = versions(&moto).await;
+    assert_eq!(published.len(), 1);
+    // Lambda's CodeSha256 of the staged object is the zip's SHA-256.
+    let code = published[0]["Content"]["CodeSha256"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(!code.is_empty());
+    // The staging object is gone again, and S3 rights were declared for this resource only.
+    assert!(moto.list_keys("layer-staging").await.unwrap().is_empty());
+    assert!(declared_actions(&line).contains(&"s3:PutObject".to_owned()));
+
+    // Without a bucket, the same layer fails naming the limit and the setting.
+    let (_moto, index, mut session) =
+        world_with(&[("WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES", "1000")]).await;
+    let create = session.prepare(CfnEvent::create(
+        TYPE,
+        "Layer",
+        props(&index, json!(["idna"])),
+    ));
+    let (exchange, _) = session.send(&create, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    let reason = answer["Reason"].as_str().unwrap();
+    assert!(
+        reason.contains("over the 1000-byte limit") && reason.contains("WARDEN_LAYER_BUCKET"),
+        "{reason}"
+    );
 }

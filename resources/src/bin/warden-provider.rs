@@ -4,12 +4,21 @@
 //! calling a handler. Configured by the framework's `WARDEN_*` variables (verification,
 //! credentials; see the README) and, for layers, `WARDEN_PIP_INDEX_ALLOW` (comma-separated
 //! index URL prefixes a resource may name in `IndexUrl`) and `WARDEN_PIP_INDEX_URL` (the index
-//! used when a resource names none). No index is built in.
+//! used when a resource names none), `WARDEN_LAYER_BUCKET` (an S3 bucket to stage layers over
+//! the direct-upload limit) and `WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES` (that limit, at most
+//! 50 MB). No index is built in.
 #![forbid(unsafe_code)]
 
 use cfn_warden::config::ProcessEnvironment;
 use warden_resources::pip_layer::PipLayer;
 
 fn main() -> std::process::ExitCode {
-    cfn_warden::main(PipLayer::from_env(&ProcessEnvironment))
+    match PipLayer::from_env(&ProcessEnvironment) {
+        Ok(layers) => cfn_warden::main(layers),
+        Err(error) => {
+            // Like an invalid WARDEN_* setting: stop at start, naming the variable.
+            eprintln!("warden-provider: {error}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

@@ -30,6 +30,7 @@ use url::Url;
 use super::{
     http::{shown, IndexTransport},
     index::{self, IndexFile},
+    requirements::parse_pep508,
     resolve::{Availability, Needs, PackageSource},
     target::Target,
     wheel::{parse_metadata, WheelMetadata},
@@ -522,7 +523,7 @@ pub fn requirements_of(
         .requires_dist
         .iter()
         .map(|line| {
-            Requirement::from_str(line).map_err(|_| Error::MalformedWheel {
+            parse_pep508(line).map_err(|_| Error::MalformedWheel {
                 wheel: cut(filename),
                 problem: "has a Requires-Dist line that is not PEP 508",
             })

@@ -145,8 +145,8 @@ fn parse_line(line: &str, number: usize) -> Result<Option<RequirementLine>, Erro
             hashes.push(hex.to_ascii_lowercase());
         }
     }
-    let requirement = Requirement::<VerbatimUrl>::from_str(requirement_text.trim())
-        .map_err(|e| malformed(number, first_line(&e.to_string())))?;
+    let requirement =
+        parse_pep508(requirement_text.trim()).map_err(|problem| malformed(number, problem))?;
     if matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_))) {
         return Err(malformed(
             number,
@@ -163,6 +163,26 @@ fn parse_line(line: &str, number: usize) -> Result<Option<RequirementLine>, Erro
     }))
 }
 
+/// Parses one PEP 508 requirement (untrusted: a property, or a wheel's `Requires-Dist`).
+///
+/// Guards pep508_rs 0.9.2, which panics on a package name ending in `.`, `-` or `_` when
+/// something follows it (`a. >=1`): such names, and control characters, are refused first.
+pub fn parse_pep508(text: &str) -> Result<Requirement<VerbatimUrl>, String> {
+    if text.chars().any(char::is_control) {
+        return Err("contains a control character".to_owned());
+    }
+    let name_end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        .unwrap_or(text.len());
+    if text[..name_end].ends_with(['.', '-', '_']) {
+        return Err(format!(
+            "the package name `{}` must end with a letter or digit",
+            cut(&text[..name_end])
+        ));
+    }
+    Requirement::<VerbatimUrl>::from_str(text).map_err(|e| first_line(&e.to_string()))
+}
+
 /// pep508_rs errors draw a caret diagram on further lines; the first line says what is wrong.
 fn first_line(message: &str) -> String {
     cut(message.lines().next().unwrap_or(message))
@@ -171,6 +191,27 @@ fn first_line(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_would_crash_the_pep508_parser_are_refused() {
+        // Each of these panics inside pep508_rs 0.9.2 (found by the `requirements` fuzz target).
+        for text in [
+            "F.\u{1c}",
+            "a. >=1",
+            "a-[x]",
+            "a_;python_version>'3'",
+            "F.\u{a0}",
+        ] {
+            let err = parse_pep508(text).unwrap_err();
+            assert!(
+                err.contains("must end with") || err.contains("control"),
+                "{text:?}: {err}"
+            );
+            assert!(parse_list(&[text]).is_err());
+        }
+        assert!(parse_pep508("a.b-c_d >=1").is_ok());
+        assert!(parse_pep508("a").is_ok());
+    }
 
     const H1: &str = "0000000000000000000000000000000000000000000000000000000000000001";
     const H2: &str = "ABCDEF0000000000000000000000000000000000000000000000000000000002";
