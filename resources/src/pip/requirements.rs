@@ -171,6 +171,11 @@ pub fn parse_pep508(text: &str) -> Result<Requirement<VerbatimUrl>, String> {
     if text.chars().any(char::is_control) {
         return Err("contains a control character".to_owned());
     }
+    // PEP 508 is ASCII; pep508_rs also slices its error display by bytes (a panic on
+    // multi-byte characters), so only its message is used below.
+    if !text.is_ascii() {
+        return Err("contains a non-ASCII character".to_owned());
+    }
     let name_end = text
         .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
         .unwrap_or(text.len());
@@ -180,7 +185,20 @@ pub fn parse_pep508(text: &str) -> Result<Requirement<VerbatimUrl>, String> {
             cut(&text[..name_end])
         ));
     }
-    Requirement::<VerbatimUrl>::from_str(text).map_err(|e| first_line(&e.to_string()))
+    // Extras (`name [a, b]`): each identifier in the brackets likewise.
+    if let Some(open) = text[name_end..].trim_start().strip_prefix('[') {
+        let inside = open.split(']').next().unwrap_or_default();
+        let bad = inside
+            .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+            .find(|word| word.ends_with(['.', '-', '_']));
+        if let Some(word) = bad {
+            return Err(format!(
+                "the extra `{}` must end with a letter or digit",
+                cut(word)
+            ));
+        }
+    }
+    Requirement::<VerbatimUrl>::from_str(text).map_err(|e| first_line(&e.message.to_string()))
 }
 
 /// pep508_rs errors draw a caret diagram on further lines; the first line says what is wrong.
@@ -201,15 +219,20 @@ mod tests {
             "a-[x]",
             "a_;python_version>'3'",
             "F.\u{a0}",
+            "w[v.",
+            "w[a, b- ]",
+            "w [x,y_]",
+            "t[z   \u{b29b}2      2 \u{b29b}e-t`zt",
         ] {
             let err = parse_pep508(text).unwrap_err();
             assert!(
-                err.contains("must end with") || err.contains("control"),
+                err.contains("must end with") || err.contains("control") || err.contains("ASCII"),
                 "{text:?}: {err}"
             );
             assert!(parse_list(&[text]).is_err());
         }
         assert!(parse_pep508("a.b-c_d >=1").is_ok());
+        assert!(parse_pep508("a[x.y, z-1] ==1.*").is_ok());
         assert!(parse_pep508("a").is_ok());
     }
 
