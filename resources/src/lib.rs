@@ -6,8 +6,12 @@
 #![forbid(unsafe_code)]
 
 mod error;
+#[cfg(feature = "aws")]
+pub mod function;
 pub mod pip;
 #[cfg(feature = "aws")]
 pub mod pip_layer;
+#[cfg(feature = "aws")]
+pub mod provider;
 
 pub use error::Error;

@@ -106,7 +106,7 @@ fn default_architecture() -> String {
 }
 
 /// CloudFormation passes every property as a string: `"true"`/`"false"` as well as booleans.
-fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Flag {
@@ -275,6 +275,21 @@ impl PipLayer {
             builder = builder.direct_upload_limit(bytes);
         }
         Ok(builder.build())
+    }
+
+    /// The index used when a resource names none.
+    pub fn default_index(&self) -> Option<&str> {
+        self.default_index.as_deref()
+    }
+
+    /// The index URL prefixes resources may name (the default index included).
+    pub fn allowed_indexes(&self) -> &[String] {
+        &self.allowed_indexes
+    }
+
+    /// The injected index transport, if any.
+    pub fn transport(&self) -> Option<Arc<dyn IndexTransport>> {
+        self.transport.clone()
     }
 
     /// Builds the layer the properties describe.

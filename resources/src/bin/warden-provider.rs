@@ -1,6 +1,6 @@
 //! `warden-provider`: the Lambda function serving cfn-warden's shipped resources.
 //!
-//! Today it serves `Custom::PipLayer`; any other ResourceType is answered FAILED without
+//! It serves `Custom::PipLayer` and `Custom::MultiFileFunction`; any other ResourceType is answered FAILED without
 //! calling a handler. Configured by the framework's `WARDEN_*` variables (verification,
 //! credentials; see the README) and, for layers, `WARDEN_PIP_INDEX_ALLOW` (comma-separated
 //! index URL prefixes a resource may name in `IndexUrl`) and `WARDEN_PIP_INDEX_URL` (the index
@@ -10,11 +10,11 @@
 #![forbid(unsafe_code)]
 
 use cfn_warden::config::ProcessEnvironment;
-use warden_resources::pip_layer::PipLayer;
+use warden_resources::provider::Shipped;
 
 fn main() -> std::process::ExitCode {
-    match PipLayer::from_env(&ProcessEnvironment) {
-        Ok(layers) => cfn_warden::main(layers),
+    match Shipped::from_env(&ProcessEnvironment) {
+        Ok(resources) => cfn_warden::main(resources),
         Err(error) => {
             // Like an invalid WARDEN_* setting: stop at start, naming the variable.
             eprintln!("warden-provider: {error}");

@@ -33,7 +33,7 @@ use super::{
     requirements::RequirementLine,
     resolve::{resolve, Resolution},
     target::Target,
-    wheel::{install, InstalledWheel},
+    wheel::{install, InstalledWheel, LayerFile},
 };
 use crate::error::{cut, Error};
 
@@ -121,6 +121,8 @@ impl BuiltLayer {
 
 /// A configured layer build. Build one with [`LayerBuild::builder`].
 pub struct LayerBuild {
+    root: String,
+    inline: Vec<LayerFile>,
     requirements: Vec<RequirementLine>,
     target: Target,
     index: Url,
@@ -146,6 +148,8 @@ impl std::fmt::Debug for LayerBuild {
 /// Configures a [`LayerBuild`].
 #[derive(Default)]
 pub struct LayerBuildBuilder {
+    root: Option<String>,
+    inline: Vec<LayerFile>,
     requirements: Vec<RequirementLine>,
     target: Option<Target>,
     index: Option<Url>,
@@ -166,6 +170,20 @@ impl LayerBuild {
 }
 
 impl LayerBuildBuilder {
+    /// Where the files go in the archive (default `python/`, a layer's; `""` for a
+    /// function's code, at the root).
+    pub fn root(mut self, root: impl Into<String>) -> Self {
+        self.root = Some(root.into());
+        self
+    }
+
+    /// Files written into the archive as given, next to the installed packages (a function's
+    /// own code). A path that a package also installs is an error.
+    pub fn inline_files(mut self, files: Vec<LayerFile>) -> Self {
+        self.inline = files;
+        self
+    }
+
     /// The requirements (required, at least one).
     pub fn requirements(mut self, requirements: Vec<RequirementLine>) -> Self {
         self.requirements = requirements;
@@ -264,6 +282,8 @@ impl LayerBuildBuilder {
             None => Arc::new(ReqwestIndexTransport::new()?),
         };
         Ok(LayerBuild {
+            root: self.root.unwrap_or_else(|| LAYER_ROOT.to_owned()),
+            inline: self.inline,
             requirements: self.requirements,
             target,
             index,
@@ -395,7 +415,8 @@ impl LayerBuild {
             })
             .collect();
         let wheels: Vec<InstalledWheel> = installed.into_iter().map(|(_, _, _, w)| w).collect();
-        let zip = tokio::task::spawn_blocking(move || layer_zip::build(LAYER_ROOT, &[], &wheels))
+        let (root, inline) = (self.root.clone(), self.inline.clone());
+        let zip = tokio::task::spawn_blocking(move || layer_zip::build(&root, &inline, &wheels))
             .await
             .map_err(|_| Error::BuildWorker)??;
         Ok(BuiltLayer {

@@ -1,0 +1,1010 @@
+//! `Custom::MultiFileFunction`: a Lambda function from several inline files plus pip
+//! packages, run only with the deployer's narrowed credentials.
+//!
+//! This is the resource that is dangerous in the classic model: creating a function needs
+//! `iam:PassRole`, so any invoker of a classic provider could create a function with any role
+//! the provider may pass. Here the declared session policy passes exactly the one `Role`, only
+//! to `lambda.amazonaws.com`, and names exactly this function.
+//!
+//! - **Create**: the code zip (inline `Files` and the `Requirements` installed at the root,
+//!   deterministic) → CreateFunction → wait until Active → PublishVersion (with the CodeSha256
+//!   guard) when `Publish`. The physical id is the function name.
+//! - **Update**: a new `FunctionName` is a replacement (a new function; CloudFormation deletes
+//!   the old one). Otherwise UpdateFunctionCode only when the CodeSha256 (or architecture)
+//!   differs → wait → UpdateFunctionConfiguration only for the fields that changed → wait →
+//!   tags → PublishVersion when `Publish`.
+//! - **Delete**: DeleteFunction; already gone is success.
+//! - `ResourceConflictException` (an update still in progress) is retried with backoff within
+//!   the deadline.
+//!
+//! Data: `Arn`, `Version` (`$LATEST` unless published) and `CodeSha256`.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    future::Future,
+    time::Duration,
+};
+
+use aws_sdk_lambda::{
+    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
+    primitives::Blob,
+    types::{Architecture, Environment as LambdaEnvironment, FunctionCode, Runtime, State},
+    Client,
+};
+use base64::Engine as _;
+use cfn_warden::{
+    credentials::SessionPolicy, protocol::RequestType, Context, Created, CustomResource, Deleted,
+    HandlerError, PhysicalId, Secret, Updated,
+};
+use serde::Deserialize;
+
+use crate::{
+    error::cut,
+    pip::{
+        build::LayerBuild,
+        client::sha256_hex,
+        index::check_index_url,
+        layer_zip::{self, LayerZip},
+        target::Target,
+        wheel::LayerFile,
+    },
+    pip_layer::{flag, requirements, PipLayer, Requirements},
+};
+
+/// The resource type served.
+pub const RESOURCE_TYPE: &str = "Custom::MultiFileFunction";
+
+/// At most this many inline files.
+pub const MAX_FILES: usize = 1000;
+/// An inline file's largest size (bytes). Inline code travels in the event, which is itself
+/// capped (1 MiB by default, `WARDEN_MAX_EVENT_BYTES`); bigger code belongs in a package.
+pub const MAX_FILE_BYTES: usize = 256 * 1024;
+/// All inline files together (bytes).
+pub const MAX_TOTAL_FILE_BYTES: usize = 768 * 1024;
+/// Lambda's limit on a function name.
+const MAX_NAME_CHARS: usize = 64;
+
+/// The properties of `Custom::MultiFileFunction`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct FunctionProperties {
+    /// The function's name (default: derived from the stack and logical id).
+    #[serde(default)]
+    pub function_name: Option<String>,
+    /// `python3.9` … `python3.14`, or a `nodejs` runtime (without `Requirements`).
+    pub runtime: String,
+    /// `module.function` (Python: `module.py` must be in `Files`).
+    pub handler: String,
+    /// The execution role's ARN, in the stack's account.
+    pub role: String,
+    /// Path → content; relative, no `..`.
+    pub files: BTreeMap<String, String>,
+    /// pip requirements installed at the zip's root (Python runtimes).
+    #[serde(default)]
+    pub requirements: Option<Requirements>,
+    /// The index for `Requirements` (on the provider's allow-list).
+    #[serde(default)]
+    pub index_url: Option<String>,
+    /// Every requirement pinned with `==` and `--hash`.
+    #[serde(default, deserialize_with = "flag")]
+    pub require_hashes: bool,
+    /// `x86_64` (default) or `arm64`.
+    #[serde(default = "default_architecture")]
+    pub architecture: String,
+    /// MB, 128–10240.
+    #[serde(default)]
+    pub memory_size: Option<NumberText>,
+    /// Seconds, 1–900.
+    #[serde(default)]
+    pub timeout: Option<NumberText>,
+    /// Environment variables (logged by name only, like every property).
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    /// Environment variables whose values are secrets: never in logs, Reason or Data.
+    #[serde(default)]
+    pub secret_environment: BTreeMap<String, Secret<String>>,
+    /// Layer version ARNs.
+    #[serde(default)]
+    pub layers: Vec<String>,
+    /// The function's description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Tags.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Publish a version after each change.
+    #[serde(default, deserialize_with = "flag")]
+    pub publish: bool,
+}
+
+fn default_architecture() -> String {
+    "x86_64".to_owned()
+}
+
+/// A number CloudFormation may pass as a string.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NumberText(pub i32);
+
+impl<'de> Deserialize<'de> for NumberText {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Either {
+            Number(i32),
+            Text(String),
+        }
+        match Either::deserialize(d)? {
+            Either::Number(n) => Ok(Self(n)),
+            Either::Text(t) => t
+                .trim()
+                .parse()
+                .map(Self)
+                .map_err(|_| serde::de::Error::custom("expected a whole number")),
+        }
+    }
+}
+
+/// The function a request is about: its name and checked inputs.
+#[derive(Debug)]
+struct Checked {
+    name: String,
+    files: Vec<LayerFile>,
+    environment: BTreeMap<String, String>,
+}
+
+fn refuse(message: impl Into<String>) -> HandlerError {
+    HandlerError::new(message)
+}
+
+/// A relative path inside the zip: `/`-separated, no empty, `.` or `..` parts.
+fn check_path(path: &str) -> Result<(), HandlerError> {
+    let bad = |why: &str| refuse(format!("Files: `{}` {why}", cut(path)));
+    if path.is_empty() || path.len() > 256 {
+        return Err(bad("must be 1-256 characters"));
+    }
+    if path.starts_with('/') || path.contains('\\') || path.contains(':') {
+        return Err(bad("must be a relative path with `/` separators"));
+    }
+    if path.chars().any(char::is_control) {
+        return Err(bad("contains a control character"));
+    }
+    if path
+        .split('/')
+        .any(|p| p.is_empty() || p == "." || p == "..")
+    {
+        return Err(bad("must not contain empty, `.` or `..` parts"));
+    }
+    Ok(())
+}
+
+/// The default name: `<stack>-<logical id>-<12 hex>`, cut to fit 64 characters.
+fn derived_name(ctx: &Context) -> String {
+    let request = ctx.request();
+    let digest = sha256_hex(
+        format!(
+            "{}|{}",
+            request.stack().as_str(),
+            request.logical_resource_id()
+        )
+        .as_bytes(),
+    );
+    let stem: String = format!(
+        "{}-{}",
+        request.stack().name(),
+        request.logical_resource_id()
+    )
+    .chars()
+    .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+    .take(MAX_NAME_CHARS - 13)
+    .collect();
+    format!("{stem}-{}", &digest[..12])
+}
+
+fn check_name(name: &str) -> Result<(), HandlerError> {
+    let ok = (1..=MAX_NAME_CHARS).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(refuse(format!(
+            "FunctionName `{}` must be 1-64 letters, digits, '-' or '_'",
+            cut(name)
+        )))
+    }
+}
+
+/// `arn:<partition>:iam::<account>:role/<path/>name`, in the stack's account.
+fn check_role(ctx: &Context, role: &str) -> Result<(), HandlerError> {
+    let stack = ctx.request().stack();
+    let parts: Vec<&str> = role.splitn(6, ':').collect();
+    let malformed = || {
+        refuse(format!(
+            "Role `{}` is not an IAM role ARN (arn:{}:iam::<account>:role/<name>)",
+            cut(role),
+            stack.partition()
+        ))
+    };
+    let [arn, partition, iam, region, account, resource] = parts.as_slice() else {
+        return Err(malformed());
+    };
+    let name_ok = resource.strip_prefix("role/").is_some_and(|name| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+    });
+    if *arn != "arn" || *iam != "iam" || !region.is_empty() || !name_ok {
+        return Err(malformed());
+    }
+    if account.len() != 12 || !account.chars().all(|c| c.is_ascii_digit()) {
+        return Err(malformed());
+    }
+    if *partition != stack.partition() || *account != stack.account() {
+        return Err(refuse(format!(
+            "Role `{}` is not in this stack's account and partition",
+            cut(role)
+        )));
+    }
+    Ok(())
+}
+
+/// The file the handler names must be among the inline files.
+fn check_handler(
+    runtime: &str,
+    handler: &str,
+    files: &BTreeMap<String, String>,
+) -> Result<(), HandlerError> {
+    let Some((module, function)) = handler.rsplit_once('.') else {
+        return Err(refuse(format!(
+            "Handler `{}` must be `<module>.<function>`",
+            cut(handler)
+        )));
+    };
+    let valid = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '/' || c == '-')
+    };
+    if !valid(module) || !valid(function) {
+        return Err(refuse(format!("Handler `{}` is not valid", cut(handler))));
+    }
+    let candidates: Vec<String> = if runtime.starts_with("python3.") {
+        vec![format!("{}.py", module.replace('.', "/"))]
+    } else if runtime.starts_with("nodejs") {
+        ["js", "mjs", "cjs"]
+            .iter()
+            .map(|ext| format!("{module}.{ext}"))
+            .collect()
+    } else {
+        return Err(refuse(format!(
+            "Runtime `{}` is not supported: use python3.9 to python3.14 or a nodejs runtime",
+            cut(runtime)
+        )));
+    };
+    if candidates.iter().any(|c| files.contains_key(c)) {
+        Ok(())
+    } else {
+        Err(refuse(format!(
+            "Handler `{}` needs {} in Files for Runtime {}",
+            cut(handler),
+            candidates.join(" or "),
+            cut(runtime)
+        )))
+    }
+}
+
+fn check(p: &FunctionProperties, ctx: &Context) -> Result<Checked, HandlerError> {
+    let name = match &p.function_name {
+        Some(name) => name.clone(),
+        None => derived_name(ctx),
+    };
+    check_name(&name)?;
+    check_role(ctx, &p.role)?;
+    if p.files.is_empty() {
+        return Err(refuse("Files is empty: give at least the handler's file"));
+    }
+    if p.files.len() > MAX_FILES {
+        return Err(refuse(format!(
+            "Files has {} entries, over the limit of {MAX_FILES}",
+            p.files.len()
+        )));
+    }
+    let mut total = 0;
+    for (path, content) in &p.files {
+        check_path(path)?;
+        if content.len() > MAX_FILE_BYTES {
+            return Err(refuse(format!(
+                "Files: `{}` is {} bytes, over the limit of {MAX_FILE_BYTES}",
+                cut(path),
+                content.len()
+            )));
+        }
+        total += content.len();
+    }
+    if total > MAX_TOTAL_FILE_BYTES {
+        return Err(refuse(format!(
+            "Files total {total} bytes, over the limit of {MAX_TOTAL_FILE_BYTES}"
+        )));
+    }
+    check_handler(&p.runtime, &p.handler, &p.files)?;
+    if p.requirements.is_some() && !p.runtime.starts_with("python3.") {
+        return Err(refuse(
+            "Requirements are pip requirements: only for python runtimes",
+        ));
+    }
+    if !matches!(p.architecture.as_str(), "x86_64" | "arm64") {
+        return Err(refuse(format!(
+            "Architecture `{}` must be x86_64 or arm64",
+            cut(&p.architecture)
+        )));
+    }
+    if let Some(NumberText(m)) = p.memory_size {
+        if !(128..=10240).contains(&m) {
+            return Err(refuse("MemorySize must be 128 to 10240 (MB)"));
+        }
+    }
+    if let Some(NumberText(t)) = p.timeout {
+        if !(1..=900).contains(&t) {
+            return Err(refuse("Timeout must be 1 to 900 (seconds)"));
+        }
+    }
+    let mut environment = p.environment.clone();
+    for (key, value) in &p.secret_environment {
+        if environment
+            .insert(key.clone(), value.expose().clone())
+            .is_some()
+        {
+            return Err(refuse(format!(
+                "`{}` is in both Environment and SecretEnvironment",
+                cut(key)
+            )));
+        }
+    }
+    for key in environment.keys() {
+        let ok = key.starts_with(|c: char| c.is_ascii_alphabetic())
+            && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ok {
+            return Err(refuse(format!(
+                "environment variable name `{}` is not valid",
+                cut(key)
+            )));
+        }
+    }
+    for layer in &p.layers {
+        let ok = layer.starts_with(&format!(
+            "arn:{}:lambda:",
+            ctx.request().stack().partition()
+        )) && layer.contains(":layer:")
+            && layer
+                .rsplit(':')
+                .next()
+                .is_some_and(|v| v.parse::<u64>().is_ok());
+        if !ok {
+            return Err(refuse(format!(
+                "Layers: `{}` is not a layer version ARN",
+                cut(layer)
+            )));
+        }
+    }
+    let files = p
+        .files
+        .iter()
+        .map(|(path, content)| LayerFile {
+            path: path.clone(),
+            contents: content.clone().into_bytes(),
+            executable: false,
+        })
+        .collect();
+    Ok(Checked {
+        name,
+        files,
+        environment,
+    })
+}
+
+/// The function's ARN.
+fn function_arn(ctx: &Context, name: &str) -> String {
+    let stack = ctx.request().stack();
+    format!(
+        "arn:{}:lambda:{}:{}:function:{name}",
+        stack.partition(),
+        stack.region(),
+        stack.account()
+    )
+}
+
+/// The session policy for a request on function `function` (its ARN).
+fn policy(
+    request: RequestType,
+    function: &str,
+    role: &str,
+    layers: &[String],
+) -> Result<SessionPolicy, cfn_warden::Error> {
+    if request == RequestType::Delete {
+        return SessionPolicy::builder()
+            .allow(["lambda:DeleteFunction"], [function.to_owned()])
+            .build();
+    }
+    let mut builder = SessionPolicy::builder()
+        .allow(
+            [
+                "lambda:CreateFunction",
+                "lambda:GetFunction",
+                "lambda:GetFunctionConfiguration",
+                "lambda:UpdateFunctionCode",
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:PublishVersion",
+                "lambda:ListTags",
+                "lambda:TagResource",
+                "lambda:UntagResource",
+            ],
+            [function.to_owned()],
+        )
+        .pass_role(role, "lambda.amazonaws.com");
+    if !layers.is_empty() {
+        builder = builder.allow(["lambda:GetLayerVersion"], layers.iter().cloned());
+    }
+    builder.build()
+}
+
+/// The provider's settings for `Custom::MultiFileFunction`: the index settings are those of
+/// `Custom::PipLayer` (see [`PipLayer`]).
+#[derive(Debug)]
+pub struct MultiFileFunction {
+    packages: PipLayer,
+}
+
+impl MultiFileFunction {
+    /// Uses `packages`'s index allow-list and default index for `Requirements`.
+    pub fn new(packages: PipLayer) -> Self {
+        Self { packages }
+    }
+
+    /// The code zip: the inline files and, with `Requirements`, the packages, at the root.
+    async fn build_code(
+        &self,
+        p: &FunctionProperties,
+        files: Vec<LayerFile>,
+    ) -> Result<LayerZip, HandlerError> {
+        let fail = |e: crate::Error| HandlerError::new(e.to_string());
+        let lines = match &p.requirements {
+            Some(given) => requirements(given).map_err(fail)?,
+            None => Vec::new(),
+        };
+        if lines.is_empty() {
+            return layer_zip::build("", &files, &[]).map_err(fail);
+        }
+        let target = Target::new(&p.runtime, &p.architecture).map_err(fail)?;
+        let given = p.index_url.as_deref().or(self.packages.default_index());
+        let index = check_index_url(given, self.packages.allowed_indexes()).map_err(fail)?;
+        let mut builder = LayerBuild::builder()
+            .root("")
+            .inline_files(files)
+            .requirements(lines)
+            .target(target)
+            .index(index)
+            .require_hashes(p.require_hashes);
+        if let Some(transport) = self.packages.transport() {
+            builder = builder.transport(transport);
+        }
+        let built = builder.build().map_err(fail)?.run().await.map_err(fail)?;
+        Ok(built.zip)
+    }
+}
+
+/// Lambda's CodeSha256: the base64 SHA-256 of the zip.
+fn code_sha256(zip: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD
+        .encode(ring::digest::digest(&ring::digest::SHA256, zip))
+}
+
+fn failed<E: std::error::Error>(what: &str, error: E) -> HandlerError {
+    HandlerError::new(format!("{what} failed: {}", DisplayErrorContext(error)))
+}
+
+/// Retries `call` while Lambda answers ResourceConflictException (an update in progress),
+/// with doubling backoff from 500 ms, while the deadline allows.
+async fn retry_conflicts<T, E, F, Fut>(
+    ctx: &Context,
+    what: &str,
+    mut call: F,
+) -> Result<T, HandlerError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E>>>,
+    E: std::error::Error + ProvideErrorMetadata + Send + Sync + 'static,
+{
+    let mut wait = Duration::from_millis(500);
+    loop {
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(e)
+                if e.code() == Some("ResourceConflictException") && ctx.remaining() > wait * 2 =>
+            {
+                ctx.logger().info(format!(
+                    "{what}: update in progress; retrying in {} ms",
+                    wait.as_millis()
+                ));
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(8));
+            }
+            Err(e) => return Err(failed(what, e)),
+        }
+    }
+}
+
+/// Waits until the function is Active and its last update Successful (bounded by the deadline).
+async fn wait_ready(ctx: &Context, lambda: &Client, name: &str) -> Result<(), HandlerError> {
+    let mut wait = Duration::from_millis(250);
+    loop {
+        let config = lambda
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| failed("GetFunctionConfiguration", e))?;
+        let state = config.state().cloned();
+        let update = config.last_update_status().map(|s| s.as_str().to_owned());
+        if matches!(state, Some(State::Failed)) || update.as_deref() == Some("Failed") {
+            let reason = config
+                .state_reason()
+                .or(config.last_update_status_reason())
+                .unwrap_or("no reason given");
+            return Err(refuse(format!(
+                "function {name} failed to become ready: {}",
+                cut(reason)
+            )));
+        }
+        let active = state.is_none() || matches!(state, Some(State::Active));
+        let updated = update.is_none() || update.as_deref() == Some("Successful");
+        if active && updated {
+            return Ok(());
+        }
+        if ctx.remaining() <= wait * 2 {
+            return Err(refuse(format!(
+                "function {name} was not ready before the deadline"
+            )));
+        }
+        tokio::time::sleep(wait).await;
+        wait = (wait * 2).min(Duration::from_secs(5));
+    }
+}
+
+impl MultiFileFunction {
+    async fn publish(
+        &self,
+        ctx: &Context,
+        lambda: &Client,
+        name: &str,
+        sha: &str,
+        publish: bool,
+    ) -> Result<String, HandlerError> {
+        if !publish {
+            return Ok("$LATEST".to_owned());
+        }
+        let published = retry_conflicts(ctx, "PublishVersion", || {
+            lambda
+                .publish_version()
+                .function_name(name)
+                .code_sha256(sha)
+                .send()
+        })
+        .await?;
+        Ok(published.version().unwrap_or("$LATEST").to_owned())
+    }
+
+    async fn create_function(
+        &self,
+        ctx: &Context,
+        p: &FunctionProperties,
+    ) -> Result<(String, Vec<(&'static str, String)>), HandlerError> {
+        let checked = check(p, ctx)?;
+        let code = self.build_code(p, checked.files.clone()).await?;
+        let sha = code_sha256(&code.bytes);
+        let lambda = Client::new(ctx.aws()?);
+        let created = retry_conflicts(ctx, "CreateFunction", || {
+            lambda
+                .create_function()
+                .function_name(&checked.name)
+                .runtime(Runtime::from(p.runtime.as_str()))
+                .role(&p.role)
+                .handler(&p.handler)
+                .code(
+                    FunctionCode::builder()
+                        .zip_file(Blob::new(code.bytes.clone()))
+                        .build(),
+                )
+                .architectures(Architecture::from(p.architecture.as_str()))
+                .set_memory_size(p.memory_size.map(|m| m.0))
+                .set_timeout(p.timeout.map(|t| t.0))
+                .environment(
+                    LambdaEnvironment::builder()
+                        .set_variables(Some(checked.environment.clone().into_iter().collect()))
+                        .build(),
+                )
+                .set_layers(Some(p.layers.clone()))
+                .set_description(p.description.clone())
+                .set_tags(Some(p.tags.clone().into_iter().collect()))
+                .publish(false)
+                .send()
+        })
+        .await?;
+        ctx.record_physical_id(
+            PhysicalId::new(checked.name.clone()).map_err(|e| HandlerError::new(e.to_string()))?,
+        );
+        wait_ready(ctx, &lambda, &checked.name).await?;
+        let version = self
+            .publish(ctx, &lambda, &checked.name, &sha, p.publish)
+            .await?;
+        let arn = created
+            .function_arn()
+            .map(str::to_owned)
+            .unwrap_or_else(|| function_arn(ctx, &checked.name));
+        Ok((
+            checked.name,
+            vec![("Arn", arn), ("Version", version), ("CodeSha256", sha)],
+        ))
+    }
+}
+
+impl CustomResource for MultiFileFunction {
+    type Properties = FunctionProperties;
+
+    const RESOURCE_TYPES: &'static [&'static str] = &[RESOURCE_TYPE];
+
+    fn permissions(
+        &self,
+        p: &FunctionProperties,
+        ctx: &Context,
+    ) -> Result<SessionPolicy, cfn_warden::Error> {
+        if ctx.request().request_type() != RequestType::Delete && check(p, ctx).is_err() {
+            // Invalid input gets no credentials; create/update refuse it with a clear reason.
+            return Ok(SessionPolicy::none());
+        }
+        let name = match ctx.request().request_type() {
+            // Delete removes the function in the physical id.
+            RequestType::Delete => ctx
+                .request()
+                .physical_resource_id()
+                .map(|id| id.as_str().to_owned())
+                .unwrap_or_else(|| derived_name(ctx)),
+            _ => p.function_name.clone().unwrap_or_else(|| derived_name(ctx)),
+        };
+        policy(
+            ctx.request().request_type(),
+            &function_arn(ctx, &name),
+            &p.role,
+            &p.layers,
+        )
+    }
+
+    async fn create(&self, p: FunctionProperties, ctx: &Context) -> Result<Created, HandlerError> {
+        let (name, data) = self.create_function(ctx, &p).await?;
+        let id = PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?;
+        Ok(data
+            .into_iter()
+            .fold(Created::with_physical_id(id), |c, (k, v)| c.data(k, v)))
+    }
+
+    async fn update(
+        &self,
+        p: FunctionProperties,
+        _old: Option<FunctionProperties>,
+        ctx: &Context,
+    ) -> Result<Updated, HandlerError> {
+        let checked = check(&p, ctx)?;
+        let current = ctx
+            .request()
+            .physical_resource_id()
+            .map(|id| id.as_str().to_owned());
+        if current.as_deref() != Some(checked.name.as_str()) {
+            // A new name: a new function; CloudFormation deletes the old one.
+            let (name, data) = self.create_function(ctx, &p).await?;
+            let id = PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?;
+            return Ok(data
+                .into_iter()
+                .fold(Updated::replace(id), |u, (k, v)| u.data(k, v)));
+        }
+        let name = checked.name.clone();
+        let code = self.build_code(&p, checked.files.clone()).await?;
+        let sha = code_sha256(&code.bytes);
+        let lambda = Client::new(ctx.aws()?);
+        let existing = lambda
+            .get_function_configuration()
+            .function_name(&name)
+            .send()
+            .await
+            .map_err(|e| failed("GetFunctionConfiguration", e))?;
+        let architecture = Architecture::from(p.architecture.as_str());
+        let same_arch = existing.architectures().is_empty() && architecture == Architecture::X8664
+            || existing.architectures() == [architecture.clone()];
+        if existing.code_sha256() != Some(sha.as_str()) || !same_arch {
+            retry_conflicts(ctx, "UpdateFunctionCode", || {
+                lambda
+                    .update_function_code()
+                    .function_name(&name)
+                    .zip_file(Blob::new(code.bytes.clone()))
+                    .architectures(architecture.clone())
+                    .send()
+            })
+            .await?;
+            ctx.logger().info(format!("code of {name} updated"));
+            wait_ready(ctx, &lambda, &name).await?;
+        }
+        // Configuration: only what changed.
+        let mut request = lambda.update_function_configuration().function_name(&name);
+        let mut changed = Vec::new();
+        if existing.runtime().map(|r| r.as_str()) != Some(p.runtime.as_str()) {
+            request = request.runtime(Runtime::from(p.runtime.as_str()));
+            changed.push("Runtime");
+        }
+        if existing.role() != Some(p.role.as_str()) {
+            request = request.role(&p.role);
+            changed.push("Role");
+        }
+        if existing.handler() != Some(p.handler.as_str()) {
+            request = request.handler(&p.handler);
+            changed.push("Handler");
+        }
+        if let Some(NumberText(m)) = p.memory_size {
+            if existing.memory_size() != Some(m) {
+                request = request.memory_size(m);
+                changed.push("MemorySize");
+            }
+        }
+        if let Some(NumberText(t)) = p.timeout {
+            if existing.timeout() != Some(t) {
+                request = request.timeout(t);
+                changed.push("Timeout");
+            }
+        }
+        let current_env: BTreeMap<String, String> = existing
+            .environment()
+            .and_then(|e| e.variables())
+            .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        if current_env != checked.environment {
+            request = request.environment(
+                LambdaEnvironment::builder()
+                    .set_variables(Some(checked.environment.clone().into_iter().collect()))
+                    .build(),
+            );
+            changed.push("Environment");
+        }
+        let current_layers: Vec<String> = existing
+            .layers()
+            .iter()
+            .filter_map(|l| l.arn().map(str::to_owned))
+            .collect();
+        if current_layers != p.layers {
+            request = request.set_layers(Some(p.layers.clone()));
+            changed.push("Layers");
+        }
+        if existing.description().unwrap_or_default()
+            != p.description.as_deref().unwrap_or_default()
+        {
+            request = request.description(p.description.clone().unwrap_or_default());
+            changed.push("Description");
+        }
+        if !changed.is_empty() {
+            let request = &request;
+            retry_conflicts(ctx, "UpdateFunctionConfiguration", || {
+                request.clone().send()
+            })
+            .await?;
+            ctx.logger().info(format!(
+                "configuration of {name} updated: {}",
+                changed.join(", ")
+            ));
+            wait_ready(ctx, &lambda, &name).await?;
+        }
+        self.sync_tags(ctx, &lambda, &function_arn(ctx, &name), &p.tags)
+            .await?;
+        let version = self.publish(ctx, &lambda, &name, &sha, p.publish).await?;
+        let arn = existing
+            .function_arn()
+            .map(str::to_owned)
+            .unwrap_or_else(|| function_arn(ctx, &name));
+        Ok([("Arn", arn), ("Version", version), ("CodeSha256", sha)]
+            .into_iter()
+            .fold(Updated::keep(), |u, (k, v)| u.data(k, v)))
+    }
+
+    async fn delete(&self, _p: FunctionProperties, ctx: &Context) -> Result<Deleted, HandlerError> {
+        let Some(id) = ctx.request().physical_resource_id() else {
+            return Ok(Deleted);
+        };
+        if check_name(id.as_str()).is_err() {
+            ctx.logger().warn(format!(
+                "physical id {} is not a function name; nothing to delete",
+                cut(id.as_str())
+            ));
+            return Ok(Deleted);
+        }
+        let lambda = Client::new(ctx.aws()?);
+        let gone = retry_conflicts(ctx, "DeleteFunction", || async {
+            match lambda
+                .delete_function()
+                .function_name(id.as_str())
+                .send()
+                .await
+            {
+                Ok(_) => Ok(false),
+                // Already gone: what Delete wants.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                {
+                    Ok(true)
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+        if gone {
+            ctx.logger()
+                .info(format!("function {} was already gone", id.as_str()));
+        }
+        Ok(Deleted)
+    }
+}
+
+impl MultiFileFunction {
+    async fn sync_tags(
+        &self,
+        ctx: &Context,
+        lambda: &Client,
+        arn: &str,
+        wanted: &BTreeMap<String, String>,
+    ) -> Result<(), HandlerError> {
+        let current: BTreeMap<String, String> = lambda
+            .list_tags()
+            .resource(arn)
+            .send()
+            .await
+            .map_err(|e| failed("ListTags", e))?
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        let stale: BTreeSet<&String> = current
+            .keys()
+            .filter(|k| !wanted.contains_key(*k) && !k.starts_with("aws:"))
+            .collect();
+        if !stale.is_empty() {
+            lambda
+                .untag_resource()
+                .resource(arn)
+                .set_tag_keys(Some(stale.into_iter().cloned().collect()))
+                .send()
+                .await
+                .map_err(|e| failed("UntagResource", e))?;
+        }
+        let missing: BTreeMap<&String, &String> = wanted
+            .iter()
+            .filter(|(k, v)| current.get(*k) != Some(*v))
+            .collect();
+        if !missing.is_empty() {
+            lambda
+                .tag_resource()
+                .resource(arn)
+                .set_tags(Some(
+                    missing
+                        .into_iter()
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect(),
+                ))
+                .send()
+                .await
+                .map_err(|e| failed("TagResource", e))?;
+            ctx.logger().info("tags updated");
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    const FUNCTION: &str = "arn:aws:lambda:eu-west-1:123456789012:function:app";
+    const ROLE: &str = "arn:aws:iam::123456789012:role/app-exec";
+
+    #[test]
+    fn the_declared_policy_passes_exactly_the_one_role_to_lambda() {
+        let layers = vec!["arn:aws:lambda:eu-west-1:123456789012:layer:deps:3".to_owned()];
+        let document: Value = serde_json::from_str(
+            policy(RequestType::Create, FUNCTION, ROLE, &layers)
+                .unwrap()
+                .to_json(),
+        )
+        .unwrap();
+        let statements = document["Statement"].as_array().unwrap();
+        assert_eq!(statements[0]["Resource"], json!([FUNCTION]));
+        assert!(statements[0]["Action"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a.as_str().unwrap().starts_with("lambda:")));
+        let pass = statements
+            .iter()
+            .find(|s| s["Action"] == json!(["iam:PassRole"]))
+            .unwrap();
+        assert_eq!(pass["Resource"], json!([ROLE]));
+        assert_eq!(
+            pass["Condition"],
+            json!({"StringEquals": {"iam:PassedToService": ["lambda.amazonaws.com"]}})
+        );
+        assert!(statements
+            .iter()
+            .any(|s| s["Action"] == json!(["lambda:GetLayerVersion"])
+                && s["Resource"] == json!(layers)));
+        let delete: Value = serde_json::from_str(
+            policy(RequestType::Delete, FUNCTION, ROLE, &[])
+                .unwrap()
+                .to_json(),
+        )
+        .unwrap();
+        assert_eq!(
+            delete["Statement"],
+            json!([{"Effect": "Allow", "Action": ["lambda:DeleteFunction"], "Resource": [FUNCTION]}])
+        );
+    }
+
+    #[test]
+    fn paths_stay_inside_the_zip() {
+        for ok in ["app.py", "pkg/mod.py", "a-b_c/d.e.txt"] {
+            assert!(check_path(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "",
+            "/abs.py",
+            "../up.py",
+            "a/../b.py",
+            "a/./b.py",
+            "a//b.py",
+            "a\\b.py",
+            "C:x.py",
+            "a\nb",
+        ] {
+            assert!(check_path(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_handler_must_name_an_inline_file_of_the_runtimes_language() {
+        let files: BTreeMap<String, String> =
+            [("app.py", ""), ("pkg/mod.py", ""), ("index.mjs", "")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        assert!(check_handler("python3.12", "app.handler", &files).is_ok());
+        assert!(check_handler("python3.12", "pkg.mod.run", &files).is_ok());
+        assert!(check_handler("nodejs20.x", "index.handler", &files).is_ok());
+        for (runtime, handler, needle) in [
+            ("python3.12", "main.handler", "needs main.py"),
+            (
+                "nodejs20.x",
+                "app.handler",
+                "needs app.js or app.mjs or app.cjs",
+            ),
+            ("python3.12", "nodot", "must be `<module>.<function>`"),
+            ("java21", "app.handler", "is not supported"),
+        ] {
+            let err = check_handler(runtime, handler, &files).unwrap_err();
+            assert!(err.reason().contains(needle), "{}", err.reason());
+        }
+    }
+
+    #[test]
+    fn numbers_may_arrive_as_strings() {
+        let n: NumberText = serde_json::from_value(json!("256")).unwrap();
+        assert_eq!(n, NumberText(256));
+        let n: NumberText = serde_json::from_value(json!(128)).unwrap();
+        assert_eq!(n, NumberText(128));
+        assert!(serde_json::from_value::<NumberText>(json!("lots")).is_err());
+    }
+}

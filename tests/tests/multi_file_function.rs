@@ -1,0 +1,243 @@
+//! `Custom::MultiFileFunction` through the real `warden-provider` binary against moto's Lambda
+//! and IAM: Create → Update (code only) → Update (configuration only) → Update (rename) →
+//! Delete, the declared policy (PassRole on exactly the one role, to Lambda only), secrets kept
+//! out of every log, and bad input refused before any AWS call.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use warden_e2e::{moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION};
+
+const LIMIT: Duration = Duration::from_secs(60);
+const TYPE: &str = "Custom::MultiFileFunction";
+const SECRET: &str = "s3cr3t-token-value-7f1c";
+
+async fn world() -> (Moto, PackageIndex, Session, String) {
+    let moto = Moto::start().await.unwrap();
+    let index = PackageIndex::start().await.unwrap();
+    let role = moto.create_role("fn-exec").await.unwrap();
+    let mut env: Vec<(&str, String)> = moto.sdk_env();
+    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
+    env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let session = Session::start_with_env("warden-provider", &env)
+        .await
+        .unwrap();
+    (moto, index, session, role)
+}
+
+fn props(index: &PackageIndex, role: &str, code: &str) -> Value {
+    json!({
+        "Runtime": "python3.12",
+        "Handler": "app.handler",
+        "Role": role,
+        "Files": {"app.py": code, "lib/util.py": "X = 1\n"},
+        "Requirements": ["idna"],
+        "IndexUrl": index.url(),
+        "Environment": {"MODE": "a"},
+        "SecretEnvironment": {"TOKEN": SECRET},
+        "Tags": {"team": "platform"},
+        "Publish": "true",
+    })
+}
+
+async fn function(moto: &Moto, name: &str) -> Value {
+    moto.lambda_get(&format!("/2015-03-31/functions/{name}"))
+        .await
+        .unwrap()
+}
+
+fn declared(line: &Value) -> Vec<String> {
+    let check = line["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "provider-role-credentials")
+        .unwrap_or_else(|| panic!("no credentials check: {line}"));
+    serde_json::from_value(check["evidence"]["actions"].clone()).unwrap()
+}
+
+#[tokio::test]
+async fn create_update_code_update_config_rename_and_delete() {
+    let (moto, index, mut session, role) = world().await;
+    let v1 = "def handler(event, context):\n    return 'v1'\n";
+
+    let create = session.prepare(CfnEvent::create(TYPE, "Fn", props(&index, &role, v1)));
+    let (exchange, line) = session.send(&create, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    let name = answer["PhysicalResourceId"].as_str().unwrap().to_owned();
+    assert!(
+        name.starts_with("warden-demo-Fn-") && name.len() <= 64,
+        "{name}"
+    );
+    let data = &answer["Data"];
+    assert_eq!(
+        data["Arn"],
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{name}")
+    );
+    assert_eq!(data["Version"], "1");
+    let sha1 = data["CodeSha256"].as_str().unwrap().to_owned();
+    let actions = declared(&line);
+    assert!(actions.contains(&"iam:PassRole".to_owned()), "{actions:?}");
+    assert!(actions.contains(&"lambda:CreateFunction".to_owned()));
+    let live = function(&moto, &name).await;
+    let config = &live["Configuration"];
+    assert_eq!(config["Handler"], "app.handler");
+    assert_eq!(config["CodeSha256"], sha1.as_str());
+    assert_eq!(config["Environment"]["Variables"]["MODE"], "a");
+    assert_eq!(config["Environment"]["Variables"]["TOKEN"], SECRET);
+    assert_eq!(live["Tags"]["team"], "platform");
+
+    // Code only.
+    let v2 = "def handler(event, context):\n    return 'v2'\n";
+    let update = session.prepare(CfnEvent::update(
+        TYPE,
+        "Fn",
+        &name,
+        props(&index, &role, v2),
+        props(&index, &role, v1),
+    ));
+    let before = session.provider.stderr().len();
+    let (exchange, _) = session.send(&update, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], name.as_str());
+    let sha2 = answer["Data"]["CodeSha256"].as_str().unwrap().to_owned();
+    assert_ne!(sha1, sha2);
+    assert_eq!(answer["Data"]["Version"], "2");
+    let logs = session.provider.stderr()[before..].join("\n");
+    assert!(
+        logs.contains("code of") && !logs.contains("configuration of"),
+        "{logs}"
+    );
+
+    // Configuration only.
+    let mut config_change = props(&index, &role, v2);
+    config_change["MemorySize"] = json!("256");
+    config_change["Environment"] = json!({"MODE": "b"});
+    let update = session.prepare(CfnEvent::update(
+        TYPE,
+        "Fn",
+        &name,
+        config_change.clone(),
+        props(&index, &role, v2),
+    ));
+    let before = session.provider.stderr().len();
+    let (exchange, _) = session.send(&update, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Data"]["CodeSha256"], sha2.as_str());
+    let logs = session.provider.stderr()[before..].join("\n");
+    assert!(
+        logs.contains("configuration of") && logs.contains("MemorySize, Environment"),
+        "{logs}"
+    );
+    assert!(!logs.contains("code of"), "{logs}");
+    let config = &function(&moto, &name).await["Configuration"];
+    assert_eq!(config["MemorySize"], 256);
+    assert_eq!(config["Environment"]["Variables"]["MODE"], "b");
+
+    // Rename: a replacement; the old function stays until CloudFormation deletes it.
+    let mut renamed = config_change.clone();
+    renamed["FunctionName"] = json!("renamed-fn");
+    let update = session.prepare(CfnEvent::update(
+        TYPE,
+        "Fn",
+        &name,
+        renamed.clone(),
+        config_change.clone(),
+    ));
+    let (exchange, _) = session.send(&update, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], "renamed-fn");
+    assert_eq!(
+        function(&moto, "renamed-fn").await["Configuration"]["MemorySize"],
+        256
+    );
+
+    // Deletes: the old one (cleanup), the renamed one (stack delete), and again (gone).
+    for (target, properties) in [
+        (name.as_str(), &config_change),
+        ("renamed-fn", &renamed),
+        ("renamed-fn", &renamed),
+    ] {
+        let delete = session.prepare(CfnEvent::delete(TYPE, "Fn", target, properties.clone()));
+        let (exchange, line) = session.send(&delete, LIMIT).await.unwrap();
+        assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS", "{line}");
+        assert_eq!(declared(&line), ["lambda:DeleteFunction"]);
+    }
+    let listed = moto.lambda_get("/2015-03-31/functions").await.unwrap();
+    assert_eq!(listed["Functions"], json!([]), "{listed}");
+
+    // The secret value never reached a log or an answer.
+    let everything = session.provider.all_output();
+    assert!(!everything.contains(SECRET));
+}
+
+#[tokio::test]
+async fn bad_functions_are_refused_before_any_aws_call() {
+    let (moto, index, mut session, role) = world().await;
+    let code = "def handler(e, c):\n    return 1\n";
+    let huge = "x".repeat(256 * 1024 + 1);
+    let cases = [
+        (
+            json!({"Files": {"../app.py": code}}),
+            "`../app.py` must not contain",
+        ),
+        (
+            json!({"Files": {"/etc/app.py": code}}),
+            "must be a relative path",
+        ),
+        (
+            json!({"Files": {"app.py": huge}}),
+            "over the limit of 262144",
+        ),
+        (json!({"Files": {}}), "Files is empty"),
+        (json!({"Handler": "main.handler"}), "needs main.py in Files"),
+        (
+            json!({"Runtime": "nodejs20.x"}),
+            "needs app.js or app.mjs or app.cjs",
+        ),
+        (
+            json!({"Role": "arn:aws:iam::999999999999:role/fn-exec"}),
+            "is not in this stack's account",
+        ),
+        (json!({"Role": "not-an-arn"}), "is not an IAM role ARN"),
+        (
+            json!({"Role": "arn:aws:iam::123456789012:user/bob"}),
+            "is not an IAM role ARN",
+        ),
+        (json!({"FunctionName": "bad name"}), "must be 1-64 letters"),
+        (
+            json!({"MemorySize": "64"}),
+            "MemorySize must be 128 to 10240",
+        ),
+        (
+            json!({"SecretEnvironment": {"MODE": SECRET}}),
+            "in both Environment and SecretEnvironment",
+        ),
+    ];
+    for (change, needle) in cases {
+        let mut p = props(&index, &role, code);
+        for (k, v) in change.as_object().unwrap() {
+            p[k] = v.clone();
+        }
+        let create = session.prepare(CfnEvent::create(TYPE, "Fn", p));
+        let (exchange, _) = session.send(&create, LIMIT).await.unwrap();
+        let answer = exchange.answer().unwrap();
+        assert_eq!(answer["Status"], "FAILED", "{needle}");
+        let reason = answer["Reason"].as_str().unwrap();
+        assert!(reason.contains(needle), "{needle}: {reason}");
+        assert!(!reason.contains(SECRET));
+    }
+    let listed = moto.lambda_get("/2015-03-31/functions").await.unwrap();
+    assert_eq!(listed["Functions"], json!([]), "{listed}");
+    assert!(!session.provider.all_output().contains(SECRET));
+}
