@@ -241,3 +241,70 @@ async fn bad_functions_are_refused_before_any_aws_call() {
     assert_eq!(listed["Functions"], json!([]), "{listed}");
     assert!(!session.provider.all_output().contains(SECRET));
 }
+
+#[tokio::test]
+async fn in_ticket_mode_the_function_is_created_by_a_session_that_can_pass_only_its_role() {
+    let world = warden_e2e::TicketWorld::start("function").await;
+    let index = PackageIndex::start().await.unwrap();
+    let role = world.moto.create_role("fn-exec").await.unwrap();
+    let ticket = world
+        .seal(
+            "Fn",
+            &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
+        )
+        .await;
+    let mut session = world
+        .session_for(
+            "warden-provider",
+            &[("WARDEN_PIP_INDEX_ALLOW", index.url())],
+        )
+        .await;
+    let mut p = props(&index, &role, "def handler(e, c):\n    return 1\n");
+    p["WardenTicket"] = json!(ticket);
+    p["FunctionName"] = json!("ticketed-fn");
+    let create = session.prepare(CfnEvent::create(TYPE, "Fn", p));
+    let (exchange, line) = session.send(&create, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer} {line}");
+    assert_eq!(line["credentials"], "ticket");
+
+    let calls = world.recorder.calls();
+    let assume = calls
+        .iter()
+        .find(|c| {
+            c.operation() == "AssumeRole"
+                && c.field("RoleArn")
+                    .is_some_and(|r| r.contains("cfn-warden-work"))
+        })
+        .expect("the work session was assumed");
+    let policy: Value = serde_json::from_str(&assume.field("Policy").unwrap()).unwrap();
+    let statements = policy["Statement"].as_array().unwrap();
+    let function = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:ticketed-fn");
+    assert!(statements.iter().all(|s| s["Effect"] == "Allow"));
+    let pass: Vec<&Value> = statements
+        .iter()
+        .filter(|s| s["Action"].to_string().contains("iam:"))
+        .collect();
+    assert_eq!(pass.len(), 1);
+    assert_eq!(pass[0]["Action"], json!(["iam:PassRole"]));
+    assert_eq!(pass[0]["Resource"], json!([role]));
+    assert_eq!(
+        pass[0]["Condition"]["StringEquals"]["iam:PassedToService"],
+        json!(["lambda.amazonaws.com"])
+    );
+    for s in statements
+        .iter()
+        .filter(|s| !s["Action"].to_string().contains("iam:"))
+    {
+        assert_eq!(s["Resource"], json!([function]), "{s}");
+    }
+    // CreateFunction went out with the work session's credentials.
+    let work_token = assume.response.clone();
+    let create_call = calls
+        .iter()
+        .find(|c| c.request_line.starts_with("POST /2015-03-31/functions"))
+        .expect("CreateFunction was called");
+    let token = create_call.security_token.clone().unwrap_or_default();
+    assert!(!token.is_empty() && work_token.contains(&token));
+    assert!(!session.provider.all_output().contains(SECRET));
+}

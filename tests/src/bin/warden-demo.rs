@@ -3,8 +3,8 @@
 //! line: Create → Update → Delete of `hello-resource`; every failure mode of
 //! `faulty-resource`; a forged event that is denied without any PUT; a ticketed request whose
 //! handler runs with a work-role session narrowed to its declared policy (moto: STS, KMS, IAM);
-//! `warden build-layer` and a ticketed `Custom::PipLayer` against a local pypiserver and moto's
-//! Lambda.
+//! `warden build-layer`, a ticketed `Custom::PipLayer` and a ticketed
+//! `Custom::MultiFileFunction` against a local pypiserver and moto's Lambda and IAM.
 #![forbid(unsafe_code)]
 #![allow(clippy::print_stdout, reason = "a demo's output is its purpose")]
 
@@ -228,6 +228,33 @@ async fn main() -> Result<()> {
     ));
     let (x, line) = layers.send(&e, Duration::from_secs(60)).await?;
     show("Create Custom::PipLayer with a sealed ticket", &x, &line);
+    for call in &world.recorder.calls()[before..] {
+        let policy = call
+            .field("Policy")
+            .map(|p| format!(" Policy={p}"))
+            .unwrap_or_default();
+        println!("AWS call by the provider: {}{policy}", call.operation());
+    }
+
+    section("Custom::MultiFileFunction: inline files + packages; the session may pass exactly one role, only to Lambda (moto: Lambda, IAM)");
+    let role = world.moto.create_role("demo-fn-exec").await?;
+    let ticket = world.seal("Fn", &ticket_role).await;
+    let before = world.recorder.calls().len();
+    let e = layers.prepare(CfnEvent::create(
+        "Custom::MultiFileFunction",
+        "Fn",
+        json!({"FunctionName": "demo-fn", "Runtime": "python3.12", "Handler": "app.handler",
+               "Role": role, "Requirements": ["idna"], "IndexUrl": index.url(),
+               "Files": {"app.py": "import idna\ndef handler(event, context):\n    return idna.encode('example.test').decode()\n"},
+               "SecretEnvironment": {"API_TOKEN": "demo-secret-value"},
+               "Publish": "true", "WardenTicket": ticket}),
+    ));
+    let (x, line) = layers.send(&e, Duration::from_secs(60)).await?;
+    show(
+        "Create Custom::MultiFileFunction with a sealed ticket",
+        &x,
+        &line,
+    );
     for call in &world.recorder.calls()[before..] {
         let policy = call
             .field("Policy")
