@@ -145,7 +145,7 @@ impl<'de> Deserialize<'de> for NumberText {
 }
 
 /// The function a request is about: its name and checked inputs.
-#[derive(Debug)]
+/// Not `Debug`: the environment holds secret values in the clear.
 struct Checked {
     name: String,
     files: Vec<LayerFile>,
@@ -314,6 +314,14 @@ fn check(p: &FunctionProperties, ctx: &Context) -> Result<Checked, HandlerError>
     let mut total = 0;
     for (path, content) in &p.files {
         check_path(path)?;
+        // A file may not also be a directory (`lib` and `lib/x.py`).
+        let nested = format!("{path}/");
+        if p.files.keys().any(|other| other.starts_with(&nested)) {
+            return Err(refuse(format!(
+                "Files: `{}` is both a file and a directory",
+                cut(path)
+            )));
+        }
         if content.len() > MAX_FILE_BYTES {
             return Err(refuse(format!(
                 "Files: `{}` is {} bytes, over the limit of {MAX_FILE_BYTES}",
@@ -361,6 +369,23 @@ fn check(p: &FunctionProperties, ctx: &Context) -> Result<Checked, HandlerError>
                 cut(key)
             )));
         }
+    }
+    let environment_bytes: usize = environment.iter().map(|(k, v)| k.len() + v.len()).sum();
+    if environment_bytes > MAX_ENVIRONMENT_BYTES {
+        return Err(refuse(format!(
+            "the environment variables ({}) total {environment_bytes} bytes, over Lambda's limit \
+             of {MAX_ENVIRONMENT_BYTES}",
+            environment
+                .keys()
+                .map(String::as_str)
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    if p.tags.keys().any(|k| k == OWNER_TAG) {
+        return Err(refuse(format!(
+            "the tag {OWNER_TAG} is set by cfn-warden itself"
+        )));
     }
     for key in environment.keys() {
         let ok = key.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -423,8 +448,12 @@ fn policy(
     layers: &[String],
 ) -> Result<SessionPolicy, cfn_warden::Error> {
     if request == RequestType::Delete {
+        // ListTags: the owner tag is checked before anything is deleted.
         return SessionPolicy::builder()
-            .allow(["lambda:DeleteFunction"], [function.to_owned()])
+            .allow(
+                ["lambda:ListTags", "lambda:DeleteFunction"],
+                [function.to_owned()],
+            )
             .build();
     }
     let mut builder = SessionPolicy::builder()
@@ -557,7 +586,8 @@ async fn wait_ready(ctx: &Context, lambda: &Client, name: &str) -> Result<(), Ha
                 cut(reason)
             )));
         }
-        let active = state.is_none() || matches!(state, Some(State::Active));
+        // Inactive (idle for a long time) is ready too once the update succeeded.
+        let active = state.is_none() || matches!(state, Some(State::Active | State::Inactive));
         let updated = update.is_none() || update.as_deref() == Some("Successful");
         if active && updated {
             return Ok(());
@@ -571,6 +601,76 @@ async fn wait_ready(ctx: &Context, lambda: &Client, name: &str) -> Result<(), Ha
         wait = (wait * 2).min(Duration::from_secs(5));
     }
 }
+
+/// The tag that records which resource (stack and logical id, hashed) a function belongs to.
+/// Updates and Deletes act only on functions carrying this resource's value: a physical id in
+/// an event is not proof of ownership.
+pub const OWNER_TAG: &str = "cfn-warden:owner";
+
+/// Lambda's limit for a zip uploaded directly with CreateFunction/UpdateFunctionCode.
+pub const MAX_DIRECT_CODE_BYTES: usize = 50 * 1024 * 1024;
+
+/// Lambda's limit on all environment variables together (keys and values, bytes).
+const MAX_ENVIRONMENT_BYTES: usize = 4 * 1024;
+
+/// The owner digest of the resource a request is about.
+fn owner(ctx: &Context) -> String {
+    let request = ctx.request();
+    sha256_hex(
+        format!(
+            "{}|{}",
+            request.stack().as_str(),
+            request.logical_resource_id()
+        )
+        .as_bytes(),
+    )[..16]
+        .to_owned()
+}
+
+/// Whether the function `name` exists, and if so whether this resource owns it.
+enum Existing {
+    Absent,
+    Owned,
+    Foreign,
+}
+
+async fn existing(ctx: &Context, lambda: &Client, name: &str) -> Result<Existing, HandlerError> {
+    let tags = lambda
+        .list_tags()
+        .resource(function_arn(ctx, name))
+        .send()
+        .await;
+    match tags {
+        Ok(found) => {
+            let mine = found
+                .tags()
+                .and_then(|t| t.get(OWNER_TAG))
+                .is_some_and(|v| *v == owner(ctx));
+            Ok(if mine {
+                Existing::Owned
+            } else {
+                Existing::Foreign
+            })
+        }
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(Existing::Absent)
+        }
+        Err(e) => Err(failed("ListTags", e)),
+    }
+}
+
+fn foreign(name: &str) -> HandlerError {
+    refuse(format!(
+        "function {name} exists but was not created by this resource (its {OWNER_TAG} tag \
+         differs); choose another FunctionName"
+    ))
+}
+
+/// What the request produced: (name, Data).
+type Outcome = (String, Vec<(&'static str, String)>);
 
 impl MultiFileFunction {
     async fn publish(
@@ -595,146 +695,113 @@ impl MultiFileFunction {
         Ok(published.version().unwrap_or("$LATEST").to_owned())
     }
 
-    async fn create_function(
+    /// Makes the function `checked.name` match the properties: created when absent, updated
+    /// in place when this resource owns it, refused when another does.
+    async fn converge(
         &self,
         ctx: &Context,
         p: &FunctionProperties,
-    ) -> Result<(String, Vec<(&'static str, String)>), HandlerError> {
-        let checked = check(p, ctx)?;
+        checked: &Checked,
+    ) -> Result<Outcome, HandlerError> {
         let code = self.build_code(p, checked.files.clone()).await?;
+        if code.bytes.len() > MAX_DIRECT_CODE_BYTES {
+            return Err(refuse(format!(
+                "the function's code is {} bytes zipped, over Lambda's {MAX_DIRECT_CODE_BYTES}-byte \
+                 limit for a direct upload; move packages into a Custom::PipLayer",
+                code.bytes.len()
+            )));
+        }
         let sha = code_sha256(&code.bytes);
         let lambda = Client::new(ctx.aws()?);
-        let created = retry_conflicts(ctx, "CreateFunction", || {
-            lambda
-                .create_function()
-                .function_name(&checked.name)
-                .runtime(Runtime::from(p.runtime.as_str()))
-                .role(&p.role)
-                .handler(&p.handler)
-                .code(
-                    FunctionCode::builder()
-                        .zip_file(Blob::new(code.bytes.clone()))
-                        .build(),
-                )
-                .architectures(Architecture::from(p.architecture.as_str()))
-                .set_memory_size(p.memory_size.map(|m| m.0))
-                .set_timeout(p.timeout.map(|t| t.0))
-                .environment(
-                    LambdaEnvironment::builder()
-                        .set_variables(Some(checked.environment.clone().into_iter().collect()))
-                        .build(),
-                )
-                .set_layers(Some(p.layers.clone()))
-                .set_description(p.description.clone())
-                .set_tags(Some(p.tags.clone().into_iter().collect()))
-                .publish(false)
-                .send()
-        })
-        .await?;
-        ctx.record_physical_id(
-            PhysicalId::new(checked.name.clone()).map_err(|e| HandlerError::new(e.to_string()))?,
-        );
-        wait_ready(ctx, &lambda, &checked.name).await?;
-        let version = self
-            .publish(ctx, &lambda, &checked.name, &sha, p.publish)
-            .await?;
-        let arn = created
-            .function_arn()
-            .map(str::to_owned)
-            .unwrap_or_else(|| function_arn(ctx, &checked.name));
+        let name = checked.name.as_str();
+        let arn = match existing(ctx, &lambda, name).await? {
+            Existing::Foreign => return Err(foreign(name)),
+            Existing::Absent => {
+                let mut tags: BTreeMap<String, String> = p.tags.clone();
+                tags.insert(OWNER_TAG.to_owned(), owner(ctx));
+                // No conflict retries: a conflict here means the name is taken.
+                let created = lambda
+                    .create_function()
+                    .function_name(name)
+                    .runtime(Runtime::from(p.runtime.as_str()))
+                    .role(&p.role)
+                    .handler(&p.handler)
+                    .code(
+                        FunctionCode::builder()
+                            .zip_file(Blob::new(code.bytes.clone()))
+                            .build(),
+                    )
+                    .architectures(Architecture::from(p.architecture.as_str()))
+                    .set_memory_size(p.memory_size.map(|m| m.0))
+                    .set_timeout(p.timeout.map(|t| t.0))
+                    .environment(
+                        LambdaEnvironment::builder()
+                            .set_variables(Some(checked.environment.clone().into_iter().collect()))
+                            .build(),
+                    )
+                    .set_layers(Some(p.layers.clone()))
+                    .set_description(p.description.clone())
+                    .set_tags(Some(tags.into_iter().collect()))
+                    .publish(false)
+                    .send()
+                    .await
+                    .map_err(|e| failed("CreateFunction", e))?;
+                ctx.record_physical_id(
+                    PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?,
+                );
+                wait_ready(ctx, &lambda, name).await?;
+                created
+                    .function_arn()
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| function_arn(ctx, name))
+            }
+            Existing::Owned => {
+                self.update_in_place(ctx, &lambda, p, checked, &code.bytes, &sha)
+                    .await?
+            }
+        };
+        let version = self.publish(ctx, &lambda, name, &sha, p.publish).await?;
         Ok((
-            checked.name,
+            name.to_owned(),
             vec![("Arn", arn), ("Version", version), ("CodeSha256", sha)],
         ))
     }
-}
 
-impl CustomResource for MultiFileFunction {
-    type Properties = FunctionProperties;
-
-    const RESOURCE_TYPES: &'static [&'static str] = &[RESOURCE_TYPE];
-
-    fn permissions(
+    /// Code when it differs, configuration fields that differ, tags; each step waited for.
+    async fn update_in_place(
         &self,
+        ctx: &Context,
+        lambda: &Client,
         p: &FunctionProperties,
-        ctx: &Context,
-    ) -> Result<SessionPolicy, cfn_warden::Error> {
-        if ctx.request().request_type() != RequestType::Delete && check(p, ctx).is_err() {
-            // Invalid input gets no credentials; create/update refuse it with a clear reason.
-            return Ok(SessionPolicy::none());
-        }
-        let name = match ctx.request().request_type() {
-            // Delete removes the function in the physical id.
-            RequestType::Delete => ctx
-                .request()
-                .physical_resource_id()
-                .map(|id| id.as_str().to_owned())
-                .unwrap_or_else(|| derived_name(ctx)),
-            _ => p.function_name.clone().unwrap_or_else(|| derived_name(ctx)),
-        };
-        policy(
-            ctx.request().request_type(),
-            &function_arn(ctx, &name),
-            &p.role,
-            &p.layers,
-        )
-    }
-
-    async fn create(&self, p: FunctionProperties, ctx: &Context) -> Result<Created, HandlerError> {
-        let (name, data) = self.create_function(ctx, &p).await?;
-        let id = PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?;
-        Ok(data
-            .into_iter()
-            .fold(Created::with_physical_id(id), |c, (k, v)| c.data(k, v)))
-    }
-
-    async fn update(
-        &self,
-        p: FunctionProperties,
-        _old: Option<FunctionProperties>,
-        ctx: &Context,
-    ) -> Result<Updated, HandlerError> {
-        let checked = check(&p, ctx)?;
-        let current = ctx
-            .request()
-            .physical_resource_id()
-            .map(|id| id.as_str().to_owned());
-        if current.as_deref() != Some(checked.name.as_str()) {
-            // A new name: a new function; CloudFormation deletes the old one.
-            let (name, data) = self.create_function(ctx, &p).await?;
-            let id = PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?;
-            return Ok(data
-                .into_iter()
-                .fold(Updated::replace(id), |u, (k, v)| u.data(k, v)));
-        }
-        let name = checked.name.clone();
-        let code = self.build_code(&p, checked.files.clone()).await?;
-        let sha = code_sha256(&code.bytes);
-        let lambda = Client::new(ctx.aws()?);
+        checked: &Checked,
+        zip: &[u8],
+        sha: &str,
+    ) -> Result<String, HandlerError> {
+        let name = checked.name.as_str();
         let existing = lambda
             .get_function_configuration()
-            .function_name(&name)
+            .function_name(name)
             .send()
             .await
             .map_err(|e| failed("GetFunctionConfiguration", e))?;
         let architecture = Architecture::from(p.architecture.as_str());
         let same_arch = existing.architectures().is_empty() && architecture == Architecture::X8664
             || existing.architectures() == [architecture.clone()];
-        if existing.code_sha256() != Some(sha.as_str()) || !same_arch {
+        if existing.code_sha256() != Some(sha) || !same_arch {
             retry_conflicts(ctx, "UpdateFunctionCode", || {
                 lambda
                     .update_function_code()
-                    .function_name(&name)
-                    .zip_file(Blob::new(code.bytes.clone()))
+                    .function_name(name)
+                    .zip_file(Blob::new(zip.to_vec()))
                     .architectures(architecture.clone())
                     .send()
             })
             .await?;
             ctx.logger().info(format!("code of {name} updated"));
-            wait_ready(ctx, &lambda, &name).await?;
+            wait_ready(ctx, lambda, name).await?;
         }
-        // Configuration: only what changed.
-        let mut request = lambda.update_function_configuration().function_name(&name);
+        // Configuration: only what changed (absent MemorySize/Timeout mean Lambda's defaults).
+        let mut request = lambda.update_function_configuration().function_name(name);
         let mut changed = Vec::new();
         if existing.runtime().map(|r| r.as_str()) != Some(p.runtime.as_str()) {
             request = request.runtime(Runtime::from(p.runtime.as_str()));
@@ -748,17 +815,15 @@ impl CustomResource for MultiFileFunction {
             request = request.handler(&p.handler);
             changed.push("Handler");
         }
-        if let Some(NumberText(m)) = p.memory_size {
-            if existing.memory_size() != Some(m) {
-                request = request.memory_size(m);
-                changed.push("MemorySize");
-            }
+        let memory = p.memory_size.map_or(DEFAULT_MEMORY_MB, |m| m.0);
+        if existing.memory_size() != Some(memory) {
+            request = request.memory_size(memory);
+            changed.push("MemorySize");
         }
-        if let Some(NumberText(t)) = p.timeout {
-            if existing.timeout() != Some(t) {
-                request = request.timeout(t);
-                changed.push("Timeout");
-            }
+        let timeout = p.timeout.map_or(DEFAULT_TIMEOUT_SECONDS, |t| t.0);
+        if existing.timeout() != Some(timeout) {
+            request = request.timeout(timeout);
+            changed.push("Timeout");
         }
         let current_env: BTreeMap<String, String> = existing
             .environment()
@@ -798,67 +863,25 @@ impl CustomResource for MultiFileFunction {
                 "configuration of {name} updated: {}",
                 changed.join(", ")
             ));
-            wait_ready(ctx, &lambda, &name).await?;
+            wait_ready(ctx, lambda, name).await?;
         }
-        self.sync_tags(ctx, &lambda, &function_arn(ctx, &name), &p.tags)
+        self.sync_tags(ctx, lambda, &function_arn(ctx, name), &p.tags)
             .await?;
-        let version = self.publish(ctx, &lambda, &name, &sha, p.publish).await?;
-        let arn = existing
+        Ok(existing
             .function_arn()
             .map(str::to_owned)
-            .unwrap_or_else(|| function_arn(ctx, &name));
-        Ok([("Arn", arn), ("Version", version), ("CodeSha256", sha)]
-            .into_iter()
-            .fold(Updated::keep(), |u, (k, v)| u.data(k, v)))
+            .unwrap_or_else(|| function_arn(ctx, name)))
     }
 
-    async fn delete(&self, _p: FunctionProperties, ctx: &Context) -> Result<Deleted, HandlerError> {
-        let Some(id) = ctx.request().physical_resource_id() else {
-            return Ok(Deleted);
-        };
-        if check_name(id.as_str()).is_err() {
-            ctx.logger().warn(format!(
-                "physical id {} is not a function name; nothing to delete",
-                cut(id.as_str())
-            ));
-            return Ok(Deleted);
-        }
-        let lambda = Client::new(ctx.aws()?);
-        let gone = retry_conflicts(ctx, "DeleteFunction", || async {
-            match lambda
-                .delete_function()
-                .function_name(id.as_str())
-                .send()
-                .await
-            {
-                Ok(_) => Ok(false),
-                // Already gone: what Delete wants.
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
-                {
-                    Ok(true)
-                }
-                Err(e) => Err(e),
-            }
-        })
-        .await?;
-        if gone {
-            ctx.logger()
-                .info(format!("function {} was already gone", id.as_str()));
-        }
-        Ok(Deleted)
-    }
-}
-
-impl MultiFileFunction {
     async fn sync_tags(
         &self,
         ctx: &Context,
         lambda: &Client,
         arn: &str,
-        wanted: &BTreeMap<String, String>,
+        tags: &BTreeMap<String, String>,
     ) -> Result<(), HandlerError> {
+        let mut wanted = tags.clone();
+        wanted.insert(OWNER_TAG.to_owned(), owner(ctx));
         let current: BTreeMap<String, String> = lambda
             .list_tags()
             .resource(arn)
@@ -901,6 +924,148 @@ impl MultiFileFunction {
             ctx.logger().info("tags updated");
         }
         Ok(())
+    }
+
+    /// The session policy for deleting the function in the physical id (none when the id is
+    /// not a function name: nothing is deleted then).
+    pub fn delete_permissions(&self, ctx: &Context) -> Result<SessionPolicy, cfn_warden::Error> {
+        match ctx.request().physical_resource_id() {
+            Some(id) if check_name(id.as_str()).is_ok() => policy(
+                RequestType::Delete,
+                &function_arn(ctx, id.as_str()),
+                "",
+                &[],
+            ),
+            _ => Ok(SessionPolicy::none()),
+        }
+    }
+
+    /// Deletes the function in the physical id, if this resource owns it; gone is success.
+    /// Uses no properties, so a Delete never fails on properties an older provider wrote.
+    pub async fn delete_function(&self, ctx: &Context) -> Result<Deleted, HandlerError> {
+        let Some(id) = ctx.request().physical_resource_id() else {
+            return Ok(Deleted);
+        };
+        let name = id.as_str();
+        if check_name(name).is_err() {
+            ctx.logger().warn(format!(
+                "physical id {} is not a function name; nothing to delete",
+                cut(name)
+            ));
+            return Ok(Deleted);
+        }
+        let lambda = Client::new(ctx.aws()?);
+        match existing(ctx, &lambda, name).await? {
+            Existing::Absent => {
+                ctx.logger()
+                    .info(format!("function {name} was already gone"));
+                return Ok(Deleted);
+            }
+            Existing::Foreign => return Err(foreign(name)),
+            Existing::Owned => {}
+        }
+        retry_conflicts(ctx, "DeleteFunction", || async {
+            match lambda.delete_function().function_name(name).send().await {
+                Ok(_) => Ok(()),
+                // Gone in the meantime: what Delete wants.
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        })
+        .await?;
+        Ok(Deleted)
+    }
+}
+
+/// Lambda's defaults, restored when a property is removed.
+const DEFAULT_MEMORY_MB: i32 = 128;
+const DEFAULT_TIMEOUT_SECONDS: i32 = 3;
+
+/// Replaces every secret value in an error's reason (SDK errors may echo request fields, e.g.
+/// the environment in a size error).
+fn scrub(error: HandlerError, secrets: &[String]) -> HandlerError {
+    let mut reason = error.reason().to_owned();
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        reason = reason.replace(secret.as_str(), "[secret]");
+    }
+    HandlerError::new(reason)
+}
+
+fn secrets(p: &FunctionProperties) -> Vec<String> {
+    p.secret_environment
+        .values()
+        .map(|s| s.expose().clone())
+        .collect()
+}
+
+impl CustomResource for MultiFileFunction {
+    type Properties = FunctionProperties;
+
+    const RESOURCE_TYPES: &'static [&'static str] = &[RESOURCE_TYPE];
+
+    fn permissions(
+        &self,
+        p: &FunctionProperties,
+        ctx: &Context,
+    ) -> Result<SessionPolicy, cfn_warden::Error> {
+        if ctx.request().request_type() == RequestType::Delete {
+            return self.delete_permissions(ctx);
+        }
+        let Ok(checked) = check(p, ctx) else {
+            // Invalid input gets no credentials; create/update refuse it with a clear reason.
+            return Ok(SessionPolicy::none());
+        };
+        policy(
+            ctx.request().request_type(),
+            &function_arn(ctx, &checked.name),
+            &p.role,
+            &p.layers,
+        )
+    }
+
+    async fn create(&self, p: FunctionProperties, ctx: &Context) -> Result<Created, HandlerError> {
+        let result = async {
+            let checked = check(&p, ctx)?;
+            self.converge(ctx, &p, &checked).await
+        }
+        .await;
+        let (name, data) = result.map_err(|e| scrub(e, &secrets(&p)))?;
+        let id = PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?;
+        Ok(data
+            .into_iter()
+            .fold(Created::with_physical_id(id), |c, (k, v)| c.data(k, v)))
+    }
+
+    async fn update(
+        &self,
+        p: FunctionProperties,
+        _old: Option<FunctionProperties>,
+        ctx: &Context,
+    ) -> Result<Updated, HandlerError> {
+        let result = async {
+            let checked = check(&p, ctx)?;
+            self.converge(ctx, &p, &checked).await
+        }
+        .await;
+        let (name, data) = result.map_err(|e| scrub(e, &secrets(&p)))?;
+        let current = ctx.request().physical_resource_id().map(PhysicalId::as_str);
+        // Another name is a replacement (CloudFormation then deletes the old function); on a
+        // rollback the old function, still ours, is updated in place and answered again.
+        let updated = if current == Some(name.as_str()) {
+            Updated::keep()
+        } else {
+            Updated::replace(PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?)
+        };
+        Ok(data.into_iter().fold(updated, |u, (k, v)| u.data(k, v)))
+    }
+
+    async fn delete(&self, _p: FunctionProperties, ctx: &Context) -> Result<Deleted, HandlerError> {
+        self.delete_function(ctx).await
     }
 }
 
@@ -950,7 +1115,7 @@ mod tests {
         .unwrap();
         assert_eq!(
             delete["Statement"],
-            json!([{"Effect": "Allow", "Action": ["lambda:DeleteFunction"], "Resource": [FUNCTION]}])
+            json!([{"Effect": "Allow", "Action": ["lambda:ListTags", "lambda:DeleteFunction"], "Resource": [FUNCTION]}])
         );
     }
 

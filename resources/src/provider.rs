@@ -4,7 +4,7 @@
 
 use cfn_warden::{
     config::Environment, credentials::SessionPolicy, service::parse_properties, Context, Created,
-    CustomResource, Deleted, HandlerError, Updated,
+    CustomResource, Deleted, HandlerError, RequestType, Updated,
 };
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
@@ -69,6 +69,11 @@ impl CustomResource for Shipped {
     ) -> Result<SessionPolicy, cfn_warden::Error> {
         match which(ctx) {
             Which::Layer => self.layers.permissions(&typed(p)?, ctx),
+            // A Delete needs only the physical id: stored properties that no longer parse
+            // (written by an older provider) must not block it.
+            Which::Function if ctx.request().request_type() == RequestType::Delete => {
+                self.functions.delete_permissions(ctx)
+            }
             Which::Function => self.functions.permissions(&typed(p)?, ctx),
         }
     }
@@ -117,11 +122,7 @@ impl CustomResource for Shipped {
                     .delete(typed(&p).map_err(handler_error)?, ctx)
                     .await
             }
-            Which::Function => {
-                self.functions
-                    .delete(typed(&p).map_err(handler_error)?, ctx)
-                    .await
-            }
+            Which::Function => self.functions.delete_function(ctx).await,
         }
     }
 }

@@ -162,6 +162,20 @@ async fn create_update_code_update_config_rename_and_delete() {
         256
     );
 
+    // A rollback of the rename: old properties, the new id. The old function (still there,
+    // still this resource's) is updated in place and answered again.
+    let rollback = session.prepare(CfnEvent::update(
+        TYPE,
+        "Fn",
+        "renamed-fn",
+        config_change.clone(),
+        renamed.clone(),
+    ));
+    let (exchange, _) = session.send(&rollback, LIMIT).await.unwrap();
+    let answer = exchange.answer().unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["PhysicalResourceId"], name.as_str());
+
     // Deletes: the old one (cleanup), the renamed one (stack delete), and again (gone).
     for (target, properties) in [
         (name.as_str(), &config_change),
@@ -171,7 +185,10 @@ async fn create_update_code_update_config_rename_and_delete() {
         let delete = session.prepare(CfnEvent::delete(TYPE, "Fn", target, properties.clone()));
         let (exchange, line) = session.send(&delete, LIMIT).await.unwrap();
         assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS", "{line}");
-        assert_eq!(declared(&line), ["lambda:DeleteFunction"]);
+        assert_eq!(
+            declared(&line),
+            ["lambda:DeleteFunction", "lambda:ListTags"]
+        );
     }
     let listed = moto.lambda_get("/2015-03-31/functions").await.unwrap();
     assert_eq!(listed["Functions"], json!([]), "{listed}");
@@ -307,4 +324,42 @@ async fn in_ticket_mode_the_function_is_created_by_a_session_that_can_pass_only_
     let token = create_call.security_token.clone().unwrap_or_default();
     assert!(!token.is_empty() && work_token.contains(&token));
     assert!(!session.provider.all_output().contains(SECRET));
+}
+
+#[tokio::test]
+async fn functions_this_resource_did_not_create_are_never_touched() {
+    let (moto, index, mut session, role) = world().await;
+    // A function made outside cfn-warden (no owner tag), e.g. someone else's.
+    moto.create_function("victim").await.unwrap();
+    let code = "def handler(e, c):\n    return 'pwned'\n";
+    let mut p = props(&index, &role, code);
+    p["FunctionName"] = json!("victim");
+    for event in [
+        CfnEvent::create(TYPE, "Fn", p.clone()),
+        CfnEvent::update(TYPE, "Fn", "victim", p.clone(), p.clone()),
+        CfnEvent::delete(TYPE, "Fn", "victim", p.clone()),
+    ] {
+        let event = session.prepare(event);
+        let (exchange, _) = session.send(&event, LIMIT).await.unwrap();
+        let answer = exchange.answer().unwrap();
+        assert_eq!(answer["Status"], "FAILED", "{answer}");
+        assert!(
+            answer["Reason"]
+                .as_str()
+                .unwrap()
+                .contains("was not created by this resource"),
+            "{answer}"
+        );
+    }
+    // Untouched: still there, still its own code.
+    let config = &function(&moto, "victim").await["Configuration"];
+    assert_eq!(config["Runtime"], "provided.al2023");
+    // A wildcard-looking physical id declares nothing and deletes nothing.
+    let delete = session.prepare(CfnEvent::delete(TYPE, "Fn", "prod-*", p));
+    let (exchange, line) = session.send(&delete, LIMIT).await.unwrap();
+    assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS");
+    assert!(
+        !line["checks"].to_string().contains("DeleteFunction"),
+        "{line}"
+    );
 }

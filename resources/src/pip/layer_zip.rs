@@ -89,6 +89,25 @@ pub fn build(
             second: pair[1].0.to_owned(),
         });
     }
+    // A path may not be both a file and a directory (`lib` and `lib/x.py`): no unzip could
+    // lay that out.
+    let paths: std::collections::HashMap<&str, &str> = all
+        .iter()
+        .map(|(owner, path, _, _)| (*path, *owner))
+        .collect();
+    for (owner, path, _, _) in &all {
+        let mut prefix = *path;
+        while let Some((parent, _)) = prefix.rsplit_once('/') {
+            if let Some(other) = paths.get(parent) {
+                return Err(Error::ConflictingFile {
+                    path: cut(parent),
+                    first: (*other).to_owned(),
+                    second: format!("{owner} (as a directory)"),
+                });
+            }
+            prefix = parent;
+        }
+    }
     let unzipped_bytes: u64 = all.iter().map(|(_, _, size, _)| size).sum();
     if unzipped_bytes > MAX_UNZIPPED_BYTES {
         return Err(Error::LayerTooLarge {
@@ -224,6 +243,17 @@ mod tests {
             contents: vec![0; (MAX_UNZIPPED_BYTES + 1) as usize],
             executable: false,
         };
+        let err = build(
+            LAYER_ROOT,
+            &[file("lib", b"1"), file("lib/x.py", b"2")],
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("`lib` is installed by both Files and Files (as a directory)"),
+            "{err}"
+        );
         let err = build(LAYER_ROOT, &[big], &[]).unwrap_err().to_string();
         assert!(
             err.contains("over Lambda's limit of 262144000 bytes"),
