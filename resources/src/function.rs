@@ -40,6 +40,7 @@ use serde::Deserialize;
 
 use crate::{
     error::cut,
+    owner::owner_digest,
     pip::{
         build::LayerBuild,
         client::sha256_hex,
@@ -613,20 +614,6 @@ pub const MAX_DIRECT_CODE_BYTES: usize = 50 * 1024 * 1024;
 /// Lambda's limit on all environment variables together (keys and values, bytes).
 const MAX_ENVIRONMENT_BYTES: usize = 4 * 1024;
 
-/// The owner digest of the resource a request is about.
-fn owner(ctx: &Context) -> String {
-    let request = ctx.request();
-    sha256_hex(
-        format!(
-            "{}|{}",
-            request.stack().as_str(),
-            request.logical_resource_id()
-        )
-        .as_bytes(),
-    )[..16]
-        .to_owned()
-}
-
 /// Whether the function `name` exists, and if so whether this resource owns it.
 enum Existing {
     Absent,
@@ -645,7 +632,7 @@ async fn existing(ctx: &Context, lambda: &Client, name: &str) -> Result<Existing
             let mine = found
                 .tags()
                 .and_then(|t| t.get(OWNER_TAG))
-                .is_some_and(|v| *v == owner(ctx));
+                .is_some_and(|v| *v == owner_digest(ctx));
             Ok(if mine {
                 Existing::Owned
             } else {
@@ -718,7 +705,7 @@ impl MultiFileFunction {
             Existing::Foreign => return Err(foreign(name)),
             Existing::Absent => {
                 let mut tags: BTreeMap<String, String> = p.tags.clone();
-                tags.insert(OWNER_TAG.to_owned(), owner(ctx));
+                tags.insert(OWNER_TAG.to_owned(), owner_digest(ctx));
                 // No conflict retries: a conflict here means the name is taken.
                 let created = lambda
                     .create_function()
@@ -881,7 +868,7 @@ impl MultiFileFunction {
         tags: &BTreeMap<String, String>,
     ) -> Result<(), HandlerError> {
         let mut wanted = tags.clone();
-        wanted.insert(OWNER_TAG.to_owned(), owner(ctx));
+        wanted.insert(OWNER_TAG.to_owned(), owner_digest(ctx));
         let current: BTreeMap<String, String> = lambda
             .list_tags()
             .resource(arn)

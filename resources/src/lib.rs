@@ -8,6 +8,8 @@
 mod error;
 #[cfg(feature = "aws")]
 pub mod function;
+#[cfg(feature = "aws")]
+mod owner;
 pub mod pip;
 #[cfg(feature = "aws")]
 pub mod pip_layer;

@@ -38,6 +38,7 @@ use serde::{Deserialize, Deserializer};
 
 use crate::{
     error::cut,
+    owner::owner_digest,
     pip::{
         build::{BuiltLayer, LayerBuild},
         client::sha256_hex,
@@ -392,7 +393,7 @@ fn policy(
 
 /// Where this resource's staged zips go: `cfn-warden/layers/<LayerName>/<owner>/`.
 fn staging_prefix(ctx: &Context, layer_name: &str) -> String {
-    format!("cfn-warden/layers/{layer_name}/{}/", owner(ctx))
+    format!("cfn-warden/layers/{layer_name}/{}/", owner_digest(ctx))
 }
 
 /// The ARN pattern of this resource's staged objects.
@@ -410,20 +411,6 @@ fn staging_arn(ctx: &Context, bucket: &str, layer_name: &str) -> String {
 /// another resource answered with.
 fn marker(sha256: &str, owner: &str) -> String {
     format!("[cfn-warden sha256:{sha256} owner:{owner}]")
-}
-
-/// The owner digest of the resource a request is about.
-fn owner(ctx: &Context) -> String {
-    let request = ctx.request();
-    sha256_hex(
-        format!(
-            "{}|{}",
-            request.stack().as_str(),
-            request.logical_resource_id()
-        )
-        .as_bytes(),
-    )[..16]
-        .to_owned()
 }
 
 fn description(user: Option<&str>, sha256: &str, owner: &str) -> String {
@@ -527,7 +514,11 @@ impl PipLayer {
         let lambda = aws_sdk_lambda::Client::new(ctx.aws()?);
         let runtime = Runtime::from(p.runtime.as_str());
         let architecture = Architecture::from(p.architecture.as_str());
-        let wanted = description(p.description.as_deref(), &layer.zip.sha256, &owner(ctx));
+        let wanted = description(
+            p.description.as_deref(),
+            &layer.zip.sha256,
+            &owner_digest(ctx),
+        );
         // Lambda's CodeSha256: the base64 SHA-256 of the zip.
         let code_sha256 = base64::engine::general_purpose::STANDARD.encode(ring::digest::digest(
             &ring::digest::SHA256,

@@ -1,11 +1,17 @@
 //! The ticket-mode world shared by the e2e tests and the demo.
 #![allow(
+    clippy::print_stdout,
     clippy::unwrap_used,
     clippy::expect_used,
     reason = "harness set-up: a failure is a broken environment, reported by the panic"
 )]
 
-use crate::{binary_path, moto::Moto, recorder::Recorder, Session, ACCOUNT, REGION};
+use crate::{
+    binary_path,
+    moto::Moto,
+    recorder::{RecordedCall, Recorder},
+    Session, ACCOUNT, REGION,
+};
 
 /// The stack name tickets are sealed for (the harness StackId's name).
 pub const TICKET_STACK: &str = "warden-demo";
@@ -104,6 +110,45 @@ impl TicketWorld {
     /// `faulty-resource` in ticket mode, its AWS calls through the recorder.
     pub async fn session(&self) -> Session {
         self.session_for("faulty-resource", &[]).await
+    }
+
+    /// The ticket role `warden seal` assumes.
+    pub fn ticket_role(&self) -> String {
+        format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket")
+    }
+
+    /// Seals a ticket for `logical_id` and starts `warden-provider` in ticket mode with `extra`
+    /// variables.
+    pub async fn provider(&self, logical_id: &str, extra: &[(&str, &str)]) -> (String, Session) {
+        let ticket = self.seal(logical_id, &self.ticket_role()).await;
+        (ticket, self.session_for("warden-provider", extra).await)
+    }
+
+    /// The recorded `AssumeRole` that made a work session, and the session policy it carried.
+    pub fn work_session(&self) -> Option<(RecordedCall, serde_json::Value)> {
+        let call = self.recorder.calls().into_iter().find(|c| {
+            c.operation() == "AssumeRole" && c.field("RoleArn").is_some_and(|r| r == self.work_role)
+        })?;
+        let policy = serde_json::from_str(&call.field("Policy")?).ok()?;
+        Some((call, policy))
+    }
+
+    /// Whether `call` was signed with the credentials the work session `assume` returned.
+    pub fn made_by_work_session(call: &RecordedCall, assume: &RecordedCall) -> bool {
+        call.security_token
+            .as_deref()
+            .is_some_and(|token| !token.is_empty() && assume.response.contains(token))
+    }
+
+    /// Prints each recorded call from the `from`-th on, with its session policy if any.
+    pub fn print_calls(&self, from: usize) {
+        for call in self.recorder.calls().iter().skip(from) {
+            let policy = call
+                .field("Policy")
+                .map(|p| format!(" Policy={p}"))
+                .unwrap_or_default();
+            println!("AWS call by the provider: {}{policy}", call.operation());
+        }
     }
 
     /// Starts `binary` in ticket mode like [`TicketWorld::session`], with `extra` variables.

@@ -264,17 +264,8 @@ async fn in_ticket_mode_the_function_is_created_by_a_session_that_can_pass_only_
     let world = warden_e2e::TicketWorld::start("function").await;
     let index = PackageIndex::start().await.unwrap();
     let role = world.moto.create_role("fn-exec").await.unwrap();
-    let ticket = world
-        .seal(
-            "Fn",
-            &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
-        )
-        .await;
-    let mut session = world
-        .session_for(
-            "warden-provider",
-            &[("WARDEN_PIP_INDEX_ALLOW", index.url())],
-        )
+    let (ticket, mut session) = world
+        .provider("Fn", &[("WARDEN_PIP_INDEX_ALLOW", index.url())])
         .await;
     let mut p = props(&index, &role, "def handler(e, c):\n    return 1\n");
     p["WardenTicket"] = json!(ticket);
@@ -286,15 +277,7 @@ async fn in_ticket_mode_the_function_is_created_by_a_session_that_can_pass_only_
     assert_eq!(line["credentials"], "ticket");
 
     let calls = world.recorder.calls();
-    let assume = calls
-        .iter()
-        .find(|c| {
-            c.operation() == "AssumeRole"
-                && c.field("RoleArn")
-                    .is_some_and(|r| r.contains("cfn-warden-work"))
-        })
-        .expect("the work session was assumed");
-    let policy: Value = serde_json::from_str(&assume.field("Policy").unwrap()).unwrap();
+    let (assume, policy) = world.work_session().expect("the work session was assumed");
     let statements = policy["Statement"].as_array().unwrap();
     let function = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:ticketed-fn");
     assert!(statements.iter().all(|s| s["Effect"] == "Allow"));
@@ -316,13 +299,14 @@ async fn in_ticket_mode_the_function_is_created_by_a_session_that_can_pass_only_
         assert_eq!(s["Resource"], json!([function]), "{s}");
     }
     // CreateFunction went out with the work session's credentials.
-    let work_token = assume.response.clone();
     let create_call = calls
         .iter()
         .find(|c| c.request_line.starts_with("POST /2015-03-31/functions"))
         .expect("CreateFunction was called");
-    let token = create_call.security_token.clone().unwrap_or_default();
-    assert!(!token.is_empty() && work_token.contains(&token));
+    assert!(warden_e2e::TicketWorld::made_by_work_session(
+        create_call,
+        &assume
+    ));
     assert!(!session.provider.all_output().contains(SECRET));
 }
 

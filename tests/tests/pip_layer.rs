@@ -242,17 +242,8 @@ async fn bad_layers_fail_with_a_clear_reason_and_publish_nothing() {
 async fn in_ticket_mode_the_layer_is_published_by_a_session_narrowed_to_this_layer() {
     let world = TicketWorld::start("piplayer").await;
     let index = PackageIndex::start().await.unwrap();
-    let ticket = world
-        .seal(
-            "Layer",
-            &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
-        )
-        .await;
-    let mut session = world
-        .session_for(
-            "warden-provider",
-            &[("WARDEN_PIP_INDEX_ALLOW", index.url())],
-        )
+    let (ticket, mut session) = world
+        .provider("Layer", &[("WARDEN_PIP_INDEX_ALLOW", index.url())])
         .await;
     let mut p = props(&index, json!(["idna"]));
     p["WardenTicket"] = json!(ticket);
@@ -264,15 +255,7 @@ async fn in_ticket_mode_the_layer_is_published_by_a_session_narrowed_to_this_lay
     assert_eq!(answer["Data"]["Packages"], "idna==3.10");
 
     let calls = world.recorder.calls();
-    let assume = calls
-        .iter()
-        .find(|c| {
-            c.operation() == "AssumeRole"
-                && c.field("RoleArn")
-                    .is_some_and(|r| r.contains("cfn-warden-work"))
-        })
-        .expect("the work session was assumed");
-    let policy: Value = serde_json::from_str(&assume.field("Policy").unwrap()).unwrap();
+    let (assume, policy) = world.work_session().expect("the work session was assumed");
     let layer = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:layer:requests-layer");
     assert_eq!(
         policy["Statement"],
@@ -287,7 +270,6 @@ async fn in_ticket_mode_the_layer_is_published_by_a_session_narrowed_to_this_lay
         }])
     );
     // Lambda was called with the work session's credentials, not the provider's.
-    let work_token = assume.response.clone();
     let publish: Vec<_> = calls
         .iter()
         .filter(|c| c.request_line.contains("/layers/requests-layer/versions"))
@@ -301,9 +283,8 @@ async fn in_ticket_mode_the_layer_is_published_by_a_session_narrowed_to_this_lay
             .collect::<Vec<_>>()
     );
     for call in publish {
-        let token = call.security_token.clone().unwrap_or_default();
         assert!(
-            !token.is_empty() && work_token.contains(&token),
+            TicketWorld::made_by_work_session(call, &assume),
             "{}",
             call.request_line
         );

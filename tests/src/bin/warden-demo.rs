@@ -228,13 +228,7 @@ async fn main() -> Result<()> {
     ));
     let (x, line) = layers.send(&e, Duration::from_secs(60)).await?;
     show("Create Custom::PipLayer with a sealed ticket", &x, &line);
-    for call in &world.recorder.calls()[before..] {
-        let policy = call
-            .field("Policy")
-            .map(|p| format!(" Policy={p}"))
-            .unwrap_or_default();
-        println!("AWS call by the provider: {}{policy}", call.operation());
-    }
+    world.print_calls(before);
 
     section("Custom::MultiFileFunction: inline files + packages; the session may pass exactly one role, only to Lambda (moto: Lambda, IAM)");
     let role = world.moto.create_role("demo-fn-exec").await?;
@@ -255,13 +249,7 @@ async fn main() -> Result<()> {
         &x,
         &line,
     );
-    for call in &world.recorder.calls()[before..] {
-        let policy = call
-            .field("Policy")
-            .map(|p| format!(" Policy={p}"))
-            .unwrap_or_default();
-        println!("AWS call by the provider: {}{policy}", call.operation());
-    }
+    world.print_calls(before);
 
     println!(
         "\nDone: {} invocations, each with exactly one decision line.",
