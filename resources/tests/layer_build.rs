@@ -21,7 +21,7 @@ use warden_resources::{
     pip::{
         build::{BuildEvent, BuiltLayer, LayerBuild, Progress},
         client::sha256_hex,
-        http::{BoxFuture, FetchFailure, Fetched, IndexTransport},
+        http::{BoxFuture, ByteRange, FetchFailure, Fetched, IndexTransport, Ranged},
         requirements::{parse_list, parse_requirements_txt},
         target::Target,
     },
@@ -37,12 +37,30 @@ fn wheel(name: &str, version: &str, requires: &[&str]) -> Vec<u8> {
 
 /// A wheel whose METADATA also has the `extra` header lines.
 fn wheel_with(name: &str, version: &str, requires: &[&str], extra: &str) -> Vec<u8> {
+    wheel_padded(name, version, requires, extra, 0)
+}
+
+/// A wheel with an incompressible `padding` file of `pad` bytes (a large wheel).
+fn wheel_padded(name: &str, version: &str, requires: &[&str], extra: &str, pad: usize) -> Vec<u8> {
     let dist = format!("{name}-{version}.dist-info");
     let mut metadata = format!("Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n{extra}");
     for r in requires {
         metadata.push_str(&format!("Requires-Dist: {r}\n"));
     }
+    // Incompressible, deterministic filler.
+    let mut filler = Vec::with_capacity(pad);
+    let mut state: u32 = 0x9e37_79b9;
+    while filler.len() < pad {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        filler.push(b'a' + (state % 26) as u8);
+    }
     let files = vec![
+        (
+            format!("{name}/padding.txt"),
+            String::from_utf8(filler).unwrap(),
+        ),
         (
             format!("{name}/__init__.py"),
             format!("VERSION = '{version}'\n"),
@@ -86,6 +104,10 @@ enum Answer {
 struct MemoryIndex {
     answers: Mutex<HashMap<String, Answer>>,
     asked: Mutex<Vec<String>>,
+    /// Serve range requests (206) instead of whole files.
+    ranges: bool,
+    /// The URLs asked for in parts, with each part's size.
+    ranged: Mutex<Vec<(String, u64)>>,
 }
 
 impl MemoryIndex {
@@ -113,6 +135,38 @@ impl MemoryIndex {
 }
 
 impl IndexTransport for MemoryIndex {
+    fn get_range<'a>(
+        &'a self,
+        url: &'a Url,
+        range: ByteRange,
+        timeout: Duration,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Ranged, FetchFailure>> {
+        Box::pin(async move {
+            if !self.ranges {
+                let whole = self.get(url, "*/*", timeout, max_bytes).await?;
+                return Ok(Ranged::Whole(whole.body));
+            }
+            let Some(Answer::Ok(f)) = self.answers.lock().unwrap().get(url.as_str()).cloned()
+            else {
+                return Err(FetchFailure::Status(404));
+            };
+            let total = f.body.len() as u64;
+            let (start, end) = match range {
+                ByteRange::Suffix(n) => (total.saturating_sub(n), total - 1),
+                ByteRange::Span { start, end } => (start, end.min(total - 1)),
+            };
+            self.ranged
+                .lock()
+                .unwrap()
+                .push((url.to_string(), end - start + 1));
+            Ok(Ranged::Part {
+                start,
+                total,
+                body: f.body.slice(start as usize..=end as usize),
+            })
+        })
+    }
     fn get<'a>(
         &'a self,
         url: &'a Url,
@@ -759,4 +813,52 @@ async fn pins_choose_among_compatible_wheels_and_missing_wheels_are_listed_toget
         err.contains("a==1.0 (no usable wheel") && err.contains("b==1.0 (no usable wheel"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn range_requests_read_metadata_without_downloading_candidates() {
+    // lib 2.0 (2 MB) is examined and backtracked from: it needs dep>=5, which does not exist.
+    let big = wheel_padded("lib", "2.0", &["dep>=5"], "", 2 * 1024 * 1024);
+    let world = |ranges: bool| {
+        let mut index = MemoryIndex::default();
+        index.ranges = ranges;
+        let index = Arc::new(index);
+        publish(
+            &index,
+            "lib",
+            vec![
+                pure("lib", "1.0", &["dep"]),
+                file("lib-2.0-py3-none-any.whl", big.clone()),
+            ],
+            true,
+        );
+        publish(&index, "dep", vec![pure("dep", "1.0", &[])], true);
+        index
+    };
+    let index = world(true);
+    let layer = build(&index, &["lib"]).await.unwrap();
+    assert_eq!(layer.pins(), ["dep==1.0", "lib==1.0"]);
+    let big_url = "https://files.invalid/lib-2.0-py3-none-any.whl";
+    let ranged = index.ranged.lock().unwrap().clone();
+    let fetched: u64 = ranged
+        .iter()
+        .filter(|(u, _)| u == big_url)
+        .map(|(_, n)| n)
+        .sum();
+    assert!(fetched > 0, "lib 2.0 was never looked at: {ranged:?}");
+    assert!(
+        fetched < big.len() as u64 / 4,
+        "{fetched} of {} bytes",
+        big.len()
+    );
+    assert!(
+        !index.asked().iter().any(|u| u == big_url),
+        "{:?}",
+        index.asked()
+    );
+    // The same layer as without range support (where lib 2.0 is downloaded to be read).
+    let plain = world(false);
+    let again = build(&plain, &["lib"]).await.unwrap();
+    assert_eq!(layer.zip.sha256, again.zip.sha256);
+    assert!(plain.asked().iter().any(|u| u == big_url));
 }

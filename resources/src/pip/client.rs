@@ -6,8 +6,9 @@
 //!   `Requires-Python` admits the target. Among its wheels the best-ranked tag wins (ties by
 //!   file name, so the choice is stable).
 //! - Metadata comes from PEP 658 (`<wheel URL>.metadata`, hash-checked) when the index offers
-//!   it; otherwise from the wheel itself, which is then kept for installation (resolution
-//!   usually picks the newest version, so the download is rarely wasted).
+//!   it; otherwise from the wheel's own METADATA, read with HTTP range requests where the server
+//!   supports them ([`super::remote_zip`]), else from the downloaded wheel, which is then kept
+//!   for installation.
 //! - Every download is checked against the SHA-256 the index states; wheels are kept in
 //!   memory by URL and, with a cache directory, on disk by SHA-256.
 //!
@@ -30,6 +31,7 @@ use url::Url;
 use super::{
     http::{shown, IndexTransport},
     index::{self, IndexFile},
+    remote_zip::{read_metadata, RemoteRead},
     requirements::parse_pep508,
     resolve::{Availability, Needs, PackageSource},
     target::Target,
@@ -349,7 +351,17 @@ impl IndexClient {
                 metadata_from_wheel(&file.filename, &wheel.bytes)?
             }
         };
-        let metadata = parse_metadata(&bytes).map_err(|_| Error::MalformedWheel {
+        self.keep_metadata(chosen, &bytes)
+    }
+
+    /// Parses and checks METADATA for `chosen`, and keeps it.
+    fn keep_metadata(
+        &self,
+        chosen: &ChosenWheel,
+        bytes: &[u8],
+    ) -> Result<Arc<WheelMetadata>, Error> {
+        let file = &chosen.file;
+        let metadata = parse_metadata(bytes).map_err(|_| Error::MalformedWheel {
             wheel: cut(&file.filename),
             problem: "has METADATA that cannot be read",
         })?;
@@ -364,6 +376,41 @@ impl IndexClient {
         let metadata = Arc::new(metadata);
         lock(&self.metadata).insert(file.url.clone(), metadata.clone());
         Ok(metadata)
+    }
+
+    /// On a blocking thread: reads a candidate's METADATA with range requests instead of
+    /// downloading the wheel, when the index offers no PEP 658 metadata and the wheel is not at
+    /// hand (memory or cache). A server that sends the whole file instead gets it verified and
+    /// kept. Anything else is left to [`IndexClient::metadata`].
+    pub fn prefetch_metadata(
+        &self,
+        handle: &tokio::runtime::Handle,
+        chosen: &ChosenWheel,
+        pins: &BTreeSet<String>,
+    ) -> Result<(), Error> {
+        let file = &chosen.file;
+        let at_hand = lock(&self.metadata).contains_key(&file.url)
+            || lock(&self.wheels).contains_key(&file.url)
+            || file
+                .sha256
+                .as_deref()
+                .and_then(|h| self.cache_path(h, &file.filename))
+                .is_some_and(|p| p.is_file());
+        if file.metadata.is_some() || at_hand {
+            return Ok(());
+        }
+        match read_metadata(
+            self.transport.as_ref(),
+            handle,
+            &file.url,
+            self.timeout,
+            MAX_WHEEL_BYTES,
+            MAX_METADATA_BYTES,
+        ) {
+            RemoteRead::File(bytes) => self.keep_metadata(chosen, &bytes).map(|_| ()),
+            RemoteRead::Whole(bytes) => self.accept(file, bytes, pins, false).map(|_| ()),
+            RemoteRead::Unavailable => Ok(()),
+        }
     }
 
     fn cache_path(&self, sha256: &str, filename: &str) -> Option<PathBuf> {
@@ -402,6 +449,22 @@ impl IndexClient {
             Some(bytes) => bytes,
             None => self.fetch(&file.url, "*/*", MAX_WHEEL_BYTES).await?.1,
         };
+        self.accept(file, bytes, pins, from_cache)
+    }
+
+    /// Checks downloaded bytes against the index's hash and the pins, and keeps them.
+    fn accept(
+        &self,
+        file: &IndexFile,
+        bytes: Bytes,
+        pins: &BTreeSet<String>,
+        from_cache: bool,
+    ) -> Result<VerifiedWheel, Error> {
+        if file.sha256.is_none() && pins.is_empty() {
+            return Err(Error::UnverifiableFile {
+                file: cut(&file.filename),
+            });
+        }
         let actual = sha256_hex(&bytes);
         if let Some(expected) = &file.sha256 {
             if &actual != expected {
@@ -570,13 +633,14 @@ impl PackageSource for BlockingSource {
     fn requirements(&self, name: &PackageName, version: &Version) -> Result<Needs, Error> {
         let none = BTreeSet::new();
         let pins = self.pins.get(name).unwrap_or(&none);
-        self.handle.block_on(async {
-            let chosen = self.client.choose(name, version, pins).await?;
-            let metadata = self.client.metadata(&chosen, pins).await?;
-            if let Some(why) = self.client.metadata_excludes(&metadata) {
-                return Ok(Needs::Unusable(why));
-            }
-            requirements_of(&chosen.file.filename, &metadata).map(Needs::Requirements)
-        })
+        let chosen = self
+            .handle
+            .block_on(self.client.choose(name, version, pins))?;
+        self.client.prefetch_metadata(&self.handle, &chosen, pins)?;
+        let metadata = self.handle.block_on(self.client.metadata(&chosen, pins))?;
+        if let Some(why) = self.client.metadata_excludes(&metadata) {
+            return Ok(Needs::Unusable(why));
+        }
+        requirements_of(&chosen.file.filename, &metadata).map(Needs::Requirements)
     }
 }

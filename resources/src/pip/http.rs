@@ -1,7 +1,8 @@
 //! How the layer builder talks HTTP: one small trait ([`IndexTransport`]) so that tests can
 //! serve pages and wheels from memory, and its reqwest implementation over rustls.
 //!
-//! Every request has a timeout; bodies are read with a size cap; redirects are followed only
+//! Range requests ([`IndexTransport::get_range`]) let the client read a wheel's METADATA
+//! without downloading the wheel. Every request has a timeout; bodies are read with a size cap; redirects are followed only
 //! within the same origin (a redirect to another host could step outside the index
 //! allow-list). URLs in errors are shown without userinfo, query or fragment.
 
@@ -38,6 +39,8 @@ pub enum FetchFailure {
     TooLarge,
     /// Anything else on the way (TLS, reset, bad redirect).
     Transport,
+    /// An error status where a file was expected.
+    Status(u16),
 }
 
 impl FetchFailure {
@@ -48,8 +51,39 @@ impl FetchFailure {
             Self::Connect => "could not be reached (connection refused or no route)",
             Self::TooLarge => "sent a body over the size limit",
             Self::Transport => "failed in transport (TLS, reset or redirect)",
+            Self::Status(_) => "answered with an error status",
         }
     }
+}
+
+/// A byte range to ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ByteRange {
+    /// The last `n` bytes.
+    Suffix(u64),
+    /// From `start` to `end`, inclusive.
+    Span {
+        /// The first byte.
+        start: u64,
+        /// The last byte.
+        end: u64,
+    },
+}
+
+/// A partial answer: the bytes from `start`, and the size of the whole file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ranged {
+    /// The server sent the part (206): its first byte's offset, the file's size, the bytes.
+    Part {
+        /// Offset of `body[0]` in the file.
+        start: u64,
+        /// The file's size.
+        total: u64,
+        /// The bytes.
+        body: Bytes,
+    },
+    /// The server sent the whole file instead (200).
+    Whole(Bytes),
 }
 
 /// Fetches URLs for the layer builder.
@@ -63,6 +97,39 @@ pub trait IndexTransport: Send + Sync {
         timeout: Duration,
         max_bytes: u64,
     ) -> BoxFuture<'a, Result<Fetched, FetchFailure>>;
+
+    /// GETs part of `url` (HTTP range request). A server without range support answers with
+    /// the whole file, which is returned as such. The default asks for the whole file.
+    fn get_range<'a>(
+        &'a self,
+        url: &'a Url,
+        range: ByteRange,
+        timeout: Duration,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Ranged, FetchFailure>> {
+        let _ = range;
+        Box::pin(async move {
+            let whole = self.get(url, "*/*", timeout, max_bytes).await?;
+            if (200..300).contains(&whole.status) {
+                Ok(Ranged::Whole(whole.body))
+            } else {
+                Err(FetchFailure::Status(whole.status))
+            }
+        })
+    }
+}
+
+/// `bytes <start>-<end>/<total>` from a `Content-Range` header.
+pub fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
+    let rest = value.trim().strip_prefix("bytes ")?;
+    let (span, total) = rest.split_once('/')?;
+    let (start, end) = span.split_once('-')?;
+    let (start, end, total) = (
+        start.trim().parse().ok()?,
+        end.trim().parse().ok()?,
+        total.trim().parse().ok()?,
+    );
+    (start <= end && end < total).then_some((start, end, total))
 }
 
 /// The transport over reqwest and rustls (the `ring` provider).
@@ -159,6 +226,67 @@ impl IndexTransport for ReqwestIndexTransport {
                 body: Bytes::from(body),
             })
         })
+    }
+
+    fn get_range<'a>(
+        &'a self,
+        url: &'a Url,
+        range: ByteRange,
+        timeout: Duration,
+        max_bytes: u64,
+    ) -> BoxFuture<'a, Result<Ranged, FetchFailure>> {
+        Box::pin(self.ranged(url, range, timeout, max_bytes))
+    }
+}
+
+impl ReqwestIndexTransport {
+    async fn ranged(
+        &self,
+        url: &Url,
+        range: ByteRange,
+        timeout: Duration,
+        max_bytes: u64,
+    ) -> Result<Ranged, FetchFailure> {
+        let header = match range {
+            ByteRange::Suffix(n) => format!("bytes=-{n}"),
+            ByteRange::Span { start, end } => format!("bytes={start}-{end}"),
+        };
+        let mut response = self
+            .client
+            .get(url.clone())
+            .header(http::header::RANGE, header)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| failure(&e))?;
+        let status = response.status().as_u16();
+        let content_range = response
+            .headers()
+            .get(http::header::CONTENT_RANGE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_content_range);
+        if response.content_length().is_some_and(|n| n > max_bytes) {
+            return Err(FetchFailure::TooLarge);
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(|e| failure(&e))? {
+            if (body.len() + chunk.len()) as u64 > max_bytes {
+                return Err(FetchFailure::TooLarge);
+            }
+            body.extend_from_slice(&chunk);
+        }
+        match (status, content_range) {
+            (206, Some((start, end, total))) if end - start + 1 == body.len() as u64 => {
+                Ok(Ranged::Part {
+                    start,
+                    total,
+                    body: Bytes::from(body),
+                })
+            }
+            (200, _) => Ok(Ranged::Whole(Bytes::from(body))),
+            (206, _) => Err(FetchFailure::Transport),
+            (other, _) => Err(FetchFailure::Status(other)),
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod client;
 pub mod http;
 pub mod index;
 pub mod layer_zip;
+mod remote_zip;
 pub mod requirements;
 pub mod resolve;
 pub mod target;
