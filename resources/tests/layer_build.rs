@@ -820,9 +820,10 @@ async fn range_requests_read_metadata_without_downloading_candidates() {
     // lib 2.0 (2 MB) is examined and backtracked from: it needs dep>=5, which does not exist.
     let big = wheel_padded("lib", "2.0", &["dep>=5"], "", 2 * 1024 * 1024);
     let world = |ranges: bool| {
-        let mut index = MemoryIndex::default();
-        index.ranges = ranges;
-        let index = Arc::new(index);
+        let index = Arc::new(MemoryIndex {
+            ranges,
+            ..MemoryIndex::default()
+        });
         publish(
             &index,
             "lib",
