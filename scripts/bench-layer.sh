@@ -7,7 +7,7 @@
 #
 #   scripts/bench-layer.sh            # RUNS=3 by default
 #
-# Needs: python3 with pip (installs uv and pypiserver), /usr/bin/time, zip. pip downloads the
+# Needs: python3 with pip (installs uv, pypiserver and paste), /usr/bin/time, zip. pip downloads the
 # wheels from whatever index pip is configured with on this machine; nothing here names one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,7 +16,7 @@ PYTHON="${PYTHON:-python3}"
 work="${BENCH_DIR:-$(pwd)/target/bench-layer}"
 mkdir -p "$work"
 
-"$PYTHON" -m pip install --quiet --disable-pip-version-check 'uv>=0.5' 'pypiserver>=2.3,<3'
+"$PYTHON" -m pip install --quiet --disable-pip-version-check 'uv>=0.5' 'pypiserver>=2.3,<3' 'paste>=3'
 command -v zip >/dev/null || { echo "zip is needed (apt-get install zip)"; exit 2; }
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (apt-get install time)"; exit 2; }
 
@@ -38,7 +38,9 @@ if [ ! -f "$index_dir/.complete" ]; then
 fi
 
 port="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$PYTHON" -m pypiserver run -i 127.0.0.1 -p "$port" --disable-fallback "$index_dir" \
+# A threaded server (paste): pypiserver's fallback, wsgiref, serves one connection at a time
+# and drops connections past its small backlog; every tool then waits out 1 s SYN retries.
+"$PYTHON" -m pypiserver run --server paste -i 127.0.0.1 -p "$port" --disable-fallback "$index_dir" \
   >"$work/pypiserver.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
