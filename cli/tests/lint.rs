@@ -152,3 +152,42 @@ fn junit_lists_a_case_per_rule_and_file() {
     );
     assert!(out.contains("shares its role with Second"), "{out}");
 }
+
+/// The JSON and SARIF reports for every true-positive fixture, compared with the committed
+/// snapshots in `tests/fixtures/lint/snapshots/` (paths relative to the crate, so the output
+/// is the same on any machine). `WARDEN_UPDATE_SNAPSHOTS=1` rewrites them after a deliberate
+/// change; review the diff.
+#[test]
+fn json_and_sarif_reports_match_their_snapshots() {
+    let dir = env!("CARGO_MANIFEST_DIR");
+    let mut files: Vec<String> = RULES
+        .iter()
+        .map(|rule| format!("tests/fixtures/lint/{rule}/tp.yaml"))
+        .collect();
+    files.sort();
+    for format in ["json", "sarif"] {
+        let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+            .current_dir(dir)
+            .arg("lint")
+            .args(&files)
+            .args(["--format", format])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "findings expected");
+        // Pretty-printed so a snapshot diff reads line by line.
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let text = format!("{}\n", serde_json::to_string_pretty(&report).unwrap());
+        let path = format!("{dir}/tests/fixtures/lint/snapshots/report.{format}");
+        if std::env::var_os("WARDEN_UPDATE_SNAPSHOTS").is_some() {
+            std::fs::create_dir_all(format!("{dir}/tests/fixtures/lint/snapshots")).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path)
+            .unwrap_or_else(|_| panic!("{path} is missing: run with WARDEN_UPDATE_SNAPSHOTS=1"));
+        assert!(
+            text == expected,
+            "{format} report differs from {path}; if the change is deliberate, rerun with \
+             WARDEN_UPDATE_SNAPSHOTS=1 and review the diff"
+        );
+    }
+}
