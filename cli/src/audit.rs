@@ -85,12 +85,56 @@ impl Report {
             if n == 0 {
                 return Ok(());
             }
-            self.lines_read += 1;
-            match decision(&line) {
-                Some(value) => self.add(&value),
-                None => self.skipped_lines += 1,
+            self.read_line(&line);
+        }
+    }
+
+    /// Takes one log line (a decision line or anything else, which is counted and skipped).
+    pub(crate) fn read_line(&mut self, line: &str) {
+        self.lines_read += 1;
+        match decision(line) {
+            Some(value) => self.add(&value),
+            None => self.skipped_lines += 1,
+        }
+    }
+
+    /// Reads the events of a CloudWatch Logs group (FilterLogEvents, page by page: nothing is
+    /// held but the report), from `start_ms` (milliseconds since the epoch) on.
+    pub(crate) async fn read_log_group(
+        &mut self,
+        config: &aws_config::SdkConfig,
+        group: &str,
+        start_ms: Option<i64>,
+    ) -> Result<()> {
+        // 10,000 events per page at most: a billion events before this bound stops the read.
+        const MAX_PAGES: usize = 100_000;
+        let client = aws_sdk_cloudwatchlogs::Client::new(config);
+        let mut token: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page = client
+                .filter_log_events()
+                .log_group_name(group)
+                .set_start_time(start_ms)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "reading log group {group}: {}",
+                        aws_sdk_cloudwatchlogs::error::DisplayErrorContext(e)
+                    )
+                })?;
+            for event in page.events() {
+                if let Some(message) = event.message() {
+                    self.read_line(message);
+                }
+            }
+            token = page.next_token().map(str::to_owned);
+            if token.is_none() {
+                return Ok(());
             }
         }
+        anyhow::bail!("log group {group}: stopped after {MAX_PAGES} pages")
     }
 
     fn add(&mut self, line: &Value) {

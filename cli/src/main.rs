@@ -69,12 +69,20 @@ enum Command {
         #[arg(long, default_value = ".")]
         dir: PathBuf,
     },
-    /// Audit decision logs (JSONL; files or `-` for stdin): decisions per stack, resource type
-    /// and caller, every deny, and anomalies. Exit 1 when there are anomalies.
+    /// Audit decision logs (JSONL files, `-` for stdin, or a CloudWatch Logs group): decisions
+    /// per stack, resource type and caller, every deny, and anomalies. Exit 1 when there are
+    /// anomalies.
     Audit {
         /// Decision-log files (as the provider writes them or CloudWatch Logs exports them).
-        #[arg(required = true)]
+        #[arg(required_unless_present = "log_group")]
         logs: Vec<PathBuf>,
+        /// Read a CloudWatch Logs group instead (FilterLogEvents; the usual AWS environment:
+        /// credentials, region, profiles, AWS_ENDPOINT_URL).
+        #[arg(long)]
+        log_group: Option<String>,
+        /// With --log-group: only events from this long ago on (e.g. `24h`, `7d`).
+        #[arg(long, value_parser = humantime::parse_duration, requires = "log_group")]
+        since: Option<std::time::Duration>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -326,8 +334,28 @@ fn run(cli: Cli) -> Result<bool> {
             }
             Ok(!findings.iter().any(|f| f.severity >= fail_on))
         }
-        Command::Audit { logs, format } => {
+        Command::Audit {
+            logs,
+            log_group,
+            since,
+            format,
+        } => {
             let mut report = audit::Report::default();
+            if let Some(group) = &log_group {
+                let start_ms = since.map(|ago| {
+                    let start = std::time::SystemTime::now()
+                        .checked_sub(ago)
+                        .unwrap_or(std::time::UNIX_EPOCH);
+                    start
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+                        .unwrap_or(0)
+                });
+                block_on(async {
+                    let config = cfn_warden::aws::sdk_config().await;
+                    report.read_log_group(&config, group, start_ms).await
+                })?;
+            }
             for path in &logs {
                 if path.as_os_str() == "-" {
                     report.read(std::io::stdin().lock(), "stdin")?;
