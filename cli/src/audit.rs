@@ -1,6 +1,9 @@
 //! `warden audit`: reads decision logs (JSONL, as the provider writes them to stdout and
 //! CloudWatch Logs stores them) and reports what was decided, every deny, and anomalies.
 //!
+//! CloudTrail `Invoke` records given with `--cloudtrail` are loaded first and joined with the
+//! decision lines by Lambda request id.
+//!
 //! Streaming: one line at a time, whatever the size; memory grows only with the number of
 //! distinct stacks, resource types and callers, and 8 bytes per allowed request (to find
 //! requests allowed twice). Lines that are not decision lines (other logs, export prefixes such
@@ -66,7 +69,31 @@ pub(crate) struct Report {
     anomalies: Vec<Anomaly>,
     #[serde(skip)]
     allowed_requests: HashSet<u64>,
+    /// With CloudTrail records: decision lines whose Lambda request has an `Invoke` record,
+    /// and those without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cloudtrail: Option<TrailJoin>,
+    #[serde(skip)]
+    invokes: std::collections::HashMap<String, Invoke>,
 }
+
+/// How the decision lines matched the CloudTrail `Invoke` records given.
+#[derive(Debug, Default, Serialize)]
+pub(crate) struct TrailJoin {
+    invoke_records: u64,
+    matched: u64,
+    unmatched: u64,
+}
+
+/// What an `Invoke` record says about its caller.
+#[derive(Debug, Clone)]
+pub(crate) struct Invoke {
+    principal: String,
+    via_cloudformation: bool,
+}
+
+/// The CloudFormation service as CloudTrail names it in `invokedBy` and `sourceIPAddress`.
+const CLOUDFORMATION: &str = "cloudformation.amazonaws.com";
 
 impl Report {
     /// Whether any anomaly was found.
@@ -87,6 +114,51 @@ impl Report {
             }
             self.read_line(&line);
         }
+    }
+
+    /// Loads CloudTrail records (a log file `{"Records": [...]}`, or one record per line) and
+    /// keeps the Lambda `Invoke` ones by request id, to join with the decision lines read
+    /// after. The join key, the Invoke record's `requestID` being the invocation's Lambda
+    /// request id, is an unverified AWS fact (cfn/README.md runbook).
+    pub(crate) fn read_cloudtrail(&mut self, text: &str, name: &str) -> Result<()> {
+        let records: Vec<Value> = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(file)) => match file.get("Records") {
+                Some(Value::Array(records)) => records.clone(),
+                _ => vec![Value::Object(file)],
+            },
+            Ok(Value::Array(records)) => records,
+            _ => text
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(serde_json::from_str)
+                .collect::<Result<_, _>>()
+                .with_context(|| format!("{name} is not CloudTrail JSON"))?,
+        };
+        let join = self.cloudtrail.get_or_insert_with(TrailJoin::default);
+        for record in records {
+            let is_invoke =
+                record["eventName"] == "Invoke" && record["eventSource"] == "lambda.amazonaws.com";
+            let Some(request_id) = record["requestID"].as_str().filter(|_| is_invoke) else {
+                continue;
+            };
+            join.invoke_records += 1;
+            let identity = &record["userIdentity"];
+            let principal = identity["arn"]
+                .as_str()
+                .or(identity["invokedBy"].as_str())
+                .unwrap_or("(unknown)")
+                .to_owned();
+            let via_cloudformation = identity["invokedBy"] == CLOUDFORMATION
+                || record["sourceIPAddress"] == CLOUDFORMATION;
+            self.invokes.insert(
+                request_id.to_owned(),
+                Invoke {
+                    principal,
+                    via_cloudformation,
+                },
+            );
+        }
+        Ok(())
     }
 
     /// Takes one log line (a decision line or anything else, which is counted and skipped).
@@ -197,6 +269,26 @@ impl Report {
                         format!("CloudFormation RequestId {request_id} was allowed more than once"),
                     );
                 }
+            }
+        }
+        if let Some(join) = self.cloudtrail.as_mut() {
+            let invoke = line["lambda_request_id"]
+                .as_str()
+                .and_then(|id| self.invokes.get(id));
+            match invoke {
+                Some(invoke) => {
+                    join.matched += 1;
+                    if !invoke.via_cloudformation {
+                        let principal = invoke.principal.clone();
+                        flag(
+                            "invoked-not-by-cloudformation",
+                            format!(
+                                "the Invoke behind this {decision} was made by {principal}, not through CloudFormation"
+                            ),
+                        );
+                    }
+                }
+                None => join.unmatched += 1,
             }
         }
         if let Some(prefix) = line["insecure_response_url_prefix"].as_str() {

@@ -83,6 +83,11 @@ enum Command {
         /// With --log-group: only events from this long ago on (e.g. `24h`, `7d`).
         #[arg(long, value_parser = humantime::parse_duration, requires = "log_group")]
         since: Option<std::time::Duration>,
+        /// CloudTrail records to join with (log files `{"Records": [...]}` or JSON lines;
+        /// repeatable): decisions whose Lambda Invoke was not made through CloudFormation are
+        /// flagged `invoked-not-by-cloudformation`.
+        #[arg(long = "cloudtrail")]
+        cloudtrail: Vec<PathBuf>,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -338,9 +343,15 @@ fn run(cli: Cli) -> Result<bool> {
             logs,
             log_group,
             since,
+            cloudtrail,
             format,
         } => {
             let mut report = audit::Report::default();
+            for path in &cloudtrail {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                report.read_cloudtrail(&text, &path.display().to_string())?;
+            }
             if let Some(group) = &log_group {
                 let start_ms = since.map(|ago| {
                     let start = std::time::SystemTime::now()

@@ -204,3 +204,73 @@ fn provider_role_mode_and_tickets_near_expiry_are_anomalies() {
         "{out}"
     );
 }
+
+/// Decision lines joined with CloudTrail `Invoke` records (a log file's `{"Records": [...]}`):
+/// an invoke not made through CloudFormation is flagged; lines without a record are counted.
+#[test]
+fn cloudtrail_records_flag_invokes_not_made_by_cloudformation() {
+    let dir = std::env::temp_dir().join(format!("warden-audit-trail-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = |request: &str, cfn: &str| {
+        serde_json::json!({
+            "schema": "cfn-warden.decision/1", "decision": "allow", "result": "success",
+            "time": "2026-12-01T00:00:00Z", "stack_id": "arn:aws:cloudformation:us-east-1:123456789012:stack/app/1",
+            "logical_resource_id": "Fn", "request_type": "Create", "resource_type": "Custom::X",
+            "cfn_request_id": cfn, "lambda_request_id": request, "checks": [],
+        })
+        .to_string()
+    };
+    let logs = dir.join("decisions.jsonl");
+    std::fs::write(
+        &logs,
+        [
+            line("req-cfn", "c1"),
+            line("req-user", "c2"),
+            line("req-none", "c3"),
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let trail = serde_json::json!({"Records": [
+        {"eventSource": "lambda.amazonaws.com", "eventName": "Invoke", "requestID": "req-cfn",
+         "sourceIPAddress": "cloudformation.amazonaws.com",
+         "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/deployer/alice",
+                          "invokedBy": "cloudformation.amazonaws.com"}},
+        {"eventSource": "lambda.amazonaws.com", "eventName": "Invoke", "requestID": "req-user",
+         "sourceIPAddress": "203.0.113.9",
+         "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::123456789012:user/mallory"}},
+        {"eventSource": "lambda.amazonaws.com", "eventName": "InvokeExecution", "requestID": "req-none",
+         "sourceIPAddress": "lambda.amazonaws.com", "userIdentity": {"invokedBy": "lambda.amazonaws.com"}},
+    ]});
+    let trail_path = dir.join("trail.json");
+    std::fs::write(&trail_path, trail.to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["audit", "--format", "json", "--cloudtrail"])
+        .arg(&trail_path)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "an anomaly means exit 1");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        report["cloudtrail"],
+        serde_json::json!({"invoke_records": 2, "matched": 2, "unmatched": 1})
+    );
+    let anomalies = report["anomalies"].as_array().unwrap();
+    assert_eq!(anomalies.len(), 1, "{anomalies:?}");
+    assert_eq!(anomalies[0]["code"], "invoked-not-by-cloudformation");
+    assert!(anomalies[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("arn:aws:iam::123456789012:user/mallory"));
+    // Not CloudTrail: a tool failure.
+    std::fs::write(&trail_path, "not json").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["audit", "--cloudtrail"])
+        .arg(&trail_path)
+        .arg(&logs)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
