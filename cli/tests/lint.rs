@@ -174,8 +174,10 @@ fn json_and_sarif_reports_match_their_snapshots() {
             .output()
             .unwrap();
         assert_eq!(out.status.code(), Some(1), "findings expected");
-        // Pretty-printed so a snapshot diff reads line by line.
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        // Keys sorted and pretty-printed, so a snapshot diff reads line by line whatever
+        // serde_json's map order in this build (workspace feature unification can turn on
+        // `preserve_order`).
+        let report = sorted(&serde_json::from_slice(&out.stdout).unwrap());
         let text = format!("{}\n", serde_json::to_string_pretty(&report).unwrap());
         let path = format!("{dir}/tests/fixtures/lint/snapshots/report.{format}");
         if std::env::var_os("WARDEN_UPDATE_SNAPSHOTS").is_some() {
@@ -184,10 +186,28 @@ fn json_and_sarif_reports_match_their_snapshots() {
         }
         let expected = std::fs::read_to_string(&path)
             .unwrap_or_else(|_| panic!("{path} is missing: run with WARDEN_UPDATE_SNAPSHOTS=1"));
+        let expected: Value = serde_json::from_str(&expected).unwrap();
         assert!(
-            text == expected,
+            report == expected,
             "{format} report differs from {path}; if the change is deliberate, rerun with \
              WARDEN_UPDATE_SNAPSHOTS=1 and review the diff"
         );
+    }
+}
+
+/// `value` with every object's keys in sorted order.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), sorted(&map[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
     }
 }
