@@ -26,7 +26,7 @@ use std::{
 };
 
 use aws_sdk_lambda::{
-    error::{DisplayErrorContext, ProvideErrorMetadata, SdkError},
+    error::{ProvideErrorMetadata, SdkError},
     primitives::Blob,
     types::{Architecture, Environment as LambdaEnvironment, FunctionCode, Runtime, State},
     Client,
@@ -43,13 +43,12 @@ use crate::{
     owner::owner_digest,
     pip::{
         build::LayerBuild,
-        client::sha256_hex,
         index::check_index_url,
         layer_zip::{self, LayerZip},
         target::Target,
         wheel::LayerFile,
     },
-    pip_layer::{flag, requirements, PipLayer, Requirements},
+    pip_layer::{failed, flag, requirements, PipLayer, Requirements},
 };
 
 /// The resource type served.
@@ -181,14 +180,7 @@ fn check_path(path: &str) -> Result<(), HandlerError> {
 /// The default name: `<stack>-<logical id>-<12 hex>`, cut to fit 64 characters.
 fn derived_name(ctx: &Context) -> String {
     let request = ctx.request();
-    let digest = sha256_hex(
-        format!(
-            "{}|{}",
-            request.stack().as_str(),
-            request.logical_resource_id()
-        )
-        .as_bytes(),
-    );
+    let digest = owner_digest(ctx);
     let stem: String = format!(
         "{}-{}",
         request.stack().name(),
@@ -528,10 +520,6 @@ impl MultiFileFunction {
 fn code_sha256(zip: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD
         .encode(ring::digest::digest(&ring::digest::SHA256, zip))
-}
-
-fn failed<E: std::error::Error>(what: &str, error: E) -> HandlerError {
-    HandlerError::new(format!("{what} failed: {}", DisplayErrorContext(error)))
 }
 
 /// Retries `call` while Lambda answers ResourceConflictException (an update in progress),

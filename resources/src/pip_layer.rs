@@ -124,6 +124,7 @@ pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
 
 /// The provider's settings for `Custom::PipLayer`. Build with [`PipLayer::builder`] or
 /// [`PipLayer::from_env`].
+#[derive(Clone)]
 pub struct PipLayer {
     allowed_indexes: Vec<String>,
     default_index: Option<String>,
@@ -425,7 +426,8 @@ fn description(user: Option<&str>, sha256: &str, owner: &str) -> String {
     }
 }
 
-fn failed(what: &str, error: impl std::error::Error) -> HandlerError {
+/// A failed AWS call as a FAILED reason (the SDK's error context, no request data).
+pub(crate) fn failed(what: &str, error: impl std::error::Error) -> HandlerError {
     HandlerError::new(format!(
         "{what} failed: {}",
         aws_sdk_lambda::error::DisplayErrorContext(error)

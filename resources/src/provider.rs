@@ -26,9 +26,10 @@ impl Shipped {
     /// Both resources, configured from the environment (see [`pip_layer::env`]; functions use
     /// the same index settings for their `Requirements`).
     pub fn from_env(environment: &dyn Environment) -> Result<Self, Error> {
+        let layers = PipLayer::from_env(environment)?;
         Ok(Self {
-            layers: PipLayer::from_env(environment)?,
-            functions: MultiFileFunction::new(PipLayer::from_env(environment)?),
+            functions: MultiFileFunction::new(layers.clone()),
+            layers,
         })
     }
 }

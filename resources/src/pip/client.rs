@@ -35,7 +35,7 @@ use super::{
     requirements::parse_pep508,
     resolve::{Availability, Needs, PackageSource},
     target::Target,
-    wheel::{parse_metadata, WheelMetadata},
+    wheel::{metadata_entry, parse_metadata, WheelMetadata},
     wheel_name::WheelName,
 };
 use crate::error::{cut, Error};
@@ -554,19 +554,10 @@ fn metadata_from_wheel(filename: &str, bytes: &[u8]) -> Result<Vec<u8>, Error> {
     };
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes))
         .map_err(|_| malformed("is not a zip archive"))?;
-    let names: Vec<String> = archive
-        .file_names()
-        .filter(|n| {
-            n.split_once('/')
-                .is_some_and(|(dir, rest)| dir.ends_with(".dist-info") && rest == "METADATA")
-        })
-        .map(str::to_owned)
-        .collect();
-    let [name] = names.as_slice() else {
-        return Err(malformed("does not have exactly one .dist-info/METADATA"));
-    };
+    let name = metadata_entry(&archive)
+        .ok_or_else(|| malformed("does not have exactly one .dist-info/METADATA"))?;
     let mut entry = archive
-        .by_name(name)
+        .by_name(&name)
         .map_err(|_| malformed("has an unreadable METADATA"))?;
     let mut out = Vec::new();
     entry

@@ -182,6 +182,28 @@ fn failure(error: &reqwest::Error) -> FetchFailure {
     }
 }
 
+/// Reads a body to the end, refusing more than `max_bytes` (announced or sent).
+async fn read_capped(
+    response: &mut reqwest::Response,
+    max_bytes: u64,
+) -> Result<Vec<u8>, FetchFailure> {
+    if response.content_length().is_some_and(|n| n > max_bytes) {
+        return Err(FetchFailure::TooLarge);
+    }
+    let capacity = response
+        .content_length()
+        .and_then(|n| usize::try_from(n).ok())
+        .unwrap_or(0);
+    let mut body = Vec::with_capacity(capacity);
+    while let Some(chunk) = response.chunk().await.map_err(|e| failure(&e))? {
+        if (body.len() + chunk.len()) as u64 > max_bytes {
+            return Err(FetchFailure::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 impl IndexTransport for ReqwestIndexTransport {
     fn get<'a>(
         &'a self,
@@ -199,9 +221,6 @@ impl IndexTransport for ReqwestIndexTransport {
                 .send()
                 .await
                 .map_err(|e| failure(&e))?;
-            if response.content_length().is_some_and(|n| n > max_bytes) {
-                return Err(FetchFailure::TooLarge);
-            }
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
@@ -209,17 +228,7 @@ impl IndexTransport for ReqwestIndexTransport {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
-            let capacity = response
-                .content_length()
-                .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(0);
-            let mut body = Vec::with_capacity(capacity);
-            while let Some(chunk) = response.chunk().await.map_err(|e| failure(&e))? {
-                if (body.len() + chunk.len()) as u64 > max_bytes {
-                    return Err(FetchFailure::TooLarge);
-                }
-                body.extend_from_slice(&chunk);
-            }
+            let body = read_capped(&mut response, max_bytes).await?;
             Ok(Fetched {
                 status,
                 content_type,
@@ -265,16 +274,7 @@ impl ReqwestIndexTransport {
             .get(http::header::CONTENT_RANGE)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_content_range);
-        if response.content_length().is_some_and(|n| n > max_bytes) {
-            return Err(FetchFailure::TooLarge);
-        }
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|e| failure(&e))? {
-            if (body.len() + chunk.len()) as u64 > max_bytes {
-                return Err(FetchFailure::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = read_capped(&mut response, max_bytes).await?;
         match (status, content_range) {
             (206, Some((start, end, total))) if end - start + 1 == body.len() as u64 => {
                 Ok(Ranged::Part {

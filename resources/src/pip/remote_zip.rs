@@ -17,7 +17,10 @@ use std::{
 use bytes::Bytes;
 use url::Url;
 
-use super::http::{ByteRange, IndexTransport, Ranged};
+use super::{
+    http::{ByteRange, IndexTransport, Ranged},
+    wheel::metadata_entry,
+};
 
 /// The block size of range requests.
 const BLOCK: u64 = 64 * 1024;
@@ -155,18 +158,10 @@ pub(crate) fn read_metadata(
     let Ok(mut archive) = zip::ZipArchive::new(&mut remote) else {
         return RemoteRead::Unavailable;
     };
-    let names: Vec<String> = archive
-        .file_names()
-        .filter(|n| {
-            n.split_once('/')
-                .is_some_and(|(dir, rest)| dir.ends_with(".dist-info") && rest == "METADATA")
-        })
-        .map(str::to_owned)
-        .collect();
-    let [name] = names.as_slice() else {
+    let Some(name) = metadata_entry(&archive) else {
         return RemoteRead::Unavailable;
     };
-    let Ok(entry) = archive.by_name(name) else {
+    let Ok(entry) = archive.by_name(&name) else {
         return RemoteRead::Unavailable;
     };
     let mut out = Vec::new();

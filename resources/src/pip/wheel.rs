@@ -69,6 +69,18 @@ pub fn parse_metadata(bytes: &[u8]) -> Result<WheelMetadata, Error> {
     })
 }
 
+/// The name of the archive's single top-level `*.dist-info/METADATA`, if there is exactly one.
+pub(crate) fn metadata_entry<R: std::io::Read + std::io::Seek>(
+    archive: &zip::ZipArchive<R>,
+) -> Option<String> {
+    let mut names = archive.file_names().filter(|n| {
+        n.split_once('/')
+            .is_some_and(|(dir, rest)| dir.ends_with(".dist-info") && rest == "METADATA")
+    });
+    let first = names.next()?.to_owned();
+    names.next().is_none().then_some(first)
+}
+
 /// A safe relative path, or `None`.
 fn safe_path(path: &str) -> Option<&str> {
     let ok = !path.is_empty()
