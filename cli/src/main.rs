@@ -4,13 +4,16 @@
 //! Ed25519 signing key), `sign` (sign custom resources' properties in a template, with a local
 //! or AWS KMS key), `public-key` (a KMS key's provider configuration) and `audit` (decision
 //! logs), `lint` (templates), `seal` (sealed credential tickets in a template), `refresh`
-//! (re-seal a deployed stack's tickets) and `build-layer` (a Python layer from pip
-//! requirements). Scanning and deploying come with their issues.
+//! (re-seal a deployed stack's tickets), `deploy` (sign, seal, change set, live events) and
+//! `delete` (refresh expiring tickets, then delete), and `build-layer` (a Python layer from pip
+//! requirements). Scanning comes with its issue.
 //!
 //! Exit codes: 0 = success (`check-event`: the event would be accepted; `audit`: no anomaly);
 //! 1 = `check-event` found the event would be refused or answered FAILED, `audit` found
 //! anomalies, `lint` found something at or above `--fail-on`, or `build-layer` cannot build the
-//! requirements (unknown package, no wheel, hash mismatch, conflict, size); 2 = the tool failed
+//! requirements (unknown package, no wheel, hash mismatch, conflict, size), or `deploy` /
+//! `delete` saw the stack end anywhere but CREATE_COMPLETE, UPDATE_COMPLETE (or no changes) /
+//! DELETE_COMPLETE (a rollback, a failed delete); 2 = the tool failed
 //! (unreadable file, bad arguments, a template that cannot be signed, an index that cannot be
 //! reached).
 #![forbid(unsafe_code)]
@@ -20,6 +23,7 @@ use std::{io::Read, path::PathBuf, process::ExitCode};
 
 mod audit;
 mod build_layer;
+mod deploy;
 mod lint;
 mod seal;
 mod sign;
@@ -199,6 +203,61 @@ enum Command {
         #[arg(long, short)]
         output: Option<PathBuf>,
     },
+    /// Deploy a template: sign and seal its custom resources (with the keys given), create the
+    /// stack or update it through a change set (parameters not given keep their previous
+    /// values), show what changes, and follow the stack events until the stack settles. Honours
+    /// the usual AWS environment (credentials, region, profiles, AWS_ENDPOINT_URL). Exit 1 when
+    /// the stack rolls back or fails.
+    Deploy {
+        /// The stack to create or update.
+        #[arg(long)]
+        stack_name: String,
+        /// The template file (YAML or JSON, at most 51,200 bytes after signing and sealing).
+        #[arg(long)]
+        template: PathBuf,
+        /// A template parameter, `KEY=VALUE` (repeatable).
+        #[arg(long = "parameter")]
+        parameters: Vec<deploy::KeyValue>,
+        /// Acknowledge a capability (repeatable).
+        #[arg(long = "capability", value_parser = ["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])]
+        capabilities: Vec<String>,
+        /// A stack tag, `KEY=VALUE` (repeatable).
+        #[arg(long = "tag")]
+        tags: Vec<deploy::KeyValue>,
+        /// The CloudFormation service role the stack operation runs as.
+        #[arg(long)]
+        role_arn: Option<String>,
+        #[command(flatten)]
+        signing: SigningArgs,
+        #[command(flatten)]
+        tickets: OptionalTicketArgs,
+        /// The longest to wait for the stack.
+        #[arg(long, default_value = "60m", value_parser = humantime::parse_duration)]
+        wait: std::time::Duration,
+        /// Print the summary as JSON on stdout (progress stays on stderr).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a stack and follow its events. Tickets in its template that would expire within
+    /// 15 minutes are refreshed first (`warden refresh`) when --ticket-role and --key are given;
+    /// otherwise the delete is refused, since the provider would refuse CloudFormation's Delete
+    /// requests and leave the resources behind. Exit 1 when the delete fails.
+    Delete {
+        /// The stack to delete.
+        #[arg(long)]
+        stack_name: String,
+        #[command(flatten)]
+        tickets: OptionalTicketArgs,
+        /// The CloudFormation service role the delete runs as.
+        #[arg(long)]
+        role_arn: Option<String>,
+        /// The longest to wait for the refresh and the delete.
+        #[arg(long, default_value = "60m", value_parser = humantime::parse_duration)]
+        wait: std::time::Duration,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Re-seal the tickets of a deployed stack and update it with its previous template
     /// otherwise and its previous parameters; waits for UPDATE_COMPLETE. Run before deleting a
     /// stack whose tickets expired.
@@ -257,6 +316,103 @@ struct TicketArgs {
     /// Only these logical ids (repeatable; default: every custom resource).
     #[arg(long = "resource")]
     only: Vec<String>,
+}
+
+/// Signing options of `deploy`.
+#[derive(clap::Args)]
+struct SigningArgs {
+    /// Sign the custom resources with this private key (from `warden keygen`).
+    #[arg(long, conflicts_with = "signing_kms_key")]
+    signing_key: Option<PathBuf>,
+    /// Sign with this AWS KMS key (ECC_NIST_P256) instead: id, ARN or alias.
+    #[arg(long)]
+    signing_kms_key: Option<String>,
+    /// The signing key id (default: the key file's name, or the KMS key's id).
+    #[arg(long)]
+    kid: Option<String>,
+    /// How long the signatures stay valid.
+    #[arg(long, default_value = "30d", value_parser = humantime::parse_duration)]
+    signature_valid_for: std::time::Duration,
+    /// A regex a dynamic property must match when resolved: `[LOGICAL_ID.]KEY=REGEX`.
+    #[arg(long = "pattern")]
+    patterns: Vec<sign::Pattern>,
+}
+
+/// Ticket options of `deploy` and `delete` (both or neither).
+#[derive(clap::Args)]
+struct OptionalTicketArgs {
+    /// Seal tickets as this ticket role (cfn/provider.yaml's TicketRole).
+    #[arg(long, requires = "key")]
+    ticket_role: Option<String>,
+    /// The KMS key tickets are sealed with (the provider's WARDEN_TICKET_KEY).
+    #[arg(long, requires = "ticket_role")]
+    key: Option<String>,
+    /// How long the tickets stay valid (15m to 1h).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    ticket_duration: std::time::Duration,
+    /// The SourceIdentity the sessions carry (default: your user or session name).
+    #[arg(long)]
+    source_identity: Option<String>,
+}
+
+impl OptionalTicketArgs {
+    fn options(self, stack_name: &str, existing_only: bool) -> Option<seal::SealOptions> {
+        Some(seal::SealOptions {
+            stack_name: stack_name.to_owned(),
+            ticket_role: self.ticket_role?,
+            key_id: self.key?,
+            duration: self.ticket_duration,
+            source_identity: self.source_identity,
+            only: Vec::new(),
+            existing_only,
+        })
+    }
+}
+
+/// The signer from `--key`/`--kms-key` style options.
+async fn make_signer(
+    key: Option<PathBuf>,
+    kms_key: Option<String>,
+    kid: Option<&str>,
+) -> Result<Option<sign::Signer>> {
+    Ok(match (key, kms_key) {
+        (Some(path), _) => Some(sign::Signer::Local(sign::load_key(&path, kid)?)),
+        (None, Some(kms)) => Some(sign::Signer::Kms(Box::new(
+            sign::KmsSigner::new(&kms, kid).await?,
+        ))),
+        (None, None) => None,
+    })
+}
+
+fn print_signed(signed: &[sign::Signed]) {
+    for s in signed {
+        let unconstrained: Vec<_> = s
+            .dynamic
+            .iter()
+            .filter(|(_, p)| p.is_none())
+            .map(|(k, _)| k.as_str())
+            .collect();
+        eprintln!(
+            "signed {}: {} literal, {} dynamic properties",
+            s.logical_id,
+            s.literal,
+            s.dynamic.len()
+        );
+        if !unconstrained.is_empty() {
+            eprintln!(
+                "  warning: dynamic without --pattern (any resolved value is accepted): {}",
+                unconstrained.join(", ")
+            );
+        }
+    }
+}
+
+fn print_settled(stack: &str, settled: &deploy::Settled, json: bool) {
+    if json {
+        println!("{}", settled.to_json());
+    } else {
+        print!("{}", settled.text(stack));
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -403,6 +559,110 @@ fn run(cli: Cli) -> Result<bool> {
             }
             Ok(true)
         }
+        Command::Deploy {
+            stack_name,
+            template,
+            parameters,
+            capabilities,
+            tags,
+            role_arn,
+            signing,
+            tickets,
+            wait,
+            json,
+        } => {
+            let source = std::fs::read_to_string(&template)
+                .with_context(|| format!("reading {}", template.display()))?;
+            let customs = deploy::custom_resource_ids(&source)
+                .with_context(|| format!("reading {}", template.display()))?;
+            let seal_options = tickets.options(&stack_name, false);
+            let options = deploy::DeployOptions {
+                stack_name: stack_name.clone(),
+                parameters,
+                capabilities,
+                tags,
+                role_arn,
+                wait,
+                poll: deploy::POLL_INTERVAL,
+            };
+            let settled = block_on(async {
+                let config = cfn_warden::aws::sdk_config().await;
+                let signer = make_signer(
+                    signing.signing_key,
+                    signing.signing_kms_key,
+                    signing.kid.as_deref(),
+                )
+                .await?;
+                let mut text = source;
+                if customs.is_empty() {
+                    if signer.is_some() || seal_options.is_some() {
+                        eprintln!("no custom resources in the template: nothing to sign or seal");
+                    }
+                } else {
+                    if let Some(signer) = &signer {
+                        let now = std::time::SystemTime::now();
+                        let sign_options = sign::SignOptions {
+                            stack: stack_name.clone(),
+                            issued_at: now,
+                            not_after: now + signing.signature_valid_for,
+                            patterns: signing.patterns,
+                            only: Vec::new(),
+                            resign: true,
+                        };
+                        let (signed_text, signed) = signer
+                            .sign_template(&text, &sign_options)
+                            .await
+                            .with_context(|| format!("signing {}", template.display()))?;
+                        print_signed(&signed);
+                        text = signed_text;
+                    }
+                    if let Some(seal_options) = &seal_options {
+                        let (sealed_text, report) =
+                            seal::seal_template(&text, seal_options, &config)
+                                .await
+                                .with_context(|| format!("sealing {}", template.display()))?;
+                        print_sealed(&report);
+                        text = sealed_text;
+                    }
+                    if signer.is_none() && seal_options.is_none() {
+                        eprintln!(
+                            "warning: {} carry neither a signature nor a ticket: anyone who may invoke the provider can send the same request",
+                            customs.join(", ")
+                        );
+                    }
+                }
+                let cfn = aws_sdk_cloudformation::Client::new(&config);
+                deploy::deploy(&cfn, &text, &options).await
+            })?;
+            print_settled(&stack_name, &settled, json);
+            Ok(settled.succeeded())
+        }
+        Command::Delete {
+            stack_name,
+            tickets,
+            role_arn,
+            wait,
+            json,
+        } => {
+            let refresh = match tickets.options(&stack_name, true) {
+                Some(options) => deploy::TicketRefresh::With(Box::new(options)),
+                None => deploy::TicketRefresh::Refuse,
+            };
+            let settled = block_on(async {
+                let config = cfn_warden::aws::sdk_config().await;
+                deploy::delete(
+                    &config,
+                    &stack_name,
+                    refresh,
+                    role_arn,
+                    wait,
+                    deploy::POLL_INTERVAL,
+                )
+                .await
+            })?;
+            print_settled(&stack_name, &settled, json);
+            Ok(settled.succeeded())
+        }
         Command::Refresh { ticket, wait } => {
             let options = ticket.options(true);
             let report = block_on(async {
@@ -476,36 +736,13 @@ fn run(cli: Cli) -> Result<bool> {
                 resign,
             };
             let (signed_text, signed) = block_on(async {
-                let signer = match (key, kms_key) {
-                    (Some(path), _) => sign::Signer::Local(sign::load_key(&path, kid.as_deref())?),
-                    (None, Some(kms)) => sign::Signer::Kms(Box::new(
-                        sign::KmsSigner::new(&kms, kid.as_deref()).await?,
-                    )),
-                    (None, None) => anyhow::bail!("pass --key or --kms-key"),
+                let Some(signer) = make_signer(key, kms_key, kid.as_deref()).await? else {
+                    anyhow::bail!("pass --key or --kms-key")
                 };
                 signer.sign_template(&source, &options).await
             })
             .with_context(|| format!("signing {}", template.display()))?;
-            for s in &signed {
-                let unconstrained: Vec<_> = s
-                    .dynamic
-                    .iter()
-                    .filter(|(_, p)| p.is_none())
-                    .map(|(k, _)| k.as_str())
-                    .collect();
-                eprintln!(
-                    "signed {}: {} literal, {} dynamic properties",
-                    s.logical_id,
-                    s.literal,
-                    s.dynamic.len()
-                );
-                if !unconstrained.is_empty() {
-                    eprintln!(
-                        "  warning: dynamic without --pattern (any resolved value is accepted): {}",
-                        unconstrained.join(", ")
-                    );
-                }
-            }
+            print_signed(&signed);
             match output {
                 Some(path) => std::fs::write(&path, signed_text)
                     .with_context(|| format!("writing {}", path.display()))?,

@@ -263,6 +263,7 @@ pub(crate) async fn refresh(
                 .build()
         })
         .collect();
+    let seen = crate::deploy::event_ids(&cfn, stack).await?;
     cfn.update_stack()
         .stack_name(stack)
         .template_body(resealed)
@@ -271,7 +272,9 @@ pub(crate) async fn refresh(
         .send()
         .await
         .with_context(|| format!("cloudformation:UpdateStack {stack}"))?;
-    let final_status = wait_for_stack(&cfn, stack, wait).await?;
+    let final_status = crate::deploy::watch(&cfn, stack, seen, wait, crate::deploy::POLL_INTERVAL)
+        .await?
+        .status;
     if final_status != StackStatus::UpdateComplete.as_str() {
         bail!("stack {stack} ended {final_status}; the tickets were not refreshed");
     }
@@ -279,39 +282,6 @@ pub(crate) async fn refresh(
         sealed,
         final_status,
     })
-}
-
-/// Polls until the stack leaves every `*_IN_PROGRESS` state or `wait` passes.
-async fn wait_for_stack(
-    cfn: &aws_sdk_cloudformation::Client,
-    stack: &str,
-    wait: Duration,
-) -> Result<String> {
-    let give_up = tokio::time::Instant::now() + wait;
-    loop {
-        let out = cfn
-            .describe_stacks()
-            .stack_name(stack)
-            .send()
-            .await
-            .with_context(|| format!("cloudformation:DescribeStacks {stack}"))?;
-        let status = out
-            .stacks()
-            .first()
-            .and_then(|s| s.stack_status())
-            .map(|s| s.as_str().to_owned())
-            .unwrap_or_else(|| "UNKNOWN".to_owned());
-        if !status.ends_with("_IN_PROGRESS") {
-            return Ok(status);
-        }
-        if tokio::time::Instant::now() >= give_up {
-            bail!(
-                "stack {stack} is still {status} after {}",
-                humantime::format_duration(wait)
-            );
-        }
-        tokio::time::sleep(Duration::from_secs(2)).await;
-    }
 }
 
 #[cfg(test)]

@@ -107,6 +107,8 @@ struct State {
     poll_notify: Notify,
     init_errors: Mutex<Vec<String>>,
     cfn: Mutex<CfnState>,
+    bridged: Mutex<Vec<serde_json::Value>>,
+    bridge_ids: AtomicU64,
 }
 
 /// The server. Dropping it stops accepting connections.
@@ -147,6 +149,8 @@ impl LocalLambda {
             poll_notify: Notify::new(),
             init_errors: Mutex::default(),
             cfn: Mutex::default(),
+            bridged: Mutex::default(),
+            bridge_ids: AtomicU64::new(1),
         });
         let accept_state = state.clone();
         let accept = tokio::spawn(async move {
@@ -166,6 +170,22 @@ impl LocalLambda {
             next_id: AtomicU64::new(1),
             accept,
         })
+    }
+
+    /// The URL moto's invoke bridge (`tests/moto_invoke_bridge.py`) POSTs invocations to:
+    /// `{"function_arn": ..., "payload": "<event JSON>"}`. Each is handed to the runtime like
+    /// [`LocalLambda::invoke`] (Lambda timeout 900 s) and answered with the runtime's result.
+    pub fn bridge_url(&self) -> String {
+        format!("http://{}/bridge/invoke", self.addr)
+    }
+
+    /// The payloads received through the bridge so far (parsed events), in order.
+    pub fn bridged(&self) -> Vec<serde_json::Value> {
+        self.state
+            .bridged
+            .lock()
+            .map(|b| b.clone())
+            .unwrap_or_default()
     }
 
     /// `host:port` for `AWS_LAMBDA_RUNTIME_API`.
@@ -307,6 +327,9 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
     if method == Method::PUT && path.starts_with("/cfn/") {
         return Ok(cfn_put(&state, req).await);
     }
+    if method == Method::POST && path == "/bridge/invoke" {
+        return Ok(bridge_invoke(&state, req).await);
+    }
     let body = req
         .into_body()
         .collect()
@@ -337,6 +360,51 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
         }
     }
     Ok(reply(StatusCode::NOT_FOUND, "{}"))
+}
+
+/// One invocation from moto's bridge: queue it, wait for the runtime, answer with its result.
+async fn bridge_invoke(state: &State, req: Request<Incoming>) -> Response<Body> {
+    const LAMBDA_TIMEOUT: Duration = Duration::from_secs(900);
+    let body = req
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let Ok(call) = serde_json::from_slice::<serde_json::Value>(&body) else {
+        return reply(StatusCode::BAD_REQUEST, "not JSON");
+    };
+    let (Some(function_arn), Some(payload)) =
+        (call["function_arn"].as_str(), call["payload"].as_str())
+    else {
+        return reply(StatusCode::BAD_REQUEST, "function_arn and payload expected");
+    };
+    if let Ok(mut bridged) = state.bridged.lock() {
+        bridged.push(serde_json::from_str(payload).unwrap_or(serde_json::Value::Null));
+    }
+    let id = format!(
+        "bridge-req-{}",
+        state.bridge_ids.fetch_add(1, Ordering::SeqCst)
+    );
+    let deadline_ms = (SystemTime::now() + LAMBDA_TIMEOUT)
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0);
+    let (tx, rx) = oneshot::channel();
+    if let Ok(mut waiting) = state.waiting.lock() {
+        waiting.insert(id.clone(), tx);
+    }
+    let _ = state.queue_tx.send(PendingEvent {
+        id,
+        body: Bytes::from(payload.as_bytes().to_vec()),
+        deadline_ms,
+        function_arn: function_arn.to_owned(),
+    });
+    match tokio::time::timeout(LAMBDA_TIMEOUT, rx).await {
+        Ok(Ok(RuntimeResult::Response(value))) => reply(StatusCode::OK, value.to_string()),
+        Ok(Ok(RuntimeResult::Error(error))) => reply(StatusCode::OK, error),
+        _ => reply(StatusCode::GATEWAY_TIMEOUT, "no result from the runtime"),
+    }
 }
 
 async fn next_event(state: &State) -> Response<Body> {

@@ -20,24 +20,44 @@ pub struct Moto {
 }
 
 /// The smallest valid zip archive (an empty one), as moto's CreateFunction wants some code.
-const EMPTY_ZIP_BASE64: &str = "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==";
+pub const EMPTY_ZIP_BASE64: &str = "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==";
 
 impl Moto {
     /// Starts moto's server on a free loopback port and waits (≤ 30 s) until it answers.
     pub async fn start() -> Result<Self, HarnessError> {
+        Self::launch(None).await
+    }
+
+    /// Starts moto through `tests/moto_invoke_bridge.py`: the Lambda functions it invokes
+    /// (e.g. a custom resource's ServiceToken while its CloudFormation creates a stack) are
+    /// handed to `bridge_url` ([`crate::LocalLambda::bridge_url`]) instead of Docker, with the
+    /// event exactly as moto builds it and a ResponseURL on moto's own loopback address.
+    pub async fn start_bridged(bridge_url: &str) -> Result<Self, HarnessError> {
+        Self::launch(Some(bridge_url)).await
+    }
+
+    async fn launch(bridge_url: Option<&str>) -> Result<Self, HarnessError> {
         let port = free_port()?;
         // `python3 -m moto.server` works wherever `pip install 'moto[server]'` did, even when
         // the `moto_server` script is not on PATH. WARDEN_TEST_PYTHON overrides the interpreter.
         let python = std::env::var("WARDEN_TEST_PYTHON").unwrap_or_else(|_| "python3".to_owned());
-        let child = Command::new(python)
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
+        let mut command = Command::new(python);
+        match bridge_url {
+            None => {
+                command.args(["-m", "moto.server"]);
+            }
+            Some(url) => {
+                command
+                    .arg(concat!(
+                        env!("CARGO_MANIFEST_DIR"),
+                        "/moto_invoke_bridge.py"
+                    ))
+                    .env("WARDEN_MOTO_INVOKE_BRIDGE", url)
+                    .env("MOTO_PORT", port.to_string());
+            }
+        }
+        let child = command
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -158,6 +178,35 @@ impl Moto {
         }
     }
 
+    /// Stores an object in an S3 bucket (path-style PUT).
+    pub async fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Vec<u8>,
+    ) -> Result<(), HarnessError> {
+        let response = self
+            .client
+            .put(format!("{}/{bucket}/{key}", self.endpoint))
+            .header("authorization", Self::authorization("s3"))
+            .header("content-type", "application/zip")
+            .body(body)
+            .send()
+            .await
+            .map_err(|source| HarnessError::Http {
+                what: "s3 PutObject",
+                source,
+            })?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(HarnessError::Unexpected {
+                what: "s3 PutObject",
+                body: response.text().await.unwrap_or_default(),
+            })
+        }
+    }
+
     /// The keys in an S3 bucket.
     pub async fn list_keys(&self, bucket: &str) -> Result<Vec<String>, HarnessError> {
         let text = self
@@ -204,6 +253,37 @@ impl Moto {
             what: "a lambda GET",
             body: text,
         })
+    }
+
+    /// A Lambda REST POST (e.g. `/2015-03-31/functions/NAME/aliases`); returns the JSON body.
+    pub async fn lambda_post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, HarnessError> {
+        let response = self
+            .client
+            .post(format!("{}{path}", self.endpoint))
+            .header("authorization", Self::authorization("lambda"))
+            .json_body(body)
+            .send()
+            .await
+            .map_err(|source| HarnessError::Http {
+                what: "a lambda POST",
+                source,
+            })?;
+        let ok = response.status().is_success();
+        let text = response.text().await.map_err(|source| HarnessError::Http {
+            what: "a lambda POST",
+            source,
+        })?;
+        match serde_json::from_str(&text) {
+            Ok(value) if ok => Ok(value),
+            _ => Err(HarnessError::Unexpected {
+                what: "a lambda POST",
+                body: text,
+            }),
+        }
     }
 
     /// Creates an IAM role and a Lambda function named `name` (moto wants both before a stack

@@ -1,0 +1,770 @@
+//! `warden deploy` and `warden delete`: stacks through change sets, with live stack events.
+//!
+//! Deploying signs and seals the template's custom resources (when keys are given), then
+//! creates a new stack with CreateStack (listing the resources it will add; a failed CREATE
+//! change set would leave an empty REVIEW_IN_PROGRESS stack behind) or updates an existing one
+//! through a change set (previous values for parameters not given), showing its changes and
+//! executing it, and follows the stack's events until the stack settles. Deleting first makes sure every ticket in the deployed template stays valid long
+//! enough for CloudFormation's Delete requests (refreshing them when it cannot), then deletes
+//! and follows the events the same way. The AWS side is only CloudFormation's API.
+
+use std::{
+    collections::{BTreeMap, HashSet},
+    str::FromStr,
+    time::{Duration, SystemTime},
+};
+
+use anyhow::{bail, Context as _, Result};
+use aws_sdk_cloudformation::{
+    types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackEvent, Tag},
+    Client,
+};
+use cfn_warden::credentials::ticket::{SealedTicket, TICKET_PROPERTY_KEY};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Value};
+
+use crate::{sign::custom_properties, template::Template};
+
+/// CloudFormation's limit for a template passed inline (`TemplateBody`).
+pub(crate) const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
+
+/// How long tickets must stay valid for a delete to go ahead without refreshing them: the
+/// Delete requests reach the provider some time after DeleteStack.
+pub(crate) const DELETE_TICKET_MARGIN: Duration = Duration::from_secs(15 * 60);
+
+/// Between two looks at a stack.
+pub(crate) const POLL_INTERVAL: Duration = Duration::from_secs(2);
+
+/// `KEY=VALUE` from the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KeyValue {
+    pub(crate) key: String,
+    pub(crate) value: String,
+}
+
+impl FromStr for KeyValue {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.split_once('=') {
+            Some((key, value)) if !key.is_empty() => Ok(Self {
+                key: key.to_owned(),
+                value: value.to_owned(),
+            }),
+            _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+        }
+    }
+}
+
+/// What `deploy` needs besides the (already signed and sealed) template.
+pub(crate) struct DeployOptions {
+    pub(crate) stack_name: String,
+    pub(crate) parameters: Vec<KeyValue>,
+    pub(crate) capabilities: Vec<String>,
+    pub(crate) tags: Vec<KeyValue>,
+    /// A CloudFormation service role.
+    pub(crate) role_arn: Option<String>,
+    /// The longest to wait for the change set and then for the stack.
+    pub(crate) wait: Duration,
+    /// Between two looks at the stack.
+    pub(crate) poll: Duration,
+}
+
+/// How a deploy or delete ended.
+#[derive(Debug)]
+pub(crate) struct Settled {
+    pub(crate) stack_id: String,
+    pub(crate) status: String,
+    /// Chronologically first failure reasons (logical id, status, reason).
+    pub(crate) failures: Vec<(String, String, String)>,
+    pub(crate) outputs: BTreeMap<String, String>,
+    pub(crate) changes: Vec<Value>,
+    pub(crate) elapsed: Duration,
+}
+
+impl Settled {
+    /// Whether the stack reached the state that was asked for.
+    pub(crate) fn succeeded(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "NO_CHANGES"
+        )
+    }
+
+    /// The machine-readable summary (`--json`).
+    pub(crate) fn to_json(&self) -> Value {
+        json!({
+            "stack_id": self.stack_id,
+            "status": self.status,
+            "succeeded": self.succeeded(),
+            "elapsed_seconds": self.elapsed.as_secs(),
+            "changes": self.changes,
+            "outputs": self.outputs,
+            "failures": self.failures.iter().map(|(id, status, reason)| {
+                json!({"logical_id": id, "status": status, "reason": reason})
+            }).collect::<Vec<_>>(),
+        })
+    }
+
+    /// The human summary.
+    pub(crate) fn text(&self, stack: &str) -> String {
+        let mut out = format!(
+            "{stack}: {} after {}\n",
+            self.status,
+            humantime::format_duration(Duration::from_secs(self.elapsed.as_secs()))
+        );
+        for (id, status, reason) in &self.failures {
+            out.push_str(&format!("  failed: {id} {status}: {reason}\n"));
+        }
+        for (key, value) in &self.outputs {
+            out.push_str(&format!("  output {key} = {value}\n"));
+        }
+        out
+    }
+}
+
+/// The logical ids of the template's custom resources.
+pub(crate) fn custom_resource_ids(source: &str) -> Result<Vec<String>> {
+    let template = Template::parse(source)?;
+    Ok(custom_properties(&template, &[])?
+        .into_iter()
+        .map(|c| c.logical_id)
+        .collect())
+}
+
+/// The parameter names the template declares.
+fn declared_parameters(source: &str) -> Result<HashSet<String>> {
+    let template = Template::parse(source)?;
+    let Some(section) = template.section("Parameters") else {
+        return Ok(HashSet::new());
+    };
+    let value = crate::template::to_json(section)?;
+    Ok(value
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default())
+}
+
+/// The current status of `stack`, or `None` when it does not exist (or was deleted).
+async fn stack_status(cfn: &Client, stack: &str) -> Result<Option<(String, String, Vec<String>)>> {
+    match cfn.describe_stacks().stack_name(stack).send().await {
+        Ok(out) => Ok(out.stacks().first().and_then(|s| {
+            let status = s.stack_status()?.as_str().to_owned();
+            if status == "DELETE_COMPLETE" {
+                return None;
+            }
+            let id = s.stack_id().unwrap_or(stack).to_owned();
+            let params = s
+                .parameters()
+                .iter()
+                .filter_map(|p| p.parameter_key().map(str::to_owned))
+                .collect();
+            Some((id, status, params))
+        })),
+        Err(e) => {
+            let text = format!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e));
+            if text.contains("does not exist") {
+                Ok(None)
+            } else {
+                Err(anyhow::Error::new(e))
+                    .with_context(|| format!("cloudformation:DescribeStacks {stack}"))
+            }
+        }
+    }
+}
+
+/// Creates and executes a change set for `template`, following the stack until it settles.
+pub(crate) async fn deploy(
+    cfn: &Client,
+    template: &str,
+    options: &DeployOptions,
+) -> Result<Settled> {
+    let started = tokio::time::Instant::now();
+    let give_up = started + options.wait;
+    let stack = &options.stack_name;
+    if template.len() > MAX_TEMPLATE_BODY_BYTES {
+        bail!(
+            "the template is {} bytes after signing and sealing; CloudFormation takes at most {MAX_TEMPLATE_BODY_BYTES} bytes inline (move large inline content out of the template)",
+            template.len()
+        );
+    }
+    let existing = stack_status(cfn, stack).await?;
+    let change_set_type = match &existing {
+        None => ChangeSetType::Create,
+        Some((_, status, _)) if status == "REVIEW_IN_PROGRESS" => ChangeSetType::Create,
+        Some((_, status, _)) if status.ends_with("_IN_PROGRESS") => {
+            bail!("stack {stack} is {status}: wait for the operation in progress to end")
+        }
+        Some((_, status, _)) if status == "ROLLBACK_COMPLETE" || status == "ROLLBACK_FAILED" => {
+            bail!("stack {stack} is {status}: its creation failed and it can only be deleted (warden delete --stack-name {stack})")
+        }
+        Some((_, status, _)) if status == "DELETE_FAILED" => {
+            bail!("stack {stack} is DELETE_FAILED: it accepts only another delete")
+        }
+        Some(_) => ChangeSetType::Update,
+    };
+    let declared = declared_parameters(template)?;
+    for p in &options.parameters {
+        if !declared.contains(&p.key) {
+            bail!(
+                "--parameter {}: the template declares no such parameter",
+                p.key
+            );
+        }
+    }
+    let mut parameters: Vec<Parameter> = options
+        .parameters
+        .iter()
+        .map(|p| {
+            Parameter::builder()
+                .parameter_key(&p.key)
+                .parameter_value(&p.value)
+                .build()
+        })
+        .collect();
+    if let (ChangeSetType::Update, Some((_, _, previous))) = (&change_set_type, &existing) {
+        for key in previous {
+            if declared.contains(key) && !options.parameters.iter().any(|p| &p.key == key) {
+                parameters.push(
+                    Parameter::builder()
+                        .parameter_key(key)
+                        .use_previous_value(true)
+                        .build(),
+                );
+            }
+        }
+    }
+    let capabilities = options
+        .capabilities
+        .iter()
+        .map(|c| Capability::from(c.as_str()))
+        .collect::<Vec<_>>();
+    let tags = options
+        .tags
+        .iter()
+        .map(|t| Tag::builder().key(&t.key).value(&t.value).build())
+        .collect::<Vec<_>>();
+    let progress = Progress::new();
+    if existing.is_none() {
+        // A new stack: CreateStack. Its "changes" are all of its resources, and a failed
+        // CREATE change set would leave an empty REVIEW_IN_PROGRESS stack behind.
+        let changes: Vec<Value> = Template::parse(template)?
+            .resources()?
+            .into_iter()
+            .map(|r| {
+                let condition = crate::template::entry(r.body, "Condition")
+                    .and_then(|(_, node)| crate::template::scalar_text(node));
+                json!({"action": "Add", "logical_id": r.logical_id, "type": r.resource_type, "replacement": null, "condition": condition})
+            })
+            .collect();
+        print_changes(&progress, &changes);
+        progress.status("creating the stack");
+        let created = cfn
+            .create_stack()
+            .stack_name(stack)
+            .template_body(template)
+            .set_parameters(Some(parameters))
+            .set_capabilities(Some(capabilities))
+            .set_tags(Some(tags))
+            .set_role_arn(options.role_arn.clone())
+            .send()
+            .await
+            .with_context(|| format!("cloudformation:CreateStack {stack}"))?;
+        let stack_id = created.stack_id().unwrap_or(stack).to_owned();
+        let mut settled = follow(
+            cfn,
+            &stack_id,
+            HashSet::new(),
+            give_up,
+            options.poll,
+            &progress,
+        )
+        .await?;
+        settled.changes = changes;
+        settled.outputs = outputs(cfn, &stack_id).await?;
+        settled.elapsed = started.elapsed();
+        return Ok(settled);
+    }
+    let change_set_name = format!(
+        "warden-{}",
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_millis())
+            .unwrap_or(0)
+    );
+    progress.status(&format!("creating change set {change_set_name}"));
+    let created = cfn
+        .create_change_set()
+        .stack_name(stack)
+        .change_set_name(&change_set_name)
+        .change_set_type(change_set_type.clone())
+        .template_body(template)
+        .set_parameters(Some(parameters))
+        .set_capabilities(Some(capabilities))
+        .set_tags(Some(tags))
+        .set_role_arn(options.role_arn.clone())
+        .send()
+        .await
+        .with_context(|| format!("cloudformation:CreateChangeSet {stack}"))?;
+    let stack_id = created.stack_id().unwrap_or(stack).to_owned();
+    let change_set_id = created.id().unwrap_or(&change_set_name).to_owned();
+    let described = loop {
+        let d = cfn
+            .describe_change_set()
+            .stack_name(&stack_id)
+            .change_set_name(&change_set_id)
+            .send()
+            .await
+            .with_context(|| format!("cloudformation:DescribeChangeSet {change_set_name}"))?;
+        match d.status() {
+            Some(ChangeSetStatus::CreateComplete) => break d,
+            Some(ChangeSetStatus::Failed) => {
+                let reason = d.status_reason().unwrap_or("no reason given").to_owned();
+                let _ = cfn
+                    .delete_change_set()
+                    .stack_name(&stack_id)
+                    .change_set_name(&change_set_id)
+                    .send()
+                    .await;
+                if reason.contains("didn't contain changes") || reason.contains("No updates") {
+                    progress.finish();
+                    return Ok(Settled {
+                        stack_id,
+                        status: "NO_CHANGES".to_owned(),
+                        failures: Vec::new(),
+                        outputs: outputs(cfn, stack).await?,
+                        changes: Vec::new(),
+                        elapsed: started.elapsed(),
+                    });
+                }
+                bail!("the change set for {stack} failed: {reason}");
+            }
+            _ => {}
+        }
+        if tokio::time::Instant::now() >= give_up {
+            bail!("the change set for {stack} was not ready in time");
+        }
+        tokio::time::sleep(options.poll).await;
+    };
+    let changes: Vec<Value> = described
+        .changes()
+        .iter()
+        .filter_map(|c| c.resource_change())
+        .map(|r| {
+            json!({
+                "action": r.action().map(|a| a.as_str()),
+                "logical_id": r.logical_resource_id(),
+                "type": r.resource_type(),
+                "replacement": r.replacement().map(|x| x.as_str()),
+            })
+        })
+        .collect();
+    print_changes(&progress, &changes);
+    let seen = event_ids(cfn, &stack_id).await?;
+    progress.status("executing the change set");
+    cfn.execute_change_set()
+        .stack_name(&stack_id)
+        .change_set_name(&change_set_id)
+        .send()
+        .await
+        .with_context(|| format!("cloudformation:ExecuteChangeSet {change_set_name}"))?;
+    let mut settled = follow(cfn, &stack_id, seen, give_up, options.poll, &progress).await?;
+    settled.changes = changes;
+    settled.outputs = outputs(cfn, &stack_id).await?;
+    settled.elapsed = started.elapsed();
+    Ok(settled)
+}
+
+fn print_changes(progress: &Progress, changes: &[Value]) {
+    for c in changes {
+        let replacement = match c["replacement"].as_str() {
+            Some("True") => " (replacement)",
+            Some("Conditional") => " (may replace)",
+            _ => "",
+        };
+        let condition = c["condition"]
+            .as_str()
+            .map(|name| format!(" (if {name})"))
+            .unwrap_or_default();
+        progress.line(&format!(
+            "change: {} {} {}{replacement}{condition}",
+            c["action"].as_str().unwrap_or("?"),
+            c["logical_id"].as_str().unwrap_or("?"),
+            c["type"].as_str().unwrap_or("?")
+        ));
+    }
+}
+
+/// The tickets in a deployed template that expire before `now + margin`: (logical id, not-after).
+pub(crate) fn expiring_tickets(
+    template: &str,
+    now: SystemTime,
+    margin: Duration,
+) -> Result<Vec<(String, SystemTime)>> {
+    let template = Template::parse(template)?;
+    let mut out = Vec::new();
+    for resource in custom_properties(&template, &[])? {
+        let Some(Value::String(token)) = resource.values.get(TICKET_PROPERTY_KEY) else {
+            continue;
+        };
+        let not_after = match SealedTicket::parse(token) {
+            Ok(ticket) => ticket.binding().not_after_time(),
+            // Unreadable counts as expired: only a fresh ticket will do.
+            Err(_) => SystemTime::UNIX_EPOCH,
+        };
+        if not_after < now + margin {
+            out.push((resource.logical_id, not_after));
+        }
+    }
+    Ok(out)
+}
+
+/// How `delete` handles tickets that would expire during the delete.
+pub(crate) enum TicketRefresh {
+    /// Refuse, telling the user to pass the ticket options.
+    Refuse,
+    /// Re-seal them with these options first (`warden refresh`).
+    With(Box<crate::seal::SealOptions>),
+}
+
+/// Deletes `stack`, refreshing its tickets first when they would expire during the delete.
+pub(crate) async fn delete(
+    config: &aws_config::SdkConfig,
+    stack: &str,
+    refresh: TicketRefresh,
+    role_arn: Option<String>,
+    wait: Duration,
+    poll: Duration,
+) -> Result<Settled> {
+    let cfn = Client::new(config);
+    let started = tokio::time::Instant::now();
+    let give_up = started + wait;
+    let Some((stack_id, status, _)) = stack_status(&cfn, stack).await? else {
+        return Ok(Settled {
+            stack_id: stack.to_owned(),
+            status: "DELETE_COMPLETE".to_owned(),
+            failures: Vec::new(),
+            outputs: BTreeMap::new(),
+            changes: Vec::new(),
+            elapsed: started.elapsed(),
+        });
+    };
+    if status.ends_with("_IN_PROGRESS") && status != "REVIEW_IN_PROGRESS" {
+        bail!("stack {stack} is {status}: wait for the operation in progress to end");
+    }
+    let body = cfn
+        .get_template()
+        .stack_name(&stack_id)
+        .template_stage(aws_sdk_cloudformation::types::TemplateStage::Original)
+        .send()
+        .await
+        .with_context(|| format!("cloudformation:GetTemplate {stack}"))?
+        .template_body()
+        .unwrap_or_default()
+        .to_owned();
+    let expiring = expiring_tickets(&body, SystemTime::now(), DELETE_TICKET_MARGIN)?;
+    let progress = Progress::new();
+    if !expiring.is_empty() {
+        let which = expiring
+            .iter()
+            .map(|(id, at)| format!("{id} (until {})", humantime::format_rfc3339_seconds(*at)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        match refresh {
+            TicketRefresh::Refuse => bail!(
+                "the tickets of {which} expire within {}: CloudFormation's Delete requests would be refused and the resources left behind; pass --ticket-role and --key to refresh them before deleting",
+                humantime::format_duration(DELETE_TICKET_MARGIN)
+            ),
+            TicketRefresh::With(options) => {
+                progress.status(&format!("refreshing the tickets of {which}"));
+                let report =
+                    crate::seal::refresh(&options, give_up.saturating_duration_since(tokio::time::Instant::now()), config)
+                        .await?;
+                progress.line(&format!(
+                    "refreshed {} ticket(s) until {}",
+                    report.sealed.logical_ids.len(),
+                    humantime::format_rfc3339_seconds(report.sealed.not_after)
+                ));
+            }
+        }
+    }
+    let seen = event_ids(&cfn, &stack_id).await?;
+    progress.status("deleting");
+    cfn.delete_stack()
+        .stack_name(&stack_id)
+        .set_role_arn(role_arn)
+        .send()
+        .await
+        .with_context(|| format!("cloudformation:DeleteStack {stack}"))?;
+    let mut settled = follow(&cfn, &stack_id, seen, give_up, poll, &progress).await?;
+    settled.elapsed = started.elapsed();
+    Ok(settled)
+}
+
+/// The stack's outputs.
+async fn outputs(cfn: &Client, stack: &str) -> Result<BTreeMap<String, String>> {
+    let out = cfn
+        .describe_stacks()
+        .stack_name(stack)
+        .send()
+        .await
+        .with_context(|| format!("cloudformation:DescribeStacks {stack}"))?;
+    Ok(out
+        .stacks()
+        .first()
+        .map(|s| {
+            s.outputs()
+                .iter()
+                .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value()?.to_owned())))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// At most this many pages of events are read per look (100 events each).
+const MAX_EVENT_PAGES: usize = 10;
+
+/// The ids of the stack's current events (so only later ones are shown).
+pub(crate) async fn event_ids(cfn: &Client, stack_id: &str) -> Result<HashSet<String>> {
+    Ok(new_events(cfn, stack_id, &HashSet::new())
+        .await?
+        .into_iter()
+        .filter_map(|e| e.event_id().map(str::to_owned))
+        .collect())
+}
+
+/// Events not in `seen`, oldest first (reads newest-first pages until a seen event).
+async fn new_events(
+    cfn: &Client,
+    stack_id: &str,
+    seen: &HashSet<String>,
+) -> Result<Vec<StackEvent>> {
+    let mut fresh = Vec::new();
+    let mut token = None;
+    for _ in 0..MAX_EVENT_PAGES {
+        let page = cfn
+            .describe_stack_events()
+            .stack_name(stack_id)
+            .set_next_token(token)
+            .send()
+            .await
+            .with_context(|| format!("cloudformation:DescribeStackEvents {stack_id}"))?;
+        let mut reached_seen = false;
+        for event in page.stack_events() {
+            if event.event_id().is_some_and(|id| seen.contains(id)) {
+                reached_seen = true;
+                break;
+            }
+            fresh.push(event.clone());
+        }
+        token = page.next_token().map(str::to_owned);
+        if reached_seen || token.is_none() {
+            break;
+        }
+    }
+    fresh.reverse();
+    Ok(fresh)
+}
+
+/// Follows the stack's events after `seen` (see [`event_ids`]) with live progress until it
+/// settles or `wait` passes.
+pub(crate) async fn watch(
+    cfn: &Client,
+    stack_id: &str,
+    seen: HashSet<String>,
+    wait: Duration,
+    poll: Duration,
+) -> Result<Settled> {
+    let progress = Progress::new();
+    follow(
+        cfn,
+        stack_id,
+        seen,
+        tokio::time::Instant::now() + wait,
+        poll,
+        &progress,
+    )
+    .await
+}
+
+/// Whether a stack in `status` is done (for good or bad).
+fn is_settled(status: &str) -> bool {
+    !status.ends_with("_IN_PROGRESS")
+}
+
+/// Prints the stack's new events until its status settles or `give_up`.
+async fn follow(
+    cfn: &Client,
+    stack_id: &str,
+    mut seen: HashSet<String>,
+    give_up: tokio::time::Instant,
+    poll: Duration,
+    progress: &Progress,
+) -> Result<Settled> {
+    let mut failures = Vec::new();
+    loop {
+        let events = new_events(cfn, stack_id, &seen).await?;
+        for event in events {
+            if let Some(id) = event.event_id() {
+                seen.insert(id.to_owned());
+            }
+            let status = event
+                .resource_status()
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_default();
+            let logical = event.logical_resource_id().unwrap_or("?").to_owned();
+            let reason = event.resource_status_reason().unwrap_or("").to_owned();
+            let at = event
+                .timestamp()
+                .and_then(|t| SystemTime::try_from(*t).ok())
+                .map(|t| humantime::format_rfc3339_seconds(t).to_string())
+                .unwrap_or_default();
+            progress.line(&format!(
+                "{at}  {logical:<28} {:<36} {status}{}",
+                event.resource_type().unwrap_or(""),
+                if reason.is_empty() {
+                    String::new()
+                } else {
+                    format!("  {reason}")
+                }
+            ));
+            if status.ends_with("_FAILED") && !reason.contains("cancelled") {
+                failures.push((logical, status, reason));
+            }
+        }
+        let status = match cfn.describe_stacks().stack_name(stack_id).send().await {
+            Ok(out) => out
+                .stacks()
+                .first()
+                .and_then(|s| s.stack_status())
+                .map(|s| s.as_str().to_owned())
+                .unwrap_or_else(|| "DELETE_COMPLETE".to_owned()),
+            Err(e) => {
+                let text = format!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e));
+                if text.contains("does not exist") {
+                    "DELETE_COMPLETE".to_owned()
+                } else {
+                    return Err(anyhow::Error::new(e))
+                        .with_context(|| format!("cloudformation:DescribeStacks {stack_id}"));
+                }
+            }
+        };
+        progress.status(&status);
+        if is_settled(&status) && status != "REVIEW_IN_PROGRESS" {
+            progress.finish();
+            return Ok(Settled {
+                stack_id: stack_id.to_owned(),
+                status,
+                failures,
+                outputs: BTreeMap::new(),
+                changes: Vec::new(),
+                elapsed: Duration::ZERO,
+            });
+        }
+        if tokio::time::Instant::now() >= give_up {
+            progress.finish();
+            bail!("stack {stack_id} is still {status}; stopped waiting (--wait)");
+        }
+        tokio::time::sleep(poll).await;
+    }
+}
+
+/// Live progress on stderr: event lines, and a spinner with the status on a terminal.
+struct Progress(ProgressBar);
+
+impl Progress {
+    fn new() -> Self {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {wide_msg}") {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Self(bar)
+    }
+
+    fn status(&self, message: &str) {
+        self.0.set_message(message.to_owned());
+    }
+
+    /// A permanent line (printed above the spinner, or plainly when stderr is not a terminal).
+    fn line(&self, text: &str) {
+        if self.0.is_hidden() {
+            eprintln!("{text}");
+        } else {
+            self.0.println(text);
+        }
+    }
+
+    fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+
+    use super::*;
+
+    #[test]
+    fn key_values_split_at_the_first_equals_sign() {
+        let kv: KeyValue = "Policy=a=b".parse().unwrap();
+        assert_eq!((kv.key.as_str(), kv.value.as_str()), ("Policy", "a=b"));
+        let empty: KeyValue = "Empty=".parse().unwrap();
+        assert_eq!(empty.value, "");
+        assert!("=x".parse::<KeyValue>().is_err());
+        assert!("novalue".parse::<KeyValue>().is_err());
+    }
+
+    #[test]
+    fn templates_name_their_custom_resources_and_parameters() {
+        let t = "Parameters:\n  Token: {Type: String}\nResources:\n  A:\n    Type: Custom::X\n    Properties: {ServiceToken: !Ref Token}\n  B:\n    Type: AWS::SNS::Topic\n";
+        assert_eq!(custom_resource_ids(t).unwrap(), vec!["A".to_owned()]);
+        assert_eq!(
+            declared_parameters(t).unwrap(),
+            HashSet::from(["Token".to_owned()])
+        );
+    }
+
+    #[test]
+    fn unreadable_or_soon_expiring_tickets_need_a_refresh() {
+        let t = "Resources:\n  A:\n    Type: Custom::X\n    Properties: {ServiceToken: x, WardenTicket: not-a-ticket}\n  B:\n    Type: Custom::X\n    Properties: {ServiceToken: x}\n";
+        let expiring = expiring_tickets(t, SystemTime::now(), DELETE_TICKET_MARGIN).unwrap();
+        assert_eq!(expiring.len(), 1);
+        assert_eq!(expiring[0].0, "A");
+        assert!(
+            expiring_tickets("Resources: {}", SystemTime::now(), DELETE_TICKET_MARGIN)
+                .unwrap()
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn only_complete_states_succeed() {
+        let settled = |status: &str| Settled {
+            stack_id: "s".into(),
+            status: status.into(),
+            failures: Vec::new(),
+            outputs: BTreeMap::new(),
+            changes: Vec::new(),
+            elapsed: Duration::ZERO,
+        };
+        for ok in [
+            "CREATE_COMPLETE",
+            "UPDATE_COMPLETE",
+            "DELETE_COMPLETE",
+            "NO_CHANGES",
+        ] {
+            assert!(settled(ok).succeeded(), "{ok}");
+        }
+        for bad in [
+            "ROLLBACK_COMPLETE",
+            "UPDATE_ROLLBACK_COMPLETE",
+            "CREATE_FAILED",
+            "DELETE_FAILED",
+        ] {
+            assert!(!settled(bad).succeeded(), "{bad}");
+        }
+        assert!(!is_settled("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"));
+    }
+}

@@ -1,0 +1,419 @@
+//! `warden deploy` end to end on moto, with the shipped templates:
+//!
+//! 1. `cfn/boundary.yaml` and `cfn/provider.yaml` are deployed into moto's CloudFormation with
+//!    `warden deploy` (roles, ticket key, managed policies, the provider function);
+//! 2. the real `warden-provider` binary runs behind a local Lambda Runtime API with exactly the
+//!    environment the template gave the function in moto;
+//! 3. `cfn/examples/multi-file-function.yaml` is deployed with `warden deploy`, signed and
+//!    sealed; moto's CloudFormation invokes the ServiceToken with its own custom-resource event
+//!    (through `tests/moto_invoke_bridge.py`, which stands in for Docker), the provider verifies
+//!    and answers it on moto's ResponseURL, the stack reaches CREATE_COMPLETE and its outputs
+//!    (`Fn::GetAtt` of the custom resource) hold the function's values;
+//! 4. `warden delete` removes the stack (the tickets are fresh, so no refresh is needed).
+//!
+//! moto gaps (FACTS §3): no `AWS::Lambda::Alias` or `AWS::Lambda::ResourcePolicy` in its
+//! CloudFormation (the test creates the `live` alias through the Lambda API; the invoke policy
+//! cannot be exercised), no IAM enforcement, no per-resource stack events, and no Delete events
+//! to custom resources.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a panic is how a test fails"
+)]
+
+use std::{path::PathBuf, process::Output, time::Duration};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use warden_e2e::{binary_path, moto::Moto, LocalLambda, Provider, ACCOUNT, REGION};
+
+const FUNCTION: &str = "cfn-warden-provider";
+
+fn repo_file(path: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+async fn warden(moto: &Moto, args: &[&str]) -> Output {
+    let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default());
+    for (k, v) in moto.sdk_env() {
+        command.env(k, v);
+    }
+    let output = tokio::time::timeout(Duration::from_secs(240), command.args(args).output())
+        .await
+        .expect("warden finished in time")
+        .unwrap();
+    eprintln!(
+        "$ warden {}\n--- stderr\n{}--- stdout\n{}",
+        args.join(" "),
+        String::from_utf8_lossy(&output.stderr),
+        String::from_utf8_lossy(&output.stdout)
+    );
+    output
+}
+
+fn summary(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).expect("--json prints one JSON summary")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_request() {
+    let lambda = LocalLambda::start().await.unwrap();
+    let moto = Moto::start_bridged(&lambda.bridge_url())
+        .await
+        .expect("moto_server must be installed: pip install 'moto[server]'");
+    let keys = tempfile::tempdir().unwrap();
+
+    // The provider's code in S3 (moto does not run it; the real binary runs below).
+    moto.create_bucket("warden-code").await.unwrap();
+    let zip = base64::engine::general_purpose::STANDARD
+        .decode(warden_e2e::moto::EMPTY_ZIP_BASE64)
+        .unwrap();
+    moto.put_object("warden-code", "warden-provider.zip", zip)
+        .await
+        .unwrap();
+
+    // The platform stack: boundary and CloudFormation execution role.
+    let boundary = warden(
+        &moto,
+        &[
+            "deploy",
+            "--stack-name",
+            "app-platform",
+            "--template",
+            &repo_file("cfn/boundary.yaml"),
+            "--capability",
+            "CAPABILITY_NAMED_IAM",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(boundary.status.code(), Some(0));
+    let boundary = summary(&boundary);
+    assert_eq!(boundary["status"], "CREATE_COMPLETE");
+    let boundary_arn = boundary["outputs"]["ApplicationRuntimeBoundaryArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let execution_role = boundary["outputs"]["CloudFormationExecutionRoleArn"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        execution_role,
+        format!("arn:aws:iam::{ACCOUNT}:role/app-CloudFormationExecutionRole")
+    );
+
+    // The provider stack, with a signing key.
+    let keygen = warden(
+        &moto,
+        &[
+            "keygen",
+            "--kid",
+            "deploy-1",
+            "--dir",
+            &keys.path().display().to_string(),
+        ],
+    )
+    .await;
+    assert_eq!(keygen.status.code(), Some(0));
+    let signing_keys = String::from_utf8(keygen.stdout).unwrap().trim().to_owned();
+    let deployer = format!("arn:aws:iam::{ACCOUNT}:user/moto");
+    let provider_stack = warden(
+        &moto,
+        &[
+            "deploy",
+            "--stack-name",
+            "cfn-warden",
+            "--template",
+            &repo_file("cfn/provider.yaml"),
+            "--parameter",
+            "CodeBucket=warden-code",
+            "--parameter",
+            "CodeKey=warden-provider.zip",
+            "--parameter",
+            &format!("DeployPrincipalArns={deployer}"),
+            "--parameter",
+            &format!("ApprovedServiceRoleArns={execution_role}"),
+            "--parameter",
+            &format!("SigningKeys={signing_keys}"),
+            "--capability",
+            "CAPABILITY_NAMED_IAM",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(provider_stack.status.code(), Some(0));
+    let provider_stack = summary(&provider_stack);
+    assert_eq!(provider_stack["status"], "CREATE_COMPLETE");
+    let outputs = &provider_stack["outputs"];
+    let ticket_role = outputs["TicketRoleArn"].as_str().unwrap().to_owned();
+    let ticket_key = outputs["TicketKeyArn"].as_str().unwrap().to_owned();
+    assert_eq!(
+        ticket_role,
+        format!("arn:aws:iam::{ACCOUNT}:role/{FUNCTION}-ticket")
+    );
+    assert!(ticket_key.starts_with(&format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/")));
+
+    // What the template gave the function: ticket mode, its key, work role and principals.
+    let configuration = moto
+        .lambda_get(&format!("/2015-03-31/functions/{FUNCTION}/configuration"))
+        .await
+        .unwrap();
+    assert_eq!(configuration["Runtime"], "provided.al2023");
+    let variables = configuration["Environment"]["Variables"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert_eq!(variables["WARDEN_CREDENTIALS"], "ticket");
+    assert_eq!(variables["WARDEN_TICKET_KEY"], ticket_key.as_str());
+    assert_eq!(
+        variables["WARDEN_TICKET_PRINCIPALS"],
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/{FUNCTION}-ticket/*").as_str()
+    );
+    assert_eq!(variables["WARDEN_SIGNING_KEYS"], signing_keys.as_str());
+    assert!(
+        !variables.contains_key("WARDEN_PIP_INDEX_URL"),
+        "empty parameters set nothing"
+    );
+
+    // moto's CloudFormation has no AWS::Lambda::Alias: make the ServiceToken's alias by API.
+    let alias = moto
+        .lambda_post(
+            &format!("/2015-03-31/functions/{FUNCTION}/aliases"),
+            &json!({"Name": "live", "FunctionVersion": "$LATEST"}),
+        )
+        .await
+        .unwrap();
+    let service_token = alias["AliasArn"].as_str().unwrap().to_owned();
+    assert_eq!(
+        service_token,
+        format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:{FUNCTION}:live")
+    );
+
+    // The real provider, configured exactly as the template configured the function.
+    let mut env: Vec<(String, String)> = variables
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect();
+    env.extend(moto.sdk_env().into_iter().map(|(k, v)| (k.to_owned(), v)));
+    env.push((
+        "WARDEN_INSECURE_RESPONSE_URL_PREFIX".into(),
+        format!("{}/", moto.endpoint()),
+    ));
+    // moto's DescribeStackResource has no timestamp (FACTS §3).
+    env.push((
+        "WARDEN_STACK_OPERATION_ALLOW_MISSING_TIMESTAMP".into(),
+        "true".into(),
+    ));
+    let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let provider = Provider::spawn("warden-provider", &lambda, FUNCTION, &env_refs).unwrap();
+
+    // The application stack: signed, sealed, deployed through a change set.
+    let app = warden(
+        &moto,
+        &[
+            "deploy",
+            "--stack-name",
+            "hello-app",
+            "--template",
+            &repo_file("cfn/examples/multi-file-function.yaml"),
+            "--parameter",
+            &format!("ServiceToken={service_token}"),
+            "--parameter",
+            &format!("PermissionsBoundaryArn={boundary_arn}"),
+            "--role-arn",
+            &execution_role,
+            "--capability",
+            "CAPABILITY_NAMED_IAM",
+            "--signing-key",
+            &keys.path().join("deploy-1.pk8").display().to_string(),
+            "--ticket-role",
+            &ticket_role,
+            "--key",
+            &ticket_key,
+            "--wait",
+            "3m",
+            "--json",
+        ],
+    )
+    .await;
+    let stderr = String::from_utf8_lossy(&app.stderr).into_owned();
+    if app.status.code() != Some(0) {
+        eprintln!("provider output:\n{}", provider.all_output());
+    }
+    assert_eq!(app.status.code(), Some(0));
+    let app_summary = summary(&app);
+    assert_eq!(app_summary["status"], "CREATE_COMPLETE");
+    assert!(stderr.contains("signed Hello"), "{stderr}");
+    assert!(stderr.contains("sealed 1 ticket(s) (Hello)"), "{stderr}");
+    assert!(
+        stderr.contains("change: Add Hello Custom::MultiFileFunction"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("CREATE_COMPLETE"),
+        "live stack events: {stderr}"
+    );
+
+    // GetAtt of the custom resource: the function the provider made.
+    let function_arn = format!("arn:aws:lambda:{REGION}:{ACCOUNT}:function:app-hello");
+    assert_eq!(app_summary["outputs"]["FunctionArn"], function_arn.as_str());
+    let made = moto
+        .lambda_get("/2015-03-31/functions/app-hello/configuration")
+        .await
+        .unwrap();
+    assert_eq!(made["FunctionArn"], function_arn.as_str());
+    assert_eq!(
+        made["Role"],
+        format!("arn:aws:iam::{ACCOUNT}:role/app-hello-function").as_str()
+    );
+    assert_eq!(made["Handler"], "app.handler");
+    assert_eq!(
+        app_summary["outputs"]["CodeSha256"], made["CodeSha256"],
+        "the output is the code moto stored"
+    );
+
+    // The request moto sent: signed and ticketed, with moto's own ResponseURL.
+    let bridged = lambda.bridged();
+    assert_eq!(bridged.len(), 1, "{bridged:?}");
+    let event = &bridged[0];
+    assert_eq!(event["RequestType"], "Create");
+    assert_eq!(event["ServiceToken"], service_token.as_str());
+    assert!(event["ResponseURL"].as_str().unwrap().starts_with(&format!(
+        "{}/cloudformation_{REGION}/cfnresponse",
+        moto.endpoint()
+    )));
+    let properties = &event["ResourceProperties"];
+    assert!(properties["WardenSignature"].is_string());
+    assert!(properties["WardenTicket"].is_string());
+    assert_eq!(properties["Role"], made["Role"], "GetAtt resolved by moto");
+
+    // The provider allowed it on a verified signature and an opened ticket.
+    let decisions = provider.decisions();
+    let allowed = decisions
+        .iter()
+        .find(|d| d["logical_resource_id"] == "Hello")
+        .unwrap_or_else(|| panic!("a decision for Hello: {decisions:?}"));
+    assert_eq!(allowed["decision"], "allow", "{allowed}");
+    let text = allowed.to_string();
+    assert!(text.contains("signed-properties"), "{text}");
+    assert!(text.contains("ticket"), "{text}");
+
+    // Deleting: the tickets are an hour fresh, so no refresh is needed.
+    let deleted = warden(&moto, &["delete", "--stack-name", "hello-app", "--json"]).await;
+    assert_eq!(deleted.status.code(), Some(0));
+    assert_eq!(summary(&deleted)["status"], "DELETE_COMPLETE");
+    let again = warden(&moto, &["delete", "--stack-name", "hello-app", "--json"]).await;
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "deleting a deleted stack is done"
+    );
+}
+
+#[tokio::test]
+async fn deploy_refuses_bad_input_before_touching_the_stack() {
+    let moto = Moto::start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("t.yaml");
+    std::fs::write(
+        &template,
+        "Parameters:\n  Name: {Type: String}\nResources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: !Ref Name}\n",
+    )
+    .unwrap();
+    let path = template.display().to_string();
+
+    let unknown = warden(
+        &moto,
+        &[
+            "deploy",
+            "--stack-name",
+            "s",
+            "--template",
+            &path,
+            "--parameter",
+            "Nmae=x",
+        ],
+    )
+    .await;
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("declares no such parameter"));
+
+    let malformed = warden(
+        &moto,
+        &[
+            "deploy",
+            "--stack-name",
+            "s",
+            "--template",
+            &path,
+            "--parameter",
+            "novalue",
+        ],
+    )
+    .await;
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&malformed.stderr).contains("KEY=VALUE"));
+
+    let huge = dir.path().join("huge.yaml");
+    std::fs::write(
+        &huge,
+        format!(
+            "Resources:\n  Topic:\n    Type: AWS::SNS::Topic\n    Metadata: {{Pad: {}}}\n",
+            "x".repeat(60_000)
+        ),
+    )
+    .unwrap();
+    let too_big = warden(
+        &moto,
+        &[
+            "deploy",
+            "--stack-name",
+            "s",
+            "--template",
+            &huge.display().to_string(),
+        ],
+    )
+    .await;
+    assert_eq!(too_big.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&too_big.stderr).contains("51200 bytes"));
+
+    let missing = warden(&moto, &["delete", "--stack-name", "never-made", "--json"]).await;
+    assert_eq!(missing.status.code(), Some(0), "nothing to delete");
+
+    // None of it created a stack.
+    let listed = moto
+        .query(
+            "cloudformation",
+            &[("Action", "ListStacks"), ("Version", "2010-05-15")],
+        )
+        .await
+        .unwrap();
+    assert!(!listed.contains("<StackName>s</StackName>"), "{listed}");
+
+    // A plain stack deploys, and the summary says so.
+    let ok = warden(
+        &moto,
+        &[
+            "deploy",
+            "--stack-name",
+            "s",
+            "--template",
+            &path,
+            "--parameter",
+            "Name=topic-1",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(ok.status.code(), Some(0));
+    assert_eq!(summary(&ok)["status"], "CREATE_COMPLETE");
+    assert!(String::from_utf8_lossy(&ok.stderr).contains("change: Add Topic AWS::SNS::Topic"));
+}
