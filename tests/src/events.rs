@@ -184,8 +184,27 @@ pub fn sign_properties(
     logical_id: &str,
     properties: &Value,
 ) -> Result<String, cfn_warden::Error> {
-    use cfn_warden::verify::signed::{cfn_normalise, Algorithm, SignedEnvelope};
     let now = std::time::SystemTime::now();
+    sign_properties_for(
+        key,
+        resource_type,
+        logical_id,
+        properties,
+        "warden-demo",
+        (now, now + std::time::Duration::from_secs(3600)),
+    )
+}
+
+/// Like [`sign_properties`], for stack `stack` and validity `(issued_at, not_after)`.
+pub fn sign_properties_for(
+    key: &cfn_warden::verify::signed::Ed25519SigningKey,
+    resource_type: &str,
+    logical_id: &str,
+    properties: &Value,
+    stack: &str,
+    (issued_at, not_after): (std::time::SystemTime, std::time::SystemTime),
+) -> Result<String, cfn_warden::Error> {
+    use cfn_warden::verify::signed::{cfn_normalise, Algorithm, SignedEnvelope};
     let literal = match cfn_normalise(properties) {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -194,11 +213,11 @@ pub fn sign_properties(
         v: 1,
         kid: key.kid().to_owned(),
         alg: Algorithm::Ed25519,
-        stack: "warden-demo".into(),
+        stack: stack.into(),
         logical_id: logical_id.into(),
         resource_type: resource_type.into(),
-        issued_at: cfn_warden::decision::format_time(now),
-        not_after: cfn_warden::decision::format_time(now + std::time::Duration::from_secs(3600)),
+        issued_at: cfn_warden::decision::format_time(issued_at),
+        not_after: cfn_warden::decision::format_time(not_after),
         properties: literal,
         dynamic: Default::default(),
     };

@@ -23,7 +23,7 @@ pub mod recorder;
 mod session;
 mod ticket_world;
 
-pub use events::{sign_properties, CfnEvent, ACCOUNT, REGION, STACK_ID};
+pub use events::{sign_properties, sign_properties_for, CfnEvent, ACCOUNT, REGION, STACK_ID};
 pub use local_lambda::{CfnBehaviour, Exchange, LocalLambda, ReceivedPut, RuntimeResult};
 pub use provider::{binary_path, Provider};
 pub use session::Session;

@@ -73,7 +73,13 @@ impl TicketWorld {
 
     /// Runs `warden seal` for `logical_id` with `ticket_role`; returns the ticket.
     pub async fn seal(&self, logical_id: &str, ticket_role: &str) -> String {
-        let template = self.dir.join(format!("{logical_id}.yaml"));
+        self.seal_for_stack(TICKET_STACK, logical_id, ticket_role)
+            .await
+    }
+
+    /// Like [`TicketWorld::seal`], for stack `stack`.
+    pub async fn seal_for_stack(&self, stack: &str, logical_id: &str, ticket_role: &str) -> String {
+        let template = self.dir.join(format!("{stack}-{logical_id}.yaml"));
         std::fs::write(
             &template,
             format!("Resources:\n  {logical_id}:\n    Type: Custom::Faulty\n    Properties:\n      ServiceToken: arn:aws:lambda:{REGION}:{ACCOUNT}:function:faulty-resource\n      Mode: whoami\n"),
@@ -84,7 +90,7 @@ impl TicketWorld {
                 "seal",
                 template.to_str().unwrap(),
                 "--stack-name",
-                TICKET_STACK,
+                stack,
                 "--ticket-role",
                 ticket_role,
                 "--key",

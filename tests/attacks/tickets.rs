@@ -1,0 +1,69 @@
+//! Attacks on sealed tickets: a ticket for another stack, expired, tampered or from another
+//! account. Each request is otherwise legitimate (validly signed), so the ticket is what is
+//! refused.
+
+use std::time::{Duration, SystemTime};
+
+use base64::Engine as _;
+use serde_json::{json, Value};
+use warden_e2e::{CfnEvent, TICKET_STACK};
+
+use crate::arena::{Arena, LOGICAL_ID, TARGET, TYPE};
+
+/// Rewrites a ticket's JSON body (labels, expiry, ciphertext) without resealing it.
+fn rewrite(token: &str, change: &dyn Fn(&mut Value)) -> String {
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut body: Value =
+        serde_json::from_slice(&engine.decode(token.strip_prefix("wt1.").unwrap()).unwrap())
+            .unwrap();
+    change(&mut body);
+    format!("wt1.{}", engine.encode(body.to_string()))
+}
+
+#[tokio::test]
+async fn ticket_attacks_are_refused_before_any_work() {
+    let mut arena = Arena::start("tickets", &[]).await;
+    arena.accept_legitimate("legit-tickets").await;
+    let role = arena.world.ticket_role();
+    let other_stack = arena
+        .world
+        .seal_for_stack("another-stack", LOGICAL_ID, &role)
+        .await;
+    let other_account = arena
+        .world
+        .seal(LOGICAL_ID, "arn:aws:iam::111111111111:role/cfn-warden-ticket")
+        .await;
+    let expired = rewrite(&arena.ticket, &|b| b["x"] = json!(1_700_000_000u64));
+    let tampered = rewrite(&arena.ticket, &|b| {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let mut c = engine.decode(b["c"].as_str().unwrap()).unwrap();
+        c[0] ^= 1;
+        b["c"] = json!(engine.encode(c));
+    });
+    let now = SystemTime::now();
+    let signed = arena.signed(
+        &arena.key,
+        &arena.properties(TARGET),
+        TICKET_STACK,
+        LOGICAL_ID,
+        (now, now + Duration::from_secs(3600)),
+    );
+    let cases = [
+        ("ticket for another stack", other_stack, "another stack or logical id"),
+        ("ticket from another account", other_account, "another account"),
+        ("expired ticket", expired, "expired"),
+        ("tampered ticket", tampered, "does not open"),
+    ];
+    for (attack, ticket, reason) in cases {
+        let mut properties = signed.clone();
+        properties["WardenTicket"] = json!(ticket);
+        let event = arena
+            .session
+            .prepare(CfnEvent::create(TYPE, LOGICAL_ID, properties));
+        let secret = event.signature().to_owned();
+        let (exchange, line) = arena.send(event.to_bytes()).await;
+        arena
+            .assert_refused(attack, &exchange, &line, reason, &[&secret, &ticket])
+            .await;
+    }
+}
