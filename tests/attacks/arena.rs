@@ -101,7 +101,8 @@ impl Arena {
         logical_id: &str,
         validity: (SystemTime, SystemTime),
     ) -> Value {
-        let token = sign_properties_for(key, TYPE, logical_id, properties, stack, validity).unwrap();
+        let token =
+            sign_properties_for(key, TYPE, logical_id, properties, stack, validity).unwrap();
         let mut out = properties.clone();
         out["WardenSignature"] = json!(token);
         out["WardenTicket"] = json!(self.ticket);
@@ -128,7 +129,9 @@ impl Arena {
     pub(crate) async fn accept_legitimate(&mut self, function_name: &str) {
         let event = self.legitimate(function_name);
         let (exchange, line) = self.session.send(&event, LIMIT).await.unwrap();
-        let answer = exchange.answer().unwrap_or_else(|| panic!("no answer: {line}"));
+        let answer = exchange
+            .answer()
+            .unwrap_or_else(|| panic!("no answer: {line}"));
         assert_eq!(answer["Status"], "SUCCESS", "{answer} {line}");
         assert_eq!(line["decision"], "allow", "{line}");
         self.function(function_name)
@@ -175,7 +178,10 @@ impl Arena {
             line["detail"].as_str().unwrap_or_default(),
             line["reason"].as_str().unwrap_or_default()
         );
-        assert!(said.contains(reason), "{attack}: `{said}` lacks `{reason}`: {line}");
+        assert!(
+            said.contains(reason),
+            "{attack}: `{said}` lacks `{reason}`: {line}"
+        );
         assert!(
             matches!(
                 line["result"].as_str(),
@@ -214,10 +220,16 @@ impl Arena {
             );
             let body = put.json();
             assert_eq!(body["Status"], "FAILED", "{attack}");
-            assert!(body.get("Data").is_none(), "{attack}: Data on a refusal: {body}");
+            assert!(
+                body.get("Data").is_none(),
+                "{attack}: Data on a refusal: {body}"
+            );
             let text = body.to_string();
             for leaked in [CANARY_SECRET, TARGET, "def handler", self.role.as_str()] {
-                assert!(!text.contains(leaked), "{attack}: the answer carries {leaked}: {text}");
+                assert!(
+                    !text.contains(leaked),
+                    "{attack}: the answer carries {leaked}: {text}"
+                );
             }
         }
         if line["result"] == "denied" && !exchange.puts.is_empty() {

@@ -16,9 +16,18 @@ async fn envelope_attacks_are_refused_and_the_provider_keeps_serving() {
     event["ServiceToken"] = json!(other);
     event["ResourceProperties"]["ServiceToken"] = json!(other);
     let (exchange, line) = arena.send(serde_json::to_vec(&event).unwrap()).await;
-    assert!(exchange.puts.is_empty(), "a mismatched ServiceToken gets no answer");
+    assert!(
+        exchange.puts.is_empty(),
+        "a mismatched ServiceToken gets no answer"
+    );
     arena
-        .assert_refused("ServiceToken mismatch", &exchange, &line, "ServiceToken", &[])
+        .assert_refused(
+            "ServiceToken mismatch",
+            &exchange,
+            &line,
+            "ServiceToken",
+            &[],
+        )
         .await;
 
     // Oversized: 1.1 MiB of padding in a property (the limit is 1 MiB).

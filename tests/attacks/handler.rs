@@ -9,10 +9,16 @@ use warden_e2e::{CfnEvent, TicketWorld, ACCOUNT};
 const LIMIT: Duration = Duration::from_secs(30);
 
 fn check_no_secret(world: &TicketWorld, output: &str, ticket: &str, attack: &str) {
-    assert!(!output.contains(ticket), "{attack}: the ticket reached a log");
+    assert!(
+        !output.contains(ticket),
+        "{attack}: the ticket reached a log"
+    );
     for call in world.recorder.calls() {
         if let Some(token) = &call.security_token {
-            assert!(!output.contains(token.as_str()), "{attack}: a session token reached a log");
+            assert!(
+                !output.contains(token.as_str()),
+                "{attack}: a session token reached a log"
+            );
         }
     }
 }
@@ -30,7 +36,10 @@ async fn a_handler_cannot_reach_the_provider_s_own_credentials() {
     ));
     let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
     let answer = exchange.answer().unwrap();
-    assert_eq!(answer["Data"]["ProviderCredentials"], "unreachable", "{answer} {line}");
+    assert_eq!(
+        answer["Data"]["ProviderCredentials"], "unreachable",
+        "{answer} {line}"
+    );
     // Every call the process made was the framework's, and none was signed with the
     // provider's long-term credentials (a call without a session token) by the handler.
     for call in world.recorder.calls() {
@@ -46,7 +55,12 @@ async fn a_handler_cannot_reach_the_provider_s_own_credentials() {
             );
         }
     }
-    check_no_secret(&world, &session.provider.all_output(), &ticket, "own credentials");
+    check_no_secret(
+        &world,
+        &session.provider.all_output(),
+        &ticket,
+        "own credentials",
+    );
 }
 
 #[tokio::test]

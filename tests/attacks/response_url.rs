@@ -39,12 +39,13 @@ async fn response_urls_off_cloudformation_get_nothing() {
         ("suffix lookalike", format!("https://{bucket}.attacker.example/x{query}")),
     ];
     for (attack, url) in cases {
-        let event = arena
-            .legitimate(TARGET)
-            .field("ResponseURL", json!(url));
+        let event = arena.legitimate(TARGET).field("ResponseURL", json!(url));
         let (exchange, line) = arena.send(event.to_bytes()).await;
         assert!(exchange.puts.is_empty(), "{attack}: a PUT was made");
-        assert!(line["status_sent"].is_null() && line["response"].is_null(), "{attack}: {line}");
+        assert!(
+            line["status_sent"].is_null() && line["response"].is_null(),
+            "{attack}: {line}"
+        );
         // Refused by the consistency check, or earlier: a URL that does not even parse.
         assert!(
             line["result"] == "unroutable"
@@ -53,7 +54,13 @@ async fn response_urls_off_cloudformation_get_nothing() {
             "{attack}: {line}"
         );
         arena
-            .assert_refused(attack, &exchange, &line, "ResponseURL", &["0123456789abcdef"])
+            .assert_refused(
+                attack,
+                &exchange,
+                &line,
+                "ResponseURL",
+                &["0123456789abcdef"],
+            )
             .await;
     }
 }

@@ -47,17 +47,39 @@ async fn signature_attacks_are_refused_before_any_work() {
     shadow["wardenSignature"] = json!("x");
 
     let cases = [
-        ("forged unsigned event", unsigned, "no WardenSignature property"),
-        ("tampered signed property", tampered, "property `Role` differs"),
+        (
+            "forged unsigned event",
+            unsigned,
+            "no WardenSignature property",
+        ),
+        (
+            "tampered signed property",
+            tampered,
+            "property `Role` differs",
+        ),
         ("unknown key", unknown, "signing key id is not configured"),
         ("retired key", retired, "the signing key is retired"),
         ("expired signature", expired, "the signature has expired"),
-        ("replay against another stack", other_stack, "for another stack"),
-        ("replay against another logical id", other_id, "for another logical id"),
-        ("property shadowing a framework key", shadow, "wardenSignature"),
+        (
+            "replay against another stack",
+            other_stack,
+            "for another stack",
+        ),
+        (
+            "replay against another logical id",
+            other_id,
+            "for another logical id",
+        ),
+        (
+            "property shadowing a framework key",
+            shadow,
+            "wardenSignature",
+        ),
     ];
     for (attack, properties, reason) in cases {
-        let event = arena.session.prepare(CfnEvent::create(TYPE, LOGICAL_ID, properties));
+        let event = arena
+            .session
+            .prepare(CfnEvent::create(TYPE, LOGICAL_ID, properties));
         let secret = event.signature().to_owned();
         let (exchange, line) = arena.send(event.to_bytes()).await;
         assert_eq!(line["decision"], "deny", "{attack}: {line}");

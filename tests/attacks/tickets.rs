@@ -31,7 +31,10 @@ async fn ticket_attacks_are_refused_before_any_work() {
         .await;
     let other_account = arena
         .world
-        .seal(LOGICAL_ID, "arn:aws:iam::111111111111:role/cfn-warden-ticket")
+        .seal(
+            LOGICAL_ID,
+            "arn:aws:iam::111111111111:role/cfn-warden-ticket",
+        )
         .await;
     let expired = rewrite(&arena.ticket, &|b| b["x"] = json!(1_700_000_000u64));
     let tampered = rewrite(&arena.ticket, &|b| {
@@ -49,8 +52,16 @@ async fn ticket_attacks_are_refused_before_any_work() {
         (now, now + Duration::from_secs(3600)),
     );
     let cases = [
-        ("ticket for another stack", other_stack, "another stack or logical id"),
-        ("ticket from another account", other_account, "another account"),
+        (
+            "ticket for another stack",
+            other_stack,
+            "another stack or logical id",
+        ),
+        (
+            "ticket from another account",
+            other_account,
+            "another account",
+        ),
         ("expired ticket", expired, "expired"),
         ("tampered ticket", tampered, "does not open"),
     ];
