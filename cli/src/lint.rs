@@ -74,6 +74,8 @@ pub(crate) const RULES: &[Rule] = &[
     Rule { id: "suppression-without-reason", severity: Severity::Medium, description: "A suppression in Metadata has no Reason." },
     Rule { id: "shared-execution-role", severity: Severity::Medium, description: "Several functions share one execution role: each gets the others' permissions." },
     Rule { id: "multiple-event-triggers", severity: Severity::Low, description: "A function has several event triggers: one role serves several purposes." },
+    Rule { id: "wildcard-in-arn", severity: Severity::Medium, description: "An Allow statement (or a SAM policy template) names resources by an ARN containing `*`." },
+    Rule { id: "provider-escalation", severity: Severity::High, description: "A custom-resource provider can be invoked through a wildcard, an ARN pattern or the whole account while its role can pass roles, create or update functions, or write IAM." },
 ];
 
 fn rule(id: &str) -> &'static Rule {
@@ -124,15 +126,31 @@ pub(crate) fn lint(file: &str, source: &str) -> Result<Vec<Finding>, TemplateErr
         .iter()
         .map(|r| (r.logical_id.clone(), r.resource_type.clone()))
         .collect();
+    let scope = Scope {
+        defaults: &defaults,
+        types: &types,
+    };
     let mut all_properties = BTreeMap::new();
     for resource in &resources {
         let properties = match resource.properties {
-            Some((_, node)) => resolve(&to_json(node)?, &defaults),
+            Some((_, node)) => resolve(&to_json(node)?, &scope),
             None => Value::Object(Map::new()),
         };
         all_properties.insert(resource.logical_id.clone(), properties);
     }
+    let sam_global_boundary = template
+        .section("Globals")
+        .map(to_json)
+        .transpose()?
+        .is_some_and(|g| g["Function"].get("PermissionsBoundary").is_some());
+    let ctx = Ctx {
+        types: &types,
+        sam_global_boundary,
+    };
     let mut cross = cross_resource(&types, &all_properties);
+    for (id, hits) in provider_escalation(&types, &all_properties) {
+        cross.entry(id).or_default().extend(hits);
+    }
     let mut findings = Vec::new();
     for resource in &resources {
         let properties = all_properties
@@ -143,7 +161,7 @@ pub(crate) fn lint(file: &str, source: &str) -> Result<Vec<Finding>, TemplateErr
             None => Value::Null,
         };
         let (suppressed, mut hits) = suppressions(&metadata);
-        hits.extend(check(&resource.resource_type, &properties, &types));
+        hits.extend(check(&resource.resource_type, &properties, &ctx));
         hits.extend(cross.remove(&resource.logical_id).unwrap_or_default());
         for hit in hits {
             if suppressed.iter().any(|s| s == hit.rule) {
@@ -177,29 +195,107 @@ fn parameter_defaults(template: &Template<'_>) -> Result<Map<String, Value>, Tem
         .collect())
 }
 
-/// Replaces `{"Ref": P}` by P's default where P is a parameter with one.
-fn resolve(value: &Value, defaults: &Map<String, Value>) -> Value {
+/// What intrinsics can be resolved against: parameter defaults and the template's resources.
+struct Scope<'a> {
+    defaults: &'a Map<String, Value>,
+    types: &'a BTreeMap<String, String>,
+}
+
+/// Resolves what can be resolved without deploying: `Ref` to a parameter with a default,
+/// `Fn::Sub` (parameters with defaults and the substitution map; pseudo parameters and the
+/// template's own resources stay `${...}`, since they are concrete names at deploy time) and
+/// `Fn::Join` of resolved strings. Anything depending on a parameter without a default stays
+/// an intrinsic, which the rules report as UNKNOWN.
+fn resolve(value: &Value, scope: &Scope<'_>) -> Value {
     match value {
-        Value::Object(map) if map.len() == 1 => match map
-            .get("Ref")
-            .and_then(Value::as_str)
-            .and_then(|p| defaults.get(p))
-        {
-            Some(default) => default.clone(),
-            None => Value::Object(
+        Value::Object(map) if map.len() == 1 => {
+            if let Some((key, arg)) = map.iter().next() {
+                let resolved = match key.as_str() {
+                    "Ref" => arg.as_str().and_then(|p| scope.defaults.get(p)).cloned(),
+                    "Fn::Sub" => substitute(arg, scope).map(Value::String),
+                    "Fn::Join" => join(arg, scope).map(Value::String),
+                    _ => None,
+                };
+                if let Some(resolved) = resolved {
+                    return resolved;
+                }
+            }
+            Value::Object(
                 map.iter()
-                    .map(|(k, v)| (k.clone(), resolve(v, defaults)))
+                    .map(|(k, v)| (k.clone(), resolve(v, scope)))
                     .collect(),
-            ),
-        },
+            )
+        }
         Value::Object(map) => Value::Object(
             map.iter()
-                .map(|(k, v)| (k.clone(), resolve(v, defaults)))
+                .map(|(k, v)| (k.clone(), resolve(v, scope)))
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.iter().map(|v| resolve(v, defaults)).collect()),
+        Value::Array(items) => Value::Array(items.iter().map(|v| resolve(v, scope)).collect()),
         other => other.clone(),
     }
+}
+
+/// A scalar as the text `Fn::Sub` and `Fn::Join` would put in.
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `Fn::Sub` with what is known; `None` when a variable depends on an unknown value.
+fn substitute(arg: &Value, scope: &Scope<'_>) -> Option<String> {
+    let empty = Map::new();
+    let (text, vars) = match arg {
+        Value::String(text) => (text.as_str(), &empty),
+        Value::Array(items) => (items.first()?.as_str()?, items.get(1)?.as_object()?),
+        _ => return None,
+    };
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}')?;
+        let name = &after[..end];
+        if let Some(literal) = name.strip_prefix('!') {
+            out.push_str("${");
+            out.push_str(literal);
+            out.push('}');
+        } else if let Some(var) = vars.get(name) {
+            out.push_str(&scalar(&resolve(var, scope))?);
+        } else if let Some(default) = scope.defaults.get(name) {
+            out.push_str(&scalar(default)?);
+        } else if name.starts_with("AWS::")
+            || scope
+                .types
+                .contains_key(name.split('.').next().unwrap_or_default())
+        {
+            out.push_str("${");
+            out.push_str(name);
+            out.push('}');
+        } else {
+            return None;
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// `Fn::Join` when every part resolves to a scalar.
+fn join(arg: &Value, scope: &Scope<'_>) -> Option<String> {
+    let items = arg.as_array()?;
+    let delimiter = items.first()?.as_str()?;
+    let parts = match resolve(items.get(1)?, scope) {
+        Value::Array(parts) => parts,
+        _ => return None,
+    };
+    let texts: Option<Vec<String>> = parts.iter().map(scalar).collect();
+    Some(texts?.join(delimiter))
 }
 
 /// Rules suppressed by the resource's Metadata, and findings about bad suppressions.
@@ -333,7 +429,26 @@ fn cross_resource(
     hits
 }
 
-fn check(resource_type: &str, p: &Value, types: &BTreeMap<String, String>) -> Vec<Hit> {
+/// What per-resource rules need from the rest of the template.
+struct Ctx<'a> {
+    types: &'a BTreeMap<String, String>,
+    /// `Globals.Function.PermissionsBoundary` is set (SAM).
+    sam_global_boundary: bool,
+}
+
+/// AWS managed policies that grant wildcard actions, as SAM `Policies` entries name them.
+const BROAD_MANAGED_POLICIES: &[&str] = &[
+    "AdministratorAccess",
+    "PowerUserAccess",
+    "IAMFullAccess",
+    "AWSLambda_FullAccess",
+    "AWSLambdaFullAccess",
+    "AmazonS3FullAccess",
+    "AmazonDynamoDBFullAccess",
+];
+
+fn check(resource_type: &str, p: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
+    let types = ctx.types;
     let mut hits = Vec::new();
     match resource_type {
         t if t.starts_with("Custom::") || t == "AWS::CloudFormation::CustomResource" => {
@@ -351,26 +466,105 @@ fn check(resource_type: &str, p: &Value, types: &BTreeMap<String, String>) -> Ve
             if let Some(config) = p.get("FunctionUrlConfig") {
                 hits.extend(url_auth(&config["AuthType"]));
             }
-            for policy in p["Policies"].as_array().into_iter().flatten() {
-                if policy.get("Statement").is_some() {
-                    hits.extend(statements(policy));
-                }
+            if p.get("Role").is_none()
+                && p.get("PermissionsBoundary").is_none()
+                && !ctx.sam_global_boundary
+            {
+                hits.push(fail(
+                    "role-without-boundary",
+                    "SAM creates this function's role without a PermissionsBoundary",
+                ));
             }
+            hits.extend(sam_policies(&p["Policies"], types));
         }
         "AWS::IAM::Role" => {
             if p.get("PermissionsBoundary").is_none() {
                 hits.push(fail("role-without-boundary", "no PermissionsBoundary"));
             }
             for policy in p["Policies"].as_array().into_iter().flatten() {
-                hits.extend(statements(&policy["PolicyDocument"]));
+                hits.extend(statements(&policy["PolicyDocument"], types));
             }
         }
         "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => {
-            hits.extend(statements(&p["PolicyDocument"]))
+            hits.extend(statements(&p["PolicyDocument"], types))
         }
         _ => {}
     }
     hits
+}
+
+/// SAM `Policies`: a managed policy name or ARN, a policy document, or a policy template
+/// (`{TemplateName: {Parameter: value}}`), alone or in a list.
+fn sam_policies(policies: &Value, types: &BTreeMap<String, String>) -> Vec<Hit> {
+    let list = match policies {
+        Value::Array(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    };
+    let mut hits = Vec::new();
+    for policy in list {
+        match &policy {
+            Value::String(name) => {
+                let short = name.rsplit('/').next().unwrap_or(name);
+                if BROAD_MANAGED_POLICIES.contains(&short) {
+                    hits.push(fail(
+                        "iam-wildcard-action",
+                        format!("SAM Policies attaches the managed policy {short}"),
+                    ));
+                }
+            }
+            Value::Object(map) if map.contains_key("Statement") => {
+                hits.extend(statements(&policy, types));
+            }
+            Value::Object(map) if is_intrinsic(&policy) => {
+                let _ = map;
+                hits.push(unknown(
+                    "iam-wildcard-action",
+                    "a SAM Policies entry could not be resolved",
+                ));
+            }
+            Value::Object(map) => {
+                for (template, parameters) in map {
+                    for (name, value) in parameters.as_object().into_iter().flatten() {
+                        match value {
+                            Value::String(v) if v.contains('*') => hits.push(fail(
+                                "wildcard-in-arn",
+                                format!("policy template {template} with {name} `{v}`"),
+                            )),
+                            Value::String(_) => {}
+                            other if is_concrete_reference(other, types) => {}
+                            _ => hits.push(unknown(
+                                "wildcard-in-arn",
+                                format!("policy template {template}: {name} could not be resolved"),
+                            )),
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    hits
+}
+
+/// A `Ref` or `Fn::GetAtt` of one of the template's resources: one concrete name or ARN.
+fn is_concrete_reference(value: &Value, types: &BTreeMap<String, String>) -> bool {
+    let target = value
+        .get("Ref")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            value
+                .get("Fn::GetAtt")
+                .and_then(|a| a.get(0))
+                .and_then(Value::as_str)
+        })
+        .or_else(|| {
+            value
+                .get("Fn::GetAtt")
+                .and_then(Value::as_str)
+                .and_then(|s| s.split('.').next())
+        });
+    target.is_some_and(|t| types.contains_key(t))
 }
 
 fn service_token(token: &Value, types: &BTreeMap<String, String>) -> Option<Hit> {
@@ -436,22 +630,28 @@ fn url_auth(auth: &Value) -> Option<Hit> {
     (auth.as_str() == Some("NONE")).then(|| fail(RULE, "AuthType NONE"))
 }
 
-/// Findings for the Allow statements of one policy document.
-fn statements(document: &Value) -> Vec<Hit> {
-    let list = match &document["Statement"] {
+/// The statements of a policy document.
+fn statement_list(document: &Value) -> Vec<Value> {
+    match &document["Statement"] {
         Value::Array(items) => items.clone(),
         Value::Object(_) => vec![document["Statement"].clone()],
         _ => Vec::new(),
-    };
-    let strings = |v: &Value| -> Vec<Value> {
-        match v {
-            Value::Array(items) => items.clone(),
-            Value::Null => Vec::new(),
-            other => vec![other.clone()],
-        }
-    };
+    }
+}
+
+/// One value or a list of them, as a list.
+fn list_of(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    }
+}
+
+/// Findings for the Allow statements of one policy document.
+fn statements(document: &Value, types: &BTreeMap<String, String>) -> Vec<Hit> {
     let mut hits = Vec::new();
-    for statement in list {
+    for statement in statement_list(document) {
         if statement["Effect"] != json!("Allow") {
             continue; // Deny statements never trigger a finding.
         }
@@ -461,7 +661,7 @@ fn statements(document: &Value) -> Vec<Hit> {
                 "an Allow statement uses NotAction",
             ));
         }
-        let actions = strings(&statement["Action"]);
+        let actions = list_of(&statement["Action"]);
         let wildcard = |a: &str| a == "*" || a.ends_with(":*");
         if actions.iter().filter_map(Value::as_str).any(wildcard) {
             hits.push(fail(
@@ -473,22 +673,251 @@ fn statements(document: &Value) -> Vec<Hit> {
             let a = a.to_ascii_lowercase();
             a == "*" || a == "iam:*" || a == "iam:passrole" || a == "iam:pass*"
         });
-        if passes_role {
-            for resource in strings(&statement["Resource"]) {
-                match resource.as_str() {
-                    Some(r) if r.contains('*') => {
-                        hits.push(fail(
-                            "iam-passrole-wildcard",
-                            format!("iam:PassRole on `{r}`"),
-                        ));
-                    }
-                    Some(_) => {}
-                    None => hits.push(unknown(
+        for resource in list_of(&statement["Resource"]) {
+            match resource.as_str() {
+                Some(r) if passes_role && r.contains('*') => {
+                    hits.push(fail(
                         "iam-passrole-wildcard",
-                        "an iam:PassRole Resource could not be resolved",
-                    )),
+                        format!("iam:PassRole on `{r}`"),
+                    ));
+                }
+                // A trailing `:*` after a name (a log group's streams, a layer's versions)
+                // stays within one named resource.
+                Some(r)
+                    if r.starts_with("arn:") && r.strip_suffix(":*").unwrap_or(r).contains('*') =>
+                {
+                    hits.push(fail(
+                        "wildcard-in-arn",
+                        format!("`{r}` matches every resource of its pattern"),
+                    ));
+                }
+                Some(_) => {}
+                None if is_concrete_reference(&resource, types) => {}
+                None if passes_role => hits.push(unknown(
+                    "iam-passrole-wildcard",
+                    "an iam:PassRole Resource could not be resolved",
+                )),
+                None => hits.push(unknown(
+                    "wildcard-in-arn",
+                    "a Resource could not be resolved",
+                )),
+            }
+        }
+    }
+    hits
+}
+
+/// Whether IAM action pattern `pattern` (with `*` and `?`) matches `action`, ignoring case.
+fn action_matches(pattern: &str, action: &str) -> bool {
+    fn glob(p: &[u8], a: &[u8]) -> bool {
+        match (p.first(), a.first()) {
+            (None, None) => true,
+            (Some(b'*'), _) => glob(&p[1..], a) || (!a.is_empty() && glob(p, &a[1..])),
+            (Some(b'?'), Some(_)) => glob(&p[1..], &a[1..]),
+            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => glob(&p[1..], &a[1..]),
+            _ => false,
+        }
+    }
+    // Patterns are short; bound the backtracking anyway.
+    pattern.len() <= 256 && glob(pattern.as_bytes(), action.as_bytes())
+}
+
+/// Actions through which a provider's role escalates: passing roles, making or changing code,
+/// writing IAM.
+const ESCALATING_ACTIONS: &[&str] = &[
+    "iam:PassRole",
+    "lambda:CreateFunction",
+    "lambda:UpdateFunctionCode",
+    "iam:CreateRole",
+    "iam:PutRolePolicy",
+    "iam:AttachRolePolicy",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreatePolicyVersion",
+    "iam:CreateUser",
+    "iam:CreateAccessKey",
+    "iam:PutUserPolicy",
+    "iam:AttachUserPolicy",
+];
+
+/// Allowed actions of `documents` that escalate.
+fn escalating(documents: &[Value]) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    for document in documents {
+        for statement in statement_list(document) {
+            if statement["Effect"] != json!("Allow") {
+                continue;
+            }
+            for pattern in list_of(&statement["Action"]) {
+                let Some(pattern) = pattern.as_str() else {
+                    continue;
+                };
+                for action in ESCALATING_ACTIONS {
+                    if action_matches(pattern, action) && !out.contains(action) {
+                        out.push(*action);
+                    }
                 }
             }
+        }
+    }
+    out
+}
+
+/// Custom-resource providers that a broad set of principals may invoke while their role can
+/// escalate, found through the template's resource graph (ServiceToken → alias or version →
+/// function → role → inline, attached and separate policies; invoke grants from Lambda
+/// permissions and from IAM policies with patterns).
+fn provider_escalation(
+    types: &BTreeMap<String, String>,
+    properties: &BTreeMap<String, Value>,
+) -> BTreeMap<String, Vec<Hit>> {
+    const RULE: &str = "provider-escalation";
+    let null = Value::Null;
+    let props = |id: &str| properties.get(id).unwrap_or(&null);
+    let of_type = |id: &str, t: &str| types.get(id).is_some_and(|x| x == t);
+    // The function a value (ServiceToken, FunctionName) designates, through aliases and versions.
+    let function_of = |value: &Value| -> Option<String> {
+        let target = value
+            .get("Fn::GetAtt")
+            .and_then(|a| a.get(0))
+            .and_then(Value::as_str)
+            .or_else(|| value.get("Ref").and_then(Value::as_str))?;
+        match types.get(target).map(String::as_str) {
+            Some("AWS::Lambda::Function" | "AWS::Serverless::Function") => Some(target.to_owned()),
+            Some("AWS::Lambda::Alias" | "AWS::Lambda::Version") => {
+                let f = &props(target)["FunctionName"];
+                let id = f.get("Ref").and_then(Value::as_str).or_else(|| {
+                    f.get("Fn::GetAtt")
+                        .and_then(|a| a.get(0))
+                        .and_then(Value::as_str)
+                })?;
+                is_function(types.get(id)?).then(|| id.to_owned())
+            }
+            _ => None,
+        }
+    };
+    // Providers and the custom resources using them.
+    let mut providers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, t) in types {
+        if t.starts_with("Custom::") || t == "AWS::CloudFormation::CustomResource" {
+            if let Some(f) = function_of(&props(id)["ServiceToken"]) {
+                providers.entry(f).or_default().push(id.clone());
+            }
+        }
+    }
+    // Invoke grants to broad principals: Lambda permissions, and IAM statements on patterns.
+    let broad_principal = |p: &Value| match p.as_str() {
+        Some(s) => {
+            s.contains('*')
+                || s.ends_with(":root")
+                || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
+        }
+        None => false,
+    };
+    let mut hits: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    for (function, users) in &providers {
+        let mut grants = Vec::new();
+        for (id, t) in types {
+            let p = props(id);
+            if t == "AWS::Lambda::Permission"
+                && function_of(&p["FunctionName"]).as_deref() == Some(function.as_str())
+                && broad_principal(&p["Principal"])
+            {
+                grants.push(format!(
+                    "{id} (Principal {})",
+                    p["Principal"].as_str().unwrap_or("?")
+                ));
+            }
+            let documents: Vec<Value> = match t.as_str() {
+                "AWS::IAM::Role" => list_of(&p["Policies"])
+                    .iter()
+                    .map(|x| x["PolicyDocument"].clone())
+                    .collect(),
+                "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => vec![p["PolicyDocument"].clone()],
+                _ => Vec::new(),
+            };
+            for document in documents {
+                for statement in statement_list(&document) {
+                    let invokes = statement["Effect"] == json!("Allow")
+                        && list_of(&statement["Action"])
+                            .iter()
+                            .filter_map(Value::as_str)
+                            .any(|a| action_matches(a, "lambda:InvokeFunction"));
+                    let pattern = list_of(&statement["Resource"]).into_iter().find_map(|r| {
+                        let r = r.as_str()?.to_owned();
+                        let function_part = r.split(":function:").nth(1).unwrap_or("");
+                        (r == "*" || function_part.starts_with('*')).then_some(r)
+                    });
+                    if let (true, Some(pattern)) = (invokes, pattern) {
+                        grants.push(format!("{id} (lambda:InvokeFunction on `{pattern}`)"));
+                    }
+                }
+            }
+        }
+        if grants.is_empty() {
+            continue;
+        }
+        let f = props(function);
+        let mut documents: Vec<Value> = Vec::new();
+        let role = f["Role"]
+            .get("Fn::GetAtt")
+            .and_then(|a| a.get(0))
+            .and_then(Value::as_str)
+            .filter(|r| of_type(r, "AWS::IAM::Role"))
+            .map(str::to_owned);
+        match (&role, types.get(function).map(String::as_str)) {
+            (Some(r), _) => {
+                let rp = props(r);
+                documents.extend(
+                    list_of(&rp["Policies"])
+                        .iter()
+                        .map(|x| x["PolicyDocument"].clone()),
+                );
+                for arn in list_of(&rp["ManagedPolicyArns"]) {
+                    if let Some(m) = arn.get("Ref").and_then(Value::as_str) {
+                        if of_type(m, "AWS::IAM::ManagedPolicy") {
+                            documents.push(props(m)["PolicyDocument"].clone());
+                        }
+                    }
+                }
+                for (id, t) in types {
+                    let attaches = list_of(&props(id)["Roles"])
+                        .iter()
+                        .any(|x| x.get("Ref").and_then(Value::as_str) == Some(r.as_str()));
+                    if attaches && (t == "AWS::IAM::Policy" || t == "AWS::IAM::ManagedPolicy") {
+                        documents.push(props(id)["PolicyDocument"].clone());
+                    }
+                }
+            }
+            (None, Some("AWS::Serverless::Function")) if f.get("Role").is_none() => {
+                documents.extend(
+                    list_of(&f["Policies"])
+                        .into_iter()
+                        .filter(|x| x.get("Statement").is_some()),
+                );
+            }
+            _ => {
+                hits.entry(function.clone()).or_default().push(unknown(
+                    RULE,
+                    format!(
+                        "provider of {} may be invoked through {}; its role is not in the template",
+                        users.join(", "),
+                        grants.join(", ")
+                    ),
+                ));
+                continue;
+            }
+        }
+        let actions = escalating(&documents);
+        if !actions.is_empty() {
+            hits.entry(function.clone()).or_default().push(fail(
+                RULE,
+                format!(
+                    "provider of {} may be invoked through {} while its role can {}",
+                    users.join(", "),
+                    grants.join(", "),
+                    actions.join(", ")
+                ),
+            ));
         }
     }
     hits

@@ -21,6 +21,8 @@ const RULES: &[&str] = &[
     "suppression-without-reason",
     "shared-execution-role",
     "multiple-event-triggers",
+    "wildcard-in-arn",
+    "provider-escalation",
 ];
 
 fn fixture(rule: &str, kind: &str) -> String {
