@@ -923,8 +923,9 @@ fn provider_escalation(
     hits
 }
 
-/// Text output: one line per finding.
-pub(crate) fn text(findings: &[Finding]) -> String {
+/// Text output: one line per finding (`file:line:`, or just the location when there is no
+/// line), the severity coloured when `colour`.
+pub(crate) fn text(findings: &[Finding], colour: bool) -> String {
     let mut out = String::new();
     for f in findings {
         let status = if f.status == Status::Unknown {
@@ -932,9 +933,21 @@ pub(crate) fn text(findings: &[Finding]) -> String {
         } else {
             ""
         };
+        let location = if f.line == 0 {
+            f.file.clone()
+        } else {
+            format!("{}:{}", f.file, f.line)
+        };
+        let severity = format!("{:?}", f.severity);
+        let severity = match (colour, f.severity) {
+            (false, _) => severity,
+            (true, Severity::High) => format!("\x1b[1;31m{severity}\x1b[0m"),
+            (true, Severity::Medium) => format!("\x1b[33m{severity}\x1b[0m"),
+            (true, Severity::Low) => format!("\x1b[36m{severity}\x1b[0m"),
+        };
         out.push_str(&format!(
-            "{}:{}: {:?} {} [{}] {}{status}\n",
-            f.file, f.line, f.severity, f.rule, f.logical_id, f.message
+            "{location}: {severity} {} [{}] {}{status}\n",
+            f.rule, f.logical_id, f.message
         ));
     }
     out.push_str(&format!("{} finding(s)\n", findings.len()));
@@ -942,7 +955,7 @@ pub(crate) fn text(findings: &[Finding]) -> String {
 }
 
 /// JUnit XML: one test case per rule and file, failing when the rule found something there.
-pub(crate) fn junit(files: &[String], findings: &[Finding]) -> String {
+pub(crate) fn junit(files: &[String], findings: &[Finding], rules: &[Rule], suite: &str) -> String {
     let escape = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -952,7 +965,7 @@ pub(crate) fn junit(files: &[String], findings: &[Finding]) -> String {
     let mut cases = String::new();
     let mut failures = 0;
     for file in files {
-        for rule in RULES {
+        for rule in rules {
             let hits: Vec<&Finding> = findings
                 .iter()
                 .filter(|f| &f.file == file && f.rule == rule.id)
@@ -978,15 +991,15 @@ pub(crate) fn junit(files: &[String], findings: &[Finding]) -> String {
             cases.push_str("</testcase>\n");
         }
     }
-    let tests = files.len() * RULES.len();
+    let tests = files.len() * rules.len();
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"warden lint\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
 }
 
 /// SARIF 2.1.0.
-pub(crate) fn sarif(findings: &[Finding]) -> Value {
-    let rules: Vec<Value> = RULES
+pub(crate) fn sarif(findings: &[Finding], rules: &[Rule]) -> Value {
+    let rules: Vec<Value> = rules
         .iter()
         .map(|r| {
             json!({
@@ -1005,7 +1018,11 @@ pub(crate) fn sarif(findings: &[Finding]) -> Value {
                 "level": f.severity.sarif_level(),
                 "message": {"text": format!("{}{unknown}", f.message)},
                 "locations": [{
-                    "physicalLocation": {"artifactLocation": {"uri": f.file}, "region": {"startLine": f.line}},
+                    "physicalLocation": if f.line == 0 {
+                        json!({"artifactLocation": {"uri": f.file}})
+                    } else {
+                        json!({"artifactLocation": {"uri": f.file}, "region": {"startLine": f.line}})
+                    },
                     "logicalLocations": [{"name": f.logical_id, "kind": "resource"}],
                 }],
                 "properties": {"status": f.status},

@@ -6,11 +6,11 @@
 //! logs), `lint` (templates), `seal` (sealed credential tickets in a template), `refresh`
 //! (re-seal a deployed stack's tickets), `deploy` (sign, seal, change set, live events) and
 //! `delete` (refresh expiring tickets, then delete), and `build-layer` (a Python layer from pip
-//! requirements). Scanning comes with its issue.
+//! requirements), and `scan` (a live account's Lambda functions).
 //!
 //! Exit codes: 0 = success (`check-event`: the event would be accepted; `audit`: no anomaly);
 //! 1 = `check-event` found the event would be refused or answered FAILED, `audit` found
-//! anomalies, `lint` found something at or above `--fail-on`, or `build-layer` cannot build the
+//! anomalies, `lint` or `scan` found something at or above `--fail-on`, or `build-layer` cannot build the
 //! requirements (unknown package, no wheel, hash mismatch, conflict, size), or `deploy` /
 //! `delete` saw the stack end anywhere but CREATE_COMPLETE, UPDATE_COMPLETE (or no changes) /
 //! DELETE_COMPLETE (a rollback, a failed delete); 2 = the tool failed
@@ -25,6 +25,7 @@ mod audit;
 mod build_layer;
 mod deploy;
 mod lint;
+mod scan;
 mod seal;
 mod sign;
 mod template;
@@ -102,6 +103,23 @@ enum Command {
         /// Template files.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+        format: LintFormat,
+        /// The lowest severity that makes the exit code 1.
+        #[arg(long, value_enum, default_value_t = lint::Severity::Low)]
+        fail_on: lint::Severity,
+    },
+    /// Scan a live account's Lambda functions (the usual AWS environment: credentials, region,
+    /// profiles, AWS_ENDPOINT_URL): functions not created by CloudFormation, shared roles,
+    /// several triggers, wildcard role permissions, public resource policies, function URLs
+    /// without auth, functions outside a VPC (--require-vpc), event source mappings on
+    /// $LATEST, secret-looking environment variables. Read-only. Exit 1 when a finding reaches
+    /// --fail-on.
+    Scan {
+        /// Report functions that are not in a VPC.
+        #[arg(long)]
+        require_vpc: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = LintFormat::Text)]
         format: LintFormat,
@@ -484,14 +502,41 @@ fn run(cli: Cli) -> Result<bool> {
                     .extend(lint::lint(&name, &source).with_context(|| format!("linting {name}"))?);
             }
             match format {
-                LintFormat::Text => print!("{}", lint::text(&findings)),
+                LintFormat::Text => print!("{}", lint::text(&findings, colour())),
                 LintFormat::Json => println!("{}", serde_json::json!({"findings": findings})),
-                LintFormat::Sarif => println!("{}", lint::sarif(&findings)),
+                LintFormat::Sarif => println!("{}", lint::sarif(&findings, lint::RULES)),
                 LintFormat::Junit => {
                     let files: Vec<String> =
                         paths.iter().map(|p| p.display().to_string()).collect();
-                    print!("{}", lint::junit(&files, &findings));
+                    print!(
+                        "{}",
+                        lint::junit(&files, &findings, lint::RULES, "warden lint")
+                    );
                 }
+            }
+            Ok(!findings.iter().any(|f| f.severity >= fail_on))
+        }
+        Command::Scan {
+            require_vpc,
+            format,
+            fail_on,
+        } => {
+            let report = block_on(async {
+                let config = cfn_warden::aws::sdk_config().await;
+                scan::scan(&config, &scan::ScanOptions { require_vpc }).await
+            })?;
+            let findings = &report.findings;
+            match format {
+                LintFormat::Text => print!("{}", lint::text(findings, colour())),
+                LintFormat::Json => println!(
+                    "{}",
+                    serde_json::json!({"functions": report.functions, "findings": findings})
+                ),
+                LintFormat::Sarif => println!("{}", lint::sarif(findings, scan::SCAN_RULES)),
+                LintFormat::Junit => print!(
+                    "{}",
+                    lint::junit(&report.functions, findings, scan::SCAN_RULES, "warden scan")
+                ),
             }
             Ok(!findings.iter().any(|f| f.severity >= fail_on))
         }
@@ -751,6 +796,12 @@ fn run(cli: Cli) -> Result<bool> {
             Ok(true)
         }
     }
+}
+
+/// Whether text output is coloured: stdout is a terminal and NO_COLOR is unset.
+fn colour() -> bool {
+    use std::io::IsTerminal as _;
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// The process environment, with `--insecure-response-url-prefix` taking precedence.
