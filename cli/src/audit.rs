@@ -16,6 +16,7 @@ use std::{
 };
 
 use anyhow::{Context as _, Result};
+use cfn_warden::cloudtrail::InvokeRecord;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -116,6 +117,110 @@ impl Report {
         }
     }
 
+    /// Keeps one CloudTrail record if it is a caller's Lambda `Invoke`.
+    fn add_invoke(&mut self, record: &InvokeRecord) {
+        let join = self.cloudtrail.get_or_insert_with(TrailJoin::default);
+        let is_invoke =
+            record.is_invoke() && record.event_source.as_deref() == Some("lambda.amazonaws.com");
+        let Some(request_id) = record.request_id.as_deref().filter(|_| is_invoke) else {
+            return;
+        };
+        join.invoke_records += 1;
+        let principal = record
+            .principal_arn
+            .as_deref()
+            .or(record.invoked_by.as_deref())
+            .unwrap_or("(unknown)")
+            .to_owned();
+        let via_cloudformation = record.invoked_by.as_deref() == Some(CLOUDFORMATION)
+            || record.source_ip.as_deref() == Some(CLOUDFORMATION);
+        self.invokes.insert(
+            request_id.to_owned(),
+            Invoke {
+                principal,
+                via_cloudformation,
+            },
+        );
+    }
+
+    /// Queries a CloudTrail Lake event data store (`StartQuery`, `GetQueryResults`) for the
+    /// Lambda `Invoke` records since `since`, waiting at most `wait` for the query, and keeps
+    /// them for the join like [`Report::read_cloudtrail`].
+    pub(crate) async fn read_cloudtrail_lake(
+        &mut self,
+        client: &aws_sdk_cloudtrail::Client,
+        event_data_store: &str,
+        since: std::time::SystemTime,
+        wait: std::time::Duration,
+    ) -> Result<()> {
+        use aws_sdk_cloudtrail::types::QueryStatus;
+        // The SQL names the store by its id (the last part of its ARN).
+        let id = event_data_store
+            .rsplit('/')
+            .next()
+            .unwrap_or(event_data_store);
+        if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            anyhow::bail!(
+                "--cloudtrail-lake: `{event_data_store}` is not an event data store id or ARN"
+            );
+        }
+        let since = humantime::format_rfc3339_seconds(since)
+            .to_string()
+            .replace('T', " ")
+            .trim_end_matches('Z')
+            .to_owned();
+        let sql = format!(
+            "SELECT {} FROM {id} WHERE eventName = 'Invoke' AND eventTime > '{since}'",
+            cfn_warden::cloudtrail::LAKE_COLUMNS
+        );
+        let query_id = client
+            .start_query()
+            .query_statement(&sql)
+            .send()
+            .await
+            .context("cloudtrail:StartQuery")?
+            .query_id()
+            .context("cloudtrail:StartQuery returned no query id")?
+            .to_owned();
+        self.cloudtrail.get_or_insert_with(TrailJoin::default);
+        let give_up = tokio::time::Instant::now() + wait;
+        let mut token: Option<String> = None;
+        loop {
+            let out = client
+                .get_query_results()
+                .query_id(&query_id)
+                .set_next_token(token.take())
+                .send()
+                .await
+                .context("cloudtrail:GetQueryResults")?;
+            match out.query_status() {
+                Some(QueryStatus::Finished) => {
+                    for row in out.query_result_rows() {
+                        self.add_invoke(&InvokeRecord::from_lake_row(row));
+                    }
+                    match out.next_token() {
+                        Some(next) => token = Some(next.to_owned()),
+                        None => return Ok(()),
+                    }
+                }
+                Some(QueryStatus::Queued | QueryStatus::Running) => {
+                    if tokio::time::Instant::now() >= give_up {
+                        let _ = client.cancel_query().query_id(&query_id).send().await;
+                        anyhow::bail!(
+                            "the CloudTrail Lake query did not finish in time (--lake-wait)"
+                        );
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                }
+                other => anyhow::bail!(
+                    "the CloudTrail Lake query ended {}: {}",
+                    other.map_or("without a status", |s| s.as_str()),
+                    out.error_message().unwrap_or("no message")
+                ),
+            }
+        }
+    }
+
     /// Loads CloudTrail records (a log file `{"Records": [...]}`, or one record per line) and
     /// keeps the Lambda `Invoke` ones by request id, to join with the decision lines read
     /// after. The join key, the Invoke record's `requestID` being the invocation's Lambda
@@ -134,29 +239,9 @@ impl Report {
                 .collect::<Result<_, _>>()
                 .with_context(|| format!("{name} is not CloudTrail JSON"))?,
         };
-        let join = self.cloudtrail.get_or_insert_with(TrailJoin::default);
-        for record in records {
-            let is_invoke =
-                record["eventName"] == "Invoke" && record["eventSource"] == "lambda.amazonaws.com";
-            let Some(request_id) = record["requestID"].as_str().filter(|_| is_invoke) else {
-                continue;
-            };
-            join.invoke_records += 1;
-            let identity = &record["userIdentity"];
-            let principal = identity["arn"]
-                .as_str()
-                .or(identity["invokedBy"].as_str())
-                .unwrap_or("(unknown)")
-                .to_owned();
-            let via_cloudformation = identity["invokedBy"] == CLOUDFORMATION
-                || record["sourceIPAddress"] == CLOUDFORMATION;
-            self.invokes.insert(
-                request_id.to_owned(),
-                Invoke {
-                    principal,
-                    via_cloudformation,
-                },
-            );
+        self.cloudtrail.get_or_insert_with(TrailJoin::default);
+        for record in records.iter().filter_map(InvokeRecord::from_record) {
+            self.add_invoke(&record);
         }
         Ok(())
     }
@@ -441,4 +526,114 @@ pub(crate) fn print_text(report: &Report) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+
+    use serde_json::{json, Value};
+
+    use super::*;
+
+    fn lake_client(responses: Vec<Value>) -> aws_sdk_cloudtrail::Client {
+        use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
+        use aws_smithy_types::body::SdkBody;
+        let events = responses
+            .into_iter()
+            .map(|body| {
+                ReplayEvent::new(
+                    http::Request::builder()
+                        .uri("https://cloudtrail.us-east-1.amazonaws.com/")
+                        .body(SdkBody::empty())
+                        .unwrap(),
+                    http::Response::builder()
+                        .status(200)
+                        .header("content-type", "application/x-amz-json-1.1")
+                        .body(SdkBody::from(body.to_string()))
+                        .unwrap(),
+                )
+            })
+            .collect();
+        let config = aws_sdk_cloudtrail::Config::builder()
+            .behavior_version(aws_sdk_cloudtrail::config::BehaviorVersion::latest())
+            .region(aws_sdk_cloudtrail::config::Region::new("us-east-1"))
+            .credentials_provider(aws_sdk_cloudtrail::config::Credentials::new(
+                "AKID", "SECRET", None, None, "test",
+            ))
+            .http_client(StaticReplayClient::new(events))
+            .build();
+        aws_sdk_cloudtrail::Client::from_conf(config)
+    }
+
+    fn lake_row(request_id: &str, principal: &str, via: Option<&str>) -> Value {
+        let mut row = vec![
+            json!({"eventName": "Invoke"}),
+            json!({"eventSource": "lambda.amazonaws.com"}),
+            json!({"requestID": request_id}),
+            json!({"principalArn": principal}),
+        ];
+        if let Some(service) = via {
+            row.push(json!({"invokedBy": service}));
+            row.push(json!({"sourceIPAddress": service}));
+        }
+        Value::Array(row)
+    }
+
+    #[tokio::test]
+    async fn a_lake_query_joins_like_a_trail_file() {
+        let client = lake_client(vec![
+            json!({"QueryId": "q-1"}),
+            json!({"QueryStatus": "RUNNING"}),
+            json!({"QueryStatus": "FINISHED", "NextToken": "page-2",
+                "QueryResultRows": [lake_row("req-cfn", "arn:aws:sts::123456789012:assumed-role/Deployer/alice", Some(CLOUDFORMATION))]}),
+            json!({"QueryStatus": "FINISHED",
+                "QueryResultRows": [lake_row("req-hand", "arn:aws:iam::123456789012:user/mallory", None)]}),
+        ]);
+        let mut report = Report::default();
+        report
+            .read_cloudtrail_lake(
+                &client,
+                "arn:aws:cloudtrail:us-east-1:123456789012:eventdatastore/0123abcd-4567-89ef-0123-456789abcdef",
+                std::time::SystemTime::now(),
+                std::time::Duration::from_secs(30),
+            )
+            .await
+            .unwrap();
+        assert_eq!(report.cloudtrail.as_ref().unwrap().invoke_records, 2);
+        assert!(report.invokes["req-cfn"].via_cloudformation);
+        assert!(!report.invokes["req-hand"].via_cloudformation);
+        assert_eq!(
+            report.invokes["req-hand"].principal,
+            "arn:aws:iam::123456789012:user/mallory"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_failed_query_or_a_malformed_store_is_an_error() {
+        let client = lake_client(vec![
+            json!({"QueryId": "q-1"}),
+            json!({"QueryStatus": "FAILED", "ErrorMessage": "bad column"}),
+        ]);
+        let err = Report::default()
+            .read_cloudtrail_lake(
+                &client,
+                "0123abcd",
+                std::time::SystemTime::now(),
+                std::time::Duration::from_secs(5),
+            )
+            .await
+            .unwrap_err();
+        assert!(format!("{err:#}").contains("FAILED: bad column"), "{err:#}");
+        let err = Report::default()
+            .read_cloudtrail_lake(
+                &lake_client(vec![]),
+                "x; DROP TABLE",
+                std::time::SystemTime::now(),
+                std::time::Duration::from_secs(5),
+            )
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("not an event data store"), "{err}");
+    }
 }

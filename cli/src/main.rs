@@ -85,9 +85,19 @@ enum Command {
         /// credentials, region, profiles, AWS_ENDPOINT_URL).
         #[arg(long)]
         log_group: Option<String>,
-        /// With --log-group: only events from this long ago on (e.g. `24h`, `7d`).
-        #[arg(long, value_parser = humantime::parse_duration, requires = "log_group")]
+        /// With --log-group or --cloudtrail-lake: only events from this long ago on (e.g.
+        /// `24h`, `7d`; for a Lake query the default is `24h`, since queries are billed by the
+        /// data they scan).
+        #[arg(long, value_parser = humantime::parse_duration)]
         since: Option<std::time::Duration>,
+        /// Join with the Lambda `Invoke` records of this CloudTrail Lake event data store (id
+        /// or ARN; StartQuery/GetQueryResults): decisions whose invoke was not made through
+        /// CloudFormation are flagged `invoked-not-by-cloudformation`.
+        #[arg(long)]
+        cloudtrail_lake: Option<String>,
+        /// The longest to wait for the Lake query.
+        #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
+        lake_wait: std::time::Duration,
         /// CloudTrail records to join with (log files `{"Records": [...]}` or JSON lines;
         /// repeatable): decisions whose Lambda Invoke was not made through CloudFormation are
         /// flagged `invoked-not-by-cloudformation`.
@@ -544,10 +554,28 @@ fn run(cli: Cli) -> Result<bool> {
             logs,
             log_group,
             since,
+            cloudtrail_lake,
+            lake_wait,
             cloudtrail,
             format,
         } => {
+            if since.is_some() && log_group.is_none() && cloudtrail_lake.is_none() {
+                anyhow::bail!("--since applies to --log-group and --cloudtrail-lake");
+            }
             let mut report = audit::Report::default();
+            if let Some(store) = &cloudtrail_lake {
+                let ago = since.unwrap_or(std::time::Duration::from_secs(24 * 3600));
+                let start = std::time::SystemTime::now()
+                    .checked_sub(ago)
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                block_on(async {
+                    let config = cfn_warden::aws::sdk_config().await;
+                    let client = aws_sdk_cloudtrail::Client::new(&config);
+                    report
+                        .read_cloudtrail_lake(&client, store, start, lake_wait)
+                        .await
+                })?;
+            }
             for path in &cloudtrail {
                 let text = std::fs::read_to_string(path)
                     .with_context(|| format!("reading {}", path.display()))?;
