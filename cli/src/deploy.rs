@@ -271,19 +271,13 @@ pub(crate) async fn deploy(
             .await
             .with_context(|| format!("cloudformation:CreateStack {stack}"))?;
         let stack_id = created.stack_id().unwrap_or(stack).to_owned();
-        let mut settled = follow(
-            cfn,
-            &stack_id,
-            HashSet::new(),
+        let watch = Watch {
+            seen: HashSet::new(),
             give_up,
-            options.poll,
-            &progress,
-        )
-        .await?;
-        settled.changes = changes;
-        settled.outputs = outputs(cfn, &stack_id).await?;
-        settled.elapsed = started.elapsed();
-        return Ok(settled);
+            poll: options.poll,
+            started,
+        };
+        return settle(cfn, &stack_id, watch, changes, &progress).await;
     }
     let change_set_name = format!(
         "warden-{}",
@@ -368,10 +362,44 @@ pub(crate) async fn deploy(
         .send()
         .await
         .with_context(|| format!("cloudformation:ExecuteChangeSet {change_set_name}"))?;
-    let mut settled = follow(cfn, &stack_id, seen, give_up, options.poll, &progress).await?;
+    let watch = Watch {
+        seen,
+        give_up,
+        poll: options.poll,
+        started,
+    };
+    settle(cfn, &stack_id, watch, changes, &progress).await
+}
+
+/// How to follow a stack after starting an operation on it.
+struct Watch {
+    /// Events that were there before.
+    seen: HashSet<String>,
+    give_up: tokio::time::Instant,
+    poll: Duration,
+    started: tokio::time::Instant,
+}
+
+/// Follows the stack until it settles; fills in the changes, outputs and elapsed time.
+async fn settle(
+    cfn: &Client,
+    stack_id: &str,
+    watch: Watch,
+    changes: Vec<Value>,
+    progress: &Progress,
+) -> Result<Settled> {
+    let mut settled = follow(
+        cfn,
+        stack_id,
+        watch.seen,
+        watch.give_up,
+        watch.poll,
+        progress,
+    )
+    .await?;
     settled.changes = changes;
-    settled.outputs = outputs(cfn, &stack_id).await?;
-    settled.elapsed = started.elapsed();
+    settled.outputs = outputs(cfn, stack_id).await?;
+    settled.elapsed = watch.started.elapsed();
     Ok(settled)
 }
 

@@ -813,30 +813,45 @@ fn provider_escalation(
         }
         None => false,
     };
-    let mut hits: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
-    for (function, users) in &providers {
-        let mut grants = Vec::new();
+    // One pass over the template: broad Lambda permissions per function, IAM statements that
+    // let their holders invoke every function (they apply to every provider), and the
+    // separate policies attached to each role.
+    let mut permission_grants: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut pattern_grants: Vec<String> = Vec::new();
+    let mut attached: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    if !providers.is_empty() {
         for (id, t) in types {
             let p = props(id);
-            if t == "AWS::Lambda::Permission"
-                && function_of(&p["FunctionName"]).as_deref() == Some(function.as_str())
-                && broad_principal(&p["Principal"])
-            {
-                grants.push(format!(
-                    "{id} (Principal {})",
-                    p["Principal"].as_str().unwrap_or("?")
-                ));
+            if t == "AWS::Lambda::Permission" && broad_principal(&p["Principal"]) {
+                if let Some(f) = function_of(&p["FunctionName"]) {
+                    permission_grants.entry(f).or_default().push(format!(
+                        "{id} (Principal {})",
+                        p["Principal"].as_str().unwrap_or("?")
+                    ));
+                }
             }
-            let documents: Vec<Value> = match t.as_str() {
-                "AWS::IAM::Role" => list_of(&p["Policies"])
-                    .iter()
-                    .map(|x| x["PolicyDocument"].clone())
+            let documents: Vec<&Value> = match t.as_str() {
+                "AWS::IAM::Role" => p["Policies"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|x| &x["PolicyDocument"])
                     .collect(),
-                "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => vec![p["PolicyDocument"].clone()],
+                "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => vec![&p["PolicyDocument"]],
                 _ => Vec::new(),
             };
+            if matches!(t.as_str(), "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy") {
+                for role in list_of(&p["Roles"]) {
+                    if let Some(r) = role.get("Ref").and_then(Value::as_str) {
+                        attached
+                            .entry(r.to_owned())
+                            .or_default()
+                            .push(p["PolicyDocument"].clone());
+                    }
+                }
+            }
             for document in documents {
-                for statement in statement_list(&document) {
+                for statement in statement_list(document) {
                     let invokes = statement["Effect"] == json!("Allow")
                         && list_of(&statement["Action"])
                             .iter()
@@ -848,10 +863,20 @@ fn provider_escalation(
                         (r == "*" || function_part.starts_with('*')).then_some(r)
                     });
                     if let (true, Some(pattern)) = (invokes, pattern) {
-                        grants.push(format!("{id} (lambda:InvokeFunction on `{pattern}`)"));
+                        pattern_grants.push(format!("{id} (lambda:InvokeFunction on `{pattern}`)"));
                     }
                 }
             }
+        }
+    }
+    let mut hits: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    for (function, users) in &providers {
+        let mut grants = permission_grants.remove(function).unwrap_or_default();
+        grants.extend(pattern_grants.iter().cloned());
+        if grants.len() > 3 {
+            let more = grants.len() - 3;
+            grants.truncate(3);
+            grants.push(format!("{more} more"));
         }
         if grants.is_empty() {
             continue;
@@ -879,14 +904,7 @@ fn provider_escalation(
                         }
                     }
                 }
-                for (id, t) in types {
-                    let attaches = list_of(&props(id)["Roles"])
-                        .iter()
-                        .any(|x| x.get("Ref").and_then(Value::as_str) == Some(r.as_str()));
-                    if attaches && (t == "AWS::IAM::Policy" || t == "AWS::IAM::ManagedPolicy") {
-                        documents.push(props(id)["PolicyDocument"].clone());
-                    }
-                }
+                documents.extend(attached.get(r).into_iter().flatten().cloned());
             }
             (None, Some("AWS::Serverless::Function")) if f.get("Role").is_none() => {
                 documents.extend(

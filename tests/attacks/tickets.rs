@@ -5,20 +5,10 @@
 use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
-use serde_json::{json, Value};
-use warden_e2e::{CfnEvent, TICKET_STACK};
+use serde_json::json;
+use warden_e2e::{rewrite_ticket, CfnEvent, TICKET_STACK};
 
 use crate::arena::{Arena, LOGICAL_ID, TARGET, TYPE};
-
-/// Rewrites a ticket's JSON body (labels, expiry, ciphertext) without resealing it.
-fn rewrite(token: &str, change: &dyn Fn(&mut Value)) -> String {
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut body: Value =
-        serde_json::from_slice(&engine.decode(token.strip_prefix("wt1.").unwrap()).unwrap())
-            .unwrap();
-    change(&mut body);
-    format!("wt1.{}", engine.encode(body.to_string()))
-}
 
 #[tokio::test]
 async fn ticket_attacks_are_refused_before_any_work() {
@@ -36,8 +26,8 @@ async fn ticket_attacks_are_refused_before_any_work() {
             "arn:aws:iam::111111111111:role/cfn-warden-ticket",
         )
         .await;
-    let expired = rewrite(&arena.ticket, &|b| b["x"] = json!(1_700_000_000u64));
-    let tampered = rewrite(&arena.ticket, &|b| {
+    let expired = rewrite_ticket(&arena.ticket, &|b| b["x"] = json!(1_700_000_000u64));
+    let tampered = rewrite_ticket(&arena.ticket, &|b| {
         let engine = base64::engine::general_purpose::STANDARD;
         let mut c = engine.decode(b["c"].as_str().unwrap()).unwrap();
         c[0] ^= 1;

@@ -27,7 +27,7 @@ pub use events::{sign_properties, sign_properties_for, CfnEvent, ACCOUNT, REGION
 pub use local_lambda::{CfnBehaviour, Exchange, LocalLambda, ReceivedPut, RuntimeResult};
 pub use provider::{binary_path, Provider};
 pub use session::Session;
-pub use ticket_world::{TicketWorld, TICKET_STACK};
+pub use ticket_world::{rewrite_ticket, TicketWorld, TICKET_STACK};
 
 /// Errors of the harness.
 #[non_exhaustive]

@@ -111,6 +111,18 @@ struct State {
     bridge_ids: AtomicU64,
 }
 
+impl State {
+    /// Queues an invocation for the runtime; the receiver gets its result.
+    fn enqueue(&self, event: PendingEvent) -> oneshot::Receiver<RuntimeResult> {
+        let (tx, rx) = oneshot::channel();
+        if let Ok(mut waiting) = self.waiting.lock() {
+            waiting.insert(event.id.clone(), tx);
+        }
+        let _ = self.queue_tx.send(event);
+        rx
+    }
+}
+
 /// The server. Dropping it stops accepting connections.
 pub struct LocalLambda {
     addr: SocketAddr,
@@ -274,12 +286,8 @@ impl LocalLambda {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
-        let (tx, rx) = oneshot::channel();
-        if let Ok(mut waiting) = self.state.waiting.lock() {
-            waiting.insert(id.clone(), tx);
-        }
         let before = self.puts().len();
-        let _ = self.state.queue_tx.send(PendingEvent {
+        let rx = self.state.enqueue(PendingEvent {
             id,
             body: Bytes::from(body),
             deadline_ms,
@@ -390,11 +398,7 @@ async fn bridge_invoke(state: &State, req: Request<Incoming>) -> Response<Body> 
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
         .unwrap_or(0);
-    let (tx, rx) = oneshot::channel();
-    if let Ok(mut waiting) = state.waiting.lock() {
-        waiting.insert(id.clone(), tx);
-    }
-    let _ = state.queue_tx.send(PendingEvent {
+    let rx = state.enqueue(PendingEvent {
         id,
         body: Bytes::from(payload.as_bytes().to_vec()),
         deadline_ms,

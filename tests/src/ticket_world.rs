@@ -174,3 +174,19 @@ impl TicketWorld {
         Session::start_with_env(binary, &env).await.unwrap()
     }
 }
+
+/// Rewrites a sealed ticket's JSON body (labels, expiry, ciphertext) without resealing it: the
+/// forged tickets of the tests.
+pub fn rewrite_ticket(token: &str, change: &dyn Fn(&mut serde_json::Value)) -> String {
+    use base64::Engine as _;
+    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let body = token
+        .strip_prefix("wt1.")
+        .and_then(|b| engine.decode(b).ok())
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    let Some(mut body) = body else {
+        return token.to_owned();
+    };
+    change(&mut body);
+    format!("wt1.{}", engine.encode(body.to_string()))
+}

@@ -12,7 +12,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use cfn_warden::credentials::SessionPolicy;
 use serde_json::{json, Value};
-use warden_e2e::{CfnEvent, Session, TicketWorld, ACCOUNT, REGION};
+use warden_e2e::{rewrite_ticket, CfnEvent, Session, TicketWorld, ACCOUNT, REGION};
 
 const LIMIT: Duration = Duration::from_secs(30);
 const STACK: &str = warden_e2e::TICKET_STACK;
@@ -27,16 +27,6 @@ fn declared() -> Value {
 
 fn properties(mode: &str, ticket: &str) -> Value {
     json!({"Mode": mode, "Declare": declared(), "WardenTicket": ticket})
-}
-
-/// Rewrites a ticket's JSON body (labels, expiry, ciphertext) without resealing it.
-fn rewrite(token: &str, change: &dyn Fn(&mut Value)) -> String {
-    let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut body: Value =
-        serde_json::from_slice(&engine.decode(token.strip_prefix("wt1.").unwrap()).unwrap())
-            .unwrap();
-    change(&mut body);
-    format!("wt1.{}", engine.encode(body.to_string()))
 }
 
 fn check<'a>(line: &'a Value, name: &str) -> Option<&'a Value> {
@@ -189,7 +179,7 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
 
     // A rollback Update carries the previous properties (their ticket long expired) as new and
     // the failed deployment's fresh ticket as old: the old one is used.
-    let expired = rewrite(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
+    let expired = rewrite_ticket(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
     let rollback = session.prepare(CfnEvent::update(
         "Custom::Faulty",
         "Probe",
@@ -235,15 +225,15 @@ async fn bad_tickets_are_refused_before_any_work() {
         .await;
 
     // Sealed for `Other`, relabelled as `Probe`: KMS refuses the rebuilt context.
-    let wrong_context = rewrite(&other_resource, &|b| b["l"] = json!("Probe"));
-    let tampered = rewrite(&ticket, &|b| {
+    let wrong_context = rewrite_ticket(&other_resource, &|b| b["l"] = json!("Probe"));
+    let tampered = rewrite_ticket(&ticket, &|b| {
         let mut c = base64::engine::general_purpose::STANDARD
             .decode(b["c"].as_str().unwrap())
             .unwrap();
         c[0] ^= 1;
         b["c"] = json!(base64::engine::general_purpose::STANDARD.encode(c));
     });
-    let expired = rewrite(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
+    let expired = rewrite_ticket(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
 
     let mut session = world.session().await;
     let cases: Vec<(&str, Value, &str)> = vec![
