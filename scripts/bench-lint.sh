@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): `warden lint` against cfn-guard (with bench/lint/rules.guard, the
-# same checks), checkov and cfn-lint on generated 480- and 4000-resource templates
+# same checks), checkov and cfn-lint, every tool with JSON output (cfn-guard's default text
+# report renders source context for each failure and is about 20x slower than its JSON) on generated 480- and 4000-resource templates
 # (bench/lint/generate.py), in one run. Prints a Markdown table: median wall time of RUNS runs,
 # peak RSS, and each peer's time divided by warden's, all measured in this run.
 #
@@ -38,9 +39,9 @@ for n in 480 4000; do
   for tool in warden cfn-guard checkov cfn-lint; do
     case "$tool" in
       warden) t=$wt m=$wm ;;
-      cfn-guard) read -r t m < <(measure "$guard" validate -r bench/lint/rules.guard -d "$template") ;;
-      checkov) read -r t m < <(measure "$venv/bin/checkov" --quiet --compact --framework cloudformation -f "$template") ;;
-      cfn-lint) read -r t m < <(measure "$venv/bin/cfn-lint" "$template") ;;
+      cfn-guard) read -r t m < <(measure "$guard" validate -r bench/lint/rules.guard -d "$template" --show-summary none --output-format json) ;;
+      checkov) read -r t m < <(measure "$venv/bin/checkov" --quiet --compact --framework cloudformation --output json -f "$template") ;;
+      cfn-lint) read -r t m < <(measure "$venv/bin/cfn-lint" --format json "$template") ;;
     esac
     awk -v n="$n" -v tool="$tool" -v t="$t" -v m="$m" -v w="$wt" 'BEGIN {
       ratio = sprintf("%.1f×", t / w);
