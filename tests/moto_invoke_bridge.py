@@ -25,6 +25,10 @@ BRIDGE = os.environ["WARDEN_MOTO_INVOKE_BRIDGE"]
 def invoke(self, body, request_headers, response_headers):
     """Hands the invocation to the local Runtime API and returns the function's result."""
     payload = body if isinstance(body, str) else body.decode()
+    # The ARN the caller invoked, as Lambda reports it to the function: CloudFormation invokes
+    # exactly the ServiceToken, so that is the invoked ARN (moto's function object does not
+    # know through which alias it was reached). Tests of a mismatched ServiceToken send their
+    # events directly (tests/attacks/envelope.rs), not through moto.
     invoked = self.function_arn
     try:
         invoked = json.loads(payload).get("ServiceToken") or invoked

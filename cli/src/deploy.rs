@@ -244,6 +244,8 @@ pub(crate) async fn deploy(
         .iter()
         .map(|t| Tag::builder().key(&t.key).value(&t.value).build())
         .collect::<Vec<_>>();
+    // No --tag: send no Tags at all (an empty list on an update would remove the stack's tags).
+    let tags = (!tags.is_empty()).then_some(tags);
     let progress = Progress::new();
     if existing.is_none() {
         // A new stack: CreateStack. Its "changes" are all of its resources, and a failed
@@ -265,7 +267,7 @@ pub(crate) async fn deploy(
             .template_body(template)
             .set_parameters(Some(parameters))
             .set_capabilities(Some(capabilities))
-            .set_tags(Some(tags))
+            .set_tags(tags)
             .set_role_arn(options.role_arn.clone())
             .send()
             .await
@@ -295,7 +297,7 @@ pub(crate) async fn deploy(
         .template_body(template)
         .set_parameters(Some(parameters))
         .set_capabilities(Some(capabilities))
-        .set_tags(Some(tags))
+        .set_tags(tags)
         .set_role_arn(options.role_arn.clone())
         .send()
         .await
@@ -630,8 +632,12 @@ async fn follow(
     progress: &Progress,
 ) -> Result<Settled> {
     let mut failures = Vec::new();
+    // A settled status counts only once the operation left a trace: right after the call,
+    // DescribeStacks may still show the previous settled status.
+    let mut saw_new_event = false;
     loop {
         let events = new_events(cfn, stack_id, &seen).await?;
+        saw_new_event |= !events.is_empty();
         for event in events {
             if let Some(id) = event.event_id() {
                 seen.insert(id.to_owned());
@@ -678,7 +684,10 @@ async fn follow(
             }
         };
         progress.status(&status);
-        if is_settled(&status) && status != "REVIEW_IN_PROGRESS" {
+        if is_settled(&status)
+            && status != "REVIEW_IN_PROGRESS"
+            && (saw_new_event || status == "DELETE_COMPLETE")
+        {
             progress.finish();
             return Ok(Settled {
                 stack_id: stack_id.to_owned(),

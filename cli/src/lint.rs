@@ -286,7 +286,23 @@ fn substitute(arg: &Value, scope: &Scope<'_>) -> Option<String> {
     Some(out)
 }
 
-/// `Fn::Join` when every part resolves to a scalar.
+/// `${...}` for a `Ref` to a pseudo parameter or to one of the template's resources, or a
+/// `Fn::GetAtt` of one: concrete at deploy time, as `Fn::Sub` keeps them.
+fn concrete_name(part: &Value, scope: &Scope<'_>) -> Option<String> {
+    if let Some(name) = part.get("Ref").and_then(Value::as_str) {
+        let known =
+            (name.starts_with("AWS::") && name != "AWS::NoValue") || scope.types.contains_key(name);
+        return known.then(|| format!("${{{name}}}"));
+    }
+    let args = part.get("Fn::GetAtt")?.as_array()?;
+    let (id, attr) = (args.first()?.as_str()?, args.get(1)?.as_str()?);
+    scope
+        .types
+        .contains_key(id)
+        .then(|| format!("${{{id}.{attr}}}"))
+}
+
+/// `Fn::Join` when every part resolves to a scalar or a concrete name.
 fn join(arg: &Value, scope: &Scope<'_>) -> Option<String> {
     let items = arg.as_array()?;
     let delimiter = items.first()?.as_str()?;
@@ -294,7 +310,10 @@ fn join(arg: &Value, scope: &Scope<'_>) -> Option<String> {
         Value::Array(parts) => parts,
         _ => return None,
     };
-    let texts: Option<Vec<String>> = parts.iter().map(scalar).collect();
+    let texts: Option<Vec<String>> = parts
+        .iter()
+        .map(|part| scalar(part).or_else(|| concrete_name(part, scope)))
+        .collect();
     Some(texts?.join(delimiter))
 }
 
@@ -669,10 +688,10 @@ fn statements(document: &Value, types: &BTreeMap<String, String>) -> Vec<Hit> {
                 "an Allow statement grants wildcard actions",
             ));
         }
-        let passes_role = actions.iter().filter_map(Value::as_str).any(|a| {
-            let a = a.to_ascii_lowercase();
-            a == "*" || a == "iam:*" || a == "iam:passrole" || a == "iam:pass*"
-        });
+        let passes_role = actions
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|a| action_matches(a, "iam:PassRole"));
         for resource in list_of(&statement["Resource"]) {
             match resource.as_str() {
                 Some(r) if passes_role && r.contains('*') => {
@@ -683,9 +702,7 @@ fn statements(document: &Value, types: &BTreeMap<String, String>) -> Vec<Hit> {
                 }
                 // A trailing `:*` after a name (a log group's streams, a layer's versions)
                 // stays within one named resource.
-                Some(r)
-                    if r.starts_with("arn:") && r.strip_suffix(":*").unwrap_or(r).contains('*') =>
-                {
+                Some(r) if r.starts_with("arn:") && r.contains('*') && !one_named_resource(r) => {
                     hits.push(fail(
                         "wildcard-in-arn",
                         format!("`{r}` matches every resource of its pattern"),
@@ -707,19 +724,46 @@ fn statements(document: &Value, types: &BTreeMap<String, String>) -> Vec<Hit> {
     hits
 }
 
+/// Whether an ARN ending in `:*` stays within one named resource: `<type>:<name>:*` (a log
+/// group's streams, a layer's versions), not `function:*` or `arn:aws:s3:::*`.
+fn one_named_resource(arn: &str) -> bool {
+    let Some(base) = arn.strip_suffix(":*") else {
+        return false;
+    };
+    // `${AWS::Region}` and the like are single names; they must not count as separators.
+    let mut base = base.to_owned();
+    while let Some(start) = base.find("${") {
+        let Some(len) = base[start..].find('}') else {
+            break;
+        };
+        base.replace_range(start..=start + len, "v");
+    }
+    let segments: Vec<&str> = base.split(':').collect();
+    segments.len() >= 7 && !base.contains('*') && segments.iter().skip(5).all(|s| !s.is_empty())
+}
+
 /// Whether IAM action pattern `pattern` (with `*` and `?`) matches `action`, ignoring case.
+/// Iterative with one remembered star: no exponential backtracking on patterns like `****Q`.
 fn action_matches(pattern: &str, action: &str) -> bool {
-    fn glob(p: &[u8], a: &[u8]) -> bool {
-        match (p.first(), a.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => glob(&p[1..], a) || (!a.is_empty() && glob(p, &a[1..])),
-            (Some(b'?'), Some(_)) => glob(&p[1..], &a[1..]),
-            (Some(x), Some(y)) if x.eq_ignore_ascii_case(y) => glob(&p[1..], &a[1..]),
-            _ => false,
+    let (p, a) = (pattern.as_bytes(), action.as_bytes());
+    let (mut i, mut j) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while j < a.len() {
+        if i < p.len() && (p[i] == b'?' || p[i].eq_ignore_ascii_case(&a[j])) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == b'*' {
+            star = Some((i, j));
+            i += 1;
+        } else if let Some((si, sj)) = star {
+            i = si + 1;
+            j = sj + 1;
+            star = Some((si, sj + 1));
+        } else {
+            return false;
         }
     }
-    // Patterns are short; bound the backtracking anyway.
-    pattern.len() <= 256 && glob(pattern.as_bytes(), action.as_bytes())
+    p[i..].iter().all(|c| *c == b'*')
 }
 
 /// Actions through which a provider's role escalates: passing roles, making or changing code,
@@ -739,6 +783,15 @@ const ESCALATING_ACTIONS: &[&str] = &[
     "iam:AttachUserPolicy",
 ];
 
+/// An AWS managed policy with wildcard actions (by name or ARN), as the document it amounts to.
+fn broad_managed_policy(reference: &Value) -> Option<Value> {
+    let name = reference.as_str()?;
+    let short = name.rsplit('/').next().unwrap_or(name);
+    BROAD_MANAGED_POLICIES
+        .contains(&short)
+        .then(|| json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+}
+
 /// Allowed actions of `documents` that escalate.
 fn escalating(documents: &[Value]) -> Vec<&'static str> {
     let mut out = Vec::new();
@@ -746,6 +799,14 @@ fn escalating(documents: &[Value]) -> Vec<&'static str> {
         for statement in statement_list(document) {
             if statement["Effect"] != json!("Allow") {
                 continue;
+            }
+            if statement.get("NotAction").is_some() {
+                // Everything but the listed actions: assume the escalating ones are in.
+                for action in ESCALATING_ACTIONS {
+                    if !out.contains(action) {
+                        out.push(*action);
+                    }
+                }
             }
             for pattern in list_of(&statement["Action"]) {
                 let Some(pattern) = pattern.as_str() else {
@@ -776,11 +837,18 @@ fn provider_escalation(
     let of_type = |id: &str, t: &str| types.get(id).is_some_and(|x| x == t);
     // The function a value (ServiceToken, FunctionName) designates, through aliases and versions.
     let function_of = |value: &Value| -> Option<String> {
+        // `!GetAtt X.Arn`, `!Ref X`, or a resolved Sub such as `${X.Arn}:live` / `${X}`.
+        let from_text = value.as_str().and_then(|t| {
+            let inner = t.strip_prefix("${")?;
+            let end = inner.find('}')?;
+            inner[..end].split('.').next()
+        });
         let target = value
             .get("Fn::GetAtt")
             .and_then(|a| a.get(0))
             .and_then(Value::as_str)
-            .or_else(|| value.get("Ref").and_then(Value::as_str))?;
+            .or_else(|| value.get("Ref").and_then(Value::as_str))
+            .or(from_text)?;
         match types.get(target).map(String::as_str) {
             Some("AWS::Lambda::Function" | "AWS::Serverless::Function") => Some(target.to_owned()),
             Some("AWS::Lambda::Alias" | "AWS::Lambda::Version") => {
@@ -805,13 +873,15 @@ fn provider_escalation(
         }
     }
     // Invoke grants to broad principals: Lambda permissions, and IAM statements on patterns.
+    // `*`, a pattern, an account root, or an account (id, `${AWS::AccountId}`, its Ref).
     let broad_principal = |p: &Value| match p.as_str() {
         Some(s) => {
             s.contains('*')
                 || s.ends_with(":root")
+                || s.contains("${AWS::AccountId}")
                 || (s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit()))
         }
-        None => false,
+        None => p.get("Ref").and_then(Value::as_str) == Some("AWS::AccountId"),
     };
     // One pass over the template: broad Lambda permissions per function, IAM statements that
     // let their holders invoke every function (they apply to every provider), and the
@@ -857,10 +927,15 @@ fn provider_escalation(
                             .iter()
                             .filter_map(Value::as_str)
                             .any(|a| action_matches(a, "lambda:InvokeFunction"));
+                    // `*`, or a Lambda ARN pattern (`function:*`, `arn:aws:lambda:*:*:*`,
+                    // `function:app-*`): each may cover the provider.
                     let pattern = list_of(&statement["Resource"]).into_iter().find_map(|r| {
                         let r = r.as_str()?.to_owned();
-                        let function_part = r.split(":function:").nth(1).unwrap_or("");
-                        (r == "*" || function_part.starts_with('*')).then_some(r)
+                        let lambda = r.starts_with("arn:")
+                            && r.split(':')
+                                .nth(2)
+                                .is_some_and(|x| x == "lambda" || x.contains('*'));
+                        (r == "*" || (lambda && r.contains('*'))).then_some(r)
                     });
                     if let (true, Some(pattern)) = (invokes, pattern) {
                         pattern_grants.push(format!("{id} (lambda:InvokeFunction on `{pattern}`)"));
@@ -903,10 +978,16 @@ fn provider_escalation(
                             documents.push(props(m)["PolicyDocument"].clone());
                         }
                     }
+                    documents.extend(broad_managed_policy(&arn));
                 }
                 documents.extend(attached.get(r).into_iter().flatten().cloned());
             }
             (None, Some("AWS::Serverless::Function")) if f.get("Role").is_none() => {
+                documents.extend(
+                    list_of(&f["Policies"])
+                        .iter()
+                        .filter_map(broad_managed_policy),
+                );
                 documents.extend(
                     list_of(&f["Policies"])
                         .into_iter()
@@ -1052,4 +1133,93 @@ pub(crate) fn sarif(findings: &[Finding], rules: &[Rule]) -> Value {
         "version": "2.1.0",
         "runs": [{"tool": {"driver": {"name": "warden", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+
+    use super::*;
+
+    #[test]
+    fn action_patterns_match_without_backtracking_blowup() {
+        assert!(action_matches("iam:Pass*", "iam:PassRole"));
+        assert!(action_matches("iam:*Role", "iam:PassRole"));
+        assert!(action_matches("IAM:p?ssrole", "iam:PassRole"));
+        assert!(action_matches("*", "lambda:InvokeFunction"));
+        assert!(!action_matches("iam:Get*", "iam:PassRole"));
+        assert!(!action_matches("lambda:Invoke", "lambda:InvokeFunction"));
+        // 60 stars and a mismatch: exponential for a naive matcher, instant here.
+        let pattern = format!("{}Q", "*".repeat(60));
+        assert!(!action_matches(
+            &pattern,
+            "iam:PassRoleWithAVeryLongNameEndingInX"
+        ));
+    }
+
+    #[test]
+    fn a_trailing_star_is_one_resource_only_after_a_name() {
+        assert!(one_named_resource(
+            "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/x:*"
+        ));
+        assert!(one_named_resource(
+            "arn:aws:lambda:us-east-1:123456789012:layer:deps:*"
+        ));
+        assert!(one_named_resource(
+            "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/x:*"
+        ));
+        for broad in [
+            "arn:aws:lambda:us-east-1:123456789012:function:*",
+            "arn:aws:s3:::*",
+            "arn:aws:sqs:us-east-1:123456789012:*",
+            "arn:aws:lambda:*:*:function:x:*",
+        ] {
+            assert!(!one_named_resource(broad), "{broad}");
+        }
+    }
+
+    #[test]
+    fn joins_keep_pseudo_parameters_and_own_resources_as_names() {
+        let defaults = Map::new();
+        let types = BTreeMap::from([("Fn".to_owned(), "AWS::Lambda::Function".to_owned())]);
+        let scope = Scope {
+            defaults: &defaults,
+            types: &types,
+        };
+        let joined = resolve(
+            &json!({"Fn::Join": [":", ["arn:aws:lambda", {"Ref": "AWS::Region"}, {"Fn::GetAtt": ["Fn", "Arn"]}, "*"]]}),
+            &scope,
+        );
+        assert_eq!(joined, json!("arn:aws:lambda:${AWS::Region}:${Fn.Arn}:*"));
+        let unknown = json!({"Fn::Join": [":", ["a", {"Ref": "NoDefault"}]]});
+        assert_eq!(resolve(&unknown, &scope), unknown);
+    }
+
+    #[test]
+    fn a_provider_linked_by_sub_and_invokable_by_the_account_escalates() {
+        let source = r#"
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      PermissionsBoundary: b
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AdministratorAccess]
+  Provider:
+    Type: AWS::Lambda::Function
+    Properties: {Role: !GetAtt Role.Arn}
+  Open:
+    Type: AWS::Lambda::Permission
+    Properties: {FunctionName: !Sub "${Provider.Arn}:live", Principal: !Ref AWS::AccountId, Action: lambda:InvokeFunction}
+  Thing:
+    Type: Custom::Thing
+    Properties: {ServiceToken: !Sub "${Provider.Arn}:live", WardenSignature: s}
+"#;
+        let findings = lint("t.yaml", source).unwrap();
+        let hit = findings
+            .iter()
+            .find(|f| f.rule == "provider-escalation")
+            .unwrap_or_else(|| panic!("{findings:?}"));
+        assert_eq!(hit.logical_id, "Provider");
+        assert!(hit.message.contains("iam:PassRole"), "{}", hit.message);
+    }
 }

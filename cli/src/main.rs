@@ -734,7 +734,7 @@ fn run(cli: Cli) -> Result<bool> {
                 .await
             })?;
             print_settled(&stack_name, &settled, json);
-            Ok(settled.succeeded())
+            Ok(settled.status == "DELETE_COMPLETE")
         }
         Command::Refresh { ticket, wait } => {
             let options = ticket.options(true);

@@ -122,19 +122,31 @@ pub(crate) async fn scan(
     let mut by_role: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in functions.iter().enumerate() {
         // Created by CloudFormation: its tags, or a stack that lists it.
-        let tagged = match lambda.list_tags().resource(&f.arn).send().await {
-            Ok(out) => out
-                .tags()
-                .is_some_and(|t| t.keys().any(|k| k.starts_with("aws:cloudformation:"))),
-            Err(_) => false,
-        };
-        if !tagged && !managed.contains(&f.name) && !managed.contains(&f.arn) {
-            findings.push(
+        let in_stack = managed.contains(&f.name) || managed.contains(&f.arn);
+        match lambda.list_tags().resource(&f.arn).send().await {
+            Ok(out) => {
+                let tagged = out
+                    .tags()
+                    .is_some_and(|t| t.keys().any(|k| k.starts_with("aws:cloudformation:")));
+                if !tagged && !in_stack {
+                    findings.push(
+                        f,
+                        "function-not-from-cloudformation",
+                        Status::Fail,
+                        "no aws:cloudformation tags and in no stack's resources".into(),
+                    );
+                }
+            }
+            Err(_) if in_stack => {}
+            Err(e) => findings.push(
                 f,
                 "function-not-from-cloudformation",
-                Status::Fail,
-                "no aws:cloudformation tags and in no stack's resources".into(),
-            );
+                Status::Unknown,
+                format!(
+                    "in no stack's resources, and lambda:ListTags failed: {}",
+                    aws_sdk_lambda::error::DisplayErrorContext(&e)
+                ),
+            ),
         }
         if let Some(role) = &f.role {
             by_role.entry(role.clone()).or_default().push(i);
