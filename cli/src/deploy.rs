@@ -16,6 +16,7 @@ use std::{
 
 use anyhow::{bail, Context as _, Result};
 use aws_sdk_cloudformation::{
+    error::ProvideErrorMetadata as _,
     types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackEvent, Tag},
     Client,
 };
@@ -133,8 +134,7 @@ pub(crate) fn custom_resource_ids(source: &str) -> Result<Vec<String>> {
 }
 
 /// The parameter names the template declares.
-fn declared_parameters(source: &str) -> Result<HashSet<String>> {
-    let template = Template::parse(source)?;
+fn declared_parameters(template: &Template<'_>) -> Result<HashSet<String>> {
     let Some(section) = template.section("Parameters") else {
         return Ok(HashSet::new());
     };
@@ -161,19 +161,21 @@ async fn stack_status(cfn: &Client, stack: &str) -> Result<Option<(String, Strin
                 .collect();
             Some((id, status, params))
         })),
-        Err(e) => {
-            let text = format!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e));
-            if text.contains("does not exist") {
-                Ok(None)
-            } else {
-                Err(anyhow::Error::new(e))
-                    .with_context(|| format!("cloudformation:DescribeStacks {stack}"))
-            }
+        // CloudFormation has no typed "not found" error for stacks: a ValidationError that
+        // says so.
+        Err(e)
+            if e.code() == Some("ValidationError")
+                && e.message().is_some_and(|m| m.contains("does not exist")) =>
+        {
+            Ok(None)
         }
+        Err(e) => Err(anyhow::Error::new(e))
+            .with_context(|| format!("cloudformation:DescribeStacks {stack}")),
     }
 }
 
-/// Creates and executes a change set for `template`, following the stack until it settles.
+/// Creates the stack (CreateStack) or updates it through a change set, following the stack
+/// until it settles.
 pub(crate) async fn deploy(
     cfn: &Client,
     template: &str,
@@ -188,6 +190,7 @@ pub(crate) async fn deploy(
             template.len()
         );
     }
+    let parsed = Template::parse(template)?;
     let existing = stack_status(cfn, stack).await?;
     let change_set_type = match &existing {
         None => ChangeSetType::Create,
@@ -203,7 +206,7 @@ pub(crate) async fn deploy(
         }
         Some(_) => ChangeSetType::Update,
     };
-    let declared = declared_parameters(template)?;
+    let declared = declared_parameters(&parsed)?;
     for p in &options.parameters {
         if !declared.contains(&p.key) {
             bail!(
@@ -250,7 +253,7 @@ pub(crate) async fn deploy(
     if existing.is_none() {
         // A new stack: CreateStack. Its "changes" are all of its resources, and a failed
         // CREATE change set would leave an empty REVIEW_IN_PROGRESS stack behind.
-        let changes: Vec<Value> = Template::parse(template)?
+        let changes: Vec<Value> = parsed
             .resources()?
             .into_iter()
             .map(|r| {
@@ -666,23 +669,9 @@ async fn follow(
                 failures.push((logical, status, reason));
             }
         }
-        let status = match cfn.describe_stacks().stack_name(stack_id).send().await {
-            Ok(out) => out
-                .stacks()
-                .first()
-                .and_then(|s| s.stack_status())
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_else(|| "DELETE_COMPLETE".to_owned()),
-            Err(e) => {
-                let text = format!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e));
-                if text.contains("does not exist") {
-                    "DELETE_COMPLETE".to_owned()
-                } else {
-                    return Err(anyhow::Error::new(e))
-                        .with_context(|| format!("cloudformation:DescribeStacks {stack_id}"));
-                }
-            }
-        };
+        let status = stack_status(cfn, stack_id)
+            .await?
+            .map_or_else(|| "DELETE_COMPLETE".to_owned(), |(_, status, _)| status);
         progress.status(&status);
         if is_settled(&status)
             && status != "REVIEW_IN_PROGRESS"
@@ -758,7 +747,7 @@ mod tests {
         let t = "Parameters:\n  Token: {Type: String}\nResources:\n  A:\n    Type: Custom::X\n    Properties: {ServiceToken: !Ref Token}\n  B:\n    Type: AWS::SNS::Topic\n";
         assert_eq!(custom_resource_ids(t).unwrap(), vec!["A".to_owned()]);
         assert_eq!(
-            declared_parameters(t).unwrap(),
+            declared_parameters(&Template::parse(t).unwrap()).unwrap(),
             HashSet::from(["Token".to_owned()])
         );
     }

@@ -246,6 +246,17 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
+impl Scope<'_> {
+    /// Whether `${name}` is one concrete value at deploy time: a pseudo parameter (not
+    /// `AWS::NoValue`), or a `Ref`/attribute of one of the template's resources.
+    fn is_concrete(&self, name: &str) -> bool {
+        (name.starts_with("AWS::") && name != "AWS::NoValue")
+            || self
+                .types
+                .contains_key(name.split('.').next().unwrap_or_default())
+    }
+}
+
 /// `Fn::Sub` with what is known; `None` when a variable depends on an unknown value.
 fn substitute(arg: &Value, scope: &Scope<'_>) -> Option<String> {
     let empty = Map::new();
@@ -269,11 +280,7 @@ fn substitute(arg: &Value, scope: &Scope<'_>) -> Option<String> {
             out.push_str(&scalar(&resolve(var, scope))?);
         } else if let Some(default) = scope.defaults.get(name) {
             out.push_str(&scalar(default)?);
-        } else if name.starts_with("AWS::")
-            || scope
-                .types
-                .contains_key(name.split('.').next().unwrap_or_default())
-        {
+        } else if scope.is_concrete(name) {
             out.push_str("${");
             out.push_str(name);
             out.push('}');
@@ -289,17 +296,14 @@ fn substitute(arg: &Value, scope: &Scope<'_>) -> Option<String> {
 /// `${...}` for a `Ref` to a pseudo parameter or to one of the template's resources, or a
 /// `Fn::GetAtt` of one: concrete at deploy time, as `Fn::Sub` keeps them.
 fn concrete_name(part: &Value, scope: &Scope<'_>) -> Option<String> {
-    if let Some(name) = part.get("Ref").and_then(Value::as_str) {
-        let known =
-            (name.starts_with("AWS::") && name != "AWS::NoValue") || scope.types.contains_key(name);
-        return known.then(|| format!("${{{name}}}"));
-    }
-    let args = part.get("Fn::GetAtt")?.as_array()?;
-    let (id, attr) = (args.first()?.as_str()?, args.get(1)?.as_str()?);
-    scope
-        .types
-        .contains_key(id)
-        .then(|| format!("${{{id}.{attr}}}"))
+    let name = match part.get("Ref").and_then(Value::as_str) {
+        Some(name) => name.to_owned(),
+        None => {
+            let args = part.get("Fn::GetAtt")?.as_array()?;
+            format!("{}.{}", args.first()?.as_str()?, args.get(1)?.as_str()?)
+        }
+    };
+    scope.is_concrete(&name).then(|| format!("${{{name}}}"))
 }
 
 /// `Fn::Join` when every part resolves to a scalar or a concrete name.

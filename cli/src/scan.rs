@@ -213,7 +213,9 @@ pub(crate) async fn scan(
                     }
                 }
             }
-            Err(e) if not_found(&e) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
             Err(e) => findings.push(
                 f,
                 "lambda-permission-public",
@@ -237,7 +239,9 @@ pub(crate) async fn scan(
                 format!("function URL {} has AuthType NONE", out.function_url()),
             ),
             Ok(_) => {}
-            Err(e) if not_found(&e) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
             Err(e) => findings.push(
                 f,
                 "function-url-auth-none",
@@ -342,14 +346,6 @@ fn secret_like_name(name: &str) -> bool {
         w[1] == "KEY" && matches!(w[0].as_str(), "API" | "PRIVATE" | "ACCESS" | "SIGNING")
     });
     (word || pair) && !reference
-}
-
-fn not_found<E: std::error::Error + 'static, R>(e: &aws_sdk_lambda::error::SdkError<E, R>) -> bool
-where
-    R: std::fmt::Debug,
-{
-    let text = format!("{}", aws_sdk_lambda::error::DisplayErrorContext(e));
-    text.contains("ResourceNotFound") || text.contains("404")
 }
 
 fn statements(document: &Value) -> Vec<Value> {

@@ -161,6 +161,25 @@ fn a_clean_log_exits_0_and_a_missing_file_exits_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("opening /nonexistent.jsonl"));
+    // --since needs a source that has times; a bad Lake store id is refused before any call.
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["audit", "/nonexistent.jsonl", "--since", "1h"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains("--since applies to --log-group and --cloudtrail-lake"));
+    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
+        .args(["audit", "-", "--cloudtrail-lake", "eds'; DROP"])
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an event data store"));
 }
 
 #[test]

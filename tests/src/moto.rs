@@ -158,24 +158,7 @@ impl Moto {
 
     /// Creates an S3 bucket (path-style).
     pub async fn create_bucket(&self, bucket: &str) -> Result<(), HarnessError> {
-        let response = self
-            .client
-            .put(format!("{}/{bucket}", self.endpoint))
-            .header("authorization", Self::authorization("s3"))
-            .send()
-            .await
-            .map_err(|source| HarnessError::Http {
-                what: "s3 CreateBucket",
-                source,
-            })?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(HarnessError::Unexpected {
-                what: "s3 CreateBucket",
-                body: response.text().await.unwrap_or_default(),
-            })
-        }
+        self.s3_put(bucket, Vec::new(), "s3 CreateBucket").await
     }
 
     /// Stores an object in an S3 bucket (path-style PUT).
@@ -185,23 +168,31 @@ impl Moto {
         key: &str,
         body: Vec<u8>,
     ) -> Result<(), HarnessError> {
+        self.s3_put(&format!("{bucket}/{key}"), body, "s3 PutObject")
+            .await
+    }
+
+    /// A path-style S3 PUT that must succeed.
+    async fn s3_put(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        what: &'static str,
+    ) -> Result<(), HarnessError> {
         let response = self
             .client
-            .put(format!("{}/{bucket}/{key}", self.endpoint))
+            .put(format!("{}/{path}", self.endpoint))
             .header("authorization", Self::authorization("s3"))
-            .header("content-type", "application/zip")
+            .header("content-type", "application/octet-stream")
             .body(body)
             .send()
             .await
-            .map_err(|source| HarnessError::Http {
-                what: "s3 PutObject",
-                source,
-            })?;
+            .map_err(|source| HarnessError::Http { what, source })?;
         if response.status().is_success() {
             Ok(())
         } else {
             Err(HarnessError::Unexpected {
-                what: "s3 PutObject",
+                what,
                 body: response.text().await.unwrap_or_default(),
             })
         }

@@ -214,13 +214,8 @@ impl IndexTransport for ReqwestIndexTransport {
     ) -> BoxFuture<'a, Result<Fetched, FetchFailure>> {
         Box::pin(async move {
             let mut response = self
-                .client
-                .get(url.clone())
-                .header(http::header::ACCEPT, accept)
-                .timeout(timeout)
-                .send()
-                .await
-                .map_err(|e| failure(&e))?;
+                .send(url, http::header::ACCEPT, accept.to_owned(), timeout)
+                .await?;
             let status = response.status().as_u16();
             let content_type = response
                 .headers()
@@ -249,6 +244,23 @@ impl IndexTransport for ReqwestIndexTransport {
 }
 
 impl ReqwestIndexTransport {
+    /// A GET with one extra header.
+    async fn send(
+        &self,
+        url: &Url,
+        name: http::header::HeaderName,
+        value: String,
+        timeout: Duration,
+    ) -> Result<reqwest::Response, FetchFailure> {
+        self.client
+            .get(url.clone())
+            .header(name, value)
+            .timeout(timeout)
+            .send()
+            .await
+            .map_err(|e| failure(&e))
+    }
+
     async fn ranged(
         &self,
         url: &Url,
@@ -260,14 +272,7 @@ impl ReqwestIndexTransport {
             ByteRange::Suffix(n) => format!("bytes=-{n}"),
             ByteRange::Span { start, end } => format!("bytes={start}-{end}"),
         };
-        let mut response = self
-            .client
-            .get(url.clone())
-            .header(http::header::RANGE, header)
-            .timeout(timeout)
-            .send()
-            .await
-            .map_err(|e| failure(&e))?;
+        let mut response = self.send(url, http::header::RANGE, header, timeout).await?;
         let status = response.status().as_u16();
         let content_range = response
             .headers()
