@@ -452,19 +452,23 @@ pub(crate) fn expiring_tickets(
     Ok(out)
 }
 
-/// How `delete` handles tickets that would expire during the delete.
-pub(crate) enum TicketRefresh {
-    /// Refuse, telling the user to pass the ticket options.
-    Refuse,
-    /// Re-seal them with these options first (`warden refresh`).
-    With(Box<crate::seal::SealOptions>),
+/// How `delete` renews tickets and signatures that would expire during the delete.
+pub(crate) struct DeleteRenewal {
+    /// Re-seal expiring tickets with these options (without them: refuse).
+    pub(crate) seal: Option<crate::seal::SealOptions>,
+    /// Sign expiring signatures again (without it: refuse, unless expired ones are accepted).
+    pub(crate) resign: Option<crate::sign::Resign>,
+    /// The provider accepts expired signatures on Delete
+    /// (`WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE`): expiring signatures alone need no refresh.
+    pub(crate) allow_expired_signatures: bool,
 }
 
-/// Deletes `stack`, refreshing its tickets first when they would expire during the delete.
+/// Deletes `stack`, refreshing its tickets (and signing it again) first when they would
+/// expire during the delete.
 pub(crate) async fn delete(
     config: &aws_config::SdkConfig,
     stack: &str,
-    refresh: TicketRefresh,
+    renewal: DeleteRenewal,
     role_arn: Option<String>,
     wait: Duration,
     poll: Duration,
@@ -495,30 +499,71 @@ pub(crate) async fn delete(
         .template_body()
         .unwrap_or_default()
         .to_owned();
-    let expiring = expiring_tickets(&body, SystemTime::now(), DELETE_TICKET_MARGIN)?;
+    let now = SystemTime::now();
+    let expiring = expiring_tickets(&body, now, DELETE_TICKET_MARGIN)?;
+    let signatures = crate::sign::deployed_signatures(&body)?;
+    let expiring_signatures =
+        crate::seal::expiring_signatures(&signatures, now, DELETE_TICKET_MARGIN);
+    let margin = humantime::format_duration(DELETE_TICKET_MARGIN);
     let progress = Progress::new();
-    if !expiring.is_empty() {
+    let refresh_tickets = !expiring.is_empty();
+    // A refresh's Update needs valid signatures; the Delete needs them unless the provider
+    // accepts expired ones.
+    let resign = expiring_signatures
+        .as_ref()
+        .filter(|_| refresh_tickets || !renewal.allow_expired_signatures);
+    if refresh_tickets && renewal.seal.is_none() {
         let which = expiring
             .iter()
             .map(|(id, at)| format!("{id} (until {})", humantime::format_rfc3339_seconds(*at)))
             .collect::<Vec<_>>()
             .join(", ");
-        match refresh {
-            TicketRefresh::Refuse => bail!(
-                "the tickets of {which} expire within {}: CloudFormation's Delete requests would be refused and the resources left behind; pass --ticket-role and --key to refresh them before deleting",
-                humantime::format_duration(DELETE_TICKET_MARGIN)
-            ),
-            TicketRefresh::With(options) => {
-                progress.status(&format!("refreshing the tickets of {which}"));
-                let report =
-                    crate::seal::refresh(&options, give_up.saturating_duration_since(tokio::time::Instant::now()), config)
-                        .await?;
-                progress.line(&format!(
-                    "refreshed {} ticket(s) until {}",
-                    report.sealed.logical_ids.len(),
-                    humantime::format_rfc3339_seconds(report.sealed.not_after)
-                ));
-            }
+        bail!(
+            "the tickets of {which} expire within {margin}: CloudFormation's Delete requests would be refused and the resources left behind; pass --ticket-role and --key to refresh them before deleting"
+        );
+    }
+    if let (Some(which), None) = (resign, &renewal.resign) {
+        bail!(
+            "the signatures of {which} expire within {margin}: the provider would refuse CloudFormation's {} and the resources would be left behind; pass --signing-key or --signing-kms-key to sign them again first{}",
+            if refresh_tickets { "Update that refreshes the tickets" } else { "Delete requests" },
+            if refresh_tickets { "" } else { " (or --allow-expired-signatures when the provider runs with WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE=true)" }
+        );
+    }
+    if refresh_tickets || resign.is_some() {
+        let what = match (refresh_tickets, resign.is_some()) {
+            (true, true) => "refreshing the tickets and signatures",
+            (true, false) => "refreshing the tickets",
+            _ => "signing again",
+        };
+        progress.status(what);
+        let renewal = crate::seal::Renewal {
+            stack_name: stack.to_owned(),
+            seal: renewal.seal.filter(|_| refresh_tickets),
+            resign: renewal.resign.filter(|_| resign.is_some()),
+        };
+        let report = crate::seal::refresh(
+            &renewal,
+            give_up.saturating_duration_since(tokio::time::Instant::now()),
+            config,
+        )
+        .await?;
+        if let Some(sealed) = &report.sealed {
+            progress.line(&format!(
+                "refreshed {} ticket(s) until {}",
+                sealed.logical_ids.len(),
+                humantime::format_rfc3339_seconds(sealed.not_after)
+            ));
+        }
+        if !report.resigned.is_empty() {
+            progress.line(&format!(
+                "signed {} again",
+                report
+                    .resigned
+                    .iter()
+                    .map(|s| s.logical_id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
         }
     }
     let seen = event_ids(&cfn, &stack_id).await?;

@@ -267,8 +267,9 @@ enum Command {
         json: bool,
     },
     /// Delete a stack and follow its events. Tickets in its template that would expire within
-    /// 15 minutes are refreshed first (`warden refresh`) when --ticket-role and --key are given;
-    /// otherwise the delete is refused, since the provider would refuse CloudFormation's Delete
+    /// 15 minutes are refreshed first (`warden refresh`) when --ticket-role and --key are given,
+    /// and signatures that would expire are signed again when a signing key is given;
+    /// otherwise the delete is refused, since the provider would refuse CloudFormation's
     /// requests and leave the resources behind. Exit 1 when the delete fails.
     Delete {
         /// The stack to delete.
@@ -276,6 +277,12 @@ enum Command {
         stack_name: String,
         #[command(flatten)]
         tickets: OptionalTicketArgs,
+        #[command(flatten)]
+        signing: SigningArgs,
+        /// The provider runs with WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE=true: signatures
+        /// about to expire need no re-signing unless the tickets are refreshed too.
+        #[arg(long)]
+        allow_expired_signatures: bool,
         /// The CloudFormation service role the delete runs as.
         #[arg(long)]
         role_arn: Option<String>,
@@ -286,12 +293,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Re-seal the tickets of a deployed stack and update it with its previous template
+    /// Re-seal the tickets of a deployed stack (with --ticket-role and --key) and sign its
+    /// signed resources again (with a signing key), then update it with its previous template
     /// otherwise and its previous parameters; waits for UPDATE_COMPLETE. Run before deleting a
-    /// stack whose tickets expired.
+    /// stack whose tickets expired. Without a signing key, signatures that expire within 15
+    /// minutes are refused: the provider verifies them on the refresh's Update.
     Refresh {
+        /// The stack to refresh.
+        #[arg(long)]
+        stack_name: String,
         #[command(flatten)]
-        ticket: TicketArgs,
+        tickets: OptionalTicketArgs,
+        /// Only these logical ids (repeatable; default: every custom resource with a ticket).
+        #[arg(long = "resource")]
+        only: Vec<String>,
+        #[command(flatten)]
+        signing: SigningArgs,
         /// The longest to wait for the update.
         #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
         wait: std::time::Duration,
@@ -346,7 +363,7 @@ struct TicketArgs {
     only: Vec<String>,
 }
 
-/// Signing options of `deploy`.
+/// Signing options of `deploy`, `delete` and `refresh`.
 #[derive(clap::Args)]
 struct SigningArgs {
     /// Sign the custom resources with this private key (from `warden keygen`).
@@ -366,7 +383,20 @@ struct SigningArgs {
     patterns: Vec<sign::Pattern>,
 }
 
-/// Ticket options of `deploy` and `delete` (both or neither).
+impl SigningArgs {
+    /// The re-signing `refresh` and `delete` do, when a key is given.
+    async fn resign(self) -> Result<Option<sign::Resign>> {
+        let signer =
+            make_signer(self.signing_key, self.signing_kms_key, self.kid.as_deref()).await?;
+        Ok(signer.map(|signer| sign::Resign {
+            signer,
+            valid_for: self.signature_valid_for,
+            patterns: self.patterns,
+        }))
+    }
+}
+
+/// Ticket options of `deploy`, `delete` and `refresh` (both or neither).
 #[derive(clap::Args)]
 struct OptionalTicketArgs {
     /// Seal tickets as this ticket role (cfn/provider.yaml's TicketRole).
@@ -713,20 +743,24 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Delete {
             stack_name,
             tickets,
+            signing,
+            allow_expired_signatures,
             role_arn,
             wait,
             json,
         } => {
-            let refresh = match tickets.options(&stack_name, true) {
-                Some(options) => deploy::TicketRefresh::With(Box::new(options)),
-                None => deploy::TicketRefresh::Refuse,
-            };
+            let seal = tickets.options(&stack_name, true);
             let settled = block_on(async {
                 let config = cfn_warden::aws::sdk_config().await;
+                let renewal = deploy::DeleteRenewal {
+                    seal,
+                    resign: signing.resign().await?,
+                    allow_expired_signatures,
+                };
                 deploy::delete(
                     &config,
                     &stack_name,
-                    refresh,
+                    renewal,
                     role_arn,
                     wait,
                     deploy::POLL_INTERVAL,
@@ -736,14 +770,31 @@ fn run(cli: Cli) -> Result<bool> {
             print_settled(&stack_name, &settled, json);
             Ok(settled.status == "DELETE_COMPLETE")
         }
-        Command::Refresh { ticket, wait } => {
-            let options = ticket.options(true);
+        Command::Refresh {
+            stack_name,
+            tickets,
+            only,
+            signing,
+            wait,
+        } => {
+            let seal = tickets.options(&stack_name, true).map(|mut options| {
+                options.only = only;
+                options
+            });
             let report = block_on(async {
                 let config = cfn_warden::aws::sdk_config().await;
-                seal::refresh(&options, wait, &config).await
+                let renewal = seal::Renewal {
+                    stack_name: stack_name.clone(),
+                    seal,
+                    resign: signing.resign().await?,
+                };
+                seal::refresh(&renewal, wait, &config).await
             })?;
-            print_sealed(&report.sealed);
-            println!("{}: {}", options.stack_name, report.final_status);
+            if let Some(sealed) = &report.sealed {
+                print_sealed(sealed);
+            }
+            print_signed(&report.resigned);
+            println!("{stack_name}: {}", report.final_status);
             Ok(true)
         }
         Command::BuildLayer {

@@ -3,7 +3,9 @@
 //! Sealing assumes the ticket role as the deployer (SourceIdentity = who you are) and puts one
 //! `WardenTicket` per custom resource, each bound by KMS encryption context to the stack name,
 //! the logical id and the not-after instant. Refreshing does the same to a deployed stack's
-//! template (existing tickets only) and updates the stack with its previous parameters.
+//! template (existing tickets only), signs its signed resources again when a signing key is
+//! given (refusing signatures about to expire otherwise), and updates the stack with its
+//! previous parameters.
 
 use std::{
     collections::BTreeMap,
@@ -20,7 +22,10 @@ use cfn_warden::Secret;
 use serde_json::Value;
 
 use crate::{
-    sign::{check_output, custom_properties, place_tokens, placement, CustomProperties, Placement},
+    sign::{
+        check_output, custom_properties, deployed_signatures, place_tokens, placement,
+        CustomProperties, DeployedSignature, Placement, Resign, Signed,
+    },
     template::Template,
 };
 
@@ -199,22 +204,54 @@ pub(crate) async fn seal_template(
     ))
 }
 
+/// What `refresh` renews: the tickets, the signatures, or both.
+pub(crate) struct Renewal {
+    pub(crate) stack_name: String,
+    /// Re-seal the tickets (resources that carry one).
+    pub(crate) seal: Option<SealOptions>,
+    /// Sign the signed resources again.
+    pub(crate) resign: Option<Resign>,
+}
+
 /// How `refresh` ended.
 #[derive(Debug)]
 pub(crate) struct RefreshReport {
-    pub(crate) sealed: SealReport,
+    pub(crate) sealed: Option<SealReport>,
+    pub(crate) resigned: Vec<Signed>,
     pub(crate) final_status: String,
 }
 
-/// Re-seals the tickets of a deployed stack and updates it with its previous parameters, then
-/// waits (at most `wait`) for the update to finish.
+/// Signatures that expire before `now + margin`, as `ID (until T)` joined by commas.
+pub(crate) fn expiring_signatures(
+    signatures: &[DeployedSignature],
+    now: SystemTime,
+    margin: Duration,
+) -> Option<String> {
+    let expiring: Vec<String> = signatures
+        .iter()
+        .filter(|s| s.not_after < now + margin)
+        .map(|s| {
+            format!(
+                "{} (until {})",
+                s.logical_id,
+                humantime::format_rfc3339_seconds(s.not_after)
+            )
+        })
+        .collect();
+    (!expiring.is_empty()).then(|| expiring.join(", "))
+}
+
+/// Re-seals the tickets and/or signs again the signed resources of a deployed stack, updates
+/// it with its previous parameters, then waits (at most `wait`) for the update to finish.
+/// Without re-signing, signatures that would expire within the delete margin are refused
+/// first: the provider verifies the new properties' signature on the refresh's Update.
 pub(crate) async fn refresh(
-    options: &SealOptions,
+    renewal: &Renewal,
     wait: Duration,
     config: &aws_config::SdkConfig,
 ) -> Result<RefreshReport> {
     let cfn = aws_sdk_cloudformation::Client::new(config);
-    let stack = &options.stack_name;
+    let stack = &renewal.stack_name;
     let described = cfn
         .describe_stacks()
         .stack_name(stack)
@@ -251,7 +288,36 @@ pub(crate) async fn refresh(
     let body = template
         .template_body()
         .context("GetTemplate returned no template body")?;
-    let (resealed, sealed) = seal_template(body, options, config).await?;
+    let signatures = deployed_signatures(body)?;
+    let (signed_body, resigned) = match &renewal.resign {
+        Some(resign) => resign
+            .apply(body, stack, &signatures)
+            .await
+            .with_context(|| format!("signing the template of {stack} again"))?,
+        None => {
+            if let Some(which) = expiring_signatures(
+                &signatures,
+                SystemTime::now(),
+                crate::deploy::DELETE_TICKET_MARGIN,
+            ) {
+                bail!(
+                    "the signatures of {which} expire within {}: the provider would refuse the refreshed properties; pass --signing-key or --signing-kms-key to sign them again",
+                    humantime::format_duration(crate::deploy::DELETE_TICKET_MARGIN)
+                );
+            }
+            (body.to_owned(), Vec::new())
+        }
+    };
+    let (renewed, sealed) = match &renewal.seal {
+        Some(options) => {
+            let (text, report) = seal_template(&signed_body, options, config).await?;
+            (text, Some(report))
+        }
+        None => (signed_body, None),
+    };
+    if sealed.is_none() && resigned.is_empty() {
+        bail!("nothing to refresh in {stack}: no ticket options given and no signed custom resource to sign again");
+    }
     let parameters: Vec<Parameter> = current
         .parameters()
         .iter()
@@ -266,7 +332,7 @@ pub(crate) async fn refresh(
     let seen = crate::deploy::event_ids(&cfn, stack).await?;
     cfn.update_stack()
         .stack_name(stack)
-        .template_body(resealed)
+        .template_body(renewed)
         .set_parameters(Some(parameters))
         .set_capabilities(Some(current.capabilities().to_vec()))
         .send()
@@ -276,10 +342,11 @@ pub(crate) async fn refresh(
         .await?
         .status;
     if final_status != StackStatus::UpdateComplete.as_str() {
-        bail!("stack {stack} ended {final_status}; the tickets were not refreshed");
+        bail!("stack {stack} ended {final_status}; the tickets and signatures were not refreshed");
     }
     Ok(RefreshReport {
         sealed,
+        resigned,
         final_status,
     })
 }
@@ -327,5 +394,63 @@ mod tests {
         let expr = "Resources:\n  A:\n    Type: Custom::A\n    Properties:\n      WardenTicket: !Ref T\n      ServiceToken: arn\n";
         let err = targets(expr, &options(false)).err().unwrap().to_string();
         assert!(err.contains("expression"), "{err}");
+    }
+
+    #[test]
+    fn resigning_keeps_each_dynamic_pattern_and_renews_the_expiry() {
+        let source = "Resources:\n  A:\n    Type: Custom::A\n    Properties:\n      ServiceToken: arn\n      Size: 3\n      Role: !GetAtt R.Arn\n  B:\n    Type: Custom::B\n    Properties:\n      ServiceToken: arn\n      WardenSignature: not-a-token\n  C:\n    Type: Custom::C\n    Properties:\n      ServiceToken: arn\n";
+        let (key, _) = cfn_warden::verify::signed::Ed25519SigningKey::generate("k1").unwrap();
+        let signer = crate::sign::Signer::Local(key);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let now = SystemTime::now();
+        let first = crate::sign::SignOptions {
+            stack: "app".into(),
+            issued_at: now,
+            not_after: now + Duration::from_secs(600),
+            patterns: vec!["A.Role=arn:aws:iam::1:role/x-.*".parse().unwrap()],
+            only: vec!["A".into()],
+            resign: false,
+        };
+        let (signed, _) = runtime
+            .block_on(signer.sign_template(source, &first))
+            .unwrap();
+        let deployed = deployed_signatures(&signed).unwrap();
+        let ids: Vec<&str> = deployed.iter().map(|d| d.logical_id.as_str()).collect();
+        assert_eq!(ids, ["A", "B"], "C is not signed");
+        assert_eq!(
+            deployed[1].not_after,
+            SystemTime::UNIX_EPOCH,
+            "unreadable = expired"
+        );
+        let which = expiring_signatures(&deployed, now, Duration::from_secs(900)).unwrap();
+        assert!(
+            which.starts_with("A (until ") && which.contains(", B (until 1970"),
+            "{which}"
+        );
+        assert!(expiring_signatures(&deployed[..1], now, Duration::from_secs(60)).is_none());
+
+        let resign = Resign {
+            signer,
+            valid_for: Duration::from_secs(30 * 86_400),
+            patterns: Vec::new(),
+        };
+        let (again, report) = runtime
+            .block_on(resign.apply(&signed, "app", &deployed[..1]))
+            .unwrap();
+        assert_eq!(report.len(), 1);
+        assert_eq!(
+            report[0].dynamic.get("Role"),
+            Some(&Some("arn:aws:iam::1:role/x-.*".to_owned())),
+            "the old signature's pattern is kept"
+        );
+        let renewed = deployed_signatures(&again).unwrap();
+        assert!(renewed[0].not_after > now + Duration::from_secs(29 * 86_400));
+        assert!(expiring_signatures(&renewed[..1], now, Duration::from_secs(900)).is_none());
+        assert!(!again.contains("Custom::C\n    Properties:\n      WardenSignature"));
+        // Nothing signed: nothing changes.
+        let (same, none) = runtime.block_on(resign.apply(&signed, "app", &[])).unwrap();
+        assert_eq!((same.as_str(), none.len()), (signed.as_str(), 0));
     }
 }

@@ -421,6 +421,88 @@ impl Signer {
     }
 }
 
+/// A signed custom resource of a deployed template.
+#[derive(Debug)]
+pub(crate) struct DeployedSignature {
+    pub(crate) logical_id: String,
+    /// When the signature expires; an unreadable token counts as long expired.
+    pub(crate) not_after: SystemTime,
+    /// The regexes its dynamic properties were signed with, to sign them again.
+    patterns: Vec<Pattern>,
+}
+
+/// The signed custom resources of a deployed template.
+pub(crate) fn deployed_signatures(template: &str) -> Result<Vec<DeployedSignature>> {
+    let template = Template::parse(template)?;
+    let mut out = Vec::new();
+    for resource in custom_properties(&template, &[])? {
+        let Some(token) = resource.values.get(PROPERTY_KEY) else {
+            continue;
+        };
+        let envelope = token
+            .as_str()
+            .and_then(|t| SignedToken::parse(t).ok())
+            .and_then(|t| t.envelope().ok());
+        let not_after = envelope
+            .as_ref()
+            .and_then(|e| humantime::parse_rfc3339(&e.not_after).ok())
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let patterns = envelope
+            .iter()
+            .flat_map(|e| &e.dynamic)
+            .filter_map(|(key, regex)| {
+                regex.as_ref().map(|regex| Pattern {
+                    logical_id: Some(resource.logical_id.clone()),
+                    key: key.clone(),
+                    regex: regex.clone(),
+                })
+            })
+            .collect();
+        out.push(DeployedSignature {
+            logical_id: resource.logical_id,
+            not_after,
+            patterns,
+        });
+    }
+    Ok(out)
+}
+
+/// Signing a deployed template again (`warden refresh`, `warden delete`).
+pub(crate) struct Resign {
+    pub(crate) signer: Signer,
+    /// How long the new signatures stay valid.
+    pub(crate) valid_for: std::time::Duration,
+    /// Patterns from the command line; they win over those the old signatures carried.
+    pub(crate) patterns: Vec<Pattern>,
+}
+
+impl Resign {
+    /// Re-signs exactly the resources in `signed` for `stack`, each dynamic property keeping
+    /// the regex its old signature carried unless the command line gives another.
+    pub(crate) async fn apply(
+        &self,
+        source: &str,
+        stack: &str,
+        signed: &[DeployedSignature],
+    ) -> Result<(String, Vec<Signed>)> {
+        if signed.is_empty() {
+            return Ok((source.to_owned(), Vec::new()));
+        }
+        let now = SystemTime::now();
+        let mut patterns = self.patterns.clone();
+        patterns.extend(signed.iter().flat_map(|s| s.patterns.iter().cloned()));
+        let options = SignOptions {
+            stack: stack.to_owned(),
+            issued_at: now,
+            not_after: now + self.valid_for,
+            patterns,
+            only: signed.iter().map(|s| s.logical_id.clone()).collect(),
+            resign: true,
+        };
+        self.signer.sign_template(source, &options).await
+    }
+}
+
 /// Whether the key is ECC_NIST_P256: `KeySpec`, or the deprecated `CustomerMasterKeySpec`
 /// that some endpoints (moto) fill alone.
 #[allow(

@@ -9,7 +9,11 @@
 //!    (through `tests/moto_invoke_bridge.py`, which stands in for Docker), the provider verifies
 //!    and answers it on moto's ResponseURL, the stack reaches CREATE_COMPLETE and its outputs
 //!    (`Fn::GetAtt` of the custom resource) hold the function's values;
-//! 4. `warden delete` removes the stack (the tickets are fresh, so no refresh is needed).
+//! 4. the signatures (10 minutes) expire within `warden delete`'s margin: delete and refresh
+//!    refuse without a signing key; with one, refresh's UpdateStack carries a new signature
+//!    and ticket and the template otherwise unchanged (moto then fails the update: it cannot
+//!    update custom resources);
+//! 5. `warden delete --allow-expired-signatures` removes the stack (the tickets are fresh).
 //!
 //! moto gaps (FACTS §3): no `AWS::Lambda::Alias` or `AWS::Lambda::ResourcePolicy` in its
 //! CloudFormation (the test creates the `live` alias through the Lambda API; the invoke policy
@@ -25,7 +29,9 @@ use std::{path::PathBuf, process::Output, time::Duration};
 
 use base64::Engine as _;
 use serde_json::{json, Value};
-use warden_e2e::{binary_path, moto::Moto, LocalLambda, Provider, ACCOUNT, REGION};
+use warden_e2e::{
+    binary_path, moto::Moto, recorder::Recorder, LocalLambda, Provider, ACCOUNT, REGION,
+};
 
 const FUNCTION: &str = "cfn-warden-provider";
 
@@ -38,6 +44,11 @@ fn repo_file(path: &str) -> String {
 }
 
 async fn warden(moto: &Moto, args: &[&str]) -> Output {
+    warden_via(moto, moto.endpoint(), args).await
+}
+
+/// `warden` with its AWS calls sent to `endpoint` (a recorder in front of moto).
+async fn warden_via(moto: &Moto, endpoint: &str, args: &[&str]) -> Output {
     let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
     command
         .env_clear()
@@ -45,6 +56,7 @@ async fn warden(moto: &Moto, args: &[&str]) -> Output {
     for (k, v) in moto.sdk_env() {
         command.env(k, v);
     }
+    command.env("AWS_ENDPOINT_URL", endpoint);
     let output = tokio::time::timeout(Duration::from_secs(240), command.args(args).output())
         .await
         .expect("warden finished in time")
@@ -216,6 +228,7 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
     let provider = Provider::spawn("warden-provider", &lambda, FUNCTION, &env_refs).unwrap();
 
     // The application stack: signed, sealed, deployed through a change set.
+    let signing_key = keys.path().join("deploy-1.pk8").display().to_string();
     let app = warden(
         &moto,
         &[
@@ -233,7 +246,10 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
             "--capability",
             "CAPABILITY_NAMED_IAM",
             "--signing-key",
-            &keys.path().join("deploy-1.pk8").display().to_string(),
+            &signing_key,
+            // Shorter than delete's 15-minute margin: deleting needs a re-signing below.
+            "--signature-valid-for",
+            "10m",
             "--ticket-role",
             &ticket_role,
             "--key",
@@ -306,8 +322,116 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
     assert!(text.contains("signed-properties"), "{text}");
     assert!(text.contains("ticket"), "{text}");
 
-    // Deleting: the tickets are an hour fresh, so no refresh is needed.
-    let deleted = warden(&moto, &["delete", "--stack-name", "hello-app", "--json"]).await;
+    // The signatures expire within delete's margin: without a signing key, neither delete nor
+    // refresh goes ahead (the provider would refuse the requests and strand the resources).
+    let refused = warden(&moto, &["delete", "--stack-name", "hello-app", "--json"]).await;
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("the signatures of Hello (until ")
+            && err.contains("pass --signing-key or --signing-kms-key")
+            && err.contains("--allow-expired-signatures"),
+        "{err}"
+    );
+    let refused = warden(
+        &moto,
+        &[
+            "refresh",
+            "--stack-name",
+            "hello-app",
+            "--ticket-role",
+            &ticket_role,
+            "--key",
+            &ticket_key,
+        ],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        err.contains("the signatures of Hello (until ") && err.contains("expire within 15m"),
+        "{err}"
+    );
+
+    // With the key, refresh signs Hello again (30 days) and re-seals its ticket; the
+    // UpdateStack request carries both, with the deployed template otherwise unchanged.
+    let deployed =
+        std::fs::read_to_string(repo_file("cfn/examples/multi-file-function.yaml")).unwrap();
+    let recorder = Recorder::start(moto.endpoint()).await.unwrap();
+    let refreshed = warden_via(
+        &moto,
+        &recorder.endpoint(),
+        &[
+            "refresh",
+            "--stack-name",
+            "hello-app",
+            "--signing-key",
+            &signing_key,
+            "--ticket-role",
+            &ticket_role,
+            "--key",
+            &ticket_key,
+            "--wait",
+            "1m",
+        ],
+    )
+    .await;
+    let update = recorder
+        .calls()
+        .into_iter()
+        .find(|c| c.operation() == "UpdateStack")
+        .expect("refresh sent UpdateStack");
+    let renewed = update.field("TemplateBody").unwrap();
+    let token = |body: &str, key: &str| {
+        body.lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("{key}: ")))
+            .map(|t| t.trim_matches(|c| c == '"' || c == '\'').to_owned())
+            .unwrap_or_else(|| panic!("{key} in {body}"))
+    };
+    let new_signature = token(&renewed, "WardenSignature");
+    assert_ne!(properties["WardenSignature"], new_signature.as_str());
+    let envelope = cfn_warden::verify::signed::SignedToken::parse(&new_signature)
+        .unwrap()
+        .envelope()
+        .unwrap();
+    assert_eq!(envelope.stack, "hello-app");
+    assert_eq!(envelope.logical_id, "Hello");
+    let not_after = humantime::parse_rfc3339(&envelope.not_after).unwrap();
+    assert!(not_after > std::time::SystemTime::now() + Duration::from_secs(29 * 86_400));
+    assert_ne!(
+        properties["WardenTicket"],
+        token(&renewed, "WardenTicket").as_str()
+    );
+    let strip = |body: &str| {
+        body.lines()
+            .filter(|l| !l.contains("WardenSignature:") && !l.contains("WardenTicket:"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(
+        strip(&deployed),
+        strip(&renewed),
+        "only the tokens differ from the source template"
+    );
+    // moto cannot update a stack with a custom resource (FACTS §3): its UpdateStack fails.
+    assert_eq!(refreshed.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&refreshed.stderr).contains("cloudformation:UpdateStack hello-app")
+    );
+
+    // Deleting: the tickets are an hour fresh, so no ticket refresh is needed, and this
+    // provider is told to accept expired signatures on Delete (moto sends no Delete anyway).
+    let deleted = warden(
+        &moto,
+        &[
+            "delete",
+            "--stack-name",
+            "hello-app",
+            "--allow-expired-signatures",
+            "--json",
+        ],
+    )
+    .await;
     assert_eq!(deleted.status.code(), Some(0));
     assert_eq!(summary(&deleted)["status"], "DELETE_COMPLETE");
     let again = warden(&moto, &["delete", "--stack-name", "hello-app", "--json"]).await;
