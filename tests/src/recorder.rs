@@ -1,6 +1,8 @@
 //! A recording reverse proxy in front of moto: every AWS call a provider makes passes through
 //! it, so tests can assert exactly what was asked (e.g. the `Policy` of `sts:AssumeRole`, which
-//! moto accepts but ignores) and that nothing was asked at all (no AWS call on a deny).
+//! moto accepts but ignores) and that nothing was asked at all (no AWS call on a deny). It can
+//! also answer one call with an injected error, for the AWS errors moto never produces (e.g.
+//! STS's `PackedPolicyTooLarge`).
 
 use std::{
     convert::Infallible,
@@ -59,11 +61,29 @@ impl RecordedCall {
     }
 }
 
+/// An answer the proxy gives instead of forwarding (fault injection).
+#[derive(Clone, Debug)]
+struct Injected {
+    operation: String,
+    status: http::StatusCode,
+    body: String,
+}
+
 /// The proxy.
 pub struct Recorder {
     addr: SocketAddr,
     calls: Arc<Mutex<Vec<RecordedCall>>>,
+    injected: Arc<Mutex<Vec<Injected>>>,
     accept: tokio::task::JoinHandle<()>,
+}
+
+/// An AWS query-protocol error document (STS, IAM, CloudFormation), as AWS sends it.
+pub fn query_error(code: &str, message: &str) -> String {
+    format!(
+        "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
+         <Code>{code}</Code><Message>{message}</Message></Error>\
+         <RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+    )
 }
 
 impl Drop for Recorder {
@@ -94,8 +114,9 @@ impl Recorder {
                 source,
             })?;
         let calls: Arc<Mutex<Vec<RecordedCall>>> = Arc::default();
+        let injected: Arc<Mutex<Vec<Injected>>> = Arc::default();
         let upstream = upstream.trim_end_matches('/').to_owned();
-        let state = (client, upstream, calls.clone());
+        let state = (client, upstream, calls.clone(), injected.clone());
         let accept = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
                 let state = state.clone();
@@ -110,8 +131,22 @@ impl Recorder {
         Ok(Self {
             addr,
             calls,
+            injected,
             accept,
         })
+    }
+
+    /// Answers the next call of `operation` (as [`RecordedCall::operation`] names it) with
+    /// `status` and `body` instead of forwarding it; the call is still recorded.
+    pub fn fail_next(&self, operation: &str, status: u16, body: String) {
+        if let Ok(mut i) = self.injected.lock() {
+            i.push(Injected {
+                operation: operation.to_owned(),
+                status: http::StatusCode::from_u16(status)
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+                body,
+            });
+        }
     }
 
     /// `http://127.0.0.1:PORT`, for `AWS_ENDPOINT_URL`.
@@ -132,10 +167,15 @@ impl Recorder {
     }
 }
 
-type State = (reqwest::Client, String, Arc<Mutex<Vec<RecordedCall>>>);
+type State = (
+    reqwest::Client,
+    String,
+    Arc<Mutex<Vec<RecordedCall>>>,
+    Arc<Mutex<Vec<Injected>>>,
+);
 
 async fn forward(
-    (client, upstream, calls): State,
+    (client, upstream, calls, injected): State,
     req: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
@@ -149,40 +189,59 @@ async fn forward(
         .path_and_query()
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| "/".to_owned());
-    let mut request = client.request(parts.method.clone(), format!("{upstream}{path}"));
-    for (name, value) in &parts.headers {
-        if name != http::header::HOST && name != http::header::CONTENT_LENGTH {
-            request = request.header(name, value);
-        }
-    }
-    let (status, headers, answer) = match request.body(body.clone()).send().await {
-        Ok(r) => {
-            let status = r.status();
-            let headers = r.headers().clone();
-            (status, headers, r.bytes().await.unwrap_or_default())
-        }
-        Err(_) => (
-            http::StatusCode::BAD_GATEWAY,
-            http::HeaderMap::new(),
-            Bytes::from_static(b"recorder: upstream unreachable"),
-        ),
+    let mut call = RecordedCall {
+        request_line: format!("{} {path}", parts.method),
+        target: parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body: String::from_utf8_lossy(&body).into_owned(),
+        security_token: parts
+            .headers
+            .get("x-amz-security-token")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        response: String::new(),
     };
+    let fault = injected.lock().ok().and_then(|mut i| {
+        let operation = call.operation();
+        let at = i.iter().position(|f| f.operation == operation)?;
+        Some(i.remove(at))
+    });
+    let (status, headers, answer) = match fault {
+        Some(f) => {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/xml"),
+            );
+            (f.status, headers, Bytes::from(f.body))
+        }
+        None => {
+            let mut request = client.request(parts.method.clone(), format!("{upstream}{path}"));
+            for (name, value) in &parts.headers {
+                if name != http::header::HOST && name != http::header::CONTENT_LENGTH {
+                    request = request.header(name, value);
+                }
+            }
+            match request.body(body).send().await {
+                Ok(r) => {
+                    let status = r.status();
+                    let headers = r.headers().clone();
+                    (status, headers, r.bytes().await.unwrap_or_default())
+                }
+                Err(_) => (
+                    http::StatusCode::BAD_GATEWAY,
+                    http::HeaderMap::new(),
+                    Bytes::from_static(b"recorder: upstream unreachable"),
+                ),
+            }
+        }
+    };
+    call.response = String::from_utf8_lossy(&answer).into_owned();
     if let Ok(mut c) = calls.lock() {
-        c.push(RecordedCall {
-            request_line: format!("{} {path}", parts.method),
-            target: parts
-                .headers
-                .get("x-amz-target")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            body: String::from_utf8_lossy(&body).into_owned(),
-            security_token: parts
-                .headers
-                .get("x-amz-security-token")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            response: String::from_utf8_lossy(&answer).into_owned(),
-        });
+        c.push(call);
     }
     let mut response = Response::new(Full::new(answer));
     *response.status_mut() = status;

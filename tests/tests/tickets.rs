@@ -386,6 +386,92 @@ async fn declared_policies_that_break_the_rules_fail_naming_the_rule() {
 }
 
 #[tokio::test]
+async fn sts_refusals_fail_naming_the_cause_and_the_handler_never_runs() {
+    let world = TicketWorld::start("sts-refusals").await;
+    let ticket = world
+        .seal(
+            "Probe",
+            &format!("arn:aws:iam::{ACCOUNT}:role/cfn-warden-ticket"),
+        )
+        .await;
+    let mut session = world.session().await;
+    // (operation, injected STS error, expected Status/Reason text, result)
+    let cases = [
+        (
+            "AssumeRole",
+            "PackedPolicyTooLarge",
+            "packed size limit of STS session policies (PackedPolicyTooLarge)",
+            "bad-input",
+        ),
+        (
+            "AssumeRole",
+            "MalformedPolicyDocument",
+            "MalformedPolicyDocument",
+            "bad-input",
+        ),
+        (
+            "AssumeRole",
+            "ExpiredToken",
+            "warden refresh --stack-name",
+            "bad-input",
+        ),
+        (
+            "GetCallerIdentity",
+            "ExpiredToken",
+            "warden refresh --stack-name",
+            "bad-input",
+        ),
+        (
+            "AssumeRole",
+            "AccessDenied",
+            cfn_warden::DENIED_REASON,
+            "deny",
+        ),
+    ];
+    for (operation, code, expected, result) in cases {
+        world.recorder.clear();
+        world.recorder.fail_next(
+            operation,
+            400,
+            warden_e2e::recorder::query_error(code, "injected by the test"),
+        );
+        let event = session.prepare(CfnEvent::create(
+            "Custom::Faulty",
+            "Probe",
+            properties("whoami", &ticket),
+        ));
+        let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+        let answer = exchange.answer().unwrap();
+        assert_eq!(answer["Status"], "FAILED", "{code}");
+        let reason = answer["Reason"].as_str().unwrap();
+        assert!(reason.contains(expected), "{code}: {reason}");
+        assert_eq!(line["result"], result, "{code}: {line}");
+        let calls = world.recorder.calls();
+        let operations: Vec<String> = calls.iter().map(|c| c.operation()).collect();
+        assert_eq!(
+            operations.last().map(String::as_str),
+            Some(operation),
+            "{code}: nothing after the refused call (the handler never ran): {operations:?}"
+        );
+        assert!(
+            calls.iter().all(
+                |c| c.response.contains("injected by the test") == (c.operation() == operation)
+            ),
+            "{code}: exactly the one injected answer"
+        );
+    }
+    // The same request without an injected error succeeds: the failures above were the cause.
+    world.recorder.clear();
+    let event = session.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        properties("whoami", &ticket),
+    ));
+    let (exchange, _) = session.send(&event, LIMIT).await.unwrap();
+    assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS");
+}
+
+#[tokio::test]
 async fn provider_role_mode_is_explicit_and_flagged_on_every_line() {
     let world = TicketWorld::start("classic").await;
     let mut env: Vec<(&str, String)> = world.moto.sdk_env();
