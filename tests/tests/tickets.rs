@@ -425,7 +425,7 @@ async fn sts_refusals_fail_naming_the_cause_and_the_handler_never_runs() {
             "AssumeRole",
             "AccessDenied",
             cfn_warden::DENIED_REASON,
-            "deny",
+            "denied",
         ),
     ];
     for (operation, code, expected, result) in cases {
