@@ -92,12 +92,16 @@ impl Warden {
     pub async fn run(self) -> Result<(), Error> {
         check_lambda_environment(&ProcessEnvironment)?;
         #[cfg(feature = "aws")]
-        if matches!(
-            self.config().credentials(),
-            crate::credentials::CredentialMode::Ticket(_)
-        ) {
+        match self.config().credentials() {
             // The ticket layer captured them for kms:Decrypt; nothing else may find them.
-            crate::credentials::scrub_provider_credentials();
+            crate::credentials::CredentialMode::Ticket(_) => {
+                crate::credentials::scrub_provider_credentials();
+            }
+            // Only the verifiers' reads may use them; a handler gets nothing.
+            crate::credentials::CredentialMode::None => {
+                crate::credentials::aws::capture_then_scrub_provider_credentials();
+            }
+            crate::credentials::CredentialMode::ProviderRole => {}
         }
         install_logging();
         install_panic_hook();

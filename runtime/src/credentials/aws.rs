@@ -63,6 +63,43 @@ pub fn scrub_provider_credentials() {
     }
 }
 
+/// The provider's own credentials, captured at start in `none` mode just before they are
+/// scrubbed from the environment: only the verifiers' reads (stack events, CloudTrail) use them.
+static CAPTURED_PROVIDER_CREDENTIALS: std::sync::OnceLock<Credentials> = std::sync::OnceLock::new();
+
+/// `none` mode: keeps a copy of the provider's own credentials for the verifiers, then
+/// removes them from the process environment (see [`scrub_provider_credentials`]), so a
+/// handler that builds its own SDK configuration finds none. Called by [`crate::Warden::run`].
+pub(crate) fn capture_then_scrub_provider_credentials() {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    if let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
+        let _ = CAPTURED_PROVIDER_CREDENTIALS.set(Credentials::new(
+            id,
+            secret,
+            var("AWS_SESSION_TOKEN"),
+            None,
+            "cfn-warden-provider",
+        ));
+    }
+    scrub_provider_credentials();
+}
+
+/// The SDK configuration the verifiers use outside ticket mode: the provider's credentials
+/// captured at start when there are any, else the environment's credential chain (embedders
+/// that do not call [`crate::Warden::run`]).
+pub(crate) async fn provider_sdk_config() -> SdkConfig {
+    match CAPTURED_PROVIDER_CREDENTIALS.get() {
+        Some(credentials) => {
+            aws_config::defaults(BehaviorVersion::latest())
+                .http_client(crate::aws::https_client())
+                .credentials_provider(credentials.clone())
+                .load()
+                .await
+        }
+        None => crate::aws::sdk_config().await,
+    }
+}
+
 /// Session credentials for a handler: the SDK configuration built only from the work-role
 /// session assumed for this request. Read it with [`Context::aws`].
 #[derive(Clone, Debug)]

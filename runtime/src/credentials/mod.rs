@@ -1,8 +1,10 @@
 //! Credentials: where the AWS rights a handler uses come from, and how they are narrowed.
 //!
 //! Three modes ([`CredentialMode`], setting `WARDEN_CREDENTIALS`):
-//! - `none` (default): nothing is granted through `Context::aws`; the process environment is
-//!   left as Lambda set it (so the SDK's default chain still finds the provider's role).
+//! - `none` (default): nothing is granted through `Context::aws`, and [`crate::Warden::run`]
+//!   removes the provider's own credentials from the process environment at start (so a
+//!   handler building its own SDK configuration finds none); the verifiers' reads (stack
+//!   events, CloudTrail) use a copy captured just before.
 //! - `ticket`: every request must carry a sealed ticket ([`ticket`]) holding the deployer's
 //!   short-lived ticket-role credentials. The ticket layer opens it (KMS, with the encryption
 //!   context rebuilt from the event), checks who it belongs to (`sts:GetCallerIdentity`: same

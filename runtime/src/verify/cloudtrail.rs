@@ -288,7 +288,7 @@ impl CloudTrailVerifier {
     }
 
     /// The given client; else, in ticket mode, one with the ticket's credentials; else one
-    /// from the environment.
+    /// with the provider's credentials (captured at start, or the environment's chain).
     async fn client(&self) -> Cow<'_, Client> {
         if let Some(c) = &self.client {
             return Cow::Borrowed(c);
@@ -298,7 +298,9 @@ impl CloudTrailVerifier {
         }
         Cow::Borrowed(
             self.lazy
-                .get_or_init(|| async { Client::new(&crate::aws::sdk_config().await) })
+                .get_or_init(|| async {
+                    Client::new(&crate::credentials::aws::provider_sdk_config().await)
+                })
                 .await,
         )
     }
@@ -314,7 +316,9 @@ impl CloudTrailVerifier {
         Cow::Borrowed(
             self.logs_lazy
                 .get_or_init(|| async {
-                    aws_sdk_cloudwatchlogs::Client::new(&crate::aws::sdk_config().await)
+                    aws_sdk_cloudwatchlogs::Client::new(
+                        &crate::credentials::aws::provider_sdk_config().await,
+                    )
                 })
                 .await,
         )

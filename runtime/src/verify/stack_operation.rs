@@ -114,7 +114,7 @@ impl StackOperationVerifier {
     }
 
     /// The given client; else, in ticket mode, one with the ticket's credentials; else one
-    /// from the environment.
+    /// with the provider's credentials (captured at start, or the environment's chain).
     async fn client(&self) -> Cow<'_, Client> {
         match &self.client {
             ClientSource::Given(c) => Cow::Borrowed(c),
@@ -123,8 +123,10 @@ impl StackOperationVerifier {
                     return Cow::Owned(Client::new(&config));
                 }
                 Cow::Borrowed(
-                    cell.get_or_init(|| async { Client::new(&crate::aws::sdk_config().await) })
-                        .await,
+                    cell.get_or_init(|| async {
+                        Client::new(&crate::credentials::aws::provider_sdk_config().await)
+                    })
+                    .await,
                 )
             }
         }
