@@ -915,6 +915,103 @@ impl MultiFileFunction {
         }
     }
 
+    /// For an Update that changes only a ticket or signature: reading the function back needs
+    /// `lambda:GetFunction` (configuration and tags) and, when published,
+    /// `lambda:ListVersionsByFunction`, on exactly the function in the physical id.
+    pub fn read_back_permissions(
+        &self,
+        p: &FunctionProperties,
+        ctx: &Context,
+    ) -> Result<SessionPolicy, cfn_warden::Error> {
+        match ctx.request().physical_resource_id() {
+            Some(id) if check_name(id.as_str()).is_ok() => {
+                let mut actions = vec!["lambda:GetFunction"];
+                if p.publish {
+                    actions.push("lambda:ListVersionsByFunction");
+                }
+                SessionPolicy::builder()
+                    .allow(actions, [function_arn(ctx, id.as_str())])
+                    .build()
+            }
+            _ => Ok(SessionPolicy::none()),
+        }
+    }
+
+    /// Answers a ticket- or signature-only Update with the Data read back from the function
+    /// (no build, no change): `Arn` and `CodeSha256` of the function this resource owns, and
+    /// `Version`, the newest published version when it holds that code (`$LATEST` unpublished).
+    /// `None` (the Update then runs in full) when the function is gone, not this resource's, or
+    /// its newest version holds other code.
+    pub async fn unchanged_function(
+        &self,
+        p: &FunctionProperties,
+        ctx: &Context,
+    ) -> Result<Option<Updated>, HandlerError> {
+        let Some(name) = ctx
+            .request()
+            .physical_resource_id()
+            .map(|id| id.as_str().to_owned())
+            .filter(|id| check_name(id).is_ok())
+        else {
+            return Ok(None);
+        };
+        let lambda = Client::new(ctx.aws()?);
+        let found = match lambda.get_function().function_name(&name).send().await {
+            Ok(found) => found,
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                return Ok(None)
+            }
+            Err(e) => return Err(failed("GetFunction", e)),
+        };
+        let mine = found
+            .tags()
+            .and_then(|t| t.get(OWNER_TAG))
+            .is_some_and(|v| *v == owner_digest(ctx));
+        let Some(configuration) = found.configuration().filter(|_| mine) else {
+            return Ok(None);
+        };
+        let Some(sha) = configuration.code_sha256().map(str::to_owned) else {
+            return Ok(None);
+        };
+        let arn = configuration
+            .function_arn()
+            .map(str::to_owned)
+            .unwrap_or_else(|| function_arn(ctx, &name));
+        let version = if p.publish {
+            let mut newest: Option<(u64, bool)> = None;
+            let mut pages = lambda
+                .list_versions_by_function()
+                .function_name(&name)
+                .into_paginator()
+                .items()
+                .send();
+            while let Some(item) = pages.next().await {
+                let item = item.map_err(|e| failed("ListVersionsByFunction", e))?;
+                let Some(number) = item.version().and_then(|v| v.parse::<u64>().ok()) else {
+                    continue;
+                };
+                if newest.is_none_or(|(n, _)| number > n) {
+                    newest = Some((number, item.code_sha256() == Some(sha.as_str())));
+                }
+            }
+            match newest {
+                Some((number, true)) => number.to_string(),
+                _ => return Ok(None),
+            }
+        } else {
+            "$LATEST".to_owned()
+        };
+        Ok(Some(
+            Updated::keep()
+                .data("Arn", arn)
+                .data("Version", version)
+                .data("CodeSha256", sha),
+        ))
+    }
+
     /// Deletes the function in the physical id, if this resource owns it; gone is success.
     /// Uses no properties, so a Delete never fails on properties an older provider wrote.
     pub async fn delete_function(&self, ctx: &Context) -> Result<Deleted, HandlerError> {
@@ -1001,6 +1098,22 @@ impl CustomResource for MultiFileFunction {
             &p.role,
             &p.layers,
         )
+    }
+
+    fn unchanged_permissions(
+        &self,
+        p: &FunctionProperties,
+        ctx: &Context,
+    ) -> Result<SessionPolicy, cfn_warden::Error> {
+        self.read_back_permissions(p, ctx)
+    }
+
+    async fn unchanged(
+        &self,
+        p: &FunctionProperties,
+        ctx: &Context,
+    ) -> Result<Option<Updated>, HandlerError> {
+        self.unchanged_function(p, ctx).await
     }
 
     async fn create(&self, p: FunctionProperties, ctx: &Context) -> Result<Created, HandlerError> {

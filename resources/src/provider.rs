@@ -79,6 +79,33 @@ impl CustomResource for Shipped {
         }
     }
 
+    fn unchanged_permissions(
+        &self,
+        p: &Map<String, Value>,
+        ctx: &Context,
+    ) -> Result<SessionPolicy, cfn_warden::Error> {
+        match which(ctx) {
+            // A layer's Data (packages, sizes) come from its build: its Update runs in full.
+            Which::Layer => Ok(SessionPolicy::none()),
+            Which::Function => self.functions.read_back_permissions(&typed(p)?, ctx),
+        }
+    }
+
+    async fn unchanged(
+        &self,
+        p: &Map<String, Value>,
+        ctx: &Context,
+    ) -> Result<Option<Updated>, HandlerError> {
+        match which(ctx) {
+            Which::Layer => Ok(None),
+            Which::Function => {
+                self.functions
+                    .unchanged_function(&typed(p).map_err(handler_error)?, ctx)
+                    .await
+            }
+        }
+    }
+
     async fn create(&self, p: Map<String, Value>, ctx: &Context) -> Result<Created, HandlerError> {
         match which(ctx) {
             Which::Layer => {

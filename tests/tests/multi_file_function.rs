@@ -246,7 +246,7 @@ async fn bad_functions_are_refused_before_any_aws_call() {
         for (k, v) in change.as_object().unwrap() {
             p[k] = v.clone();
         }
-        let create = session.prepare(CfnEvent::create(TYPE, "Fn", p));
+        let create = session.prepare(CfnEvent::create(TYPE, "Fn", p.clone()));
         let (exchange, _) = session.send(&create, LIMIT).await.unwrap();
         let answer = exchange.answer().unwrap();
         assert_eq!(answer["Status"], "FAILED", "{needle}");
@@ -270,7 +270,7 @@ async fn in_ticket_mode_the_function_is_created_by_a_session_that_can_pass_only_
     let mut p = props(&index, &role, "def handler(e, c):\n    return 1\n");
     p["WardenTicket"] = json!(ticket);
     p["FunctionName"] = json!("ticketed-fn");
-    let create = session.prepare(CfnEvent::create(TYPE, "Fn", p));
+    let create = session.prepare(CfnEvent::create(TYPE, "Fn", p.clone()));
     let (exchange, line) = session.send(&create, LIMIT).await.unwrap();
     let answer = exchange.answer().unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer} {line}");
@@ -307,6 +307,50 @@ async fn in_ticket_mode_the_function_is_created_by_a_session_that_can_pass_only_
         create_call,
         &assume
     ));
+
+    // `warden refresh`'s Update: only the ticket changes. The function is read back with a
+    // session that may only read it, nothing is built or changed, and the Data are the same.
+    let mut fresh = p.clone();
+    fresh["WardenTicket"] = json!(world.seal("Fn", &world.ticket_role()).await);
+    assert_ne!(fresh["WardenTicket"], p["WardenTicket"]);
+    world.recorder.clear();
+    let refresh = session.prepare(CfnEvent::update(TYPE, "Fn", "ticketed-fn", fresh, p));
+    let (exchange, line) = session.send(&refresh, LIMIT).await.unwrap();
+    let refreshed = exchange.answer().unwrap();
+    assert_eq!(refreshed["Status"], "SUCCESS", "{refreshed} {line}");
+    assert_eq!(refreshed["PhysicalResourceId"], "ticketed-fn");
+    assert_eq!(
+        refreshed["Data"], answer["Data"],
+        "the Data are answered again"
+    );
+    assert_eq!(answer["Data"]["Version"], "1", "{answer}");
+    let (_, policy) = world.work_session().expect("a read-back session");
+    assert_eq!(
+        policy["Statement"],
+        json!([{"Effect": "Allow",
+            "Action": ["lambda:GetFunction", "lambda:ListVersionsByFunction"],
+            "Resource": [function]}]),
+        "{policy}"
+    );
+    let lambda_calls: Vec<String> = world
+        .recorder
+        .calls()
+        .iter()
+        .filter(|c| c.request_line.contains("/2015-03-31/functions"))
+        .map(|c| c.request_line.clone())
+        .collect();
+    assert!(
+        lambda_calls.iter().all(|c| c.starts_with("GET ")),
+        "reads only: {lambda_calls:?}"
+    );
+    assert!(
+        line["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["name"] == "framework-only-update"),
+        "{line}"
+    );
     assert!(!session.provider.all_output().contains(SECRET));
 }
 

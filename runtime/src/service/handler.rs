@@ -101,12 +101,25 @@ pub trait CustomResource: Send + Sync + 'static {
         Ok(SessionPolicy::none())
     }
 
+    /// The permissions [`CustomResource::unchanged`] needs to read back what the resource is
+    /// (e.g. the Data to answer again), as a session policy: read-only calls on this resource.
+    /// The default declares nothing: `unchanged` then runs without credentials.
+    fn unchanged_permissions(
+        &self,
+        properties: &Self::Properties,
+        ctx: &Context,
+    ) -> Result<SessionPolicy, Error> {
+        let _ = (properties, ctx);
+        Ok(SessionPolicy::none())
+    }
+
     /// Answers an Update that changes only framework keys (a refreshed `WardenTicket` or
-    /// `WardenSignature`) without credentials and instead of `update`: return `Some` with the
-    /// same Data the last create/update returned (CloudFormation keeps only the attributes of
-    /// the latest answer, so an answer without them would break `Fn::GetAtt`). A replacement
-    /// is refused. The default returns `None`: the Update then runs as usual (permissions,
-    /// credentials, `update`), which is always correct, just not free.
+    /// `WardenSignature`) instead of `update`, with at most the credentials of
+    /// [`CustomResource::unchanged_permissions`]: return `Some` with the same Data the last
+    /// create/update returned (CloudFormation keeps only the attributes of the latest answer,
+    /// so an answer without them would break `Fn::GetAtt`). A replacement is refused. The
+    /// default returns `None`: the Update then runs as usual (permissions, credentials,
+    /// `update`), which is always correct, just not free.
     fn unchanged(
         &self,
         properties: &Self::Properties,
@@ -175,6 +188,18 @@ fn framework_only_change(request: &CfnRequest, reserved: &[String]) -> Option<Ve
     Some(changed)
 }
 
+/// Hands the request the credentials `policy` declares, through the configured source (none
+/// when nothing is declared or no source is configured).
+async fn grant(policy: &SessionPolicy, ctx: &mut Context) -> Result<(), Rejection> {
+    if policy.is_empty() {
+        return Ok(());
+    }
+    if let Some(source) = ctx.extensions().get::<SharedCredentialSource>().cloned() {
+        source.0.grant(policy, ctx).await?;
+    }
+    Ok(())
+}
+
 async fn dispatch<H: CustomResource>(handler: &H, mut ctx: Context) -> Result<Outcome, Rejection> {
     let request = ctx.request_arc();
     if !H::RESOURCE_TYPES.is_empty() && !H::RESOURCE_TYPES.contains(&request.resource_type()) {
@@ -195,6 +220,10 @@ async fn dispatch<H: CustomResource>(handler: &H, mut ctx: Context) -> Result<Ou
             evidence.insert("changed".into(), serde_json::json!(changed));
             ctx.checks()
                 .record(Check::new(FRAMEWORK_ONLY_CHECK, Verdict::Pass, evidence, 0));
+            let policy = handler
+                .unchanged_permissions(&properties, &ctx)
+                .map_err(Rejection::BadInput)?;
+            grant(&policy, &mut ctx).await?;
             if let Some(updated) = handler
                 .unchanged(&properties, &ctx)
                 .await
@@ -207,11 +236,7 @@ async fn dispatch<H: CustomResource>(handler: &H, mut ctx: Context) -> Result<Ou
     let policy = handler
         .permissions(&properties, &ctx)
         .map_err(Rejection::BadInput)?;
-    if !policy.is_empty() {
-        if let Some(source) = ctx.extensions().get::<SharedCredentialSource>().cloned() {
-            source.0.grant(&policy, &mut ctx).await?;
-        }
-    }
+    grant(&policy, &mut ctx).await?;
     let reserved = &reserved;
     match request.request_type() {
         RequestType::Create => handler
