@@ -428,15 +428,21 @@ fn print_changes(progress: &Progress, changes: &[Value]) {
     }
 }
 
-/// The tickets in a deployed template that expire before `now + margin`: (logical id, not-after).
+/// The tickets in a deployed template that expire before `now + margin`: (logical id,
+/// not-after). A ticket passed as a parameter (`!Ref P`) counts as expiring at an unknown time
+/// (`None`): its value is not in the template and is best kept NoEcho.
 pub(crate) fn expiring_tickets(
     template: &str,
     now: SystemTime,
     margin: Duration,
-) -> Result<Vec<(String, SystemTime)>> {
+) -> Result<Vec<(String, Option<SystemTime>)>> {
     let template = Template::parse(template)?;
     let mut out = Vec::new();
     for resource in custom_properties(&template, &[])? {
+        if crate::seal::ticket_parameter(&template, &resource.values).is_some() {
+            out.push((resource.logical_id, None));
+            continue;
+        }
         let Some(Value::String(token)) = resource.values.get(TICKET_PROPERTY_KEY) else {
             continue;
         };
@@ -446,7 +452,7 @@ pub(crate) fn expiring_tickets(
             Err(_) => SystemTime::UNIX_EPOCH,
         };
         if not_after < now + margin {
-            out.push((resource.logical_id, not_after));
+            out.push((resource.logical_id, Some(not_after)));
         }
     }
     Ok(out)
@@ -515,7 +521,10 @@ pub(crate) async fn delete(
     if refresh_tickets && renewal.seal.is_none() {
         let which = expiring
             .iter()
-            .map(|(id, at)| format!("{id} (until {})", humantime::format_rfc3339_seconds(*at)))
+            .map(|(id, at)| match at {
+                Some(at) => format!("{id} (until {})", humantime::format_rfc3339_seconds(*at)),
+                None => format!("{id} (a parameter: expiry unknown)"),
+            })
             .collect::<Vec<_>>()
             .join(", ");
         bail!(
@@ -799,10 +808,15 @@ mod tests {
 
     #[test]
     fn unreadable_or_soon_expiring_tickets_need_a_refresh() {
-        let t = "Resources:\n  A:\n    Type: Custom::X\n    Properties: {ServiceToken: x, WardenTicket: not-a-ticket}\n  B:\n    Type: Custom::X\n    Properties: {ServiceToken: x}\n";
+        let t = "Parameters:\n  CTicket: {Type: String, NoEcho: true}\nResources:\n  A:\n    Type: Custom::X\n    Properties: {ServiceToken: x, WardenTicket: not-a-ticket}\n  B:\n    Type: Custom::X\n    Properties: {ServiceToken: x}\n  C:\n    Type: Custom::X\n    Properties: {ServiceToken: x, WardenTicket: !Ref CTicket}\n";
         let expiring = expiring_tickets(t, SystemTime::now(), DELETE_TICKET_MARGIN).unwrap();
-        assert_eq!(expiring.len(), 1);
-        assert_eq!(expiring[0].0, "A");
+        assert_eq!(
+            expiring,
+            [
+                ("A".to_owned(), Some(SystemTime::UNIX_EPOCH)),
+                ("C".to_owned(), None)
+            ]
+        );
         assert!(
             expiring_tickets("Resources: {}", SystemTime::now(), DELETE_TICKET_MARGIN)
                 .unwrap()

@@ -230,6 +230,10 @@ enum Command {
         /// Write here instead of stdout.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Where tickets passed as parameters (`WardenTicket: !Ref P`) go: a JSON file of
+        /// `[{"ParameterKey", "ParameterValue"}]`, as `aws cloudformation` takes it.
+        #[arg(long)]
+        parameters_out: Option<PathBuf>,
     },
     /// Deploy a template: sign and seal its custom resources (with the keys given), create the
     /// stack or update it through a change set (parameters not given keep their previous
@@ -645,6 +649,7 @@ fn run(cli: Cli) -> Result<bool> {
             template,
             ticket,
             output,
+            parameters_out,
         } => {
             let source = std::fs::read_to_string(&template)
                 .with_context(|| format!("reading {}", template.display()))?;
@@ -655,6 +660,22 @@ fn run(cli: Cli) -> Result<bool> {
             })
             .with_context(|| format!("sealing {}", template.display()))?;
             print_sealed(&report);
+            match (&parameters_out, report.parameters.is_empty()) {
+                (Some(path), _) => {
+                    let values: Vec<serde_json::Value> = report
+                        .parameters
+                        .iter()
+                        .map(|(k, v)| serde_json::json!({"ParameterKey": k, "ParameterValue": v}))
+                        .collect();
+                    std::fs::write(path, serde_json::to_string_pretty(&values)?)
+                        .with_context(|| format!("writing {}", path.display()))?;
+                }
+                (None, false) => anyhow::bail!(
+                    "{} take their tickets from parameters; pass --parameters-out FILE to receive the values",
+                    report.parameters.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+                (None, true) => {}
+            }
             match output {
                 Some(path) => std::fs::write(&path, sealed_text)
                     .with_context(|| format!("writing {}", path.display()))?,
@@ -679,7 +700,7 @@ fn run(cli: Cli) -> Result<bool> {
             let customs = deploy::custom_resource_ids(&source)
                 .with_context(|| format!("reading {}", template.display()))?;
             let seal_options = tickets.options(&stack_name, false);
-            let options = deploy::DeployOptions {
+            let mut options = deploy::DeployOptions {
                 stack_name: stack_name.clone(),
                 parameters,
                 capabilities,
@@ -725,6 +746,14 @@ fn run(cli: Cli) -> Result<bool> {
                                 .await
                                 .with_context(|| format!("sealing {}", template.display()))?;
                         print_sealed(&report);
+                        for (key, ticket) in report.parameters {
+                            if options.parameters.iter().any(|p| p.key == key) {
+                                anyhow::bail!("--parameter {key}=… : {key} carries a WardenTicket, which warden deploy seals itself");
+                            }
+                            options
+                                .parameters
+                                .push(deploy::KeyValue { key, value: ticket });
+                        }
                         text = sealed_text;
                     }
                     if signer.is_none() && seal_options.is_none() {

@@ -45,6 +45,8 @@ pub(crate) struct SealOptions {
 #[derive(Debug)]
 pub(crate) struct SealReport {
     pub(crate) logical_ids: Vec<String>,
+    /// Tickets that go in as parameter values (`WardenTicket: !Ref P`): (P, ticket).
+    pub(crate) parameters: Vec<(String, String)>,
     pub(crate) principal: String,
     pub(crate) source_identity: String,
     pub(crate) not_after: SystemTime,
@@ -63,8 +65,26 @@ fn sts_name(text: &str) -> String {
 /// Where each ticket goes, and the properties around it (to re-check the output).
 struct Target {
     logical_id: String,
-    placement: Placement,
+    slot: Slot,
     values: serde_json::Map<String, Value>,
+}
+
+/// Where a ticket goes.
+enum Slot {
+    /// A literal `WardenTicket` line in the template (replaced or inserted).
+    Literal(Placement),
+    /// `WardenTicket: !Ref P`: the value of template parameter P.
+    Parameter(String),
+}
+
+/// The parameter a custom resource's `WardenTicket` refers to (`!Ref P`, P declared).
+pub(crate) fn ticket_parameter(
+    template: &Template<'_>,
+    values: &serde_json::Map<String, Value>,
+) -> Option<String> {
+    let name = values.get(TICKET_PROPERTY_KEY)?.get("Ref")?.as_str()?;
+    let parameters = template.section("Parameters")?;
+    crate::template::entry(parameters, name).map(|_| name.to_owned())
 }
 
 fn targets(source: &str, options: &SealOptions) -> Result<Vec<Target>> {
@@ -82,23 +102,32 @@ fn targets(source: &str, options: &SealOptions) -> Result<Vec<Target>> {
         if options.existing_only && !values.contains_key(TICKET_PROPERTY_KEY) {
             continue;
         }
-        if values
+        let slot = if let Some(parameter) = ticket_parameter(&template, &values) {
+            if out
+                .iter()
+                .any(|t: &Target| matches!(&t.slot, Slot::Parameter(p) if *p == parameter))
+            {
+                bail!("{id}: parameter {parameter} already carries another resource's {TICKET_PROPERTY_KEY}; a ticket is bound to one logical id, so give each resource its own parameter");
+            }
+            Slot::Parameter(parameter)
+        } else if values
             .get(TICKET_PROPERTY_KEY)
             .is_some_and(|v| !v.is_string())
         {
-            bail!("{id}: {TICKET_PROPERTY_KEY} is set by an expression; `warden seal` can only replace a literal ticket");
-        }
-        let placement = placement(
-            source,
-            id,
-            properties_key,
-            properties,
-            TICKET_PROPERTY_KEY,
-            Ok(()),
-        )?;
+            bail!("{id}: {TICKET_PROPERTY_KEY} is set by an expression; `warden seal` fills a literal ticket or a `!Ref` to a template parameter");
+        } else {
+            Slot::Literal(placement(
+                source,
+                id,
+                properties_key,
+                properties,
+                TICKET_PROPERTY_KEY,
+                Ok(()),
+            )?)
+        };
         out.push(Target {
             logical_id: logical_id.clone(),
-            placement,
+            slot,
             values,
         });
     }
@@ -184,19 +213,30 @@ pub(crate) async fn seal_template(
             .with_context(|| format!("sealing the ticket of {}", target.logical_id))?;
         tokens.push(sealed.to_token());
     }
-    let placed: Vec<(&Placement, &String)> =
-        targets.iter().map(|t| &t.placement).zip(&tokens).collect();
+    let mut placed: Vec<(&Placement, &String)> = Vec::new();
+    let mut expected: BTreeMap<String, (String, serde_json::Map<String, Value>)> = BTreeMap::new();
+    let mut parameters = Vec::new();
+    for (target, token) in targets.iter().zip(&tokens) {
+        match &target.slot {
+            Slot::Literal(placement) => {
+                placed.push((placement, token));
+                expected.insert(
+                    target.logical_id.clone(),
+                    (token.clone(), target.values.clone()),
+                );
+            }
+            Slot::Parameter(name) => parameters.push((name.clone(), token.clone())),
+        }
+    }
     let output = place_tokens(source, &placed);
-    let expected: BTreeMap<String, (String, serde_json::Map<String, Value>)> = targets
-        .iter()
-        .zip(&tokens)
-        .map(|(t, token)| (t.logical_id.clone(), (token.clone(), t.values.clone())))
-        .collect();
-    check_output(&output, &expected, TICKET_PROPERTY_KEY)?;
+    if !expected.is_empty() {
+        check_output(&output, &expected, TICKET_PROPERTY_KEY)?;
+    }
     Ok((
         output,
         SealReport {
             logical_ids: targets.into_iter().map(|t| t.logical_id).collect(),
+            parameters,
             principal,
             source_identity,
             not_after: SystemTime::UNIX_EPOCH + Duration::from_secs(not_after),
@@ -318,15 +358,24 @@ pub(crate) async fn refresh(
     if sealed.is_none() && resigned.is_empty() {
         bail!("nothing to refresh in {stack}: no ticket options given and no signed custom resource to sign again");
     }
+    let sealed_parameters: BTreeMap<&str, &str> = sealed
+        .iter()
+        .flat_map(|r| &r.parameters)
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
     let parameters: Vec<Parameter> = current
         .parameters()
         .iter()
         .filter_map(|p| p.parameter_key())
-        .map(|k| {
-            Parameter::builder()
+        .map(|k| match sealed_parameters.get(k) {
+            Some(ticket) => Parameter::builder()
+                .parameter_key(k)
+                .parameter_value(*ticket)
+                .build(),
+            None => Parameter::builder()
                 .parameter_key(k)
                 .use_previous_value(true)
-                .build()
+                .build(),
         })
         .collect();
     let seen = crate::deploy::event_ids(&cfn, stack).await?;

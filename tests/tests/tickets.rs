@@ -386,6 +386,90 @@ async fn declared_policies_that_break_the_rules_fail_naming_the_rule() {
 }
 
 #[tokio::test]
+async fn a_ticket_passed_as_a_parameter_is_sealed_into_the_parameter_value() {
+    let world = TicketWorld::start("parameter").await;
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("t.yaml");
+    let source = format!(
+        "Parameters:\n  ProbeTicket:\n    Type: String\n    NoEcho: true\nResources:\n  Probe:\n    Type: Custom::Faulty\n    Properties:\n      ServiceToken: arn:aws:lambda:{REGION}:{ACCOUNT}:function:faulty-resource\n      Mode: whoami\n      WardenTicket: !Ref ProbeTicket\n"
+    );
+    std::fs::write(&template, &source).unwrap();
+    let out = dir.path().join("sealed.yaml");
+    let values = dir.path().join("parameters.json");
+    let role = world.ticket_role();
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "seal".to_owned(),
+            template.display().to_string(),
+            "--stack-name".into(),
+            STACK.into(),
+            "--ticket-role".into(),
+            role.clone(),
+            "--key".into(),
+            world.key.clone(),
+            "--duration".into(),
+            "15m".into(),
+            "-o".into(),
+            out.display().to_string(),
+        ];
+        a.extend(extra.iter().map(|s| (*s).to_owned()));
+        a
+    };
+    // Without somewhere to put the values, nothing is written.
+    let a = args(&[]);
+    let (code, _, err) = world
+        .warden(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("ProbeTicket take their tickets from parameters; pass --parameters-out"),
+        "{err}"
+    );
+    assert!(!out.exists());
+
+    let a = args(&["--parameters-out", values.to_str().unwrap()]);
+    let (code, _, err) = world
+        .warden(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        source,
+        "the template keeps its !Ref"
+    );
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&values).unwrap()).unwrap();
+    assert_eq!(written[0]["ParameterKey"], "ProbeTicket");
+    let ticket = written[0]["ParameterValue"].as_str().unwrap().to_owned();
+    assert!(ticket.starts_with("wt1."), "{ticket}");
+
+    // CloudFormation resolves the Ref: the provider gets the value, bound to Probe.
+    let mut session = world.session().await;
+    let event = session.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Probe",
+        properties("whoami", &ticket),
+    ));
+    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+    assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS", "{line}");
+    assert_eq!(check(&line, "ticket").unwrap()["verdict"], "pass");
+
+    // One parameter cannot carry the tickets of two resources.
+    std::fs::write(
+        &template,
+        format!("{source}  Other:\n    Type: Custom::Faulty\n    Properties:\n      ServiceToken: x\n      WardenTicket: !Ref ProbeTicket\n"),
+    )
+    .unwrap();
+    let (code, _, err) = world
+        .warden(&a.iter().map(String::as_str).collect::<Vec<_>>())
+        .await;
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("already carries another resource's WardenTicket"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
 async fn sts_refusals_fail_naming_the_cause_and_the_handler_never_runs() {
     let world = TicketWorld::start("sts-refusals").await;
     let ticket = world
