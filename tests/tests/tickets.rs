@@ -558,43 +558,33 @@ async fn sts_refusals_fail_naming_the_cause_and_the_handler_never_runs() {
 #[tokio::test]
 async fn provider_role_mode_is_explicit_and_flagged_on_every_line() {
     let world = TicketWorld::start("classic").await;
-    // The default mode, `none`: the provider's own credentials are gone from the process
-    // before any handler runs.
-    let plain: Vec<(&str, String)> = world.moto.sdk_env();
-    let plain: Vec<(&str, &str)> = plain.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut none = Session::start_with_env("faulty-resource", &plain)
-        .await
-        .unwrap();
-    let event = none.prepare(CfnEvent::create(
-        "Custom::Faulty",
-        "Probe",
-        json!({"Mode": "provider-credentials"}),
-    ));
-    let (exchange, line) = none.send(&event, LIMIT).await.unwrap();
-    assert_eq!(
-        exchange.answer().unwrap()["Data"]["ProviderCredentials"],
-        "unreachable"
-    );
-    assert_eq!(line["credentials"], "none");
-
-    let mut env: Vec<(&str, String)> = world.moto.sdk_env();
-    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut session = Session::start_with_env("faulty-resource", &env)
-        .await
-        .unwrap();
-    // The contrast to ticket mode: here the provider's own credentials are in reach.
-    let event = session.prepare(CfnEvent::create(
-        "Custom::Faulty",
-        "Probe",
-        json!({"Mode": "provider-credentials"}),
-    ));
-    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-    assert_eq!(
-        exchange.answer().unwrap()["Data"]["ProviderCredentials"],
-        "reachable"
-    );
-    assert_eq!(line["credentials"], "provider-role");
+    // The provider's own credentials: gone before any handler runs in the default mode,
+    // `none`; in reach only in the classic mode.
+    let mut sessions = Vec::new();
+    for (mode, reach) in [("none", "unreachable"), ("provider-role", "reachable")] {
+        let mut env: Vec<(&str, String)> = world.moto.sdk_env();
+        if mode != "none" {
+            env.push(("WARDEN_CREDENTIALS", mode.into()));
+        }
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let mut session = Session::start_with_env("faulty-resource", &env)
+            .await
+            .unwrap();
+        let event = session.prepare(CfnEvent::create(
+            "Custom::Faulty",
+            "Probe",
+            json!({"Mode": "provider-credentials"}),
+        ));
+        let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
+        assert_eq!(
+            exchange.answer().unwrap()["Data"]["ProviderCredentials"],
+            reach,
+            "{mode}"
+        );
+        assert_eq!(line["credentials"], mode);
+        sessions.push(session);
+    }
+    let mut session = sessions.pop().unwrap();
     // The declared policy is checked and logged, though not enforced.
     let event = session.prepare(CfnEvent::create(
         "Custom::Faulty",
