@@ -806,6 +806,11 @@ fn run(cli: Cli) -> Result<bool> {
             signing,
             wait,
         } => {
+            if !only.is_empty() && tickets.ticket_role.is_none() {
+                anyhow::bail!(
+                    "--resource selects tickets to re-seal: it needs --ticket-role and --key"
+                );
+            }
             let seal = tickets.options(&stack_name, true).map(|mut options| {
                 options.only = only;
                 options

@@ -89,6 +89,15 @@ pub(crate) fn ticket_parameter(
 
 fn targets(source: &str, options: &SealOptions) -> Result<Vec<Target>> {
     let template = Template::parse(source)?;
+    // Over every resource, whatever `only` selects: a ticket is bound to one logical id.
+    let mut carriers: BTreeMap<String, String> = BTreeMap::new();
+    for resource in custom_properties(&template, &[])? {
+        if let Some(parameter) = ticket_parameter(&template, &resource.values) {
+            if let Some(first) = carriers.insert(parameter.clone(), resource.logical_id.clone()) {
+                bail!("{}: parameter {parameter} already carries another resource's {TICKET_PROPERTY_KEY} ({first}); a ticket is bound to one logical id, so give each resource its own parameter", resource.logical_id);
+            }
+        }
+    }
     let mut out = Vec::new();
     for resource in custom_properties(&template, &options.only)? {
         let CustomProperties {
@@ -103,18 +112,12 @@ fn targets(source: &str, options: &SealOptions) -> Result<Vec<Target>> {
             continue;
         }
         let slot = if let Some(parameter) = ticket_parameter(&template, &values) {
-            if out
-                .iter()
-                .any(|t: &Target| matches!(&t.slot, Slot::Parameter(p) if *p == parameter))
-            {
-                bail!("{id}: parameter {parameter} already carries another resource's {TICKET_PROPERTY_KEY}; a ticket is bound to one logical id, so give each resource its own parameter");
-            }
             Slot::Parameter(parameter)
         } else if values
             .get(TICKET_PROPERTY_KEY)
             .is_some_and(|v| !v.is_string())
         {
-            bail!("{id}: {TICKET_PROPERTY_KEY} is set by an expression; `warden seal` fills a literal ticket or a `!Ref` to a template parameter");
+            bail!("{id}: {TICKET_PROPERTY_KEY} is set by an expression other than a `!Ref` to a declared template parameter; `warden seal` fills only a literal ticket or such a parameter");
         } else {
             Slot::Literal(placement(
                 source,
@@ -148,7 +151,7 @@ pub(crate) async fn seal_template(
 ) -> Result<(String, SealReport)> {
     if options.duration < Duration::from_secs(900) || options.duration > MAX_TICKET_LIFETIME {
         bail!(
-            "--duration must be between 15m and 1h (STS role chaining caps sessions at one hour)"
+            "the ticket duration (--duration, or --ticket-duration for deploy, delete and refresh) must be between 15m and 1h (STS role chaining caps sessions at one hour)"
         );
     }
     if options.stack_name.is_empty() || options.stack_name.contains('*') {
@@ -356,7 +359,7 @@ pub(crate) async fn refresh(
         None => (signed_body, None),
     };
     if sealed.is_none() && resigned.is_empty() {
-        bail!("nothing to refresh in {stack}: no ticket options given and no signed custom resource to sign again");
+        bail!("nothing to refresh in {stack}: pass --ticket-role and --key to re-seal its tickets, or a signing key to sign its signed resources again");
     }
     let sealed_parameters: BTreeMap<&str, &str> = sealed
         .iter()
@@ -498,6 +501,35 @@ mod tests {
         assert!(renewed[0].not_after > now + Duration::from_secs(29 * 86_400));
         assert!(expiring_signatures(&renewed[..1], now, Duration::from_secs(900)).is_none());
         assert!(!again.contains("Custom::C\n    Properties:\n      WardenSignature"));
+        // Never vouching for what the key did not sign: an unreadable token, a property
+        // changed after signing, another key, another stack.
+        let refused = |text: &str, signed: &[DeployedSignature], stack: &str| {
+            runtime
+                .block_on(resign.apply(text, stack, signed))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(refused(&signed, &deployed[1..], "app")
+            .contains("B: its WardenSignature is not a readable signature"));
+        let tampered = signed.replace("Size: 3", "Size: 4");
+        let tampered_signatures = deployed_signatures(&tampered).unwrap();
+        assert!(refused(&tampered, &tampered_signatures[..1], "app").contains("properties differ"));
+        assert!(refused(&signed, &deployed[..1], "other-app").contains("in stack app"));
+        let (other, _) = cfn_warden::verify::signed::Ed25519SigningKey::generate("k2").unwrap();
+        let stranger = Resign {
+            signer: crate::sign::Signer::Local(other),
+            valid_for: Duration::from_secs(60),
+            patterns: Vec::new(),
+        };
+        let err = runtime
+            .block_on(stranger.apply(&signed, "app", &deployed[..1]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("signed by key k1, not by the signing key k2"),
+            "{err}"
+        );
         // Nothing signed: nothing changes.
         let (same, none) = runtime.block_on(resign.apply(&signed, "app", &[])).unwrap();
         assert_eq!((same.as_str(), none.len()), (signed.as_str(), 0));

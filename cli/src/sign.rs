@@ -429,6 +429,8 @@ pub(crate) struct DeployedSignature {
     pub(crate) not_after: SystemTime,
     /// The regexes its dynamic properties were signed with, to sign them again.
     patterns: Vec<Pattern>,
+    /// The token, when it parses (checked before it is replaced).
+    token: Option<SignedToken>,
 }
 
 /// The signed custom resources of a deployed template.
@@ -439,10 +441,8 @@ pub(crate) fn deployed_signatures(template: &str) -> Result<Vec<DeployedSignatur
         let Some(token) = resource.values.get(PROPERTY_KEY) else {
             continue;
         };
-        let envelope = token
-            .as_str()
-            .and_then(|t| SignedToken::parse(t).ok())
-            .and_then(|t| t.envelope().ok());
+        let token = token.as_str().and_then(|t| SignedToken::parse(t).ok());
+        let envelope = token.as_ref().and_then(|t| t.envelope().ok());
         let not_after = envelope
             .as_ref()
             .and_then(|e| humantime::parse_rfc3339(&e.not_after).ok())
@@ -462,6 +462,7 @@ pub(crate) fn deployed_signatures(template: &str) -> Result<Vec<DeployedSignatur
             logical_id: resource.logical_id,
             not_after,
             patterns,
+            token,
         });
     }
     Ok(out)
@@ -478,7 +479,11 @@ pub(crate) struct Resign {
 
 impl Resign {
     /// Re-signs exactly the resources in `signed` for `stack`, each dynamic property keeping
-    /// the regex its old signature carried unless the command line gives another.
+    /// the regex its old signature carried unless the command line gives another. Each old
+    /// signature must be this key's, over exactly the properties the template holds now, for
+    /// this stack, logical id and type (only its expiry is ignored): re-signing never vouches
+    /// for properties the key did not sign (someone who may update the stack but holds no key
+    /// could otherwise get them signed).
     pub(crate) async fn apply(
         &self,
         source: &str,
@@ -499,7 +504,90 @@ impl Resign {
             only: signed.iter().map(|s| s.logical_id.clone()).collect(),
             resign: true,
         };
-        self.signer.sign_template(source, &options).await
+        let pending = prepare(source, self.signer.kid(), self.signer.alg(), &options)?;
+        let key = self.signer.verifying_key()?;
+        for p in &pending {
+            let id = &p.summary.logical_id;
+            let old = signed
+                .iter()
+                .find(|s| &s.logical_id == id)
+                .and_then(|s| s.token.as_ref());
+            if let Err(problem) = vouched_by(old, &key, stack, &p.envelope) {
+                bail!(
+                    "{id}: {problem}; signing it again would vouch for properties this key did not sign. Check the deployed template and deploy it with `warden deploy --signing-key …` instead"
+                );
+            }
+        }
+        let mut tokens = Vec::with_capacity(pending.len());
+        for p in &pending {
+            tokens.push(self.signer.sign(&p.envelope).await?);
+        }
+        let output = apply(source, &pending, &tokens)?;
+        Ok((output, pending.into_iter().map(|p| p.summary).collect()))
+    }
+}
+
+/// Whether `old` is `key`'s signature over what `now` would sign (expiry aside).
+fn vouched_by(
+    old: Option<&SignedToken>,
+    key: &VerifyingKey,
+    stack: &str,
+    now: &SignedEnvelope,
+) -> Result<(), String> {
+    let token = old.ok_or("its WardenSignature is not a readable signature")?;
+    let envelope = token
+        .envelope()
+        .map_err(|_| "its WardenSignature is not a readable signature")?;
+    if envelope.kid != key.kid() || envelope.alg != key.alg() {
+        return Err(format!(
+            "it was signed by key {}, not by the signing key {}",
+            envelope.kid,
+            key.kid()
+        ));
+    }
+    if !key.verify(&signing_message(token.payload()), token.signature()) {
+        return Err("its WardenSignature does not verify".into());
+    }
+    let stack_pattern = format!(
+        "^{}$",
+        envelope
+            .stack
+            .split('*')
+            .map(regex::escape)
+            .collect::<Vec<_>>()
+            .join(".*")
+    );
+    let stack_matches = regex::Regex::new(&stack_pattern).is_ok_and(|r| r.is_match(stack));
+    if !stack_matches
+        || envelope.logical_id != now.logical_id
+        || envelope.resource_type != now.resource_type
+    {
+        return Err(format!(
+            "its signature is for {} {} in stack {}",
+            envelope.resource_type, envelope.logical_id, envelope.stack
+        ));
+    }
+    if envelope.properties != now.properties || !envelope.dynamic.keys().eq(now.dynamic.keys()) {
+        return Err("its properties differ from what was signed".into());
+    }
+    Ok(())
+}
+
+impl Signer {
+    /// The public half, to check signatures this key made.
+    fn verifying_key(&self) -> Result<VerifyingKey> {
+        match self {
+            Self::Local(key) => {
+                let ring =
+                    cfn_warden::verify::signed::KeyRing::from_json(&serde_json::to_string(&[
+                        key.public_config(),
+                    ])?)?;
+                ring.get(key.kid())
+                    .cloned()
+                    .context("the signing key's public half")
+            }
+            Self::Kms(kms) => Ok(kms.public.clone()),
+        }
     }
 }
 

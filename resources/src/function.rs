@@ -644,6 +644,14 @@ fn foreign(name: &str) -> HandlerError {
     ))
 }
 
+/// A read-back that failed: logged, and the Update runs in full instead.
+fn read_back_failed(ctx: &Context, error: &HandlerError) -> Option<Updated> {
+    ctx.logger().warn(format!(
+        "reading the function back failed ({error}); running the full update"
+    ));
+    None
+}
+
 /// What the request produced: (name, Data).
 type Outcome = (String, Vec<(&'static str, String)>);
 
@@ -916,8 +924,8 @@ impl MultiFileFunction {
     }
 
     /// For an Update that changes only a ticket or signature: reading the function back needs
-    /// `lambda:GetFunction` (configuration and tags) and, when published,
-    /// `lambda:ListVersionsByFunction`, on exactly the function in the physical id.
+    /// `lambda:ListTags` (the owner tag), `lambda:GetFunctionConfiguration` and, when
+    /// published, `lambda:ListVersionsByFunction`, on exactly the function in the physical id.
     pub fn read_back_permissions(
         &self,
         p: &FunctionProperties,
@@ -925,7 +933,7 @@ impl MultiFileFunction {
     ) -> Result<SessionPolicy, cfn_warden::Error> {
         match ctx.request().physical_resource_id() {
             Some(id) if check_name(id.as_str()).is_ok() => {
-                let mut actions = vec!["lambda:GetFunction"];
+                let mut actions = vec!["lambda:ListTags", "lambda:GetFunctionConfiguration"];
                 if p.publish {
                     actions.push("lambda:ListVersionsByFunction");
                 }
@@ -940,8 +948,8 @@ impl MultiFileFunction {
     /// Answers a ticket- or signature-only Update with the Data read back from the function
     /// (no build, no change): `Arn` and `CodeSha256` of the function this resource owns, and
     /// `Version`, the newest published version when it holds that code (`$LATEST` unpublished).
-    /// `None` (the Update then runs in full) when the function is gone, not this resource's, or
-    /// its newest version holds other code.
+    /// `None` (the Update then runs in full, which is always correct) when the function is
+    /// gone, not this resource's, its newest version holds other code, or a read fails.
     pub async fn unchanged_function(
         &self,
         p: &FunctionProperties,
@@ -956,22 +964,24 @@ impl MultiFileFunction {
             return Ok(None);
         };
         let lambda = Client::new(ctx.aws()?);
-        let found = match lambda.get_function().function_name(&name).send().await {
-            Ok(found) => found,
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                return Ok(None)
+        match existing(ctx, &lambda, &name).await {
+            Ok(Existing::Owned) => {}
+            Ok(_) => return Ok(None),
+            Err(e) => return Ok(read_back_failed(ctx, &e)),
+        }
+        let configuration = match lambda
+            .get_function_configuration()
+            .function_name(&name)
+            .send()
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                return Ok(read_back_failed(
+                    ctx,
+                    &failed("GetFunctionConfiguration", e),
+                ))
             }
-            Err(e) => return Err(failed("GetFunction", e)),
-        };
-        let mine = found
-            .tags()
-            .and_then(|t| t.get(OWNER_TAG))
-            .is_some_and(|v| *v == owner_digest(ctx));
-        let Some(configuration) = found.configuration().filter(|_| mine) else {
-            return Ok(None);
         };
         let Some(sha) = configuration.code_sha256().map(str::to_owned) else {
             return Ok(None);
@@ -989,7 +999,12 @@ impl MultiFileFunction {
                 .items()
                 .send();
             while let Some(item) = pages.next().await {
-                let item = item.map_err(|e| failed("ListVersionsByFunction", e))?;
+                let item = match item {
+                    Ok(item) => item,
+                    Err(e) => {
+                        return Ok(read_back_failed(ctx, &failed("ListVersionsByFunction", e)))
+                    }
+                };
                 let Some(number) = item.version().and_then(|v| v.parse::<u64>().ok()) else {
                     continue;
                 };

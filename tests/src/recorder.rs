@@ -77,7 +77,7 @@ pub struct Recorder {
     accept: tokio::task::JoinHandle<()>,
 }
 
-/// An AWS query-protocol error document (STS, IAM, CloudFormation), as AWS sends it.
+/// An STS error document (the query protocol's `ErrorResponse`), as STS sends it.
 pub fn query_error(code: &str, message: &str) -> String {
     format!(
         "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error><Type>Sender</Type>\
@@ -159,10 +159,13 @@ impl Recorder {
         self.calls.lock().map(|c| c.clone()).unwrap_or_default()
     }
 
-    /// Forgets the calls so far.
+    /// Forgets the calls so far and any injected answer not yet given.
     pub fn clear(&self) {
         if let Ok(mut c) = self.calls.lock() {
             c.clear();
+        }
+        if let Ok(mut i) = self.injected.lock() {
+            i.clear();
         }
     }
 }

@@ -328,7 +328,7 @@ async fn in_ticket_mode_the_function_is_created_by_a_session_that_can_pass_only_
     assert_eq!(
         policy["Statement"],
         json!([{"Effect": "Allow",
-            "Action": ["lambda:GetFunction", "lambda:ListVersionsByFunction"],
+            "Action": ["lambda:ListTags", "lambda:GetFunctionConfiguration", "lambda:ListVersionsByFunction"],
             "Resource": [function]}]),
         "{policy}"
     );

@@ -56,7 +56,7 @@ const PROVIDER_CREDENTIAL_VARIABLES: [&str; 3] = [
 /// own copy, captured when it was built, for `kms:Decrypt` only.
 ///
 /// Call before serving, while no other thread reads the environment. Called by
-/// [`crate::Warden::run`] in ticket mode.
+/// [`crate::Warden::run`] in ticket and `none` modes.
 pub fn scrub_provider_credentials() {
     for name in PROVIDER_CREDENTIAL_VARIABLES {
         std::env::remove_var(name);

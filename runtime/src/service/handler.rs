@@ -231,6 +231,10 @@ async fn dispatch<H: CustomResource>(handler: &H, mut ctx: Context) -> Result<Ou
             {
                 return Ok(Outcome::Unchanged(updated));
             }
+            // The read-back session is not for `update`: it gets what `permissions` declares.
+            #[cfg(feature = "aws")]
+            ctx.extensions_mut()
+                .remove::<crate::credentials::WorkCredentials>();
         }
     }
     let policy = handler

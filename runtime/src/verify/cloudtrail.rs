@@ -117,14 +117,17 @@ impl Default for CloudTrailVerifierBuilder {
 }
 
 impl CloudTrailVerifierBuilder {
-    /// The CloudTrail client (default: one built from the environment on first use).
+    /// The CloudTrail client (default: built on first use, with the ticket's credentials in
+    /// ticket mode, else the provider's own captured at start). A client given here keeps the
+    /// credentials it was built with: [`crate::Warden::run`] removes the provider's from the
+    /// environment in `none` and `ticket` modes, so give it static credentials.
     pub fn client(mut self, client: Client) -> Self {
         self.client = Some(client);
         self
     }
 
-    /// The CloudWatch Logs client for [`Self::log_group`] (default: one built from the
-    /// environment on first use).
+    /// The CloudWatch Logs client for [`Self::log_group`] (default: as for
+    /// [`Self::client`]).
     pub fn logs_client(mut self, client: aws_sdk_cloudwatchlogs::Client) -> Self {
         self.logs_client = Some(client);
         self

@@ -72,7 +72,10 @@ pub struct StackOperationVerifierBuilder {
 }
 
 impl StackOperationVerifierBuilder {
-    /// The CloudFormation client (default: one built from the environment on first use).
+    /// The CloudFormation client (default: built on first use, with the ticket's credentials
+    /// in ticket mode, else the provider's own captured at start). A client given here keeps
+    /// the credentials it was built with: [`crate::Warden::run`] removes the provider's from
+    /// the environment in `none` and `ticket` modes, so give it static credentials.
     pub fn client(mut self, client: Client) -> Self {
         self.client = Some(client);
         self
