@@ -469,6 +469,35 @@ pub(crate) struct DeleteRenewal {
     pub(crate) allow_expired_signatures: bool,
 }
 
+/// What `delete` renews before deleting, `(re-seal the tickets, sign again)`, given the
+/// described tickets and signatures not valid for the next margin; or why it cannot go ahead.
+/// A refresh's Update needs valid signatures; the Delete needs them too unless the provider
+/// accepts expired ones.
+pub(crate) fn plan_renewal(
+    tickets: Option<&str>,
+    signatures: Option<&str>,
+    can_seal: bool,
+    can_sign: bool,
+    allow_expired_signatures: bool,
+) -> Result<(bool, bool)> {
+    let margin = humantime::format_duration(DELETE_TICKET_MARGIN);
+    let refresh_tickets = tickets.is_some();
+    let resign = signatures.filter(|_| refresh_tickets || !allow_expired_signatures);
+    if let (Some(which), false) = (tickets, can_seal) {
+        bail!(
+            "the tickets of {which} are not valid for the next {margin}: CloudFormation's Delete requests would be refused and the resources left behind; pass --ticket-role and --key to refresh them before deleting"
+        );
+    }
+    if let (Some(which), false) = (resign, can_sign) {
+        bail!(
+            "the signatures of {which} are not valid for the next {margin}: the provider would refuse CloudFormation's {} and the resources would be left behind; pass --signing-key or --signing-kms-key to sign them again first{}",
+            if refresh_tickets { "Update that refreshes the tickets" } else { "Delete requests" },
+            if refresh_tickets { "" } else { " (or --allow-expired-signatures when the provider runs with WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE=true)" }
+        );
+    }
+    Ok((refresh_tickets, resign.is_some()))
+}
+
 /// Deletes `stack`, refreshing its tickets (and signing it again) first when they would
 /// expire during the delete.
 pub(crate) async fn delete(
@@ -510,36 +539,23 @@ pub(crate) async fn delete(
     let signatures = crate::sign::deployed_signatures(&body)?;
     let expiring_signatures =
         crate::seal::expiring_signatures(&signatures, now, DELETE_TICKET_MARGIN);
-    let margin = humantime::format_duration(DELETE_TICKET_MARGIN);
-    let progress = Progress::new();
-    let refresh_tickets = !expiring.is_empty();
-    // A refresh's Update needs valid signatures; the Delete needs them unless the provider
-    // accepts expired ones.
-    let resign = expiring_signatures
-        .as_ref()
-        .filter(|_| refresh_tickets || !renewal.allow_expired_signatures);
-    if refresh_tickets && renewal.seal.is_none() {
-        let which = expiring
+    let tickets = (!expiring.is_empty()).then(|| {
+        expiring
             .iter()
-            .map(|(id, at)| match at {
-                Some(at) => format!("{id} (until {})", humantime::format_rfc3339_seconds(*at)),
-                None => format!("{id} (a parameter: expiry unknown)"),
-            })
+            .map(|(id, at)| crate::seal::until(id, *at, "a parameter: expiry unknown"))
             .collect::<Vec<_>>()
-            .join(", ");
-        bail!(
-            "the tickets of {which} expire within {margin}: CloudFormation's Delete requests would be refused and the resources left behind; pass --ticket-role and --key to refresh them before deleting"
-        );
-    }
-    if let (Some(which), None) = (resign, &renewal.resign) {
-        bail!(
-            "the signatures of {which} expire within {margin}: the provider would refuse CloudFormation's {} and the resources would be left behind; pass --signing-key or --signing-kms-key to sign them again first{}",
-            if refresh_tickets { "Update that refreshes the tickets" } else { "Delete requests" },
-            if refresh_tickets { "" } else { " (or --allow-expired-signatures when the provider runs with WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE=true)" }
-        );
-    }
-    if refresh_tickets || resign.is_some() {
-        let what = match (refresh_tickets, resign.is_some()) {
+            .join(", ")
+    });
+    let progress = Progress::new();
+    let (refresh_tickets, resign) = plan_renewal(
+        tickets.as_deref(),
+        expiring_signatures.as_deref(),
+        renewal.seal.is_some(),
+        renewal.resign.is_some(),
+        renewal.allow_expired_signatures,
+    )?;
+    if refresh_tickets || resign {
+        let what = match (refresh_tickets, resign) {
             (true, true) => "refreshing the tickets and signatures",
             (true, false) => "refreshing the tickets",
             _ => "signing again",
@@ -548,7 +564,7 @@ pub(crate) async fn delete(
         let renewal = crate::seal::Renewal {
             stack_name: stack.to_owned(),
             seal: renewal.seal.filter(|_| refresh_tickets),
-            resign: renewal.resign.filter(|_| resign.is_some()),
+            resign: renewal.resign.filter(|_| resign),
         };
         let report = crate::seal::refresh(
             &renewal,
@@ -821,6 +837,42 @@ mod tests {
             expiring_tickets("Resources: {}", SystemTime::now(), DELETE_TICKET_MARGIN)
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn delete_renews_what_would_be_refused_or_says_which_option_is_missing() {
+        let plan = |t: Option<&str>, s: Option<&str>, seal: bool, sign: bool, allow: bool| {
+            plan_renewal(t, s, seal, sign, allow).map_err(|e| e.to_string())
+        };
+        let (t, s) = (Some("A (until T)"), Some("B (until T)"));
+        assert_eq!(plan(None, None, false, false, false), Ok((false, false)));
+        assert_eq!(plan(t, None, true, false, false), Ok((true, false)));
+        assert_eq!(plan(None, s, false, true, false), Ok((false, true)));
+        assert_eq!(
+            plan(t, s, true, true, true),
+            Ok((true, true)),
+            "the refresh needs them"
+        );
+        assert_eq!(
+            plan(None, s, false, false, true),
+            Ok((false, false)),
+            "accepted on Delete"
+        );
+        let err = plan(t, None, false, true, false).unwrap_err();
+        assert!(
+            err.contains("tickets of A (until T)") && err.contains("--ticket-role and --key"),
+            "{err}"
+        );
+        let err = plan(t, s, true, false, true).unwrap_err();
+        assert!(
+            err.contains("Update that refreshes the tickets") && !err.contains("--allow-expired"),
+            "{err}"
+        );
+        let err = plan(None, s, true, false, false).unwrap_err();
+        assert!(
+            err.contains("Delete requests") && err.contains("--allow-expired-signatures"),
+            "{err}"
         );
     }
 

@@ -264,7 +264,16 @@ pub(crate) struct RefreshReport {
     pub(crate) final_status: String,
 }
 
-/// Signatures that expire before `now + margin`, as `ID (until T)` joined by commas.
+/// `ID (until T)`, or `ID (unknown)` with why when the expiry cannot be read.
+pub(crate) fn until(id: &str, at: Option<SystemTime>, unknown: &str) -> String {
+    match at {
+        Some(at) => format!("{id} (until {})", humantime::format_rfc3339_seconds(at)),
+        None => format!("{id} ({unknown})"),
+    }
+}
+
+/// Signatures not valid for the next `margin`, described (`ID (until T)`) and joined by
+/// commas.
 pub(crate) fn expiring_signatures(
     signatures: &[DeployedSignature],
     now: SystemTime,
@@ -274,11 +283,8 @@ pub(crate) fn expiring_signatures(
         .iter()
         .filter(|s| s.not_after < now + margin)
         .map(|s| {
-            format!(
-                "{} (until {})",
-                s.logical_id,
-                humantime::format_rfc3339_seconds(s.not_after)
-            )
+            let at = Some(s.not_after).filter(|t| *t > SystemTime::UNIX_EPOCH);
+            until(&s.logical_id, at, "unreadable")
         })
         .collect();
     (!expiring.is_empty()).then(|| expiring.join(", "))
@@ -344,7 +350,7 @@ pub(crate) async fn refresh(
                 crate::deploy::DELETE_TICKET_MARGIN,
             ) {
                 bail!(
-                    "the signatures of {which} expire within {}: the provider would refuse the refreshed properties; pass --signing-key or --signing-kms-key to sign them again",
+                    "the signatures of {which} are not valid for the next {}: the provider would refuse the refreshed properties; pass --signing-key or --signing-kms-key to sign them again",
                     humantime::format_duration(crate::deploy::DELETE_TICKET_MARGIN)
                 );
             }
@@ -449,6 +455,31 @@ mod tests {
     }
 
     #[test]
+    fn tickets_in_flow_style_properties_are_replaced_in_place() {
+        let source = "{\"Resources\": {\"A\": {\"Type\": \"Custom::A\", \"Properties\": {\"ServiceToken\": \"arn\", \"WardenTicket\": \"wt1.old\", \"Size\": 3}}}}\n";
+        let found = targets(source, &options(true)).unwrap();
+        let Slot::Literal(placement) = &found[0].slot else {
+            panic!("a literal ticket")
+        };
+        let token = "wt1.new".to_owned();
+        let output = place_tokens(source, &[(placement, &token)]);
+        assert_eq!(output, source.replace("wt1.old", "wt1.new"));
+        let mut expected = BTreeMap::new();
+        expected.insert("A".to_owned(), (token, found[0].values.clone()));
+        check_output(&output, &expected, TICKET_PROPERTY_KEY).unwrap();
+        let yaml = "Resources:\n  A:\n    Type: Custom::A\n    Properties: {ServiceToken: arn, WardenTicket: 'wt1.old'}\n";
+        let found = targets(yaml, &options(true)).unwrap();
+        let Slot::Literal(placement) = &found[0].slot else {
+            panic!("a literal ticket")
+        };
+        let output = place_tokens(yaml, &[(placement, &"wt1.new".to_owned())]);
+        assert_eq!(output, yaml.replace("'wt1.old'", "\"wt1.new\""));
+        let plain = "Resources:\n  A:\n    Type: Custom::A\n    Properties: {ServiceToken: arn, WardenTicket: wt1.old}\n";
+        let err = targets(plain, &options(true)).err().unwrap().to_string();
+        assert!(err.contains("not a quoted string"), "{err}");
+    }
+
+    #[test]
     fn resigning_keeps_each_dynamic_pattern_and_renews_the_expiry() {
         let source = "Resources:\n  A:\n    Type: Custom::A\n    Properties:\n      ServiceToken: arn\n      Size: 3\n      Role: !GetAtt R.Arn\n  B:\n    Type: Custom::B\n    Properties:\n      ServiceToken: arn\n      WardenSignature: not-a-token\n  C:\n    Type: Custom::C\n    Properties:\n      ServiceToken: arn\n";
         let (key, _) = cfn_warden::verify::signed::Ed25519SigningKey::generate("k1").unwrap();
@@ -478,7 +509,7 @@ mod tests {
         );
         let which = expiring_signatures(&deployed, now, Duration::from_secs(900)).unwrap();
         assert!(
-            which.starts_with("A (until ") && which.contains(", B (until 1970"),
+            which.starts_with("A (until ") && which.ends_with(", B (unreadable)"),
             "{which}"
         );
         assert!(expiring_signatures(&deployed[..1], now, Duration::from_secs(60)).is_none());

@@ -291,10 +291,18 @@ pub(crate) fn placement(
                 suffix: format!("\"{eol}"),
             }
         }
-        (Some(_), _, true) if replace.is_ok() => {
-            bail!(
-                "{id}: replacing {key} in flow-style Properties is not supported; remove it first"
-            )
+        // Flow style (JSON templates, `{...}` in YAML): the old value's own span.
+        (Some((_, v)), _, true) if replace.is_ok() => {
+            let start = byte_offset(source, v.span.start.index());
+            let end = byte_offset(source, v.span.end.index());
+            if !matches!(source.get(start..start + 1), Some("\"" | "'")) {
+                bail!("{id}: {key} in flow-style Properties is not a quoted string; replace it by hand");
+            }
+            Placement {
+                range: start..end,
+                prefix: "\"".to_owned(),
+                suffix: "\"".to_owned(),
+            }
         }
         (Some((k, _)), _, _) => {
             bail!(

@@ -193,6 +193,33 @@ fn json_is_signed_too() {
     let verifier = SignatureVerifier::builder().keys(ring).build().unwrap();
     let delivered = json!({"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "Name": "World", "WardenSignature": token});
     assert!(verifier.check(&event(delivered), SystemTime::now()).is_ok());
+
+    // Signing the signed JSON again replaces the token in place (JSON is flow style).
+    std::fs::write(&template, &signed).unwrap();
+    let (code, resigned, err) = warden(&[
+        "sign",
+        template.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--stack-name",
+        "prod-app",
+        "--valid-for",
+        "2d",
+        "--resign",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let again: Value = serde_json::from_str(&resigned).expect("still JSON");
+    let new_token = again["Resources"]["Greeting"]["Properties"]["WardenSignature"]
+        .as_str()
+        .unwrap();
+    assert_ne!(new_token, token);
+    assert_eq!(
+        resigned.replace(new_token, &token),
+        signed,
+        "only the token changed"
+    );
+    let delivered = json!({"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "Name": "World", "WardenSignature": new_token});
+    assert!(verifier.check(&event(delivered), SystemTime::now()).is_ok());
 }
 
 #[test]

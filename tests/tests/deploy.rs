@@ -349,7 +349,8 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
     assert_eq!(refused.status.code(), Some(2));
     let err = String::from_utf8_lossy(&refused.stderr);
     assert!(
-        err.contains("the signatures of Hello (until ") && err.contains("expire within 15m"),
+        err.contains("the signatures of Hello (until ")
+            && err.contains("not valid for the next 15m"),
         "{err}"
     );
 
