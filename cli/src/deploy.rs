@@ -57,6 +57,21 @@ impl FromStr for KeyValue {
     }
 }
 
+/// Adds the tickets sealed into parameters (`WardenTicket: !Ref P`) to the command line's
+/// parameters; one given there too is refused (warden seals it).
+pub(crate) fn add_ticket_parameters(
+    parameters: &mut Vec<KeyValue>,
+    sealed: Vec<(String, String)>,
+) -> Result<()> {
+    for (key, ticket) in sealed {
+        if parameters.iter().any(|p| p.key == key) {
+            bail!("--parameter {key}=…: {key} carries a WardenTicket, which warden deploy seals itself");
+        }
+        parameters.push(KeyValue { key, value: ticket });
+    }
+    Ok(())
+}
+
 /// What `deploy` needs besides the (already signed and sealed) template.
 pub(crate) struct DeployOptions {
     pub(crate) stack_name: String,
@@ -874,6 +889,34 @@ mod tests {
             err.contains("Delete requests") && err.contains("--allow-expired-signatures"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn sealed_ticket_parameters_join_the_given_ones_but_never_replace_them() {
+        let given = |k: &str| KeyValue {
+            key: k.into(),
+            value: "v".into(),
+        };
+        let mut parameters = vec![given("Env")];
+        add_ticket_parameters(
+            &mut parameters,
+            vec![("HelloTicket".into(), "wt1.x".into())],
+        )
+        .unwrap();
+        assert_eq!(
+            parameters,
+            [
+                given("Env"),
+                KeyValue {
+                    key: "HelloTicket".into(),
+                    value: "wt1.x".into()
+                }
+            ]
+        );
+        let err = add_ticket_parameters(&mut parameters, vec![("Env".into(), "wt1.y".into())])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("Env carries a WardenTicket"), "{err}");
     }
 
     #[test]

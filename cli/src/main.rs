@@ -746,14 +746,7 @@ fn run(cli: Cli) -> Result<bool> {
                                 .await
                                 .with_context(|| format!("sealing {}", template.display()))?;
                         print_sealed(&report);
-                        for (key, ticket) in report.parameters {
-                            if options.parameters.iter().any(|p| p.key == key) {
-                                anyhow::bail!("--parameter {key}=… : {key} carries a WardenTicket, which warden deploy seals itself");
-                            }
-                            options
-                                .parameters
-                                .push(deploy::KeyValue { key, value: ticket });
-                        }
+                        deploy::add_ticket_parameters(&mut options.parameters, report.parameters)?;
                         text = sealed_text;
                     }
                     if signer.is_none() && seal_options.is_none() {
