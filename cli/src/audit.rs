@@ -153,7 +153,6 @@ impl Report {
         since: std::time::SystemTime,
         wait: std::time::Duration,
     ) -> Result<()> {
-        use aws_sdk_cloudtrail::types::QueryStatus;
         // The SQL names the store by its id (the last part of its ARN).
         let id = event_data_store
             .rsplit('/')
@@ -173,52 +172,26 @@ impl Report {
             "SELECT {} FROM {id} WHERE eventName = 'Invoke' AND eventTime > '{since}'",
             cfn_warden::cloudtrail::LAKE_COLUMNS
         );
-        let query_id = client
-            .start_query()
-            .query_statement(&sql)
-            .send()
-            .await
-            .context("cloudtrail:StartQuery")?
-            .query_id()
-            .context("cloudtrail:StartQuery returned no query id")?
-            .to_owned();
-        self.cloudtrail.get_or_insert_with(TrailJoin::default);
         let give_up = tokio::time::Instant::now() + wait;
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .get_query_results()
-                .query_id(&query_id)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .context("cloudtrail:GetQueryResults")?;
-            match out.query_status() {
-                Some(QueryStatus::Finished) => {
-                    for row in out.query_result_rows() {
-                        self.add_invoke(&InvokeRecord::from_lake_row(row));
-                    }
-                    match out.next_token() {
-                        Some(next) => token = Some(next.to_owned()),
-                        None => return Ok(()),
-                    }
-                }
-                Some(QueryStatus::Queued | QueryStatus::Running) => {
-                    if tokio::time::Instant::now() >= give_up {
-                        let _ = client.cancel_query().query_id(&query_id).send().await;
-                        anyhow::bail!(
-                            "the CloudTrail Lake query did not finish in time (--lake-wait)"
-                        );
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-                }
-                other => anyhow::bail!(
-                    "the CloudTrail Lake query ended {}: {}",
-                    other.map_or("without a status", |s| s.as_str()),
-                    out.error_message().unwrap_or("no message")
-                ),
+        let out_of_time = || tokio::time::Instant::now() >= give_up;
+        let rows = cfn_warden::cloudtrail::run_lake_query(
+            client,
+            &sql,
+            std::time::Duration::from_millis(500),
+            &out_of_time,
+        )
+        .await
+        .map_err(|e| match e {
+            cfn_warden::Error::LakeQueryUnfinished => {
+                anyhow::anyhow!("the CloudTrail Lake query did not finish in time (--lake-wait)")
             }
+            other => anyhow::Error::new(other),
+        })?;
+        self.cloudtrail.get_or_insert_with(TrailJoin::default);
+        for row in &rows {
+            self.add_invoke(&InvokeRecord::from_lake_row(row));
         }
+        Ok(())
     }
 
     /// Loads CloudTrail records (a log file `{"Records": [...]}`, or one record per line) and

@@ -120,3 +120,84 @@ mod tests {
         assert!(InvokeRecord::from_record(&json!({"no": "name"})).is_none());
     }
 }
+
+/// Whether a CloudTrail error code is worth another try (throttling, concurrency limits,
+/// service trouble).
+#[cfg(feature = "aws")]
+pub fn is_transient_lake_error(code: &str) -> bool {
+    matches!(
+        code,
+        "ThrottlingException"
+            | "MaxConcurrentQueriesException"
+            | "ServiceUnavailableException"
+            | "InternalServerException"
+    )
+}
+
+/// Runs a CloudTrail Lake query (`StartQuery`, then `GetQueryResults` every `poll` until it
+/// finishes, reading every page) and returns its rows. Before each wait `out_of_time` is
+/// asked; when it says so, the query is cancelled (Lake limits concurrent queries per account)
+/// and [`crate::Error::LakeQueryUnfinished`] returned. A failed call is
+/// [`crate::Error::AwsCall`] with its code (see [`is_transient_lake_error`]).
+#[cfg(feature = "aws")]
+pub async fn run_lake_query(
+    client: &aws_sdk_cloudtrail::Client,
+    sql: &str,
+    poll: std::time::Duration,
+    out_of_time: &(dyn Fn() -> bool + Send + Sync),
+) -> Result<Vec<Vec<HashMap<String, String>>>, crate::Error> {
+    use aws_sdk_cloudtrail::{error::ProvideErrorMetadata as _, types::QueryStatus};
+    let failed = |operation: &'static str, code: Option<&str>| crate::Error::AwsCall {
+        service: "cloudtrail",
+        operation,
+        code: code.unwrap_or("no error code").to_owned(),
+    };
+    let started = client
+        .start_query()
+        .query_statement(sql)
+        .send()
+        .await
+        .map_err(|e| failed("StartQuery", e.code()))?;
+    let query_id = started
+        .query_id()
+        .ok_or_else(|| failed("StartQuery", Some("no query id returned")))?
+        .to_owned();
+    let mut rows = Vec::new();
+    let mut token: Option<String> = None;
+    loop {
+        let out = client
+            .get_query_results()
+            .query_id(&query_id)
+            .set_next_token(token.take())
+            .send()
+            .await
+            .map_err(|e| failed("GetQueryResults", e.code()))?;
+        match out.query_status() {
+            Some(QueryStatus::Finished) => {
+                rows.extend(out.query_result_rows().iter().cloned());
+                match out.next_token() {
+                    Some(next) => token = Some(next.to_owned()),
+                    None => return Ok(rows),
+                }
+            }
+            Some(QueryStatus::Queued | QueryStatus::Running) => {
+                if out_of_time() {
+                    let _ = client.cancel_query().query_id(&query_id).send().await;
+                    return Err(crate::Error::LakeQueryUnfinished);
+                }
+                tokio::time::sleep(poll).await;
+            }
+            other => {
+                return Err(crate::Error::LakeQueryEnded {
+                    status: other
+                        .map(|s| s.as_str().to_owned())
+                        .unwrap_or_else(|| "no status".into()),
+                    message: out
+                        .error_message()
+                        .map(crate::protocol::truncate_for_message)
+                        .unwrap_or_else(|| "no message".into()),
+                })
+            }
+        }
+    }
+}

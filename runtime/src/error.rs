@@ -246,6 +246,17 @@ pub enum Error {
         /// The AWS error code.
         code: String,
     },
+    /// A CloudTrail Lake query still ran when the caller's time was up (it was cancelled).
+    #[error("the CloudTrail Lake query did not finish in time")]
+    LakeQueryUnfinished,
+    /// A CloudTrail Lake query ended without results.
+    #[error("the CloudTrail Lake query ended {status}: {message}")]
+    LakeQueryEnded {
+        /// Its final status (`FAILED`, `CANCELLED`, `TIMED_OUT`, or `no status`).
+        status: String,
+        /// CloudTrail's error message, shortened.
+        message: String,
+    },
     /// The async runtime could not start.
     #[error("could not start the async runtime")]
     AsyncRuntime {

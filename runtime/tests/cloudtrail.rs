@@ -233,7 +233,7 @@ async fn failed_queries_and_access_denied_are_refused_at_once() {
     let err = check(&verifier(failed, NotFound::AllowWithAlert))
         .await
         .unwrap_err();
-    assert!(err.contains("query FAILED: bad SQL"), "{err}");
+    assert!(err.contains("query ended FAILED: bad SQL"), "{err}");
     let denied = vec![(
         400,
         json!({"__type": "AccessDeniedException", "message": "no"}).to_string(),

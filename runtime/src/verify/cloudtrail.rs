@@ -19,7 +19,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
-use aws_sdk_cloudtrail::{error::ProvideErrorMetadata, types::QueryStatus, Client};
+use aws_sdk_cloudtrail::{error::ProvideErrorMetadata, Client};
 use serde_json::json;
 
 use super::{Evidence, Verifier, VerifierResult};
@@ -532,75 +532,24 @@ impl CloudTrailVerifier {
         clock: &dyn crate::deadline::Clock,
     ) -> Result<Vec<Vec<HashMap<String, String>>>, QueryFailure> {
         let client = self.client().await;
-        let classify = |code: Option<&str>, what: &str| {
-            let code = code.unwrap_or("no error code").to_owned();
-            let transient = matches!(
-                code.as_str(),
-                "ThrottlingException"
-                    | "MaxConcurrentQueriesException"
-                    | "ServiceUnavailableException"
-                    | "InternalServerException"
-            );
-            if transient {
-                QueryFailure::Transient(format!("{what}: {code}"))
-            } else {
-                QueryFailure::Fatal(format!("CloudTrail {what} failed ({code})"))
-            }
-        };
-        let started = client
-            .start_query()
-            .query_statement(sql)
-            .send()
+        let poll = Duration::from_millis(250);
+        let out_of_time = || clock.now() + poll >= give_up_at;
+        crate::cloudtrail::run_lake_query(&client, sql, poll, &out_of_time)
             .await
-            .map_err(|e| classify(e.code(), "StartQuery"))?;
-        let query_id = started
-            .query_id()
-            .ok_or(QueryFailure::Fatal(
-                "CloudTrail returned no query id".into(),
-            ))?
-            .to_owned();
-        let mut rows = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let out = client
-                .get_query_results()
-                .query_id(&query_id)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| classify(e.code(), "GetQueryResults"))?;
-            match out.query_status() {
-                Some(QueryStatus::Finished) => {
-                    rows.extend(out.query_result_rows().iter().cloned());
-                    match out.next_token() {
-                        Some(next) => token = Some(next.to_owned()),
-                        None => return Ok(rows),
-                    }
+            .map_err(|e| match e {
+                Error::AwsCall {
+                    operation, code, ..
+                } if crate::cloudtrail::is_transient_lake_error(&code) => {
+                    QueryFailure::Transient(format!("{operation}: {code}"))
                 }
-                Some(QueryStatus::Queued | QueryStatus::Running) => {
-                    if clock.now() + Duration::from_millis(250) >= give_up_at {
-                        // Free the slot: Lake limits concurrent queries per account.
-                        let _ = client.cancel_query().query_id(&query_id).send().await;
-                        return Err(QueryFailure::Transient(
-                            "query still running at the budget".into(),
-                        ));
-                    }
-                    tokio::time::sleep(Duration::from_millis(250)).await;
+                Error::LakeQueryUnfinished => {
+                    QueryFailure::Transient("query still running at the budget".into())
                 }
-                other => {
-                    let status = other
-                        .map(|s| s.as_str().to_owned())
-                        .unwrap_or_else(|| "no status".into());
-                    let message = out
-                        .error_message()
-                        .map(crate::protocol::truncate_for_message)
-                        .unwrap_or_default();
-                    return Err(QueryFailure::Fatal(format!(
-                        "CloudTrail Lake query {status}: {message}"
-                    )));
-                }
-            }
-        }
+                Error::AwsCall {
+                    operation, code, ..
+                } => QueryFailure::Fatal(format!("CloudTrail {operation} failed ({code})")),
+                other => QueryFailure::Fatal(other.to_string()),
+            })
     }
 
     fn judge(
