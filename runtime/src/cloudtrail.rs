@@ -85,42 +85,6 @@ impl InvokeRecord {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use serde_json::json;
-
-    use super::*;
-
-    #[test]
-    fn reads_trail_records_and_lake_rows_alike() {
-        let record = json!({
-            "eventTime": "2026-11-22T04:00:00Z", "eventName": "Invoke", "eventSource": "lambda.amazonaws.com",
-            "requestID": "r-1", "sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com",
-            "userIdentity": {"arn": "arn:aws:sts::123456789012:assumed-role/Deployer/alice", "invokedBy": "cloudformation.amazonaws.com"}
-        });
-        let a = InvokeRecord::from_record(&record).unwrap();
-        let row: Vec<HashMap<String, String>> = [
-            ("eventTime", "2026-11-22T04:00:00Z"),
-            ("eventName", "Invoke"),
-            ("eventSource", "lambda.amazonaws.com"),
-            ("requestID", "r-1"),
-            (
-                "principalArn",
-                "arn:aws:sts::123456789012:assumed-role/Deployer/alice",
-            ),
-            ("invokedBy", "cloudformation.amazonaws.com"),
-            ("sourceIPAddress", "cloudformation.amazonaws.com"),
-            ("userAgent", "cloudformation.amazonaws.com"),
-        ]
-        .iter()
-        .map(|(k, v)| HashMap::from([((*k).to_owned(), (*v).to_owned())]))
-        .collect();
-        assert_eq!(InvokeRecord::from_lake_row(&row), a);
-        assert!(a.is_invoke());
-        assert!(InvokeRecord::from_record(&json!({"no": "name"})).is_none());
-    }
-}
-
 /// Whether a CloudTrail error code is worth another try (throttling, concurrency limits,
 /// service trouble).
 #[cfg(feature = "aws")]
@@ -199,5 +163,41 @@ pub async fn run_lake_query(
                 })
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn reads_trail_records_and_lake_rows_alike() {
+        let record = json!({
+            "eventTime": "2026-11-22T04:00:00Z", "eventName": "Invoke", "eventSource": "lambda.amazonaws.com",
+            "requestID": "r-1", "sourceIPAddress": "cloudformation.amazonaws.com", "userAgent": "cloudformation.amazonaws.com",
+            "userIdentity": {"arn": "arn:aws:sts::123456789012:assumed-role/Deployer/alice", "invokedBy": "cloudformation.amazonaws.com"}
+        });
+        let a = InvokeRecord::from_record(&record).unwrap();
+        let row: Vec<HashMap<String, String>> = [
+            ("eventTime", "2026-11-22T04:00:00Z"),
+            ("eventName", "Invoke"),
+            ("eventSource", "lambda.amazonaws.com"),
+            ("requestID", "r-1"),
+            (
+                "principalArn",
+                "arn:aws:sts::123456789012:assumed-role/Deployer/alice",
+            ),
+            ("invokedBy", "cloudformation.amazonaws.com"),
+            ("sourceIPAddress", "cloudformation.amazonaws.com"),
+            ("userAgent", "cloudformation.amazonaws.com"),
+        ]
+        .iter()
+        .map(|(k, v)| HashMap::from([((*k).to_owned(), (*v).to_owned())]))
+        .collect();
+        assert_eq!(InvokeRecord::from_lake_row(&row), a);
+        assert!(a.is_invoke());
+        assert!(InvokeRecord::from_record(&json!({"no": "name"})).is_none());
     }
 }
