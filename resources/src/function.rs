@@ -288,7 +288,31 @@ fn check_handler(
     }
 }
 
+/// Validates the properties and copies the inline files for the zip.
 fn check(p: &FunctionProperties, ctx: &Context) -> Result<Checked, HandlerError> {
+    let (name, environment) = validate(p, ctx)?;
+    let files = p
+        .files
+        .iter()
+        .map(|(path, content)| LayerFile {
+            path: path.clone(),
+            contents: content.clone().into_bytes(),
+            executable: false,
+        })
+        .collect();
+    Ok(Checked {
+        name,
+        files,
+        environment,
+    })
+}
+
+/// Every rule on the properties, without copying the inline files (the declared permissions
+/// need only the function's name): the name and the merged environment.
+fn validate(
+    p: &FunctionProperties,
+    ctx: &Context,
+) -> Result<(String, BTreeMap<String, String>), HandlerError> {
     let name = match &p.function_name {
         Some(name) => name.clone(),
         None => derived_name(ctx),
@@ -406,20 +430,7 @@ fn check(p: &FunctionProperties, ctx: &Context) -> Result<Checked, HandlerError>
             )));
         }
     }
-    let files = p
-        .files
-        .iter()
-        .map(|(path, content)| LayerFile {
-            path: path.clone(),
-            contents: content.clone().into_bytes(),
-            executable: false,
-        })
-        .collect();
-    Ok(Checked {
-        name,
-        files,
-        environment,
-    })
+    Ok((name, environment))
 }
 
 /// The function's ARN.
@@ -1103,13 +1114,13 @@ impl CustomResource for MultiFileFunction {
         if ctx.request().request_type() == RequestType::Delete {
             return self.delete_permissions(ctx);
         }
-        let Ok(checked) = check(p, ctx) else {
+        let Ok((name, _)) = validate(p, ctx) else {
             // Invalid input gets no credentials; create/update refuse it with a clear reason.
             return Ok(SessionPolicy::none());
         };
         policy(
             ctx.request().request_type(),
-            &function_arn(ctx, &checked.name),
+            &function_arn(ctx, &name),
             &p.role,
             &p.layers,
         )
