@@ -25,6 +25,7 @@ use std::{
 use base64::{engine::general_purpose, Engine};
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::{response::BoxFuture, secret::Secret, Error};
 
@@ -292,15 +293,21 @@ pub async fn seal(
     binding: TicketBinding,
 ) -> Result<SealedTicket, Error> {
     let context = binding.encryption_context();
-    let data_key = keys.generate(key_id, &context).await?;
+    let DataKey {
+        plaintext,
+        ciphertext: encrypted_key,
+    } = keys.generate(key_id, &context).await?;
+    let plaintext = Zeroizing::new(plaintext.into_inner());
     let mut nonce = [0u8; NONCE_LEN];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce).map_err(|_| {
         Error::TicketCrypto {
             operation: "draw a nonce",
         }
     })?;
-    let key = aead_key(data_key.plaintext.expose())?;
+    let key = aead_key(&plaintext)?;
     let mut buffer = credentials.plaintext()?;
+    // Room for the tag up front: no reallocation leaves a freed copy of the plaintext behind.
+    buffer.reserve_exact(AES_256_GCM.tag_len());
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce),
         Aad::from(binding.aad()),
@@ -311,7 +318,7 @@ pub async fn seal(
     })?;
     Ok(SealedTicket {
         key_id: key_id.to_owned(),
-        encrypted_key: data_key.ciphertext,
+        encrypted_key,
         nonce,
         ciphertext: buffer,
         binding,
@@ -334,10 +341,12 @@ pub async fn open(
         not_after: ticket.binding.not_after,
     };
     let context = binding.encryption_context();
-    let plaintext_key = keys
-        .decrypt(key_id, &ticket.encrypted_key, &context)
-        .await?;
-    let key = aead_key(plaintext_key.expose())?;
+    let plaintext_key = Zeroizing::new(
+        keys.decrypt(key_id, &ticket.encrypted_key, &context)
+            .await?
+            .into_inner(),
+    );
+    let key = aead_key(&plaintext_key)?;
     let mut buffer = ticket.ciphertext.clone();
     let credentials = match key.open_in_place(
         Nonce::assume_unique_for_key(ticket.nonce),
@@ -350,8 +359,9 @@ pub async fn open(
             operation: "decrypt",
         }),
     };
-    // Whatever happened, the plaintext does not linger in this buffer.
-    buffer.iter_mut().for_each(|b| *b = 0);
+    // Whatever happened, the plaintext does not linger in this buffer (a write the compiler
+    // may not remove, unlike a plain loop over a buffer about to be dropped).
+    buffer.zeroize();
     credentials
 }
 
