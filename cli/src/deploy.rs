@@ -557,7 +557,12 @@ pub(crate) async fn delete(
     let tickets = (!expiring.is_empty()).then(|| {
         expiring
             .iter()
-            .map(|(id, at)| crate::seal::until(id, *at, "a parameter: expiry unknown"))
+            .map(|(id, at)| match at {
+                Some(t) if *t == SystemTime::UNIX_EPOCH => {
+                    crate::seal::until(id, None, "unreadable")
+                }
+                _ => crate::seal::until(id, *at, "a parameter: expiry unknown"),
+            })
             .collect::<Vec<_>>()
             .join(", ")
     });

@@ -95,7 +95,7 @@ enum Command {
         /// CloudFormation are flagged `invoked-not-by-cloudformation`.
         #[arg(long)]
         cloudtrail_lake: Option<String>,
-        /// The longest to wait for the Lake query.
+        /// The longest the Lake query may take, from starting it to its last page.
         #[arg(long, default_value = "5m", value_parser = humantime::parse_duration)]
         lake_wait: std::time::Duration,
         /// CloudTrail records to join with (log files `{"Records": [...]}` or JSON lines;

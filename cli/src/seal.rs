@@ -474,6 +474,14 @@ mod tests {
         };
         let output = place_tokens(yaml, &[(placement, &"wt1.new".to_owned())]);
         assert_eq!(output, yaml.replace("'wt1.old'", "\"wt1.new\""));
+        // Multi-line flow mapping: the comment after the value stays.
+        let commented = "Resources:\n  A:\n    Type: Custom::A\n    Properties: {\n      ServiceToken: arn,\n      WardenTicket: \"wt1.\\\"old\"   # sealed by CI\n    }\n";
+        let found = targets(commented, &options(true)).unwrap();
+        let Slot::Literal(placement) = &found[0].slot else {
+            panic!("a literal ticket")
+        };
+        let output = place_tokens(commented, &[(placement, &"wt1.new".to_owned())]);
+        assert_eq!(output, commented.replace("\"wt1.\\\"old\"", "\"wt1.new\""));
         let plain = "Resources:\n  A:\n    Type: Custom::A\n    Properties: {ServiceToken: arn, WardenTicket: wt1.old}\n";
         let err = targets(plain, &options(true)).err().unwrap().to_string();
         assert!(err.contains("not a quoted string"), "{err}");

@@ -254,8 +254,9 @@ pub(crate) fn prepare(
     Ok(pending)
 }
 
-/// Where `key`'s token goes in a resource's Properties: replacing its line when it exists
-/// (`replace` is `Err(why not)` when that is refused), else inserted before the first property.
+/// Where `key`'s token goes in a resource's Properties: replacing its line (block style) or its
+/// quoted value (flow style) when it exists (`replace` is `Err(why not)` when that is refused),
+/// else inserted before the first property.
 pub(crate) fn placement(
     source: &str,
     id: &str,
@@ -294,10 +295,10 @@ pub(crate) fn placement(
         // Flow style (JSON templates, `{...}` in YAML): the old value's own span.
         (Some((_, v)), _, true) if replace.is_ok() => {
             let start = byte_offset(source, v.span.start.index());
-            let end = byte_offset(source, v.span.end.index());
-            if !matches!(source.get(start..start + 1), Some("\"" | "'")) {
+            // The scalar's span runs on over blanks and a comment: end at its closing quote.
+            let Some(end) = closing_quote(source, start) else {
                 bail!("{id}: {key} in flow-style Properties is not a quoted string; replace it by hand");
-            }
+            };
             Placement {
                 range: start..end,
                 prefix: "\"".to_owned(),
@@ -333,6 +334,27 @@ pub(crate) fn placement(
             properties_key.span.start.line()
         ),
     })
+}
+
+/// The byte just past the quoted scalar starting at `start` (`"…"` with `\` escapes, or
+/// `'…'` with `''` escapes), if one starts there.
+fn closing_quote(source: &str, start: usize) -> Option<usize> {
+    let rest = source.get(start..)?;
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let mut chars = rest.char_indices().skip(1).peekable();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '\\' if quote == '"' => {
+                chars.next();
+            }
+            '\'' if quote == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') => {
+                chars.next();
+            }
+            c if c == quote => return Some(start + i + 1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Replaces each placement's range with `prefix + token + suffix` (later ranges first).

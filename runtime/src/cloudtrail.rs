@@ -102,7 +102,7 @@ pub fn is_transient_lake_error(code: &str) -> bool {
 /// finishes, reading every page) and returns its rows. Before each wait `out_of_time` is
 /// asked; when it says so, the query is cancelled (Lake limits concurrent queries per account)
 /// and [`crate::Error::LakeQueryUnfinished`] returned. A failed call is
-/// [`crate::Error::AwsCall`] with its code (see [`is_transient_lake_error`]).
+/// [`crate::Error::LakeQueryCall`] with its code (see [`is_transient_lake_error`]).
 #[cfg(feature = "aws")]
 pub async fn run_lake_query(
     client: &aws_sdk_cloudtrail::Client,
@@ -110,21 +110,32 @@ pub async fn run_lake_query(
     poll: std::time::Duration,
     out_of_time: &(dyn Fn() -> bool + Send + Sync),
 ) -> Result<Vec<Vec<HashMap<String, String>>>, crate::Error> {
-    use aws_sdk_cloudtrail::{error::ProvideErrorMetadata as _, types::QueryStatus};
-    let failed = |operation: &'static str, code: Option<&str>| crate::Error::AwsCall {
-        service: "cloudtrail",
-        operation,
-        code: code.unwrap_or("no error code").to_owned(),
+    use aws_sdk_cloudtrail::{
+        error::{DisplayErrorContext, ProvideErrorMetadata},
+        types::QueryStatus,
     };
+    fn failed<E: ProvideErrorMetadata + std::error::Error>(
+        operation: &'static str,
+        error: &E,
+    ) -> crate::Error {
+        crate::Error::LakeQueryCall {
+            operation,
+            code: error.code().unwrap_or("no error code").to_owned(),
+            detail: crate::protocol::truncate_for_message(&DisplayErrorContext(error).to_string()),
+        }
+    }
     let started = client
         .start_query()
         .query_statement(sql)
         .send()
         .await
-        .map_err(|e| failed("StartQuery", e.code()))?;
+        .map_err(|e| failed("StartQuery", &e))?;
     let query_id = started
         .query_id()
-        .ok_or_else(|| failed("StartQuery", Some("no query id returned")))?
+        .ok_or_else(|| crate::Error::LakeQueryEnded {
+            status: "without a query id".into(),
+            message: "StartQuery returned none".into(),
+        })?
         .to_owned();
     let mut rows = Vec::new();
     let mut token: Option<String> = None;
@@ -135,7 +146,7 @@ pub async fn run_lake_query(
             .set_next_token(token.take())
             .send()
             .await
-            .map_err(|e| failed("GetQueryResults", e.code()))?;
+            .map_err(|e| failed("GetQueryResults", &e))?;
         match out.query_status() {
             Some(QueryStatus::Finished) => {
                 rows.extend(out.query_result_rows().iter().cloned());

@@ -246,6 +246,16 @@ pub enum Error {
         /// The AWS error code.
         code: String,
     },
+    /// A CloudTrail Lake call failed.
+    #[error("cloudtrail:{operation} failed ({code}): {detail}")]
+    LakeQueryCall {
+        /// `StartQuery` or `GetQueryResults`.
+        operation: &'static str,
+        /// The AWS error code (`no error code` when the request never got an answer).
+        code: String,
+        /// What the SDK said, shortened (the cause chain when nothing was sent).
+        detail: String,
+    },
     /// A CloudTrail Lake query still ran when the caller's time was up (it was cancelled).
     #[error("the CloudTrail Lake query did not finish in time")]
     LakeQueryUnfinished,

@@ -129,17 +129,28 @@ struct Plaintext<'a> {
 }
 
 impl SessionCredentials {
-    fn plaintext(&self) -> Result<Vec<u8>, Error> {
-        serde_json::to_vec(&Plaintext {
-            access_key_id: &self.access_key_id,
-            secret_access_key: self.secret_access_key.expose(),
-            session_token: self.session_token.expose(),
-            expiration: self.expiration,
-            source_identity: self.source_identity.as_deref(),
-        })
-        .map_err(|source| Error::Canonicalisation { source })
+    /// The JSON to seal, written into a buffer sized so that neither the writing nor the
+    /// tag appended by sealing reallocates (a reallocation would free an unwiped copy), and
+    /// wiped when dropped.
+    fn plaintext(&self) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let mut buffer = Zeroizing::new(Vec::with_capacity(PLAINTEXT_CAPACITY));
+        serde_json::to_writer(
+            &mut *buffer,
+            &Plaintext {
+                access_key_id: &self.access_key_id,
+                secret_access_key: self.secret_access_key.expose(),
+                session_token: self.session_token.expose(),
+                expiration: self.expiration,
+                source_identity: self.source_identity.as_deref(),
+            },
+        )
+        .map_err(|source| Error::Canonicalisation { source })?;
+        Ok(buffer)
     }
 }
+
+/// Room for the sealed JSON: STS session tokens are at most a few KiB, plus the tag.
+const PLAINTEXT_CAPACITY: usize = 16 * 1024;
 
 /// A data key from KMS: the plaintext (used once, then dropped) and its encrypted form.
 pub struct DataKey {
@@ -306,21 +317,26 @@ pub async fn seal(
     })?;
     let key = aead_key(&plaintext)?;
     let mut buffer = credentials.plaintext()?;
-    // Room for the tag up front: no reallocation leaves a freed copy of the plaintext behind.
-    buffer.reserve_exact(AES_256_GCM.tag_len());
+    if buffer.capacity() - buffer.len() < AES_256_GCM.tag_len() {
+        return Err(Error::TicketCrypto {
+            operation: "fit the credentials in the sealing buffer",
+        });
+    }
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce),
         Aad::from(binding.aad()),
-        &mut buffer,
+        &mut *buffer,
     )
     .map_err(|_| Error::TicketCrypto {
         operation: "encrypt",
     })?;
+    // Ciphertext now: out of the wiping wrapper.
+    let ciphertext = std::mem::take(&mut *buffer);
     Ok(SealedTicket {
         key_id: key_id.to_owned(),
         encrypted_key,
         nonce,
-        ciphertext: buffer,
+        ciphertext,
         binding,
     })
 }

@@ -537,7 +537,7 @@ impl CloudTrailVerifier {
         crate::cloudtrail::run_lake_query(&client, sql, poll, &out_of_time)
             .await
             .map_err(|e| match e {
-                Error::AwsCall {
+                Error::LakeQueryCall {
                     operation, code, ..
                 } if crate::cloudtrail::is_transient_lake_error(&code) => {
                     QueryFailure::Transient(format!("{operation}: {code}"))
@@ -545,7 +545,8 @@ impl CloudTrailVerifier {
                 Error::LakeQueryUnfinished => {
                     QueryFailure::Transient("query still running at the budget".into())
                 }
-                Error::AwsCall {
+                // The code only: the detail may quote the request.
+                Error::LakeQueryCall {
                     operation, code, ..
                 } => QueryFailure::Fatal(format!("CloudTrail {operation} failed ({code})")),
                 other => QueryFailure::Fatal(other.to_string()),
