@@ -60,7 +60,12 @@ impl Moto {
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            // WARDEN_TEST_MOTO_LOG=FILE keeps moto's log (its tracebacks) for debugging.
+            .stderr(
+                std::env::var_os("WARDEN_TEST_MOTO_LOG")
+                    .and_then(|path| std::fs::File::create(path).ok())
+                    .map_or_else(Stdio::null, Stdio::from),
+            )
             .kill_on_drop(true)
             .spawn()
             .map_err(|source| HarnessError::Io {

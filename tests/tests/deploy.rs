@@ -11,14 +11,17 @@
 //!    (`Fn::GetAtt` of the custom resource) hold the function's values;
 //! 4. the signatures (10 minutes) expire within `warden delete`'s margin: delete and refresh
 //!    refuse without a signing key; with one, refresh's UpdateStack carries a new signature
-//!    and ticket and the template otherwise unchanged (moto then fails the update: it cannot
-//!    update custom resources);
-//! 5. `warden delete --allow-expired-signatures` removes the stack (the tickets are fresh).
+//!    and ticket and the template otherwise unchanged, moto sends the provider CloudFormation's
+//!    Update (through the bridge: moto itself sends none), the provider reads the function back
+//!    and answers the same Data, and the stack reaches UPDATE_COMPLETE;
+//! 5. `warden delete` removes the stack: the provider gets the Delete with the refreshed
+//!    properties and deletes the function.
 //!
 //! moto gaps (FACTS §3): no `AWS::Lambda::Alias` or `AWS::Lambda::ResourcePolicy` in its
 //! CloudFormation (the test creates the `live` alias through the Lambda API; the invoke policy
-//! cannot be exercised), no IAM enforcement, no per-resource stack events, and no Delete events
-//! to custom resources.
+//! cannot be exercised), no IAM enforcement, no per-resource stack events (the stack's status
+//! stands for the resource's), and no Update or Delete events to custom resources (the bridge
+//! adds them).
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -414,27 +417,66 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
         strip(&renewed),
         "only the tokens differ from the source template"
     );
-    // moto cannot update a stack with a custom resource (FACTS §3): its UpdateStack fails.
-    assert_eq!(refreshed.status.code(), Some(2));
+    // The Update (sent by the bridge, as CloudFormation would) changes only framework keys:
+    // the provider reads the function back and answers the same Data.
+    if refreshed.status.code() != Some(0) {
+        eprintln!("provider output:\n{}", provider.all_output());
+    }
+    assert_eq!(refreshed.status.code(), Some(0));
+    let update = lambda
+        .bridged()
+        .into_iter()
+        .find(|e| e["RequestType"] == "Update")
+        .expect("an Update reached the provider");
+    assert_eq!(update["PhysicalResourceId"], "app-hello");
+    assert_eq!(
+        update["ResourceProperties"]["WardenSignature"],
+        new_signature.as_str()
+    );
+    assert_eq!(
+        update["OldResourceProperties"]["WardenTicket"],
+        properties["WardenTicket"]
+    );
+    let decision = provider
+        .decisions()
+        .into_iter()
+        .find(|d| d["request_type"] == "Update")
+        .expect("a decision for the Update");
+    assert_eq!(decision["decision"], "allow", "{decision}");
     assert!(
-        String::from_utf8_lossy(&refreshed.stderr).contains("cloudformation:UpdateStack hello-app")
+        decision["checks"]
+            .to_string()
+            .contains("framework-only-update"),
+        "{decision}"
+    );
+    let outputs = moto.describe_stack("hello-app").await.unwrap().1;
+    assert!(
+        outputs.contains(&("FunctionArn".to_owned(), function_arn.clone())),
+        "{outputs:?}"
     );
 
-    // Deleting: the tickets are an hour fresh, so no ticket refresh is needed, and this
-    // provider is told to accept expired signatures on Delete (moto sends no Delete anyway).
-    let deleted = warden(
-        &moto,
-        &[
-            "delete",
-            "--stack-name",
-            "hello-app",
-            "--allow-expired-signatures",
-            "--json",
-        ],
-    )
-    .await;
+    // Deleting: tickets and signatures are fresh now. The provider gets CloudFormation's
+    // Delete with the refreshed properties and deletes the function.
+    let deleted = warden(&moto, &["delete", "--stack-name", "hello-app", "--json"]).await;
+    if deleted.status.code() != Some(0) {
+        eprintln!("provider output:\n{}", provider.all_output());
+    }
     assert_eq!(deleted.status.code(), Some(0));
     assert_eq!(summary(&deleted)["status"], "DELETE_COMPLETE");
+    let delete = lambda
+        .bridged()
+        .into_iter()
+        .find(|e| e["RequestType"] == "Delete")
+        .expect("a Delete reached the provider");
+    assert_eq!(delete["PhysicalResourceId"], "app-hello");
+    let gone = moto
+        .lambda_get("/2015-03-31/functions/app-hello/configuration")
+        .await
+        .unwrap();
+    assert!(
+        gone.to_string().contains("ResourceNotFoundException"),
+        "the provider deleted the function: {gone}"
+    );
     let again = warden(&moto, &["delete", "--stack-name", "hello-app", "--json"]).await;
     assert_eq!(
         again.status.code(),
