@@ -15,7 +15,10 @@
 //!    Update (through the bridge: moto itself sends none), the provider reads the function back
 //!    and answers the same Data, and the stack reaches UPDATE_COMPLETE;
 //! 5. `warden delete` removes the stack: the provider gets the Delete with the refreshed
-//!    properties and deletes the function.
+//!    properties and deletes the function;
+//! 6. the same application with its ticket as a NoEcho parameter: deploy seals the value, the
+//!    provider gets it through the Ref, delete refreshes it first (a new parameter value, a
+//!    framework-only Update) and then deletes.
 //!
 //! moto gaps (FACTS §3): no `AWS::Lambda::Alias` or `AWS::Lambda::ResourcePolicy` in its
 //! CloudFormation (the test creates the `live` alias through the Lambda API; the invoke policy
@@ -482,6 +485,116 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
         again.status.code(),
         Some(0),
         "deleting a deleted stack is done"
+    );
+
+    // The same application with its ticket passed as a NoEcho parameter (`WardenTicket: !Ref
+    // HelloTicket`): deploy seals it into the parameter's value; delete cannot read its expiry,
+    // so it refreshes it first (UpdateStack with a new value: a framework-only Update), then
+    // deletes.
+    let source = std::fs::read_to_string(repo_file("cfn/examples/multi-file-function.yaml"))
+        .unwrap()
+        .replace(
+            "    Description: boundary.yaml's ApplicationRuntimeBoundaryArn.\n",
+            "    Description: boundary.yaml's ApplicationRuntimeBoundaryArn.\n  HelloTicket:\n    Type: String\n    NoEcho: true\n",
+        )
+        .replace(
+            "      ServiceToken: !Ref ServiceToken\n",
+            "      ServiceToken: !Ref ServiceToken\n      WardenTicket: !Ref HelloTicket\n",
+        );
+    assert!(source.contains("WardenTicket: !Ref HelloTicket") && source.contains("NoEcho"));
+    let variant = keys.path().join("parameter-ticket.yaml");
+    std::fs::write(&variant, &source).unwrap();
+    let app = warden(
+        &moto,
+        &[
+            "deploy",
+            "--stack-name",
+            "hello-param",
+            "--template",
+            &variant.display().to_string(),
+            "--parameter",
+            &format!("ServiceToken={service_token}"),
+            "--parameter",
+            &format!("PermissionsBoundaryArn={boundary_arn}"),
+            "--parameter",
+            "AppId=param",
+            "--role-arn",
+            &execution_role,
+            "--capability",
+            "CAPABILITY_NAMED_IAM",
+            "--signing-key",
+            &signing_key,
+            "--ticket-role",
+            &ticket_role,
+            "--key",
+            &ticket_key,
+            "--wait",
+            "3m",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(app.status.code(), Some(0));
+    assert_eq!(summary(&app)["status"], "CREATE_COMPLETE");
+    let of_param_stack = |kind: &str| {
+        lambda
+            .bridged()
+            .into_iter()
+            .filter(|e| {
+                e["RequestType"] == kind
+                    && e["StackId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .contains("/hello-param/")
+            })
+            .collect::<Vec<_>>()
+    };
+    let created = of_param_stack("Create");
+    let first_ticket = created[0]["ResourceProperties"]["WardenTicket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        first_ticket.starts_with("wt1."),
+        "the Ref resolved to the sealed value"
+    );
+    let refused = warden(&moto, &["delete", "--stack-name", "hello-param"]).await;
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr)
+        .contains("the tickets of Hello (a parameter: expiry unknown)"));
+    let deleted = warden(
+        &moto,
+        &[
+            "delete",
+            "--stack-name",
+            "hello-param",
+            "--ticket-role",
+            &ticket_role,
+            "--key",
+            &ticket_key,
+            "--json",
+        ],
+    )
+    .await;
+    if deleted.status.code() != Some(0) {
+        eprintln!("provider output:\n{}", provider.all_output());
+    }
+    assert_eq!(deleted.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&deleted.stderr).contains("refreshed 1 ticket(s)"));
+    let updated = of_param_stack("Update");
+    assert_eq!(updated.len(), 1, "{updated:?}");
+    let second_ticket = updated[0]["ResourceProperties"]["WardenTicket"]
+        .as_str()
+        .unwrap();
+    assert!(second_ticket.starts_with("wt1.") && second_ticket != first_ticket);
+    assert_eq!(of_param_stack("Delete").len(), 1);
+    let gone = moto
+        .lambda_get("/2015-03-31/functions/param-hello/configuration")
+        .await
+        .unwrap();
+    assert!(
+        gone.to_string().contains("ResourceNotFoundException"),
+        "{gone}"
     );
 }
 
