@@ -24,7 +24,7 @@ use cfn_warden::credentials::ticket::{SealedTicket, TICKET_PROPERTY_KEY};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
-use crate::{sign::custom_properties, template::Template};
+use crate::{seal::Expiry, sign::custom_properties, template::Template};
 
 /// CloudFormation's limit for a template passed inline (`TemplateBody`).
 pub(crate) const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
@@ -443,32 +443,24 @@ fn print_changes(progress: &Progress, changes: &[Value]) {
     }
 }
 
-/// The tickets in a deployed template that expire before `now + margin`: (logical id,
-/// not-after). A ticket passed as a parameter (`!Ref P`) counts as expiring at an unknown time
-/// (`None`): its value is not in the template and is best kept NoEcho.
-pub(crate) fn expiring_tickets(
-    template: &str,
-    now: SystemTime,
-    margin: Duration,
-) -> Result<Vec<(String, Option<SystemTime>)>> {
+/// The tickets of a deployed template: (logical id, expiry).
+pub(crate) fn ticket_expiries(template: &str) -> Result<Vec<(String, Expiry)>> {
     let template = Template::parse(template)?;
     let mut out = Vec::new();
     for resource in custom_properties(&template, &[])? {
         if crate::seal::ticket_parameter(&template, &resource.values).is_some() {
-            out.push((resource.logical_id, None));
+            out.push((resource.logical_id, Expiry::Parameter));
             continue;
         }
         let Some(Value::String(token)) = resource.values.get(TICKET_PROPERTY_KEY) else {
             continue;
         };
-        let not_after = match SealedTicket::parse(token) {
-            Ok(ticket) => ticket.binding().not_after_time(),
-            // Unreadable counts as expired: only a fresh ticket will do.
-            Err(_) => SystemTime::UNIX_EPOCH,
+        let expiry = match SealedTicket::parse(token) {
+            Ok(ticket) => Expiry::At(ticket.binding().not_after_time()),
+            // Only a fresh ticket will do.
+            Err(_) => Expiry::Unreadable,
         };
-        if not_after < now + margin {
-            out.push((resource.logical_id, Some(not_after)));
-        }
+        out.push((resource.logical_id, expiry));
     }
     Ok(out)
 }
@@ -550,22 +542,15 @@ pub(crate) async fn delete(
         .unwrap_or_default()
         .to_owned();
     let now = SystemTime::now();
-    let expiring = expiring_tickets(&body, now, DELETE_TICKET_MARGIN)?;
+    let tickets = ticket_expiries(&body)?;
+    let tickets = crate::seal::expiring(
+        tickets.iter().map(|(id, expiry)| (id.as_str(), *expiry)),
+        now,
+        DELETE_TICKET_MARGIN,
+    );
     let signatures = crate::sign::deployed_signatures(&body)?;
     let expiring_signatures =
         crate::seal::expiring_signatures(&signatures, now, DELETE_TICKET_MARGIN);
-    let tickets = (!expiring.is_empty()).then(|| {
-        expiring
-            .iter()
-            .map(|(id, at)| match at {
-                Some(t) if *t == SystemTime::UNIX_EPOCH => {
-                    crate::seal::until(id, None, "unreadable")
-                }
-                _ => crate::seal::until(id, *at, "a parameter: expiry unknown"),
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    });
     let progress = Progress::new();
     let (refresh_tickets, resign) = plan_renewal(
         tickets.as_deref(),
@@ -843,21 +828,35 @@ mod tests {
     }
 
     #[test]
-    fn unreadable_or_soon_expiring_tickets_need_a_refresh() {
+    fn unreadable_parameter_and_soon_expiring_tickets_need_a_refresh() {
         let t = "Parameters:\n  CTicket: {Type: String, NoEcho: true}\nResources:\n  A:\n    Type: Custom::X\n    Properties: {ServiceToken: x, WardenTicket: not-a-ticket}\n  B:\n    Type: Custom::X\n    Properties: {ServiceToken: x}\n  C:\n    Type: Custom::X\n    Properties: {ServiceToken: x, WardenTicket: !Ref CTicket}\n";
-        let expiring = expiring_tickets(t, SystemTime::now(), DELETE_TICKET_MARGIN).unwrap();
+        let tickets = ticket_expiries(t).unwrap();
         assert_eq!(
-            expiring,
+            tickets,
             [
-                ("A".to_owned(), Some(SystemTime::UNIX_EPOCH)),
-                ("C".to_owned(), None)
+                ("A".to_owned(), Expiry::Unreadable),
+                ("C".to_owned(), Expiry::Parameter)
             ]
         );
-        assert!(
-            expiring_tickets("Resources: {}", SystemTime::now(), DELETE_TICKET_MARGIN)
-                .unwrap()
-                .is_empty()
+        let now = SystemTime::now();
+        let described = crate::seal::expiring(
+            tickets.iter().map(|(id, e)| (id.as_str(), *e)),
+            now,
+            DELETE_TICKET_MARGIN,
         );
+        assert_eq!(
+            described.as_deref(),
+            Some("A (unreadable), C (a parameter: expiry unknown)")
+        );
+        let soon = Expiry::At(now + Duration::from_secs(60));
+        let later = Expiry::At(now + 2 * DELETE_TICKET_MARGIN);
+        let described =
+            crate::seal::expiring([("S", soon), ("L", later)], now, DELETE_TICKET_MARGIN).unwrap();
+        assert!(
+            described.starts_with("S (until ") && !described.contains('L'),
+            "{described}"
+        );
+        assert!(ticket_expiries("Resources: {}").unwrap().is_empty());
     }
 
     #[test]

@@ -264,30 +264,51 @@ pub(crate) struct RefreshReport {
     pub(crate) final_status: String,
 }
 
-/// `ID (until T)`, or `ID (unknown)` with why when the expiry cannot be read.
-pub(crate) fn until(id: &str, at: Option<SystemTime>, unknown: &str) -> String {
-    match at {
-        Some(at) => format!("{id} (until {})", humantime::format_rfc3339_seconds(at)),
-        None => format!("{id} ({unknown})"),
-    }
+/// When a ticket or signature of a deployed template stops being valid.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Expiry {
+    /// Valid until then.
+    At(SystemTime),
+    /// The token does not parse: as good as expired.
+    Unreadable,
+    /// A ticket passed as a parameter (`!Ref P`): its value is not in the template (and is
+    /// best kept NoEcho), so it counts as expiring.
+    Parameter,
 }
 
-/// Signatures not valid for the next `margin`, described (`ID (until T)`) and joined by
-/// commas.
+/// The tokens (logical id, expiry) not valid for the next `margin`, described as
+/// `ID (until T)`, `ID (unreadable)` or `ID (a parameter: expiry unknown)`, joined by commas.
+pub(crate) fn expiring<'a>(
+    tokens: impl IntoIterator<Item = (&'a str, Expiry)>,
+    now: SystemTime,
+    margin: Duration,
+) -> Option<String> {
+    let expiring: Vec<String> = tokens
+        .into_iter()
+        .filter_map(|(id, expiry)| match expiry {
+            Expiry::At(at) if at >= now + margin => None,
+            Expiry::At(at) => Some(format!(
+                "{id} (until {})",
+                humantime::format_rfc3339_seconds(at)
+            )),
+            Expiry::Unreadable => Some(format!("{id} (unreadable)")),
+            Expiry::Parameter => Some(format!("{id} (a parameter: expiry unknown)")),
+        })
+        .collect();
+    (!expiring.is_empty()).then(|| expiring.join(", "))
+}
+
+/// [`expiring`] for the signatures of a deployed template.
 pub(crate) fn expiring_signatures(
     signatures: &[DeployedSignature],
     now: SystemTime,
     margin: Duration,
 ) -> Option<String> {
-    let expiring: Vec<String> = signatures
-        .iter()
-        .filter(|s| s.not_after < now + margin)
-        .map(|s| {
-            let at = Some(s.not_after).filter(|t| *t > SystemTime::UNIX_EPOCH);
-            until(&s.logical_id, at, "unreadable")
-        })
-        .collect();
-    (!expiring.is_empty()).then(|| expiring.join(", "))
+    expiring(
+        signatures.iter().map(|s| (s.logical_id.as_str(), s.expiry)),
+        now,
+        margin,
+    )
 }
 
 /// Re-seals the tickets and/or signs again the signed resources of a deployed stack, updates
@@ -511,8 +532,8 @@ mod tests {
         let ids: Vec<&str> = deployed.iter().map(|d| d.logical_id.as_str()).collect();
         assert_eq!(ids, ["A", "B"], "C is not signed");
         assert_eq!(
-            deployed[1].not_after,
-            SystemTime::UNIX_EPOCH,
+            deployed[1].expiry,
+            Expiry::Unreadable,
             "unreadable = expired"
         );
         let which = expiring_signatures(&deployed, now, Duration::from_secs(900)).unwrap();
@@ -537,7 +558,9 @@ mod tests {
             "the old signature's pattern is kept"
         );
         let renewed = deployed_signatures(&again).unwrap();
-        assert!(renewed[0].not_after > now + Duration::from_secs(29 * 86_400));
+        assert!(
+            matches!(renewed[0].expiry, Expiry::At(t) if t > now + Duration::from_secs(29 * 86_400))
+        );
         assert!(expiring_signatures(&renewed[..1], now, Duration::from_secs(900)).is_none());
         assert!(!again.contains("Custom::C\n    Properties:\n      WardenSignature"));
         // Never vouching for what the key did not sign: an unreadable token, a property

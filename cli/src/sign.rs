@@ -14,7 +14,10 @@ use cfn_warden::verify::signed::{
 };
 use serde_json::{Map, Value};
 
-use crate::template::{byte_offset, has_intrinsic, line_start, scalar_text, to_json, Template};
+use crate::{
+    seal::Expiry,
+    template::{byte_offset, has_intrinsic, line_start, scalar_text, to_json, Template},
+};
 
 /// Writes `<dir>/<kid>.pk8` (mode 0600, never overwritten) and `<dir>/<kid>.pub.json`; returns
 /// the public key configuration as a `WARDEN_SIGNING_KEYS` value.
@@ -455,8 +458,8 @@ impl Signer {
 #[derive(Debug)]
 pub(crate) struct DeployedSignature {
     pub(crate) logical_id: String,
-    /// When the signature expires; an unreadable token counts as long expired.
-    pub(crate) not_after: SystemTime,
+    /// When the signature expires ([`Expiry::Unreadable`] when the token does not parse).
+    pub(crate) expiry: Expiry,
     /// The regexes its dynamic properties were signed with, to sign them again.
     patterns: Vec<Pattern>,
     /// The token, when it parses (checked before it is replaced).
@@ -473,10 +476,10 @@ pub(crate) fn deployed_signatures(template: &str) -> Result<Vec<DeployedSignatur
         };
         let token = token.as_str().and_then(|t| SignedToken::parse(t).ok());
         let envelope = token.as_ref().and_then(|t| t.envelope().ok());
-        let not_after = envelope
+        let expiry = envelope
             .as_ref()
             .and_then(|e| humantime::parse_rfc3339(&e.not_after).ok())
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+            .map_or(Expiry::Unreadable, Expiry::At);
         let patterns = envelope
             .iter()
             .flat_map(|e| &e.dynamic)
@@ -490,7 +493,7 @@ pub(crate) fn deployed_signatures(template: &str) -> Result<Vec<DeployedSignatur
             .collect();
         out.push(DeployedSignature {
             logical_id: resource.logical_id,
-            not_after,
+            expiry,
             patterns,
             token,
         });
