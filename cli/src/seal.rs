@@ -320,8 +320,11 @@ pub(crate) async fn refresh(
     wait: Duration,
     config: &aws_config::SdkConfig,
 ) -> Result<RefreshReport> {
-    let cfn = aws_sdk_cloudformation::Client::new(config);
     let stack = &renewal.stack_name;
+    if renewal.seal.is_none() && renewal.resign.is_none() {
+        bail!("nothing to refresh in {stack}: pass --ticket-role and --key to re-seal its tickets, or a signing key to sign its signed resources again");
+    }
+    let cfn = aws_sdk_cloudformation::Client::new(config);
     let described = cfn
         .describe_stacks()
         .stack_name(stack)
@@ -386,7 +389,7 @@ pub(crate) async fn refresh(
         None => (signed_body, None),
     };
     if sealed.is_none() && resigned.is_empty() {
-        bail!("nothing to refresh in {stack}: pass --ticket-role and --key to re-seal its tickets, or a signing key to sign its signed resources again");
+        bail!("nothing to refresh in {stack}: no custom resource carries a signature to sign again (pass --ticket-role and --key to re-seal its tickets)");
     }
     let sealed_parameters: BTreeMap<&str, &str> = sealed
         .iter()

@@ -638,6 +638,27 @@ async fn refresh_refuses_stacks_it_cannot_update_with_a_clear_error() {
         err.contains("CREATE_IN_PROGRESS: it cannot be updated now"),
         "{err}"
     );
+    // Bad arguments: a clear error, exit 2.
+    for (bad, expected) in [
+        (
+            vec!["refresh", "--stack-name", "refresh-me"],
+            "nothing to refresh in refresh-me",
+        ),
+        (
+            vec![
+                "refresh",
+                "--stack-name",
+                "refresh-me",
+                "--resource",
+                "Probe",
+            ],
+            "--resource selects tickets to re-seal: it needs --ticket-role and --key",
+        ),
+    ] {
+        let (code, _, err) = world.warden(&bad).await;
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(expected), "{err}");
+    }
     let a = args("no-such-stack");
     let (code, _, err) = world
         .warden(&a.iter().map(String::as_str).collect::<Vec<_>>())
