@@ -37,10 +37,20 @@ pub(crate) const DELETE_TICKET_MARGIN: Duration = Duration::from_secs(15 * 60);
 pub(crate) const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
 /// `KEY=VALUE` from the command line.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) struct KeyValue {
     pub(crate) key: String,
     pub(crate) value: String,
+}
+
+/// The value stays out: a parameter may be NoEcho data or a sealed ticket.
+impl std::fmt::Debug for KeyValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyValue")
+            .field("key", &self.key)
+            .field("value", &"<redacted>")
+            .finish()
+    }
 }
 
 impl FromStr for KeyValue {
@@ -52,7 +62,8 @@ impl FromStr for KeyValue {
                 key: key.to_owned(),
                 value: value.to_owned(),
             }),
-            _ => Err(format!("expected KEY=VALUE, got {text:?}")),
+            // The text is not repeated: it may be a secret value typed without its key.
+            _ => Err("expected KEY=VALUE with a non-empty KEY".to_owned()),
         }
     }
 }
@@ -61,13 +72,16 @@ impl FromStr for KeyValue {
 /// parameters; one given there too is refused (warden seals it).
 pub(crate) fn add_ticket_parameters(
     parameters: &mut Vec<KeyValue>,
-    sealed: Vec<(String, String)>,
+    sealed: Vec<(String, cfn_warden::Secret<String>)>,
 ) -> Result<()> {
     for (key, ticket) in sealed {
         if parameters.iter().any(|p| p.key == key) {
             bail!("--parameter {key}=…: {key} carries a WardenTicket, which warden deploy seals itself");
         }
-        parameters.push(KeyValue { key, value: ticket });
+        parameters.push(KeyValue {
+            key,
+            value: ticket.into_inner(),
+        });
     }
     Ok(())
 }
@@ -815,6 +829,12 @@ mod tests {
         assert_eq!(empty.value, "");
         assert!("=x".parse::<KeyValue>().is_err());
         assert!("novalue".parse::<KeyValue>().is_err());
+        let secret: KeyValue = "HelloTicket=wt1.sealed".parse().unwrap();
+        let shown = format!("{secret:?}");
+        assert!(
+            shown.contains("HelloTicket") && !shown.contains("wt1.sealed"),
+            "{shown}"
+        );
     }
 
     #[test]
@@ -904,7 +924,10 @@ mod tests {
         let mut parameters = vec![given("Env")];
         add_ticket_parameters(
             &mut parameters,
-            vec![("HelloTicket".into(), "wt1.x".into())],
+            vec![(
+                "HelloTicket".into(),
+                cfn_warden::Secret::new("wt1.x".into()),
+            )],
         )
         .unwrap();
         assert_eq!(
@@ -917,9 +940,12 @@ mod tests {
                 }
             ]
         );
-        let err = add_ticket_parameters(&mut parameters, vec![("Env".into(), "wt1.y".into())])
-            .unwrap_err()
-            .to_string();
+        let err = add_ticket_parameters(
+            &mut parameters,
+            vec![("Env".into(), cfn_warden::Secret::new("wt1.y".into()))],
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("Env carries a WardenTicket"), "{err}");
     }
 

@@ -665,7 +665,7 @@ fn run(cli: Cli) -> Result<bool> {
                     let values: Vec<serde_json::Value> = report
                         .parameters
                         .iter()
-                        .map(|(k, v)| serde_json::json!({"ParameterKey": k, "ParameterValue": v}))
+                        .map(|(k, v)| serde_json::json!({"ParameterKey": k, "ParameterValue": v.expose()}))
                         .collect();
                     std::fs::write(path, serde_json::to_string_pretty(&values)?)
                         .with_context(|| format!("writing {}", path.display()))?;

@@ -45,8 +45,9 @@ pub(crate) struct SealOptions {
 #[derive(Debug)]
 pub(crate) struct SealReport {
     pub(crate) logical_ids: Vec<String>,
-    /// Tickets that go in as parameter values (`WardenTicket: !Ref P`): (P, ticket).
-    pub(crate) parameters: Vec<(String, String)>,
+    /// Tickets that go in as parameter values (`WardenTicket: !Ref P`): (P, ticket). Tickets
+    /// stay out of Debug strings.
+    pub(crate) parameters: Vec<(String, Secret<String>)>,
     pub(crate) principal: String,
     pub(crate) source_identity: String,
     pub(crate) not_after: SystemTime,
@@ -228,7 +229,7 @@ pub(crate) async fn seal_template(
                     (token.clone(), target.values.clone()),
                 );
             }
-            Slot::Parameter(name) => parameters.push((name.clone(), token.clone())),
+            Slot::Parameter(name) => parameters.push((name.clone(), Secret::new(token.clone()))),
         }
     }
     let output = place_tokens(source, &placed);
@@ -394,7 +395,7 @@ pub(crate) async fn refresh(
     let sealed_parameters: BTreeMap<&str, &str> = sealed
         .iter()
         .flat_map(|r| &r.parameters)
-        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .map(|(k, v)| (k.as_str(), v.expose().as_str()))
         .collect();
     let parameters: Vec<Parameter> = current
         .parameters()
