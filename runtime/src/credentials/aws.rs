@@ -71,32 +71,36 @@ static CAPTURED_PROVIDER_CREDENTIALS: std::sync::OnceLock<Credentials> = std::sy
 /// removes them from the process environment (see [`scrub_provider_credentials`]), so a
 /// handler that builds its own SDK configuration finds none. Called by [`crate::Warden::run`].
 pub(crate) fn capture_then_scrub_provider_credentials() {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    if let (Some(id), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY")) {
-        let _ = CAPTURED_PROVIDER_CREDENTIALS.set(Credentials::new(
-            id,
-            secret,
-            var("AWS_SESSION_TOKEN"),
-            None,
-            "cfn-warden-provider",
-        ));
+    if let Ok(credentials) = provider_credentials(&crate::config::ProcessEnvironment) {
+        let _ = CAPTURED_PROVIDER_CREDENTIALS.set(credentials);
     }
     scrub_provider_credentials();
+}
+
+/// The provider's own credentials as Lambda sets them in `env`, or the first variable
+/// missing.
+fn provider_credentials(env: &dyn crate::config::Environment) -> Result<Credentials, &'static str> {
+    let var = |name: &'static str| env.var(name).filter(|v| !v.is_empty()).ok_or(name);
+    Ok(Credentials::new(
+        var("AWS_ACCESS_KEY_ID")?,
+        var("AWS_SECRET_ACCESS_KEY")?,
+        var("AWS_SESSION_TOKEN").ok(),
+        None,
+        "cfn-warden-provider",
+    ))
 }
 
 /// The SDK configuration the verifiers use outside ticket mode: the provider's credentials
 /// captured at start when there are any, else the environment's credential chain (embedders
 /// that do not call [`crate::Warden::run`]).
 pub(crate) async fn provider_sdk_config() -> SdkConfig {
+    let config = crate::aws::sdk_config().await;
     match CAPTURED_PROVIDER_CREDENTIALS.get() {
-        Some(credentials) => {
-            aws_config::defaults(BehaviorVersion::latest())
-                .http_client(crate::aws::https_client())
-                .credentials_provider(credentials.clone())
-                .load()
-                .await
-        }
-        None => crate::aws::sdk_config().await,
+        Some(credentials) => config
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
+            .build(),
+        None => config,
     }
 }
 
@@ -273,22 +277,10 @@ impl TicketLayer {
         settings: TicketSettings,
         env: &dyn crate::config::Environment,
     ) -> Result<Self, Error> {
-        let var = |name: &'static str| {
-            env.var(name)
-                .filter(|v| !v.is_empty())
-                .ok_or(Error::InvalidSetting {
-                    name,
-                    problem:
-                        "is not set: ticket mode needs the provider's credentials for kms:Decrypt",
-                })
-        };
-        let credentials = Credentials::new(
-            var("AWS_ACCESS_KEY_ID")?,
-            var("AWS_SECRET_ACCESS_KEY")?,
-            env.var("AWS_SESSION_TOKEN").filter(|v| !v.is_empty()),
-            None,
-            "cfn-warden-provider",
-        );
+        let credentials = provider_credentials(env).map_err(|name| Error::InvalidSetting {
+            name,
+            problem: "is not set: ticket mode needs the provider's credentials for kms:Decrypt",
+        })?;
         Self::with_keys(
             settings,
             KeySource::Provider {
