@@ -306,7 +306,9 @@ pub(crate) fn expiring_signatures(
     margin: Duration,
 ) -> Option<String> {
     expiring(
-        signatures.iter().map(|s| (s.logical_id.as_str(), s.expiry)),
+        signatures
+            .iter()
+            .map(|s| (s.logical_id.as_str(), s.expiry())),
         now,
         margin,
     )
@@ -536,7 +538,7 @@ mod tests {
         let ids: Vec<&str> = deployed.iter().map(|d| d.logical_id.as_str()).collect();
         assert_eq!(ids, ["A", "B"], "C is not signed");
         assert_eq!(
-            deployed[1].expiry,
+            deployed[1].expiry(),
             Expiry::Unreadable,
             "unreadable = expired"
         );
@@ -563,7 +565,7 @@ mod tests {
         );
         let renewed = deployed_signatures(&again).unwrap();
         assert!(
-            matches!(renewed[0].expiry, Expiry::At(t) if t > now + Duration::from_secs(29 * 86_400))
+            matches!(renewed[0].expiry(), Expiry::At(t) if t > now + Duration::from_secs(29 * 86_400))
         );
         assert!(expiring_signatures(&renewed[..1], now, Duration::from_secs(900)).is_none());
         assert!(!again.contains("Custom::C\n    Properties:\n      WardenSignature"));

@@ -458,12 +458,32 @@ impl Signer {
 #[derive(Debug)]
 pub(crate) struct DeployedSignature {
     pub(crate) logical_id: String,
+    /// The token and what it says, when it parses (checked before it is replaced).
+    token: Option<(SignedToken, SignedEnvelope)>,
+}
+
+impl DeployedSignature {
     /// When the signature expires ([`Expiry::Unreadable`] when the token does not parse).
-    pub(crate) expiry: Expiry,
+    pub(crate) fn expiry(&self) -> Expiry {
+        self.token
+            .as_ref()
+            .and_then(|(_, e)| humantime::parse_rfc3339(&e.not_after).ok())
+            .map_or(Expiry::Unreadable, Expiry::At)
+    }
+
     /// The regexes its dynamic properties were signed with, to sign them again.
-    patterns: Vec<Pattern>,
-    /// The token, when it parses (checked before it is replaced).
-    token: Option<SignedToken>,
+    fn patterns(&self) -> impl Iterator<Item = Pattern> + '_ {
+        self.token
+            .iter()
+            .flat_map(|(_, e)| &e.dynamic)
+            .filter_map(|(key, regex)| {
+                regex.as_ref().map(|regex| Pattern {
+                    logical_id: Some(self.logical_id.clone()),
+                    key: key.clone(),
+                    regex: regex.clone(),
+                })
+            })
+    }
 }
 
 /// The signed custom resources of a deployed template.
@@ -474,27 +494,12 @@ pub(crate) fn deployed_signatures(template: &str) -> Result<Vec<DeployedSignatur
         let Some(token) = resource.values.get(PROPERTY_KEY) else {
             continue;
         };
-        let token = token.as_str().and_then(|t| SignedToken::parse(t).ok());
-        let envelope = token.as_ref().and_then(|t| t.envelope().ok());
-        let expiry = envelope
-            .as_ref()
-            .and_then(|e| humantime::parse_rfc3339(&e.not_after).ok())
-            .map_or(Expiry::Unreadable, Expiry::At);
-        let patterns = envelope
-            .iter()
-            .flat_map(|e| &e.dynamic)
-            .filter_map(|(key, regex)| {
-                regex.as_ref().map(|regex| Pattern {
-                    logical_id: Some(resource.logical_id.clone()),
-                    key: key.clone(),
-                    regex: regex.clone(),
-                })
-            })
-            .collect();
+        let token = token
+            .as_str()
+            .and_then(|t| SignedToken::parse(t).ok())
+            .and_then(|t| t.envelope().ok().map(|e| (t, e)));
         out.push(DeployedSignature {
             logical_id: resource.logical_id,
-            expiry,
-            patterns,
             token,
         });
     }
@@ -528,7 +533,7 @@ impl Resign {
         }
         let now = SystemTime::now();
         let mut patterns = self.patterns.clone();
-        patterns.extend(signed.iter().flat_map(|s| s.patterns.iter().cloned()));
+        patterns.extend(signed.iter().flat_map(DeployedSignature::patterns));
         let options = SignOptions {
             stack: stack.to_owned(),
             issued_at: now,
@@ -562,15 +567,12 @@ impl Resign {
 
 /// Whether `old` is `key`'s signature over what `now` would sign (expiry aside).
 fn vouched_by(
-    old: Option<&SignedToken>,
+    old: Option<&(SignedToken, SignedEnvelope)>,
     key: &VerifyingKey,
     stack: &str,
     now: &SignedEnvelope,
 ) -> Result<(), String> {
-    let token = old.ok_or("its WardenSignature is not a readable signature")?;
-    let envelope = token
-        .envelope()
-        .map_err(|_| "its WardenSignature is not a readable signature")?;
+    let (token, envelope) = old.ok_or("its WardenSignature is not a readable signature")?;
     if envelope.kid != key.kid() || envelope.alg != key.alg() {
         return Err(format!(
             "it was signed by key {}, not by the signing key {}",
