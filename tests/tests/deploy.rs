@@ -235,14 +235,14 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
 
     // The application stack: signed, sealed, deployed through a change set.
     let signing_key = keys.path().join("deploy-1.pk8").display().to_string();
-    let app = warden(
-        &moto,
-        &[
+    // `warden deploy` of the example application (or a variant of its template).
+    let deploy_app = |stack: &str, template: &str, extra: &[&str]| {
+        let mut args: Vec<String> = [
             "deploy",
             "--stack-name",
-            "hello-app",
+            stack,
             "--template",
-            &repo_file("cfn/examples/multi-file-function.yaml"),
+            template,
             "--parameter",
             &format!("ServiceToken={service_token}"),
             "--parameter",
@@ -253,9 +253,6 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
             "CAPABILITY_NAMED_IAM",
             "--signing-key",
             &signing_key,
-            // Shorter than delete's 15-minute margin: deleting needs a re-signing below.
-            "--signature-valid-for",
-            "10m",
             "--ticket-role",
             &ticket_role,
             "--key",
@@ -263,9 +260,20 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
             "--wait",
             "3m",
             "--json",
-        ],
-    )
-    .await;
+        ]
+        .iter()
+        .map(|a| (*a).to_owned())
+        .collect();
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args
+    };
+    let args = deploy_app(
+        "hello-app",
+        &repo_file("cfn/examples/multi-file-function.yaml"),
+        // Shorter than delete's 15-minute margin: deleting needs a re-signing below.
+        &["--signature-valid-for", "10m"],
+    );
+    let app = warden(&moto, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
     let stderr = String::from_utf8_lossy(&app.stderr).into_owned();
     if app.status.code() != Some(0) {
         eprintln!("provider output:\n{}", provider.all_output());
@@ -504,36 +512,12 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
     assert!(source.contains("WardenTicket: !Ref HelloTicket") && source.contains("NoEcho"));
     let variant = keys.path().join("parameter-ticket.yaml");
     std::fs::write(&variant, &source).unwrap();
-    let app = warden(
-        &moto,
-        &[
-            "deploy",
-            "--stack-name",
-            "hello-param",
-            "--template",
-            &variant.display().to_string(),
-            "--parameter",
-            &format!("ServiceToken={service_token}"),
-            "--parameter",
-            &format!("PermissionsBoundaryArn={boundary_arn}"),
-            "--parameter",
-            "AppId=param",
-            "--role-arn",
-            &execution_role,
-            "--capability",
-            "CAPABILITY_NAMED_IAM",
-            "--signing-key",
-            &signing_key,
-            "--ticket-role",
-            &ticket_role,
-            "--key",
-            &ticket_key,
-            "--wait",
-            "3m",
-            "--json",
-        ],
-    )
-    .await;
+    let args = deploy_app(
+        "hello-param",
+        &variant.display().to_string(),
+        &["--parameter", "AppId=param"],
+    );
+    let app = warden(&moto, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
     assert_eq!(app.status.code(), Some(0));
     assert_eq!(summary(&app)["status"], "CREATE_COMPLETE");
     let of_param_stack = |kind: &str| {
