@@ -135,11 +135,20 @@ pub enum Error {
         /// The status.
         status: u16,
     },
-    /// The index redirected to another origin (not followed).
-    #[error("the package index redirected {url} to another origin; redirects are followed only within the same origin (give the final index URL)")]
+    /// The index redirected to another origin or to an ambiguous path (not followed).
+    #[error("the package index redirected {url} to another origin or to an ambiguous path; redirects are followed only within the same origin and to plain paths (give the final index URL)")]
     IndexRedirect {
         /// The URL (no credentials, query or fragment).
         url: String,
+    },
+    /// A URL the engine would follow (a page, a file, its metadata) has a path a server could
+    /// decode or normalise into another one: not fetched.
+    #[error("the package index links to {url}, whose path {problem}: not followed")]
+    AmbiguousUrl {
+        /// The URL (no credentials, query or fragment).
+        url: String,
+        /// What is ambiguous.
+        problem: &'static str,
     },
     /// The index states no hash for a file, and no pin covers it.
     #[error("the index states no SHA-256 for {file} and no --hash pins it: it cannot be verified, so it is not installed")]

@@ -441,8 +441,11 @@ impl Warden {
             Deadlines::compute(received_at, lambda.deadline, None, Duration::ZERO).answer_by;
         // A Delete of a failure sentinel: nothing was created, so there is nothing to delete.
         // Answered before validation: the Delete of a Create refused as invalid carries the
-        // same invalid fields, and failing it too would leave the stack stuck.
-        if envelope.request_type.as_deref() == Some("Delete") && answer.physical_id.is_sentinel() {
+        // same invalid fields, and failing it too would leave the stack stuck. Only the id the
+        // event carries counts (a well-formed sentinel that passed the consistency check):
+        // a Delete with a missing or unusable id goes on like any other request and is
+        // answered FAILED naming the problem, never SUCCESS on a computed sentinel.
+        if envelope.request_type.as_deref() == Some("Delete") && envelope.carries_sentinel() {
             line.decision = Decision::Allow;
             line.result = ResultCode::SentinelDelete;
             answer.status = Status::Success;

@@ -393,6 +393,28 @@ const MALFORMED: &[(&str, Stage, &str)] = &[
         Stage::Request,
         "PhysicalResourceId is longer than 1024 bytes",
     ),
+    // A Delete with an unusable id is answered FAILED naming the problem, never taken for a
+    // failure sentinel (the runtime's pipeline tests check the answer).
+    (
+        "delete-missing-physical-id.json",
+        Stage::Request,
+        "PhysicalResourceId",
+    ),
+    (
+        "delete-physical-id-too-long.json",
+        Stage::Request,
+        "PhysicalResourceId is longer than 1024 bytes",
+    ),
+    (
+        "delete-physical-id-control-chars.json",
+        Stage::Request,
+        "PhysicalResourceId contains control characters",
+    ),
+    (
+        "delete-physical-id-empty.json",
+        Stage::Request,
+        "PhysicalResourceId is empty",
+    ),
 ];
 
 #[test]

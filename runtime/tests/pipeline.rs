@@ -602,3 +602,84 @@ async fn the_verification_policy_applies_per_resource_type_and_fails_closed() {
         "Custom::Hello has its own (empty) rule"
     );
 }
+
+#[tokio::test]
+async fn only_the_event_s_own_sentinel_skips_the_handler() {
+    // A well-formed sentinel in the event: SUCCESS without the handler (the consistency check
+    // examined it, and the line says so).
+    let order = Arc::new(Mutex::new(Vec::new()));
+    let o = order.clone();
+    let h = Harness::new(Behaviour::Greet, |b| {
+        b.layer(VerifyLayer::new(Fixed {
+            name: "signature",
+            pass: true,
+            order: o,
+        }))
+    });
+    let (answer, line) = h
+        .send(
+            &fixture("delete-failure-sentinel.json"),
+            Duration::from_secs(10),
+        )
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "SUCCESS");
+    assert_eq!(
+        answer["PhysicalResourceId"],
+        "cfn-warden-create-failed-8c1f2e3d4a5b6c7d"
+    );
+    assert_eq!(
+        serde_json::to_value(line.result).unwrap(),
+        "sentinel-delete"
+    );
+    assert_eq!(line.checks[0].name, "request-consistency");
+    assert_eq!(h.calls.load(Ordering::SeqCst), 0);
+
+    // A Delete whose id is missing, empty, too long or holds control characters is not a
+    // sentinel: FAILED naming the problem, never `allow`, the handler never called.
+    for (file, problem) in [
+        (
+            "delete-missing-physical-id.json",
+            "missing `PhysicalResourceId`",
+        ),
+        (
+            "delete-physical-id-empty.json",
+            "PhysicalResourceId is empty",
+        ),
+        (
+            "delete-physical-id-too-long.json",
+            "PhysicalResourceId is longer than 1024 bytes",
+        ),
+        (
+            "delete-physical-id-control-chars.json",
+            "PhysicalResourceId contains control characters",
+        ),
+    ] {
+        let (answer, line) = h.send(&fixture(file), Duration::from_secs(10)).await;
+        let answer = answer.unwrap();
+        assert_eq!(answer["Status"], "FAILED", "{file}");
+        assert!(
+            answer["Reason"].as_str().unwrap().contains(problem),
+            "{file}: {answer}"
+        );
+        assert_ne!(
+            serde_json::to_value(line.decision).unwrap(),
+            "allow",
+            "{file}"
+        );
+        assert_eq!(
+            serde_json::to_value(line.result).unwrap(),
+            "bad-input",
+            "{file}"
+        );
+        assert_eq!(h.calls.load(Ordering::SeqCst), 0, "{file}");
+    }
+    // A sentinel-looking id that is not what the framework writes goes to the handler.
+    let mut forged = fixture("delete.json");
+    forged["PhysicalResourceId"] = json!("cfn-warden-create-failed-not-hex-at-all");
+    let (answer, line) = h.send(&forged, Duration::from_secs(10)).await;
+    assert_eq!(answer.unwrap()["Status"], "SUCCESS");
+    assert_eq!(serde_json::to_value(line.result).unwrap(), "success");
+    assert_eq!(h.calls.load(Ordering::SeqCst), 1);
+    assert_eq!(*order.lock().unwrap(), ["signature"]);
+}

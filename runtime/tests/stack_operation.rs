@@ -292,17 +292,149 @@ async fn operations_not_in_flight_are_refused() {
 async fn noecho_masked_values_are_tolerated_and_noted() {
     let request = fixture("update.json");
     let physical = request.physical_resource_id().unwrap().as_str().to_owned();
-    let masked = UPDATE_PROPS.replace("\"World\"", "\"****\"");
+    // The documentation says five asterisks, real output shows four: any run is a mask.
+    for mask in ["****", "*****", "***"] {
+        let masked = UPDATE_PROPS.replace("\"World\"", &format!("\"{mask}\""));
+        let members = [event(
+            "Greeting",
+            &physical,
+            "UPDATE_IN_PROGRESS",
+            SystemTime::now(),
+            Some(&masked),
+        )];
+        let v = verifier(vec![(200, events_body(&members))], false);
+        let evidence = detail(&v, &request).await.unwrap();
+        assert_eq!(
+            evidence["masked_properties"],
+            serde_json::json!(["Name"]),
+            "{mask}"
+        );
+    }
+    // Anything else that differs is still a difference.
+    let changed = UPDATE_PROPS.replace("\"World\"", "\"*World*\"");
     let members = [event(
         "Greeting",
         &physical,
         "UPDATE_IN_PROGRESS",
         SystemTime::now(),
-        Some(&masked),
+        Some(&changed),
     )];
     let v = verifier(vec![(200, events_body(&members))], false);
-    let evidence = detail(&v, &request).await.unwrap();
-    assert_eq!(evidence["masked_properties"], serde_json::json!(["Name"]));
+    let err = detail(&v, &request).await.unwrap_err();
+    assert!(err.contains("differs"), "{err}");
+}
+
+/// A DescribeStackEvents answer (XML, as the API sends it) holding the events of a recorded
+/// CLI-form record (`StackEvents`, JSON), in its order.
+fn recorded_events_body(record: &Value) -> String {
+    let members: Vec<String> = record["StackEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let fields: String = e
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| format!("<{k}>{}</{k}>", xml_escape(v.as_str().unwrap())))
+                .collect();
+            format!("<member>{fields}</member>")
+        })
+        .collect();
+    events_body(&members)
+}
+
+fn stack_events_fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/tests/fixtures/stack-events/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[tokio::test]
+async fn a_cleanup_delete_as_recorded_during_update_rollback_passes() {
+    // A real record: during UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS the Delete events of
+    // a `Custom::Authn_Grant` resource name the generic type and carry no properties.
+    let record = stack_events_fixture("update-rollback-cleanup.json");
+    let value = stack_events_fixture("update-rollback-cleanup.delete-request.json");
+    let request = CfnRequest::from_value(&value, Envelope::from_value(&value).unwrap()).unwrap();
+    // The moment CloudFormation sent the Delete: just after its DELETE_IN_PROGRESS event.
+    let at = humantime::parse_rfc3339("2020-10-22T17:41:29Z").unwrap();
+    // The newest AuthGrant event at that moment is DELETE_IN_PROGRESS: replay the record as
+    // it stood then (the two later events left out).
+    let mut then = record.clone();
+    then["StackEvents"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|e| humantime::parse_rfc3339(e["Timestamp"].as_str().unwrap()).unwrap() <= at);
+    let v = verifier(vec![(200, recorded_events_body(&then))], false);
+    let evidence = match v.check(&request, at).await {
+        Ok(evidence) => evidence,
+        Err((denial, _)) => panic!("refused: {}", denial.detail),
+    };
+    assert_eq!(evidence["status"], "DELETE_IN_PROGRESS");
+    assert_eq!(
+        evidence["event_resource_type"],
+        "AWS::CloudFormation::CustomResource"
+    );
+    assert_eq!(evidence["properties"], "not in the event");
+
+    // Bound by the physical id and the window: another id, or the same Delete replayed an
+    // hour later (after DELETE_COMPLETE), is refused.
+    let mut other = value.clone();
+    other["PhysicalResourceId"] = "qa-cr-authn-failures_AuthGrant_OTHER".into();
+    let other = CfnRequest::from_value(&other, Envelope::from_value(&other).unwrap()).unwrap();
+    let v = verifier(vec![(200, recorded_events_body(&then))], false);
+    let err = v.check(&other, at).await.unwrap_err().0.detail;
+    assert!(err.contains("another PhysicalResourceId"), "{err}");
+    let v = verifier(vec![(200, recorded_events_body(&record))], false);
+    let err = v
+        .check(&request, at + Duration::from_secs(3600))
+        .await
+        .unwrap_err()
+        .0
+        .detail;
+    assert!(err.contains("DELETE_COMPLETE"), "{err}");
+}
+
+#[tokio::test]
+async fn the_generic_type_stands_for_custom_types_only_and_deletes_need_a_physical_id() {
+    let request = fixture("delete.json");
+    let physical = request.physical_resource_id().unwrap().as_str().to_owned();
+    let now = SystemTime::now();
+    let with_type = |physical: &str, rtype: &str| {
+        event("Greeting", physical, "DELETE_IN_PROGRESS", now, None).replace(
+            "<ResourceType>Custom::Hello</ResourceType>",
+            &format!("<ResourceType>{rtype}</ResourceType>"),
+        )
+    };
+    let v = verifier(
+        vec![(
+            200,
+            events_body(&[with_type(&physical, "AWS::CloudFormation::CustomResource")]),
+        )],
+        false,
+    );
+    assert!(detail(&v, &request).await.is_ok());
+    for (member, needle) in [
+        (
+            with_type(&physical, "Custom::Other"),
+            "another resource type",
+        ),
+        (
+            with_type(&physical, "AWS::S3::Bucket"),
+            "another resource type",
+        ),
+        (
+            with_type("", "AWS::CloudFormation::CustomResource"),
+            "names no PhysicalResourceId",
+        ),
+    ] {
+        let v = verifier(vec![(200, events_body(&[member]))], false);
+        let err = detail(&v, &request).await.unwrap_err();
+        assert!(err.contains(needle), "{err}");
+    }
 }
 
 #[tokio::test]

@@ -106,6 +106,18 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Every URL the client fetches (pages, files, metadata) must have a plain path (see
+/// [`index::ambiguous_path`]); the transport applies the same rule to redirects.
+fn followable(url: &Url) -> Result<(), Error> {
+    match index::ambiguous_path(url) {
+        Some(problem) => Err(Error::AmbiguousUrl {
+            url: shown(url),
+            problem,
+        }),
+        None => Ok(()),
+    }
+}
+
 /// The version in an sdist file name (`name-1.0.tar.gz`, `name-1.0.zip`).
 fn sdist_version(filename: &str) -> Option<Version> {
     let stem = filename
@@ -144,6 +156,7 @@ impl IndexClient {
     }
 
     async fn fetch(&self, url: &Url, accept: &str, max: u64) -> Result<(String, Bytes), Error> {
+        followable(url)?;
         let fetched = self
             .transport
             .get(url, accept, self.timeout, max)
@@ -396,7 +409,8 @@ impl IndexClient {
                 .as_deref()
                 .and_then(|h| self.cache_path(h, &file.filename))
                 .is_some_and(|p| p.is_file());
-        if file.metadata.is_some() || at_hand {
+        // An ambiguous URL is left to `metadata`, whose fetch refuses it with a clear error.
+        if file.metadata.is_some() || at_hand || followable(&file.url).is_err() {
             return Ok(());
         }
         match read_metadata(

@@ -3,8 +3,8 @@
 //!
 //! Range requests ([`IndexTransport::get_range`]) let the client read a wheel's METADATA
 //! without downloading the wheel. Every request has a timeout; bodies are read with a size cap; redirects are followed only
-//! within the same origin (a redirect to another host could step outside the index
-//! allow-list). URLs in errors are shown without userinfo, query or fragment.
+//! within the same origin and to plain paths (a redirect to another host, or to a path a
+//! server decodes into another, could step outside the index allow-list). URLs in errors are shown without userinfo, query or fragment.
 
 use std::{fmt, future::Future, pin::Pin, time::Duration};
 
@@ -145,7 +145,8 @@ impl fmt::Debug for ReqwestIndexTransport {
 }
 
 impl ReqwestIndexTransport {
-    /// Builds the client: same-origin redirects only (at most 5), a 10-second connect timeout,
+    /// Builds the client: same-origin redirects to plain paths only (at most 5; see
+    /// [`super::index::ambiguous_path`]), a 10-second connect timeout,
     /// no proxy from the environment.
     pub fn new() -> Result<Self, Error> {
         // Installing fails only when a provider is already installed, which is just as good.
@@ -155,7 +156,8 @@ impl ReqwestIndexTransport {
                 .previous()
                 .first()
                 .is_some_and(|first| first.origin() == attempt.url().origin());
-            if same_origin && attempt.previous().len() <= 5 {
+            let plain = super::index::ambiguous_path(attempt.url()).is_none();
+            if same_origin && plain && attempt.previous().len() <= 5 {
                 attempt.follow()
             } else {
                 attempt.stop()

@@ -41,11 +41,88 @@ fn invalid(package: &str, format: &'static str) -> Error {
     }
 }
 
+/// Why the path of a URL the engine would follow could name another path once a server
+/// decodes or normalises it, or `None` when it is plain. Refused: `;` (path parameters,
+/// written or encoded), a
+/// segment that decodes to `.` or `..` or holds a slash or backslash, a segment still
+/// percent-encoded after decoding (double encoding), control characters, and decoded bytes
+/// that are not UTF-8. The `url` crate has already resolved literal dot segments and turned
+/// backslashes into slashes; what is left here is what it keeps and a server may not.
+pub fn ambiguous_path(url: &Url) -> Option<&'static str> {
+    for segment in url.path().split('/') {
+        let Ok(decoded) = percent_encoding::percent_decode_str(segment).decode_utf8() else {
+            return Some("has a path that is not UTF-8 once decoded");
+        };
+        if decoded.contains(';') {
+            return Some("has a `;` path parameter (servers may drop or act on it)");
+        }
+        if decoded == "." || decoded == ".." {
+            return Some("has an encoded dot segment (`%2e`)");
+        }
+        if decoded.contains(['/', '\\']) {
+            return Some("has an encoded slash or backslash (`%2f`, `%5c`)");
+        }
+        if decoded.contains('%') {
+            return Some("is percent-encoded twice");
+        }
+        if decoded.chars().any(char::is_control) {
+            return Some("has control characters in its path");
+        }
+    }
+    None
+}
+
+/// The decoded, non-empty path segments of a plain path (see [`ambiguous_path`]).
+fn decoded_segments(url: &Url) -> Vec<String> {
+    url.path()
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+        .collect()
+}
+
+/// Whether `url` is under `prefix`: same scheme, host and port, and the prefix's decoded path
+/// segments are the first of `url`'s (so `/simple` never admits `/simple-evil`, and nothing
+/// a server would decode differently is compared as text). A prefix that is not a plain URL
+/// admits nothing.
+pub fn is_under(url: &Url, prefix: &str) -> bool {
+    let Ok(prefix) = Url::parse(prefix.trim()) else {
+        return false;
+    };
+    if ambiguous_path(&prefix).is_some()
+        || prefix.query().is_some()
+        || !prefix.username().is_empty()
+        || prefix.password().is_some()
+    {
+        return false;
+    }
+    let ours = decoded_segments(url);
+    let theirs = decoded_segments(&prefix);
+    url.scheme() == prefix.scheme()
+        && url.host() == prefix.host()
+        && url.port_or_known_default() == prefix.port_or_known_default()
+        && ours.len() >= theirs.len()
+        && ours.iter().zip(&theirs).all(|(a, b)| a == b)
+}
+
+/// The path part of a URL as written (after the authority, before any query or fragment).
+fn raw_path(given: &str) -> &str {
+    let rest = given.split_once("://").map_or(given, |(_, rest)| rest);
+    let rest = rest.split(['?', '#']).next().unwrap_or_default();
+    rest.find(['/', '\\']).map_or("", |at| &rest[at..])
+}
+
 /// Checks an `IndexUrl` against the allow-list (URL prefixes from the provider's
 /// configuration). The index must be `https` (plain `http` only for loopback hosts, for local
 /// test indexes, and only when allowed explicitly), carry no credentials, no query or
-/// fragment, and start with an allowed prefix (compared after normalisation, at a path
-/// boundary). Nothing is built in: with no allow-list, no index is usable.
+/// fragment, have a plain path (no dot segments, backslashes, `;` parameters, or encoded
+/// slashes, backslashes, dots or percent signs: see [`ambiguous_path`]), and lie under an
+/// allowed prefix, compared by decoded path segments ([`is_under`]). Nothing is built in:
+/// with no allow-list, no index is usable.
 pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, Error> {
     let given = given.map(str::trim).filter(|g| !g.is_empty());
     let (Some(given), false) = (given, allowed.is_empty()) else {
@@ -72,6 +149,22 @@ pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, E
     if url.query().is_some() || url.fragment().is_some() {
         return Err(refuse("has a query or fragment"));
     }
+    // What the URL parser would silently resolve is refused as written: the allow-list is
+    // judged on the path the user meant, not on one the parser made up.
+    let written = raw_path(given);
+    if written.contains('\\') {
+        return Err(refuse("has a backslash in its path"));
+    }
+    let dot_segment = written.split('/').any(|segment| {
+        let lower = segment.to_ascii_lowercase().replace("%2e", ".");
+        lower == "." || lower == ".."
+    });
+    if dot_segment {
+        return Err(refuse("has a dot segment (`.` or `..`) in its path"));
+    }
+    if let Some(problem) = ambiguous_path(&url) {
+        return Err(refuse(problem));
+    }
     let loopback = matches!(
         url.host(),
         Some(url::Host::Ipv4(ip)) if ip.is_loopback()
@@ -85,16 +178,7 @@ pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, E
         let path = format!("{}/", url.path());
         url.set_path(&path);
     }
-    let inside = allowed.iter().any(|prefix| {
-        Url::parse(prefix.trim()).is_ok_and(|mut p| {
-            if !p.path().ends_with('/') {
-                let path = format!("{}/", p.path());
-                p.set_path(&path);
-            }
-            url.as_str().starts_with(p.as_str())
-        })
-    });
-    if !inside {
+    if !allowed.iter().any(|prefix| is_under(&url, prefix)) {
         return Err(refuse("is not on the provider's index allow-list"));
     }
     Ok(url)
@@ -322,6 +406,106 @@ mod tests {
                 .to_string();
             assert!(err.contains(needle), "{url}: {err}");
             assert!(!err.contains("secret"), "{err}");
+        }
+    }
+
+    #[test]
+    fn index_urls_that_a_server_could_decode_out_of_the_prefix_are_refused() {
+        let allowed = vec!["https://mirror.invalid/team-a/simple".to_owned()];
+        for (url, needle) in [
+            // Encoded slashes and backslashes: `/team-a/simple/..%2f..%2fteam-b` leaves the
+            // prefix once a server decodes it.
+            (
+                "https://mirror.invalid/team-a/simple/..%2f..%2fteam-b/simple",
+                "encoded slash",
+            ),
+            (
+                "https://mirror.invalid/team-a/simple/..%2F..%2Fteam-b/simple",
+                "encoded slash",
+            ),
+            (
+                "https://mirror.invalid/team-a/simple/..%5c..%5cteam-b/simple",
+                "encoded slash or backslash",
+            ),
+            // Encoded dots, as written and twice encoded.
+            (
+                "https://mirror.invalid/team-a/simple/%2e%2e/%2e%2e/team-b/simple",
+                "dot segment",
+            ),
+            (
+                "https://mirror.invalid/team-a/simple/%2E./team-b",
+                "dot segment",
+            ),
+            (
+                "https://mirror.invalid/team-a/simple/%252e%252e/team-b",
+                "percent-encoded twice",
+            ),
+            // `;` path parameters (`..;/` is `../` to some servers), written or encoded.
+            (
+                "https://mirror.invalid/team-a/simple/..;/..;/team-b/simple",
+                "path parameter",
+            ),
+            (
+                "https://mirror.invalid/team-a/simple/..%3b/team-b",
+                "path parameter",
+            ),
+            // Dot segments and backslashes the URL parser would resolve silently.
+            (
+                "https://mirror.invalid/team-a/simple/../../team-b/simple",
+                "dot segment",
+            ),
+            ("https://mirror.invalid/team-a/simple/./", "dot segment"),
+            (
+                "https://mirror.invalid/team-a/simple\\..\\..\\team-b",
+                "backslash",
+            ),
+            // Control characters and bytes that are not UTF-8.
+            ("https://mirror.invalid/team-a/simple/%00/", "control"),
+            ("https://mirror.invalid/team-a/simple/%ff/", "not UTF-8"),
+            // Encoded letters compare decoded: `team%2Da` is `team-a`, `team%2Db` is not.
+            ("https://mirror.invalid/team%2Db/simple", "allow-list"),
+        ] {
+            let err = check_index_url(Some(url), &allowed)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(needle), "{url}: {err}");
+        }
+        // Plain forms of the same index are still accepted; an encoded letter is the letter.
+        for url in [
+            "https://mirror.invalid/team-a/simple",
+            "https://mirror.invalid/team-a/simple/",
+            "https://MIRROR.invalid:443/team-a/simple/sub/",
+            "https://mirror.invalid/team%2Da/simple/",
+        ] {
+            assert!(check_index_url(Some(url), &allowed).is_ok(), "{url}");
+        }
+        // An allow-list entry that is itself ambiguous admits nothing.
+        assert!(check_index_url(
+            Some("https://mirror.invalid/x/"),
+            &["https://mirror.invalid/x/..%2f".to_owned()]
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn followed_urls_with_ambiguous_paths_are_named() {
+        for (url, ambiguous) in [
+            (
+                "https://files.invalid/packages/ab/demo-1.0-py3-none-any.whl",
+                false,
+            ),
+            (
+                "https://files.invalid/packages/demo-1.0%2Blocal-py3-none-any.whl",
+                false,
+            ),
+            ("https://files.invalid/packages/..%2fsecret/demo.whl", true),
+            // The URL parser resolves `%2e%2e` itself: what is sent is `/demo.whl`.
+            ("https://files.invalid/packages/%2e%2e/demo.whl", false),
+            ("https://files.invalid/packages;x=1/demo.whl", true),
+            ("https://files.invalid/packages/demo%255c.whl", true),
+        ] {
+            let parsed = Url::parse(url).unwrap();
+            assert_eq!(ambiguous_path(&parsed).is_some(), ambiguous, "{url}");
         }
     }
 

@@ -9,6 +9,16 @@ use crate::Error;
 /// prefix is answered SUCCESS without calling the handler: nothing was created.
 pub const SENTINEL_PREFIX: &str = "cfn-warden-create-failed-";
 
+/// Whether `id` is a failure sentinel as [`PhysicalId::failure_sentinel`] writes it.
+pub(crate) fn is_sentinel(id: &str) -> bool {
+    id.strip_prefix(SENTINEL_PREFIX).is_some_and(|digits| {
+        digits.len() == 16
+            && digits
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
 /// CloudFormation's limit on a PhysicalResourceId, in bytes.
 const MAX_LEN: usize = 1024;
 
@@ -75,9 +85,10 @@ impl PhysicalId {
         Self(format!("{SENTINEL_PREFIX}{}", &digest[..16]))
     }
 
-    /// Whether this id is a failure sentinel.
+    /// Whether this id is a failure sentinel: the prefix and exactly the 16 lowercase hex
+    /// digits [`Self::failure_sentinel`] writes.
     pub fn is_sentinel(&self) -> bool {
-        self.0.starts_with(SENTINEL_PREFIX)
+        is_sentinel(&self.0)
     }
 
     /// The id as text.

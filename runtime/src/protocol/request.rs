@@ -190,6 +190,14 @@ impl Envelope {
                 .map(str::to_owned),
         })
     }
+
+    /// Whether the event's own `PhysicalResourceId` is a well-formed failure sentinel (never
+    /// an id computed in its place when the event's is missing or unusable).
+    pub fn carries_sentinel(&self) -> bool {
+        self.physical_resource_id
+            .as_deref()
+            .is_some_and(super::physical_id::is_sentinel)
+    }
 }
 
 fn service_token(object: &Map<String, Value>) -> Result<String, &'static str> {

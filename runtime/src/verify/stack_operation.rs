@@ -3,9 +3,12 @@
 //!
 //! Sources, in order:
 //! 1. `DescribeStackEvents`: the newest event for this logical id must be `<TYPE>_IN_PROGRESS`
-//!    (matching the RequestType), within the recent window, for the same PhysicalResourceId
-//!    (Update/Delete), and with `ResourceProperties` equal to the event's (values masked as
-//!    `****` by NoEcho are tolerated and listed in the evidence).
+//!    (matching the RequestType), within the recent window, for the same resource type (the
+//!    generic `AWS::CloudFormation::CustomResource` stands for any `Custom::` type) and, on
+//!    Update/Delete, the same PhysicalResourceId, and with `ResourceProperties` equal to the
+//!    event's (values masked by NoEcho, any run of asterisks, are tolerated and listed in the
+//!    evidence). A Delete whose event carries no properties (rollback and replacement cleanup)
+//!    is bound by the physical id and the window alone.
 //! 2. When the events name no such resource (some emulators record stack-level events only),
 //!    `DescribeStackResource`: the status must match; properties cannot be compared (noted); a
 //!    missing timestamp is refused unless allowed.
@@ -38,8 +41,22 @@ pub const CHECK_NAME: &str = "stack-operation";
 /// How far in the future an event timestamp may be (clock skew).
 const CLOCK_SKEW: Duration = Duration::from_secs(300);
 
-/// The value CloudFormation shows for NoEcho parameters.
-const MASK: &str = "****";
+/// The generic type CloudFormation may name in stack events of any `Custom::` resource (seen
+/// in real DescribeStackEvents records during rollback cleanup).
+const GENERIC_CUSTOM_TYPE: &str = "AWS::CloudFormation::CustomResource";
+
+/// Whether a stack event's `ResourceType` names the request's type: equal, or the generic
+/// custom-resource type standing for any `Custom::` type.
+fn same_resource_type(event_type: &str, request_type: &str) -> bool {
+    event_type == request_type
+        || (event_type == GENERIC_CUSTOM_TYPE && request_type.starts_with("Custom::"))
+}
+
+/// Whether a value is CloudFormation's NoEcho mask: all asterisks (the documentation says
+/// five, real output shows four; any non-empty run is accepted).
+fn is_mask(value: &str) -> bool {
+    !value.is_empty() && value.bytes().all(|b| b == b'*')
+}
 
 enum ClientSource {
     Given(Client),
@@ -169,25 +186,38 @@ impl StackOperationVerifier {
                     .into());
                 }
                 self.check_time(event.timestamp(), now, evidence)?;
-                if let (Some(ours), Some(theirs)) =
-                    (request.physical_resource_id(), event.physical_resource_id())
-                {
-                    if request.request_type() != RequestType::Create && ours.as_str() != theirs {
-                        return Err(
-                            "the in-progress operation is for another PhysicalResourceId".into(),
-                        );
+                // Update and Delete are bound to the resource by its physical id, which every
+                // real Update/Delete event carries (a cleanup Delete has nothing else to bind it).
+                if let Some(ours) = request.physical_resource_id() {
+                    match event.physical_resource_id().filter(|id| !id.is_empty()) {
+                        Some(theirs) if theirs == ours.as_str() => {}
+                        Some(_) => {
+                            return Err(
+                                "the in-progress operation is for another PhysicalResourceId"
+                                    .into(),
+                            )
+                        }
+                        None => {
+                            return Err(
+                                "CloudFormation's event names no PhysicalResourceId to compare"
+                                    .into(),
+                            )
+                        }
                     }
                 }
-                if event
-                    .resource_type()
-                    .is_some_and(|t| t != request.resource_type())
-                {
-                    return Err("the in-progress operation is for another resource type".into());
+                if let Some(theirs) = event.resource_type() {
+                    evidence.insert("event_resource_type".into(), json!(theirs));
+                    if !same_resource_type(theirs, request.resource_type()) {
+                        return Err("the in-progress operation is for another resource type".into());
+                    }
                 }
                 match (event.resource_properties(), request.request_type()) {
                     (Some(text), _) => compare_properties(request, text, evidence),
-                    // Nothing to compare on a Delete; on Create and Update the event is the
-                    // only place the properties could be checked, so fail closed.
+                    // Nothing to compare on a Delete (real cleanup Deletes, in
+                    // UPDATE_COMPLETE_CLEANUP_IN_PROGRESS and
+                    // UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS, carry none); the physical
+                    // id and the window bind it. On Create and Update the event is the only
+                    // place the properties could be checked, so fail closed.
                     (None, RequestType::Delete) => {
                         evidence.insert("properties".into(), json!("not in the event"));
                         Ok(())
@@ -331,7 +361,7 @@ fn compare_properties(
     {
         let name = crate::protocol::truncate_for_message(key);
         match (ours.get(key), theirs.get(key)) {
-            (Some(_), Some(Value::String(m))) if m == MASK => masked.push(name),
+            (Some(_), Some(Value::String(m))) if is_mask(m) => masked.push(name),
             (Some(a), Some(b)) if canonical(a)? == canonical(b)? => {}
             (Some(_), Some(_)) => {
                 return Err(
