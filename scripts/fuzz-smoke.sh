@@ -9,7 +9,7 @@ command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 mkdir -p corpus/event
 # Seed the event corpus with the fixture events.
-cp ../runtime/tests/fixtures/events/*.json corpus/event/ 2>/dev/null || true
+cp ../runtime/tests/fixtures/events/*.json ../runtime/tests/fixtures/sns/*.json corpus/event/ 2>/dev/null || true
 mkdir -p corpus/template
 # Seed the template corpus with the shipped templates and the lint fixtures.
 cp ../cfn/*.yaml ../cfn/examples/*.yaml corpus/template/

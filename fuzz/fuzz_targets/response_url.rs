@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         physical_resource_id: None,
     };
     let strict = ConsistencyPolicy::default();
-    if check(&envelope, FUNCTION, &strict).1.is_ok() {
+    if check(&envelope, FUNCTION, None, &strict).1.is_ok() {
         let url = envelope.response_url.expose();
         assert_eq!(url.scheme(), "https");
         assert!(url.username().is_empty() && url.password().is_none());
@@ -34,7 +34,7 @@ fuzz_target!(|data: &[u8]| {
     }
     let prefix = InsecureResponseUrlPrefix::new("http://127.0.0.1:8123/").unwrap();
     let loose = ConsistencyPolicy { insecure_prefix: Some(prefix), ..ConsistencyPolicy::default() };
-    if check(&envelope, FUNCTION, &loose).1.is_ok() {
+    if check(&envelope, FUNCTION, None, &loose).1.is_ok() {
         let url = envelope.response_url.expose();
         let host = url.host_str().unwrap_or_default();
         let allowed = host == "127.0.0.1" && url.port() == Some(8123)

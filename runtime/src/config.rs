@@ -6,7 +6,9 @@
 //! | `WARDEN_MAX_EVENT_BYTES` | 1048576 | larger events are answered FAILED |
 //! | `WARDEN_PUT_MAX_ATTEMPTS` | 6 | PUT attempts at most |
 //! | `WARDEN_PUT_ATTEMPT_TIMEOUT_MS` | 10000 | the longest one PUT attempt may take |
-//! | `WARDEN_EXTRA_RESPONSE_HOSTS` | (none) | comma-separated extra response hosts, for partitions whose host forms are unverified |
+//! | `WARDEN_EXTRA_RESPONSE_HOSTS` | (none) | comma-separated extra response hosts, each for one partition and region: `<partition>/<region>=<host>` (e.g. `aws-us-gov/us-gov-west-1=HOST`), for partitions whose host forms are unverified |
+//! | `WARDEN_ALLOWED_STACK_ACCOUNTS` | (none) | comma-separated 12-digit accounts whose stacks may use this provider besides its own (cross-account stacks; off by default) |
+//! | `WARDEN_SNS_TOPICS` | (none) | comma-separated exact SNS topic ARNs accepted as `ServiceToken` of requests delivered through SNS (SNS-backed custom resources; off by default) |
 //! | `WARDEN_SIGNING_KEYS` | (unset) | JSON array of public keys (`warden keygen` output); when set, every request must carry a valid `WardenSignature` |
 //! | `WARDEN_ALLOW_EXPIRED_SIGNATURES_ON_DELETE` | `false` | accept expired (but otherwise valid) signatures on Delete |
 //! | `WARDEN_VERIFY_STACK_OPERATION` | `false` | require CloudFormation to show the resource's operation in progress (the `stack-operation` check) |
@@ -31,8 +33,9 @@ use std::{collections::HashMap, time::Duration};
 
 use crate::{
     credentials::{CredentialMode, TicketSettings},
+    protocol::sns::TopicArn,
     response::RetryPolicy,
-    verify::consistency::{ConsistencyPolicy, InsecureResponseUrlPrefix},
+    verify::consistency::{ConsistencyPolicy, ExtraResponseHost, InsecureResponseUrlPrefix},
     verify::signed::KeyRing,
     Error,
 };
@@ -162,9 +165,21 @@ impl Config {
                 "WARDEN_PUT_ATTEMPT_TIMEOUT_MS",
             )?));
         }
-        if let Some(v) = env.var("WARDEN_EXTRA_RESPONSE_HOSTS") {
-            b = b.extra_response_hosts(v.split(',').map(str::trim).filter(|h| !h.is_empty()));
-        }
+        let list = |name: &str| -> Vec<String> {
+            env.var(name)
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        b = b
+            .extra_response_hosts(list("WARDEN_EXTRA_RESPONSE_HOSTS"))
+            .allowed_stack_accounts(list("WARDEN_ALLOWED_STACK_ACCOUNTS"))
+            .sns_topics(list("WARDEN_SNS_TOPICS"));
         if let Some(v) = env.var("WARDEN_SIGNING_KEYS") {
             let keys = KeyRing::from_json(&v).map_err(|_| Error::InvalidSetting {
                 name: "WARDEN_SIGNING_KEYS",
@@ -347,6 +362,7 @@ fn number(value: &str, name: &'static str) -> Result<u64, Error> {
 pub struct ConfigBuilder {
     config: Config,
     insecure_prefix: Option<String>,
+    extra_response_hosts: Vec<String>,
 }
 
 impl ConfigBuilder {
@@ -382,13 +398,40 @@ impl ConfigBuilder {
         self
     }
 
-    /// Extra exact response hosts, for partitions whose host forms FACTS marks unverified.
+    /// Extra exact response hosts, each written `<partition>/<region>=<host>` and admitted
+    /// only for stacks in that partition and region (for partitions whose host forms FACTS
+    /// marks unverified). Checked by [`Self::build`].
     pub fn extra_response_hosts<I, S>(mut self, hosts: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        self.config.consistency.extra_response_hosts = hosts.into_iter().map(Into::into).collect();
+        self.extra_response_hosts = hosts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Accounts (12 digits) whose stacks may use this provider besides the function's own:
+    /// cross-account stacks, off by default. The ResponseURL rules still follow the stack's
+    /// partition and region.
+    pub fn allowed_stack_accounts<I, S>(mut self, accounts: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.consistency.allowed_stack_accounts =
+            accounts.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// SNS topics (exact ARNs) allowed as `ServiceToken` of requests delivered through SNS:
+    /// the notification's `TopicArn` must be one of them and equal the request's
+    /// `ServiceToken`. Off by default.
+    pub fn sns_topics<I, S>(mut self, topics: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.config.consistency.sns_topics = topics.into_iter().map(Into::into).collect();
         self
     }
 
@@ -502,17 +545,29 @@ impl ConfigBuilder {
                 problem: "must be more than 0",
             });
         }
-        for host in &self.config.consistency.extra_response_hosts {
-            let plausible = host.contains('.')
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
-            if !plausible {
-                return Err(Error::InvalidSetting {
-                    name: "WARDEN_EXTRA_RESPONSE_HOSTS",
-                    problem: "holds something that is not a lowercase host name",
-                });
-            }
+        self.config.consistency.extra_response_hosts = self
+            .extra_response_hosts
+            .iter()
+            .map(|spec| ExtraResponseHost::parse(spec))
+            .collect::<Result<_, _>>()?;
+        let account_ok = |a: &String| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit());
+        if !self
+            .config
+            .consistency
+            .allowed_stack_accounts
+            .iter()
+            .all(account_ok)
+        {
+            return Err(Error::InvalidSetting {
+                name: "WARDEN_ALLOWED_STACK_ACCOUNTS",
+                problem: "holds something that is not a 12-digit account id",
+            });
+        }
+        for topic in &self.config.consistency.sns_topics {
+            TopicArn::parse(topic).map_err(|_| Error::InvalidSetting {
+                name: "WARDEN_SNS_TOPICS",
+                problem: "holds something that is not an SNS topic ARN (arn:<partition>:sns:<region>:<account>:<name>)",
+            })?;
         }
         if self
             .config
@@ -626,7 +681,15 @@ mod tests {
             ("WARDEN_PUT_ATTEMPT_TIMEOUT_MS", "700"),
             (
                 "WARDEN_EXTRA_RESPONSE_HOSTS",
-                "a.example.com, b.example.com",
+                "aws-us-gov/us-gov-west-1=a.example.com, aws-iso/us-iso-east-1=b.example.com",
+            ),
+            (
+                "WARDEN_ALLOWED_STACK_ACCOUNTS",
+                "210987654321, 111122223333",
+            ),
+            (
+                "WARDEN_SNS_TOPICS",
+                "arn:aws:sns:us-east-1:123456789012:cfn-requests",
             ),
             (
                 "WARDEN_INSECURE_RESPONSE_URL_PREFIX",
@@ -634,13 +697,24 @@ mod tests {
             ),
         ]))
         .unwrap();
+        assert_eq!(
+            c.consistency.allowed_stack_accounts,
+            ["210987654321", "111122223333"]
+        );
+        assert_eq!(
+            c.consistency.sns_topics,
+            ["arn:aws:sns:us-east-1:123456789012:cfn-requests"]
+        );
         assert_eq!(c.response_reserve, Duration::from_millis(1500));
         assert_eq!(c.max_event_bytes, 2048);
         assert_eq!(c.retry.max_attempts, 3);
         assert_eq!(c.retry.attempt_timeout, Duration::from_millis(700));
         assert_eq!(
             c.consistency.extra_response_hosts,
-            ["a.example.com", "b.example.com"]
+            [
+                ExtraResponseHost::parse("aws-us-gov/us-gov-west-1=a.example.com").unwrap(),
+                ExtraResponseHost::parse("aws-iso/us-iso-east-1=b.example.com").unwrap()
+            ]
         );
         assert_eq!(
             c.insecure_response_url_prefix(),
@@ -711,7 +785,34 @@ mod tests {
                 "http://10.1.2.3/",
                 "loopback",
             ),
-            ("WARDEN_EXTRA_RESPONSE_HOSTS", "Evil Host", "host name"),
+            (
+                "WARDEN_EXTRA_RESPONSE_HOSTS",
+                "aws/us-east-1=Evil Host",
+                "host name",
+            ),
+            // A bare host (the old form) would admit it for every partition and region.
+            (
+                "WARDEN_EXTRA_RESPONSE_HOSTS",
+                "a.example.com",
+                "<partition>/<region>=<host>",
+            ),
+            (
+                "WARDEN_EXTRA_RESPONSE_HOSTS",
+                "AWS/us-east-1=a.example.com",
+                "partition or region",
+            ),
+            ("WARDEN_ALLOWED_STACK_ACCOUNTS", "12345", "12-digit"),
+            ("WARDEN_ALLOWED_STACK_ACCOUNTS", "*", "12-digit"),
+            (
+                "WARDEN_SNS_TOPICS",
+                "arn:aws:sns:us-east-1:123456789012:*",
+                "SNS topic ARN",
+            ),
+            (
+                "WARDEN_SNS_TOPICS",
+                "arn:aws:lambda:us-east-1:123456789012:function:x",
+                "SNS topic ARN",
+            ),
         ] {
             let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();
             assert!(err.contains(k) && err.contains(needle), "{k}={v}: {err}");

@@ -19,6 +19,13 @@ pub enum Error {
     /// The event is JSON but not an object.
     #[error("event is not a JSON object")]
     EventNotObject,
+    /// The event is an SNS notification that does not carry a CloudFormation request in the
+    /// expected shape.
+    #[error("SNS notification {problem}")]
+    InvalidSnsDelivery {
+        /// What is wrong.
+        problem: &'static str,
+    },
     /// A required field is missing.
     #[error("event is missing `{field}`")]
     MissingField {

@@ -60,7 +60,12 @@ fn run(name: &str) -> Result<(CfnRequest, Check), (Stage, String)> {
     let value: Value = serde_json::from_slice(&bytes)
         .map_err(|source| (Stage::Json, Error::EventNotJson { source }.to_string()))?;
     let envelope = Envelope::from_value(&value).map_err(|e| (Stage::Envelope, e.to_string()))?;
-    let (record, verdict) = check(&envelope, INVOKED_FUNCTION, &ConsistencyPolicy::default());
+    let (record, verdict) = check(
+        &envelope,
+        INVOKED_FUNCTION,
+        None,
+        &ConsistencyPolicy::default(),
+    );
     assert_eq!(record.name, consistency::CHECK_NAME, "{name}");
     if let Err(denial) = verdict {
         assert_eq!(record.verdict, Verdict::Fail, "{name}");

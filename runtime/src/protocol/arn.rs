@@ -203,7 +203,7 @@ impl fmt::Display for FunctionArn {
     }
 }
 
-fn check_partition(p: &str) -> Result<(), &'static str> {
+pub(super) fn check_partition(p: &str) -> Result<(), &'static str> {
     let ok = p.starts_with("aws") && p.chars().all(|c| c.is_ascii_lowercase() || c == '-');
     if ok {
         Ok(())
@@ -212,7 +212,7 @@ fn check_partition(p: &str) -> Result<(), &'static str> {
     }
 }
 
-fn check_region(r: &str) -> Result<(), &'static str> {
+pub(super) fn check_region(r: &str) -> Result<(), &'static str> {
     let ok = (4..=32).contains(&r.len())
         && r.chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
@@ -226,7 +226,7 @@ fn check_region(r: &str) -> Result<(), &'static str> {
     }
 }
 
-fn check_account(a: &str) -> Result<(), &'static str> {
+pub(super) fn check_account(a: &str) -> Result<(), &'static str> {
     if a.len() == 12 && a.chars().all(|c| c.is_ascii_digit()) {
         Ok(())
     } else {

@@ -10,6 +10,7 @@ mod arn;
 mod physical_id;
 mod request;
 mod response;
+pub mod sns;
 
 pub use arn::{FunctionArn, StackArn};
 pub(crate) use physical_id::sha256_hex;

@@ -2,10 +2,13 @@
 //!
 //! Before a single byte is sent anywhere, the event must agree with itself and with the function
 //! that received it:
-//! - `ServiceToken` equals the invoked function ARN;
-//! - the StackId's partition, region and account equal the function's;
+//! - `ServiceToken` equals the invoked function ARN (or, for a request delivered through SNS,
+//!   the topic that delivered it, when that topic is on `WARDEN_SNS_TOPICS`);
+//! - the StackId's partition and account equal the function's (another account only when it is
+//!   on `WARDEN_ALLOWED_STACK_ACCOUNTS`), its region the function's (or the SNS topic's);
 //! - the ResponseURL is `https`, port 443, without userinfo or fragment, on the CloudFormation
-//!   response bucket host for the stack's partition and region, with the path
+//!   response bucket host for the stack's partition and region (or an extra host configured
+//!   for exactly that partition and region), with the path
 //!   `/<StackId>|<LogicalResourceId>|<RequestId>` and a presigned query.
 //!
 //! A request failing any of these gets **no PUT at all**: a forged URL is never fetched.
@@ -18,7 +21,7 @@ use serde_json::{json, Map, Value};
 
 use super::{Check, Denial, Verdict};
 use crate::{
-    protocol::{Envelope, FunctionArn, StackArn},
+    protocol::{sns::TopicArn, Envelope, FunctionArn, StackArn},
     Error,
 };
 
@@ -74,8 +77,68 @@ impl InsecureResponseUrlPrefix {
 pub struct ConsistencyPolicy {
     /// Test-only loopback prefix.
     pub insecure_prefix: Option<InsecureResponseUrlPrefix>,
-    /// Extra exact response hosts (for partitions whose host forms are unverified).
-    pub extra_response_hosts: Vec<String>,
+    /// Extra exact response hosts, each for one partition and region (for partitions whose
+    /// host forms are unverified).
+    pub extra_response_hosts: Vec<ExtraResponseHost>,
+    /// Stack accounts other than the function's that may use it (cross-account stacks);
+    /// empty: only the function's own account.
+    pub allowed_stack_accounts: Vec<String>,
+    /// SNS topics (exact ARNs) allowed as `ServiceToken` of requests delivered through SNS;
+    /// empty: SNS delivery is refused.
+    pub sns_topics: Vec<String>,
+}
+
+/// An extra response host for one partition and region, written
+/// `<partition>/<region>=<host>` (e.g. `aws-us-gov/us-gov-west-1=HOST`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExtraResponseHost {
+    partition: String,
+    region: String,
+    host: String,
+}
+
+impl ExtraResponseHost {
+    /// Parses `<partition>/<region>=<host>`; the host is a lowercase DNS name.
+    pub fn parse(spec: &str) -> Result<Self, Error> {
+        let invalid = |problem: &'static str| Error::InvalidSetting {
+            name: "WARDEN_EXTRA_RESPONSE_HOSTS",
+            problem,
+        };
+        let (place, host) = spec.trim().split_once('=').ok_or(invalid(
+            "holds an entry that is not <partition>/<region>=<host> (e.g. aws-us-gov/us-gov-west-1=HOST)",
+        ))?;
+        let (partition, region) = place.split_once('/').ok_or(invalid(
+            "holds an entry that is not <partition>/<region>=<host> (e.g. aws-us-gov/us-gov-west-1=HOST)",
+        ))?;
+        let name = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        };
+        if !name(partition) || !name(region) {
+            return Err(invalid(
+                "holds a partition or region that is not lowercase letters, digits and hyphens",
+            ));
+        }
+        let plausible = host.contains('.')
+            && !host.starts_with('.')
+            && !host.ends_with('.')
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if !plausible {
+            return Err(invalid("holds something that is not a lowercase host name"));
+        }
+        Ok(Self {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            host: host.to_owned(),
+        })
+    }
+
+    fn admits(&self, stack: &StackArn, host: &str) -> bool {
+        self.partition == stack.partition() && self.region == stack.region() && self.host == host
+    }
 }
 
 /// The expected CloudFormation response-bucket hosts for a partition and region (FACTS §1).
@@ -93,15 +156,18 @@ pub fn response_hosts(partition: &str, region: &str) -> Vec<String> {
     }
 }
 
-/// Runs the check. Returns the record for the decision log and, on failure, the denial.
+/// Runs the check on a request that reached `invoked_function_arn` directly (`topic` is
+/// `None`) or through the SNS topic `topic`. Returns the record for the decision log and, on
+/// failure, the denial.
 pub fn check(
     envelope: &Envelope,
     invoked_function_arn: &str,
+    topic: Option<&TopicArn>,
     policy: &ConsistencyPolicy,
 ) -> (Check, Result<(), Denial>) {
     let started = Instant::now();
     let mut evidence = Map::new();
-    let result = run(envelope, invoked_function_arn, policy, &mut evidence);
+    let result = run(envelope, invoked_function_arn, topic, policy, &mut evidence);
     if let Err(detail) = &result {
         evidence.insert("problem".into(), Value::String(detail.to_string()));
     }
@@ -125,6 +191,7 @@ pub fn check(
 fn run(
     envelope: &Envelope,
     invoked: &str,
+    topic: Option<&TopicArn>,
     policy: &ConsistencyPolicy,
     evidence: &mut Map<String, Value>,
 ) -> Result<(), Cow<'static, str>> {
@@ -135,12 +202,38 @@ fn run(
         .service_token
         .as_deref()
         .map_err(|p| Cow::Borrowed(*p))?;
-    if token != function.as_str() {
+    // Who the request names as its service: the invoked function, or the SNS topic that
+    // delivered it (opt-in, exact ARNs).
+    let (service, service_region) = match topic {
+        None => (function.as_str(), function.region()),
+        Some(topic) => {
+            evidence.insert("delivery".into(), json!("sns"));
+            evidence.insert("topic".into(), json!(topic.as_str()));
+            if policy.sns_topics.is_empty() {
+                return Err("the request came through SNS, but no topic is allowed (WARDEN_SNS_TOPICS is not set)".into());
+            }
+            if !policy.sns_topics.iter().any(|t| t == topic.as_str()) {
+                return Err(
+                    "the SNS topic that delivered the request is not on WARDEN_SNS_TOPICS".into(),
+                );
+            }
+            if topic.partition() != function.partition() {
+                return Err("the SNS topic's partition differs from the function's".into());
+            }
+            (topic.as_str(), topic.region())
+        }
+    };
+    if token != service {
         evidence.insert(
             "service_token".into(),
             json!(crate::protocol::truncate_for_message(token)),
         );
-        return Err("ServiceToken does not equal the invoked function ARN".into());
+        return Err(match topic {
+            None => "ServiceToken does not equal the invoked function ARN".into(),
+            Some(_) => {
+                "ServiceToken does not equal the SNS topic that delivered the request".into()
+            }
+        });
     }
     // Legitimate ids are short and plain. Bounding them here keeps every answer within the
     // 4096-byte budget (they are copied into it) and keeps forged text out of responses.
@@ -167,10 +260,20 @@ fn run(
         return Err("StackId partition differs from the function's".into());
     }
     if stack.account() != function.account() {
-        return Err("StackId account differs from the function's".into());
+        if !policy
+            .allowed_stack_accounts
+            .iter()
+            .any(|a| a == stack.account())
+        {
+            return Err("StackId account differs from the function's (a cross-account stack must be on WARDEN_ALLOWED_STACK_ACCOUNTS)".into());
+        }
+        evidence.insert("cross_account".into(), json!(true));
     }
-    if stack.region() != function.region() {
-        return Err("StackId region differs from the function's".into());
+    if stack.region() != service_region {
+        return Err(match topic {
+            None => "StackId region differs from the function's".into(),
+            Some(_) => "StackId region differs from the SNS topic's".into(),
+        });
     }
     check_response_url(envelope, &stack, policy, evidence)
 }
@@ -212,11 +315,13 @@ fn check_response_url(
         Some(_) => return Err("ResponseURL host is an IP address".into()),
         None => return Err("ResponseURL has no host".into()),
     };
-    let expected = response_hosts(stack.partition(), stack.region());
-    let allowed = expected
+    let allowed = response_hosts(stack.partition(), stack.region())
         .iter()
-        .chain(&policy.extra_response_hosts)
-        .any(|h| h == host);
+        .any(|h| h == host)
+        || policy
+            .extra_response_hosts
+            .iter()
+            .any(|extra| extra.admits(stack, host));
     if !allowed {
         return Err(
             "ResponseURL host is not the CloudFormation response bucket of the stack's region"
@@ -280,7 +385,7 @@ mod tests {
     }
 
     fn verdict(e: &Envelope, policy: &ConsistencyPolicy) -> Result<(), String> {
-        check(e, FUNCTION, policy)
+        check(e, FUNCTION, None, policy)
             .1
             .map_err(|d| d.detail.into_owned())
     }
@@ -361,7 +466,72 @@ mod tests {
         let mut e = envelope(&good_url());
         e.stack_id = STACK.replace("us-east-1", "us-west-2");
         assert!(verdict(&e, &p).unwrap_err().contains("region"));
-        assert!(check(&envelope(&good_url()), "not-an-arn", &p).1.is_err());
+        assert!(check(&envelope(&good_url()), "not-an-arn", None, &p)
+            .1
+            .is_err());
+    }
+
+    #[test]
+    fn cross_account_stacks_only_from_listed_accounts() {
+        let other = STACK.replace("123456789012", "210987654321");
+        let raw = format!("{other}|Res|req-1");
+        let path = percent_encoding::utf8_percent_encode(&raw, percent_encoding::NON_ALPHANUMERIC);
+        let url = good_url().replacen(
+            &good_url()[good_url().find(".com/").unwrap() + 5..good_url().find('?').unwrap()],
+            &path.to_string(),
+            1,
+        );
+        let mut e = envelope(&url);
+        e.stack_id = other;
+        let err = verdict(&e, &ConsistencyPolicy::default()).unwrap_err();
+        assert!(err.contains("WARDEN_ALLOWED_STACK_ACCOUNTS"), "{err}");
+        let allowed = ConsistencyPolicy {
+            allowed_stack_accounts: vec!["210987654321".into()],
+            ..Default::default()
+        };
+        let (c, r) = check(&e, FUNCTION, None, &allowed);
+        assert!(r.is_ok(), "{r:?}");
+        assert_eq!(c.evidence["cross_account"], true);
+        // The response host still follows the stack's partition and region.
+        let moved = envelope(&url.replace("useast1", "euwest1"));
+        let mut moved = moved;
+        moved.stack_id = e.stack_id.clone();
+        assert!(verdict(&moved, &allowed).unwrap_err().contains("host"));
+    }
+
+    #[test]
+    fn extra_response_hosts_apply_to_their_partition_and_region_only() {
+        let host = "cloudformation-custom-resource-response-useast1.s3.amazonaws.com";
+        let url = good_url().replace(host, "responses.example.com");
+        let e = envelope(&url);
+        let for_here = ConsistencyPolicy {
+            extra_response_hosts: vec![ExtraResponseHost::parse(
+                "aws/us-east-1=responses.example.com",
+            )
+            .unwrap()],
+            ..Default::default()
+        };
+        assert_eq!(verdict(&e, &for_here), Ok(()));
+        for elsewhere in [
+            "aws/us-west-2=responses.example.com",
+            "aws-us-gov/us-east-1=responses.example.com",
+            "aws/us-east-1=other.example.com",
+        ] {
+            let p = ConsistencyPolicy {
+                extra_response_hosts: vec![ExtraResponseHost::parse(elsewhere).unwrap()],
+                ..Default::default()
+            };
+            assert!(verdict(&e, &p).unwrap_err().contains("host"), "{elsewhere}");
+        }
+        for bad in [
+            "responses.example.com",
+            "aws=responses.example.com",
+            "aws/us-east-1=",
+            "aws/us-east-1=Responses.example.com",
+            "aws/us-east-1=.example.com",
+        ] {
+            assert!(ExtraResponseHost::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -390,7 +560,9 @@ mod tests {
         let mut e = envelope(&url);
         e.stack_id = stack.into();
         e.service_token = Ok(function.into());
-        assert!(check(&e, function, &ConsistencyPolicy::default()).1.is_ok());
+        assert!(check(&e, function, None, &ConsistencyPolicy::default())
+            .1
+            .is_ok());
     }
 
     #[test]
@@ -400,7 +572,7 @@ mod tests {
             insecure_prefix: Some(prefix),
             ..Default::default()
         };
-        let (c, r) = check(&envelope("http://127.0.0.1:8123/cfn/x"), FUNCTION, &p);
+        let (c, r) = check(&envelope("http://127.0.0.1:8123/cfn/x"), FUNCTION, None, &p);
         assert!(r.is_ok());
         assert_eq!(
             c.evidence["insecure_response_url_prefix"],

@@ -1,6 +1,6 @@
 //! Screening: the fixed first steps every invocation goes through, in order.
 //!
-//! JSON → [`Envelope`] → consistency check → size limit → full [`CfnRequest`]. The driver and
+//! JSON → (the request inside an SNS notification, when it is one) → [`Envelope`] → consistency check → size limit → full [`CfnRequest`]. The driver and
 //! the `warden check-event` command both use this, so they cannot drift apart.
 
 use serde_json::Value;
@@ -10,7 +10,7 @@ use super::{
     Check, Denial,
 };
 use crate::{
-    protocol::{CfnRequest, Envelope},
+    protocol::{sns, CfnRequest, Envelope},
     Error,
 };
 
@@ -70,11 +70,22 @@ pub fn screen(
         Ok(v) => v,
         Err(source) => return Screening::Unroutable(Error::EventNotJson { source }),
     };
+    // An SNS notification carries the request as its message; the consistency check decides
+    // whether the topic may deliver it.
+    let (topic, event) = if sns::is_notification(&event) {
+        match sns::unwrap(&event) {
+            Ok((topic, request)) => (Some(topic), request),
+            Err(e) => return Screening::Unroutable(e),
+        }
+    } else {
+        (None, event)
+    };
     let envelope = match Envelope::from_value(&event) {
         Ok(e) => e,
         Err(e) => return Screening::Unroutable(e),
     };
-    let (check, verdict) = consistency::check(&envelope, invoked_function_arn, policy);
+    let (check, verdict) =
+        consistency::check(&envelope, invoked_function_arn, topic.as_ref(), policy);
     if let Err(denial) = verdict {
         return Screening::Denied {
             envelope,
