@@ -281,6 +281,14 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The provider's credentials could not be handed to a re-executed image (see
+    /// `credentials::handoff`).
+    #[error("could not move the provider's credentials out of the environment")]
+    CredentialHandoff {
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// The Lambda runtime loop stopped.
     #[error("the Lambda runtime stopped")]
     LambdaRuntime {

@@ -58,6 +58,12 @@ pub async fn run<H: CustomResource>(handler: H) -> Result<(), Error> {
 /// }
 /// ```
 pub fn main<H: CustomResource>(handler: H) -> ExitCode {
+    // Before any thread exists: move the provider's credentials out of the environment (the
+    // program re-executes itself; see `credentials::handoff`).
+    if let Err(error) = hand_off_if_needed(&ProcessEnvironment) {
+        report(&error);
+        return ExitCode::FAILURE;
+    }
     // At least two workers: a handler blocking one in synchronous code must not stop the
     // timer that answers "timed out".
     let workers = std::thread::available_parallelism()
@@ -72,16 +78,38 @@ pub fn main<H: CustomResource>(handler: H) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            let mut message = format!("cfn-warden: {error}");
-            let mut source = std::error::Error::source(&error);
-            while let Some(cause) = source {
-                message.push_str(&format!(": {cause}"));
-                source = cause.source();
-            }
-            eprintln!("{message}");
+            report(&error);
             ExitCode::FAILURE
         }
     }
+}
+
+/// Prints a start-up error and its causes to stderr.
+fn report(error: &Error) {
+    let mut message = format!("cfn-warden: {error}");
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    eprintln!("{message}");
+}
+
+/// In Lambda, in the `none` and `ticket` modes (as configured in `env`): hands the provider's
+/// credentials over and re-executes without them (does not return then). Provider-role mode
+/// keeps them in the environment: the handler works with them anyway. An invalid
+/// configuration is left for the builder to report.
+fn hand_off_if_needed(env: &dyn Environment) -> Result<(), Error> {
+    let scrubbing = crate::config::Config::from_env(env).is_ok_and(|c| {
+        !matches!(
+            c.credentials(),
+            crate::credentials::CredentialMode::ProviderRole
+        )
+    });
+    if scrubbing && check_lambda_environment(env).is_ok() {
+        crate::credentials::handoff::hand_off()?;
+    }
+    Ok(())
 }
 
 impl Warden {
@@ -91,17 +119,16 @@ impl Warden {
     /// panic hook that logs the location but never the payload.
     pub async fn run(self) -> Result<(), Error> {
         check_lambda_environment(&ProcessEnvironment)?;
-        #[cfg(feature = "aws")]
-        match self.config().credentials() {
-            // The ticket layer captured them for kms:Decrypt; nothing else may find them.
-            crate::credentials::CredentialMode::Ticket(_) => {
-                crate::credentials::scrub_provider_credentials();
-            }
-            // Only the verifiers' reads may use them; a handler gets nothing.
-            crate::credentials::CredentialMode::None => {
-                crate::credentials::aws::capture_then_scrub_provider_credentials();
-            }
-            crate::credentials::CredentialMode::ProviderRole => {}
+        // In the `none` and `ticket` modes nothing but cfn-warden may find the provider's
+        // credentials (the ticket layer's kms:Decrypt, the verifiers' reads): when `main` did
+        // not hand them off already, do it now (re-executes the program; sound from any
+        // thread, unlike removing variables).
+        if !matches!(
+            self.config().credentials(),
+            crate::credentials::CredentialMode::ProviderRole
+        ) {
+            crate::credentials::handoff::hand_off()?;
+            let _ = crate::credentials::handoff::captured();
         }
         install_logging();
         install_panic_hook();

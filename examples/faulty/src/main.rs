@@ -104,18 +104,24 @@ async fn act(p: &Properties, ctx: &Context) -> Result<Payload, HandlerError> {
             Ok(Payload::Plain(me.arn().unwrap_or_default().to_owned()))
         }
         Mode::ProviderCredentials => {
-            // The SDK's standard chain (environment, profiles, container endpoints).
+            // The SDK's standard chain (environment, profiles, container endpoints), and the
+            // environment the process was started with (`/proc/self/environ`, which removing
+            // a variable in the process does not change).
             let config = cfn_warden::aws::sdk_config().await;
             let reachable = aws_sdk_sts::Client::new(&config)
                 .get_caller_identity()
                 .send()
                 .await
                 .is_ok();
+            let environ = std::fs::read("/proc/self/environ").unwrap_or_default();
+            let in_environ = environ
+                .split(|b| *b == 0)
+                .any(|entry| entry.starts_with(b"AWS_SECRET_ACCESS_KEY="));
             Ok(Payload::Plain(
-                if reachable {
-                    "reachable"
-                } else {
-                    "unreachable"
+                match (reachable, in_environ) {
+                    (true, _) => "reachable",
+                    (false, true) => "in /proc/self/environ",
+                    (false, false) => "unreachable",
                 }
                 .to_owned(),
             ))

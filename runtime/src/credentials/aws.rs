@@ -16,6 +16,7 @@ use aws_smithy_types::Blob;
 use serde_json::{json, Value};
 
 use super::{
+    handoff::{self, ProviderKeys},
     ticket::{
         self, from_unix, DataKey, DataKeys, SealedTicket, SessionCredentials, MAX_TICKET_LIFETIME,
         TICKET_PROPERTY_KEY,
@@ -44,61 +45,32 @@ const SESSION_CHECK: &str = "work-session";
 /// The check recorded in provider-role mode.
 const PROVIDER_ROLE_CHECK: &str = "provider-role-credentials";
 
-/// The process variables that carry the provider's own credentials in Lambda.
-const PROVIDER_CREDENTIAL_VARIABLES: [&str; 3] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-];
-
-/// Removes the provider's own credentials from the process environment, so code in the
-/// process (handlers, the SDK's default chain) cannot pick them up. The ticket layer keeps its
-/// own copy, captured when it was built, for `kms:Decrypt` only.
-///
-/// Call before serving, while no other thread reads the environment. Called by
-/// [`crate::Warden::run`] in ticket and `none` modes.
-pub fn scrub_provider_credentials() {
-    for name in PROVIDER_CREDENTIAL_VARIABLES {
-        std::env::remove_var(name);
-    }
-}
-
-/// The provider's own credentials, captured at start in `none` mode just before they are
-/// scrubbed from the environment: only the verifiers' reads (stack events, CloudTrail) use them.
-static CAPTURED_PROVIDER_CREDENTIALS: std::sync::OnceLock<Credentials> = std::sync::OnceLock::new();
-
-/// `none` mode: keeps a copy of the provider's own credentials for the verifiers, then
-/// removes them from the process environment (see [`scrub_provider_credentials`]), so a
-/// handler that builds its own SDK configuration finds none. Called by [`crate::Warden::run`].
-pub(crate) fn capture_then_scrub_provider_credentials() {
-    if let Ok(credentials) = provider_credentials(&crate::config::ProcessEnvironment) {
-        let _ = CAPTURED_PROVIDER_CREDENTIALS.set(credentials);
-    }
-    scrub_provider_credentials();
-}
-
-/// The provider's own credentials as Lambda sets them in `env`, or the first variable
-/// missing.
+/// The provider's own credentials as found in `env`, or the first variable missing.
 fn provider_credentials(env: &dyn crate::config::Environment) -> Result<Credentials, &'static str> {
-    let var = |name: &'static str| env.var(name).filter(|v| !v.is_empty()).ok_or(name);
-    Ok(Credentials::new(
-        var("AWS_ACCESS_KEY_ID")?,
-        var("AWS_SECRET_ACCESS_KEY")?,
-        var("AWS_SESSION_TOKEN").ok(),
+    ProviderKeys::from_env(env).map(provider_sdk_credentials)
+}
+
+fn provider_sdk_credentials(keys: ProviderKeys) -> Credentials {
+    Credentials::new(
+        keys.access_key_id,
+        keys.secret_access_key.into_inner(),
+        keys.session_token.map(Secret::into_inner),
         None,
         "cfn-warden-provider",
-    ))
+    )
 }
 
-/// The SDK configuration the verifiers use outside ticket mode: the provider's credentials
-/// captured at start when there are any, else the environment's credential chain (embedders
-/// that do not call [`crate::Warden::run`]).
+/// The SDK configuration the verifiers (outside ticket mode) and provider-role handlers use:
+/// the provider's own credentials (handed over at start, or still in the environment) when
+/// there are any, else the environment's credential chain.
 pub(crate) async fn provider_sdk_config() -> SdkConfig {
     let config = crate::aws::sdk_config().await;
-    match CAPTURED_PROVIDER_CREDENTIALS.get() {
-        Some(credentials) => config
+    match handoff::captured() {
+        Some(keys) => config
             .to_builder()
-            .credentials_provider(SharedCredentialsProvider::new(credentials.clone()))
+            .credentials_provider(SharedCredentialsProvider::new(provider_sdk_credentials(
+                keys,
+            )))
             .build(),
         None => config,
     }
@@ -271,16 +243,24 @@ impl TicketLayer {
         Self::with_keys(settings, KeySource::Given(keys), base)
     }
 
-    /// A layer whose KMS client uses the provider's own credentials as found in `env` now
-    /// (they are about to be scrubbed from the process; see [`scrub_provider_credentials`]).
+    /// A layer whose KMS client uses the provider's own credentials as found in `env`, else
+    /// as handed over when the program re-executed itself without them (see
+    /// `credentials::handoff`).
     pub fn from_environment(
         settings: TicketSettings,
         env: &dyn crate::config::Environment,
     ) -> Result<Self, Error> {
-        let credentials = provider_credentials(env).map_err(|name| Error::InvalidSetting {
-            name,
-            problem: "is not set: ticket mode needs the provider's credentials for kms:Decrypt",
-        })?;
+        let credentials =
+            match provider_credentials(env) {
+                Ok(credentials) => credentials,
+                Err(name) => handoff::captured()
+                    .map(provider_sdk_credentials)
+                    .ok_or(Error::InvalidSetting {
+                    name,
+                    problem:
+                        "is not set: ticket mode needs the provider's credentials for kms:Decrypt",
+                })?,
+            };
         Self::with_keys(
             settings,
             KeySource::Provider {
@@ -765,11 +745,7 @@ impl CredentialSource for ProviderRoleSource {
             );
             ctx.checks()
                 .record(Check::new(PROVIDER_ROLE_CHECK, Verdict::Skip, evidence, 0));
-            let config = self
-                .config
-                .get_or_init(crate::aws::sdk_config)
-                .await
-                .clone();
+            let config = self.config.get_or_init(provider_sdk_config).await.clone();
             ctx.extensions_mut().insert(WorkCredentials(config));
             Ok(())
         })

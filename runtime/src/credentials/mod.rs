@@ -1,23 +1,25 @@
 //! Credentials: where the AWS rights a handler uses come from, and how they are narrowed.
 //!
 //! Three modes ([`CredentialMode`], setting `WARDEN_CREDENTIALS`):
-//! - `none` (default): nothing is granted through `Context::aws`, and [`crate::Warden::run`]
-//!   removes the provider's own credentials from the process environment at start (so a
-//!   handler building its own SDK configuration finds none); the verifiers' reads (stack
-//!   events, CloudTrail) use a copy captured just before.
+//! - `none` (default): nothing is granted through `Context::aws`, and the provider's own
+//!   credentials are moved out of the process environment before anything runs ([`handoff`]:
+//!   the program re-executes itself without them), so a handler building its own SDK
+//!   configuration finds none; the verifiers' reads (stack events, CloudTrail) use the copy
+//!   handed over.
 //! - `ticket`: every request must carry a sealed ticket ([`ticket`]) holding the deployer's
 //!   short-lived ticket-role credentials. The ticket layer opens it (KMS, with the encryption
 //!   context rebuilt from the event), checks who it belongs to (`sts:GetCallerIdentity`: same
 //!   account as the function, principal on the allow-list), and the handler then receives
 //!   credentials from `sts:AssumeRole` on the work role with the handler's declared
 //!   [`SessionPolicy`] as session policy: the intersection of what the deployer may do through
-//!   the work role and what this request needs. The provider's own credentials are removed from
-//!   the process environment at start and used only for `kms:Decrypt`.
+//!   the work role and what this request needs. The provider's own credentials are moved out
+//!   of the process environment at start ([`handoff`]) and used only for `kms:Decrypt`.
 //! - `provider-role`: the classic model, the provider's own role does the work. Only when
 //!   configured explicitly; every decision line says so.
 //!
 //! Declared permissions are checked by [`policy`] whatever the mode.
 
+pub(crate) mod handoff;
 pub mod policy;
 pub mod ticket;
 
@@ -25,7 +27,7 @@ pub mod ticket;
 pub(crate) mod aws;
 
 #[cfg(feature = "aws")]
-pub use aws::{scrub_provider_credentials, KmsDataKeys, TicketLayer, WorkCredentials};
+pub use aws::{KmsDataKeys, TicketLayer, WorkCredentials};
 pub use policy::{SessionPolicy, SessionPolicyBuilder};
 
 use std::{sync::Arc, time::Duration};
