@@ -76,6 +76,7 @@ pub(crate) const RULES: &[Rule] = &[
     Rule { id: "multiple-event-triggers", severity: Severity::Low, description: "A function has several event triggers: one role serves several purposes." },
     Rule { id: "wildcard-in-arn", severity: Severity::Medium, description: "An Allow statement (or a SAM policy template) names resources by an ARN containing `*`." },
     Rule { id: "provider-escalation", severity: Severity::High, description: "A custom-resource provider can be invoked through a wildcard, an ARN pattern or the whole account while its role can pass roles, create or update functions, or write IAM." },
+    Rule { id: "invoke-policy-overwritten", severity: Severity::High, description: "A custom-resource provider has both an AWS::Lambda::Permission and an AWS::Lambda::ResourcePolicy: AddPermission and PutResourcePolicy overwrite each other, so one of the two invoke policies is silently lost." },
 ];
 
 fn rule(id: &str) -> &'static Rule {
@@ -876,6 +877,37 @@ fn provider_escalation(
             }
         }
     }
+    // AddPermission and PutResourcePolicy overwrite each other (Lambda API reference): a
+    // provider must have one or the other, never both.
+    let mut resource_policies: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (id, t) in types {
+        if t == "AWS::Lambda::ResourcePolicy" {
+            if let Some(f) = function_of(&props(id)["ResourceArn"]) {
+                resource_policies.entry(f).or_default().push(id.clone());
+            }
+        }
+    }
+    let mut hits: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
+    for (id, t) in types {
+        if t != "AWS::Lambda::Permission" {
+            continue;
+        }
+        let Some(function) = function_of(&props(id)["FunctionName"]) else {
+            continue;
+        };
+        if let (Some(users), Some(policies)) =
+            (providers.get(&function), resource_policies.get(&function))
+        {
+            hits.entry(id.clone()).or_default().push(fail(
+                "invoke-policy-overwritten",
+                format!(
+                    "permission on the provider of {} (function {function}), which also has the resource policy {}: AddPermission and PutResourcePolicy overwrite each other; keep one",
+                    users.join(", "),
+                    policies.join(", ")
+                ),
+            ));
+        }
+    }
     // Invoke grants to broad principals: Lambda permissions, and IAM statements on patterns.
     // `*`, a pattern, an account root, or an account (id, `${AWS::AccountId}`, its Ref).
     let broad_principal = |p: &Value| match p.as_str() {
@@ -948,7 +980,6 @@ fn provider_escalation(
             }
         }
     }
-    let mut hits: BTreeMap<String, Vec<Hit>> = BTreeMap::new();
     for (function, users) in &providers {
         let mut grants = permission_grants.remove(function).unwrap_or_default();
         grants.extend(pattern_grants.iter().cloned());

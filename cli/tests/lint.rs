@@ -23,6 +23,7 @@ const RULES: &[&str] = &[
     "multiple-event-triggers",
     "wildcard-in-arn",
     "provider-escalation",
+    "invoke-policy-overwritten",
 ];
 
 fn fixture(rule: &str, kind: &str) -> String {

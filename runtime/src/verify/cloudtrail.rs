@@ -8,10 +8,19 @@
 //! backoff under a budget inside the invocation's deadline; what "not found in time" means is a
 //! policy ([`NotFound`], deny by default).
 //!
-//! *Unverified* facts this depends on (FACTS §2; see the runbook in `cfn/README.md`): that the
-//! record's `requestID` equals the function's `aws_request_id`, and that CloudFormation's invokes
-//! carry `invokedBy` / `sourceIPAddress` = `cloudformation.amazonaws.com`. Both matching rules
-//! are configurable for that reason.
+//! Facts this depends on (FACTS §2 and §6; see the runbook in `cfn/README.md`):
+//! - the record's `requestID` equals the function's `aws_request_id`: shown in a practitioner's
+//!   published records (the `Invoke` record, by the real caller, and the `InvokeExecution`
+//!   records, by `lambda.amazonaws.com` with `userIdentity.type = AWSService`, share it), not
+//!   in AWS documentation. Lambda's asynchronous retries (two more attempts) keep the request
+//!   id, so each retry finds the same `Invoke` record;
+//! - CloudFormation invokes custom-resource functions asynchronously *with the stack
+//!   operation's credentials* (the deployer's session, or the stack's service role), not as a
+//!   service principal: `userIdentity` is that principal. That the record then carries
+//!   `invokedBy` / `sourceIPAddress` = `cloudformation.amazonaws.com` is still *unverified*;
+//!   both matching rules are configurable for that reason;
+//! - an invoke that Lambda denies leaves no record (and never runs the function): nothing here
+//!   or in `warden audit` can see it.
 
 use std::{
     borrow::Cow,
