@@ -16,6 +16,7 @@
 
 mod arena;
 mod envelope;
+mod escapes;
 mod handler;
 mod replay;
 mod response_url;
