@@ -24,7 +24,9 @@ use cfn_warden::credentials::ticket::{SealedTicket, TICKET_PROPERTY_KEY};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
-use crate::{seal::Expiry, sign::custom_properties, template::Template};
+use warden_lint::template::Template;
+
+use crate::{seal::Expiry, sign::custom_properties};
 
 /// CloudFormation's limit for a template passed inline (`TemplateBody`).
 pub(crate) const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
@@ -167,7 +169,7 @@ fn declared_parameters(template: &Template<'_>) -> Result<HashSet<String>> {
     let Some(section) = template.section("Parameters") else {
         return Ok(HashSet::new());
     };
-    let value = crate::template::to_json(section)?;
+    let value = warden_lint::template::to_json(section)?;
     Ok(value
         .as_object()
         .map(|m| m.keys().cloned().collect())
@@ -286,8 +288,8 @@ pub(crate) async fn deploy(
             .resources()?
             .into_iter()
             .map(|r| {
-                let condition = crate::template::entry(r.body, "Condition")
-                    .and_then(|(_, node)| crate::template::scalar_text(node));
+                let condition = warden_lint::template::entry(r.body, "Condition")
+                    .and_then(|(_, node)| warden_lint::template::scalar_text(node));
                 json!({"action": "Add", "logical_id": r.logical_id, "type": r.resource_type, "replacement": null, "condition": condition})
             })
             .collect();

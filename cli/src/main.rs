@@ -24,11 +24,9 @@ use std::{io::Read, path::PathBuf, process::ExitCode};
 mod audit;
 mod build_layer;
 mod deploy;
-mod lint;
 mod scan;
 mod seal;
 mod sign;
-mod template;
 
 use anyhow::{Context as _, Result};
 use cfn_warden::{
@@ -38,6 +36,7 @@ use cfn_warden::{
 };
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::{json, Value};
+use warden_lint::{report, Severity};
 
 /// cfn-warden: hardened CloudFormation custom resources.
 #[derive(Parser)]
@@ -117,8 +116,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LintFormat::Text)]
         format: LintFormat,
         /// The lowest severity that makes the exit code 1.
-        #[arg(long, value_enum, default_value_t = lint::Severity::Low)]
-        fail_on: lint::Severity,
+        #[arg(long, default_value_t = Severity::Low)]
+        fail_on: Severity,
     },
     /// Scan a live account's Lambda functions (the usual AWS environment: credentials, region,
     /// profiles, AWS_ENDPOINT_URL): functions not created by CloudFormation, shared roles,
@@ -134,8 +133,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = LintFormat::Text)]
         format: LintFormat,
         /// The lowest severity that makes the exit code 1.
-        #[arg(long, value_enum, default_value_t = lint::Severity::Low)]
-        fail_on: lint::Severity,
+        #[arg(long, default_value_t = Severity::Low)]
+        fail_on: Severity,
     },
     /// Print the provider configuration (WARDEN_SIGNING_KEYS entry) for an AWS KMS signing key.
     PublicKey {
@@ -543,18 +542,18 @@ fn run(cli: Cli) -> Result<bool> {
                     .with_context(|| format!("reading {}", path.display()))?;
                 let name = path.display().to_string();
                 findings
-                    .extend(lint::lint(&name, &source).with_context(|| format!("linting {name}"))?);
+                    .extend(warden_lint::lint(&name, &source).with_context(|| format!("linting {name}"))?);
             }
             match format {
-                LintFormat::Text => print!("{}", lint::text(&findings, colour())),
-                LintFormat::Json => println!("{}", serde_json::json!({"findings": findings})),
-                LintFormat::Sarif => println!("{}", lint::sarif(&findings, lint::RULES)),
+                LintFormat::Text => print!("{}", report::text(&findings, colour())),
+                LintFormat::Json => println!("{}", report::json(&findings)),
+                LintFormat::Sarif => println!("{}", report::sarif(&findings, warden_lint::RULES)),
                 LintFormat::Junit => {
                     let files: Vec<String> =
                         paths.iter().map(|p| p.display().to_string()).collect();
                     print!(
                         "{}",
-                        lint::junit(&files, &findings, lint::RULES, "warden lint")
+                        report::junit(&files, &findings, warden_lint::RULES, "warden lint")
                     );
                 }
             }
@@ -571,15 +570,15 @@ fn run(cli: Cli) -> Result<bool> {
             })?;
             let findings = &report.findings;
             match format {
-                LintFormat::Text => print!("{}", lint::text(findings, colour())),
+                LintFormat::Text => print!("{}", report::text(findings, colour())),
                 LintFormat::Json => println!(
                     "{}",
                     serde_json::json!({"functions": report.functions, "findings": findings})
                 ),
-                LintFormat::Sarif => println!("{}", lint::sarif(findings, scan::SCAN_RULES)),
+                LintFormat::Sarif => println!("{}", report::sarif(findings, scan::SCAN_RULES)),
                 LintFormat::Junit => print!(
                     "{}",
-                    lint::junit(&report.functions, findings, scan::SCAN_RULES, "warden scan")
+                    report::junit(&report.functions, findings, scan::SCAN_RULES, "warden scan")
                 ),
             }
             Ok(!findings.iter().any(|f| f.severity >= fail_on))

@@ -18,7 +18,7 @@ use anyhow::{Context as _, Result};
 use regex::Regex;
 use serde_json::Value;
 
-use crate::lint::{Finding, Rule, Severity, Status};
+use warden_lint::{iam, Finding, Rule, Severity, Status};
 
 /// Every scan rule, in a stable order.
 pub(crate) const SCAN_RULES: &[Rule] = &[
@@ -182,10 +182,7 @@ pub(crate) async fn scan(
             Ok(out) => {
                 let policy: Value =
                     serde_json::from_str(out.policy().unwrap_or("{}")).unwrap_or(Value::Null);
-                for statement in statements(&policy) {
-                    if statement["Effect"] != "Allow" {
-                        continue;
-                    }
+                for statement in iam::allow_statements(&policy) {
                     let principal = &statement["Principal"];
                     let public = principal == "*" || principal["AWS"] == "*";
                     let condition = statement["Condition"].to_string().to_ascii_lowercase();
@@ -346,14 +343,6 @@ fn secret_like_name(name: &str) -> bool {
         w[1] == "KEY" && matches!(w[0].as_str(), "API" | "PRIVATE" | "ACCESS" | "SIGNING")
     });
     (word || pair) && !reference
-}
-
-fn statements(document: &Value) -> Vec<Value> {
-    match &document["Statement"] {
-        Value::Array(items) => items.clone(),
-        v @ Value::Object(_) => vec![v.clone()],
-        _ => Vec::new(),
-    }
 }
 
 async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<Function>> {
@@ -530,22 +519,16 @@ async fn role_wildcards(iam: &aws_sdk_iam::Client, role_arn: &str) -> Result<Vec
     }
     let mut out = Vec::new();
     for (source, doc) in documents {
-        for statement in statements(&doc) {
-            if statement["Effect"] != "Allow" {
-                continue;
-            }
+        // The same analysis as `warden lint`'s iam-wildcard-action.
+        for statement in iam::allow_statements(&doc) {
             if statement.get("NotAction").is_some() {
                 out.push(format!("{source} uses NotAction"));
             }
-            let actions = match &statement["Action"] {
-                Value::Array(a) => a.clone(),
-                Value::Null => Vec::new(),
-                other => vec![other.clone()],
-            };
+            let actions = iam::list_of(&statement["Action"]);
             let wild: Vec<&str> = actions
                 .iter()
                 .filter_map(Value::as_str)
-                .filter(|a| *a == "*" || a.ends_with(":*"))
+                .filter(|a| iam::is_wildcard_action(a))
                 .collect();
             if !wild.is_empty() {
                 out.push(format!("{source} allows {}", wild.join(", ")));

@@ -26,8 +26,8 @@ use crate::{
         check_output, custom_properties, deployed_signatures, place_tokens, placement,
         CustomProperties, DeployedSignature, Placement, Resign, Signed,
     },
-    template::Template,
 };
+use warden_lint::template::Template;
 
 /// What sealing needs.
 pub(crate) struct SealOptions {
@@ -85,7 +85,7 @@ pub(crate) fn ticket_parameter(
 ) -> Option<String> {
     let name = values.get(TICKET_PROPERTY_KEY)?.get("Ref")?.as_str()?;
     let parameters = template.section("Parameters")?;
-    crate::template::entry(parameters, name).map(|_| name.to_owned())
+    warden_lint::template::entry(parameters, name).map(|_| name.to_owned())
 }
 
 fn targets(source: &str, options: &SealOptions) -> Result<Vec<Target>> {

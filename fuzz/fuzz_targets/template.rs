@@ -7,10 +7,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    if let Ok(findings) = warden_cli::fuzzing::lint(text) {
+    if let Ok(findings) = warden_lint::lint("fuzz.yaml", text) {
         let lines = text.lines().count().max(1);
-        for (rule, line) in findings {
-            assert!(warden_cli::fuzzing::is_rule(&rule), "unknown rule {rule}");
+        for finding in findings {
+            assert!(warden_lint::RuleId::from_id(finding.rule).is_some(), "unknown rule {}", finding.rule);
+            let line = finding.line;
             assert!(line >= 1 && line <= lines + 1, "line {line} outside 1..={lines}");
         }
     }

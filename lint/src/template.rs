@@ -10,40 +10,40 @@ use saphyr::{MarkedYaml, Scalar, ScalarStyle, YamlData, YamlLoader};
 use saphyr_parser::Parser;
 use serde_json::{Map, Number, Value};
 
-/// A template problem, with its 1-based line.
-#[derive(Debug, thiserror::Error)]
-#[error("line {line}: {message}")]
-pub(crate) struct TemplateError {
-    pub(crate) line: usize,
-    pub(crate) message: String,
-}
+use crate::Error;
+
+/// The template errors of this module are [`Error::Template`].
+pub type TemplateError = Error;
 
 fn error(line: usize, message: impl Into<String>) -> TemplateError {
-    TemplateError {
+    Error::Template {
         line,
         message: message.into(),
     }
 }
 
 /// A parsed template.
-pub(crate) struct Template<'s> {
+pub struct Template<'s> {
     root: MarkedYaml<'s>,
 }
 
 /// One resource of the template.
-pub(crate) struct Resource<'t, 's> {
-    pub(crate) logical_id: String,
-    pub(crate) resource_type: String,
-    pub(crate) line: usize,
+pub struct Resource<'t, 's> {
+    /// Its logical id.
+    pub logical_id: String,
+    /// Its `Type`.
+    pub resource_type: String,
+    /// The 1-based line of its logical id.
+    pub line: usize,
     /// The `Properties` key and value nodes, when present.
-    pub(crate) properties: Option<(&'t MarkedYaml<'s>, &'t MarkedYaml<'s>)>,
+    pub properties: Option<(&'t MarkedYaml<'s>, &'t MarkedYaml<'s>)>,
     /// The resource's whole mapping (Type, Properties, Metadata, ...).
-    pub(crate) body: &'t MarkedYaml<'s>,
+    pub body: &'t MarkedYaml<'s>,
 }
 
 impl<'s> Template<'s> {
     /// Parses the text (first document only; duplicate keys are an error).
-    pub(crate) fn parse(source: &'s str) -> Result<Self, TemplateError> {
+    pub fn parse(source: &'s str) -> Result<Self, TemplateError> {
         let mut loader: YamlLoader<'s, MarkedYaml<'s>> = YamlLoader::default();
         loader.allow_duplicate_keys(false);
         loader.early_parse(false);
@@ -68,7 +68,7 @@ impl<'s> Template<'s> {
     }
 
     /// The resources, in template order.
-    pub(crate) fn resources(&self) -> Result<Vec<Resource<'_, 's>>, TemplateError> {
+    pub fn resources(&self) -> Result<Vec<Resource<'_, 's>>, TemplateError> {
         let Some((_, resources)) = entry(&self.root, "Resources") else {
             return Err(error(1, "the template has no Resources section"));
         };
@@ -105,13 +105,13 @@ impl<'s> Template<'s> {
 
 impl Template<'_> {
     /// A top-level section (`Parameters`, `Conditions`, ...), when present.
-    pub(crate) fn section(&self, name: &str) -> Option<&MarkedYaml<'_>> {
+    pub fn section(&self, name: &str) -> Option<&MarkedYaml<'_>> {
         entry(&self.root, name).map(|(_, v)| v)
     }
 }
 
 /// `key: value` in a mapping node.
-pub(crate) fn entry<'t, 's>(
+pub fn entry<'t, 's>(
     node: &'t MarkedYaml<'s>,
     key: &str,
 ) -> Option<(&'t MarkedYaml<'s>, &'t MarkedYaml<'s>)> {
@@ -124,7 +124,7 @@ pub(crate) fn entry<'t, 's>(
 }
 
 /// The text of an untagged scalar node.
-pub(crate) fn scalar_text(node: &MarkedYaml<'_>) -> Option<String> {
+pub fn scalar_text(node: &MarkedYaml<'_>) -> Option<String> {
     match &node.data {
         YamlData::Representation(text, _, None) => Some(text.to_string()),
         YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
@@ -170,7 +170,7 @@ fn tag_name(handle: &str, suffix: &str, line: usize) -> Result<String, TemplateE
 }
 
 /// Converts a node to JSON, short-form intrinsics to long form.
-pub(crate) fn to_json(node: &MarkedYaml<'_>) -> Result<Value, TemplateError> {
+pub fn to_json(node: &MarkedYaml<'_>) -> Result<Value, TemplateError> {
     let line = node.span.start.line();
     Ok(match &node.data {
         YamlData::Representation(text, style, tag) => match tag {
@@ -277,7 +277,7 @@ fn plain_or_quoted(text: &str, style: ScalarStyle, line: usize) -> Result<Value,
 }
 
 /// Whether a JSON value contains an intrinsic function anywhere.
-pub(crate) fn has_intrinsic(value: &Value) -> bool {
+pub fn has_intrinsic(value: &Value) -> bool {
     match value {
         Value::Object(map) => is_intrinsic(value) || map.values().any(has_intrinsic),
         Value::Array(items) => items.iter().any(has_intrinsic),
@@ -287,7 +287,7 @@ pub(crate) fn has_intrinsic(value: &Value) -> bool {
 
 /// Whether a JSON value is itself an intrinsic function (`{"Ref": ...}`, `{"Fn::...": ...}`,
 /// `{"Condition": ...}`).
-pub(crate) fn is_intrinsic(value: &Value) -> bool {
+pub fn is_intrinsic(value: &Value) -> bool {
     value.as_object().is_some_and(|m| {
         m.len() == 1
             && m.keys()
@@ -296,7 +296,7 @@ pub(crate) fn is_intrinsic(value: &Value) -> bool {
 }
 
 /// Byte offset of a character index.
-pub(crate) fn byte_offset(source: &str, char_index: usize) -> usize {
+pub fn byte_offset(source: &str, char_index: usize) -> usize {
     source
         .char_indices()
         .nth(char_index)
@@ -304,7 +304,7 @@ pub(crate) fn byte_offset(source: &str, char_index: usize) -> usize {
 }
 
 /// Byte offset where 1-based `line` starts.
-pub(crate) fn line_start(source: &str, line: usize) -> usize {
+pub fn line_start(source: &str, line: usize) -> usize {
     if line <= 1 {
         return 0;
     }

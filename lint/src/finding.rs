@@ -1,0 +1,96 @@
+//! What a rule is and what it reports: [`Rule`], [`Severity`], [`Status`], [`Finding`]. Shared
+//! with `warden scan`, whose rules use the same descriptors and outputs.
+
+use std::{fmt, str::FromStr};
+
+use serde::Serialize;
+
+/// How serious a finding is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth knowing.
+    Low,
+    /// Should be fixed.
+    Medium,
+    /// A path to privilege escalation or public exposure.
+    High,
+}
+
+impl Severity {
+    /// The SARIF `level`.
+    pub fn sarif_level(self) -> &'static str {
+        match self {
+            Self::Low => "note",
+            Self::Medium => "warning",
+            Self::High => "error",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        })
+    }
+}
+
+/// `low`, `medium` or `high`.
+#[derive(Debug, thiserror::Error)]
+#[error("`{0}` is not a severity (low, medium, high)")]
+pub struct UnknownSeverity(String);
+
+impl FromStr for Severity {
+    type Err = UnknownSeverity;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "low" => Ok(Self::Low),
+            "medium" => Ok(Self::Medium),
+            "high" => Ok(Self::High),
+            _ => Err(UnknownSeverity(s.to_owned())),
+        }
+    }
+}
+
+/// Whether the rule failed, or could not decide.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// The rule's condition holds.
+    Fail,
+    /// A needed value is an unresolved intrinsic.
+    Unknown,
+}
+
+/// A rule's identity: stable kebab-case id, severity, one-sentence description.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The stable id (`provider-escalation`).
+    pub id: &'static str,
+    /// How serious its findings are.
+    pub severity: Severity,
+    /// What it finds.
+    pub description: &'static str,
+}
+
+/// One finding.
+#[derive(Clone, Debug, Serialize)]
+pub struct Finding {
+    /// The rule's id.
+    pub rule: &'static str,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// Failed or unknown.
+    pub status: Status,
+    /// The template (or, for `warden scan`, the account) it is about.
+    pub file: String,
+    /// The resource's logical id (or function name).
+    pub logical_id: String,
+    /// The resource's 1-based line, 0 when there is none.
+    pub line: usize,
+    /// What was found (never a secret value).
+    pub message: String,
+}

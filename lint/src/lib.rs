@@ -1,0 +1,121 @@
+//! `warden lint` as a library: CloudFormation templates (YAML with short-form intrinsics, or
+//! JSON; SAM included) checked for the misconfigurations that make custom resources and Lambda
+//! functions dangerous.
+//!
+//! What it owns, by module:
+//! - [`template`]: reading templates with positions (the model the CLI's template editing
+//!   uses too);
+//! - `resolve`: intrinsic resolution without deploying (parameter defaults, `Fn::Sub`,
+//!   `Fn::Join`, the template's own resources);
+//! - [`iam`]: the IAM analysis shared by the rules and by `warden scan` (statements, action
+//!   patterns, escalating actions, broad managed policies);
+//! - `graph`: the resource graph (ServiceToken → alias or version → function);
+//! - `rules`: one module per rule, each with its [`Rule`] descriptor; [`RuleId`] names them;
+//! - [`report`]: text, JSON, SARIF 2.1.0 and JUnit output.
+//!
+//! It imports nothing of cfn-warden's runtime, AWS SDK or CLI: the fuzz targets link it alone.
+//!
+//! Every finding has a stable kebab-case rule id, a severity, the resource's logical id and
+//! line, and a status: `fail`, or `unknown` when a value the rule needs is an intrinsic that
+//! could not be resolved (never a silent pass). `Deny` statements never trigger a finding. A
+//! resource can suppress a rule in its Metadata, with a mandatory reason:
+//!
+//! ```yaml
+//! Metadata:
+//!   cfn-warden:
+//!     Suppress:
+//!       - Rule: role-without-boundary
+//!         Reason: legacy role, tracked in TICKET-12
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod finding;
+mod graph;
+pub mod iam;
+pub mod report;
+mod resolve;
+mod rules;
+pub mod template;
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+pub use error::Error;
+pub use finding::{Finding, Rule, Severity, Status};
+pub use rules::{RuleId, RULES};
+
+use crate::{
+    resolve::{parameter_defaults, resolve, Scope},
+    rules::{Ctx, Hit},
+    template::{to_json, Template},
+};
+
+/// Lints one template's text; `file` names it in the findings.
+pub fn lint(file: &str, source: &str) -> Result<Vec<Finding>, Error> {
+    let template = Template::parse(source)?;
+    let defaults = parameter_defaults(&template)?;
+    let resources = template.resources()?;
+    let types: BTreeMap<String, String> = resources
+        .iter()
+        .map(|r| (r.logical_id.clone(), r.resource_type.clone()))
+        .collect();
+    let scope = Scope {
+        defaults: &defaults,
+        types: &types,
+    };
+    let mut all_properties = BTreeMap::new();
+    for resource in &resources {
+        let properties = match resource.properties {
+            Some((_, node)) => resolve(&to_json(node)?, &scope),
+            None => Value::Object(Map::new()),
+        };
+        all_properties.insert(resource.logical_id.clone(), properties);
+    }
+    let sam_global_boundary = template
+        .section("Globals")
+        .map(to_json)
+        .transpose()?
+        .is_some_and(|g| g["Function"].get("PermissionsBoundary").is_some());
+    let ctx = Ctx {
+        types: &types,
+        sam_global_boundary,
+    };
+    let mut template_wide = rules::template_wide(&types, &all_properties);
+    let mut findings = Vec::new();
+    for resource in &resources {
+        let properties = all_properties
+            .remove(&resource.logical_id)
+            .unwrap_or(Value::Null);
+        let metadata = match template::entry(resource.body, "Metadata") {
+            Some((_, node)) => to_json(node)?,
+            None => Value::Null,
+        };
+        let (suppressed, mut hits) = rules::suppression_without_reason::suppressions(&metadata);
+        hits.extend(rules::per_resource(&resource.resource_type, &properties, &ctx));
+        hits.extend(
+            template_wide
+                .remove(&resource.logical_id)
+                .unwrap_or_default(),
+        );
+        // One order whatever the rule's kind: by rule, then as found.
+        hits.sort_by_key(|hit: &Hit| hit.rule);
+        for hit in hits {
+            let rule = hit.rule.rule();
+            if suppressed.iter().any(|s| s == rule.id) {
+                continue;
+            }
+            findings.push(Finding {
+                rule: rule.id,
+                severity: rule.severity,
+                status: hit.status,
+                file: file.to_owned(),
+                logical_id: resource.logical_id.clone(),
+                line: resource.line,
+                message: hit.message,
+            });
+        }
+    }
+    Ok(findings)
+}

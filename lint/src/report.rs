@@ -1,0 +1,125 @@
+//! Output formats of findings: text (optionally coloured), JSON, SARIF 2.1.0 and JUnit XML.
+//! `warden scan` uses them with its own rules.
+
+use serde_json::{json, Value};
+
+use crate::finding::{Finding, Rule, Severity, Status};
+
+/// Text output: one line per finding (`file:line:`, or just the location when there is no
+/// line), the severity coloured when `colour`.
+pub fn text(findings: &[Finding], colour: bool) -> String {
+    let mut out = String::new();
+    for f in findings {
+        let status = if f.status == Status::Unknown {
+            " (UNKNOWN)"
+        } else {
+            ""
+        };
+        let location = if f.line == 0 {
+            f.file.clone()
+        } else {
+            format!("{}:{}", f.file, f.line)
+        };
+        let severity = format!("{:?}", f.severity);
+        let severity = match (colour, f.severity) {
+            (false, _) => severity,
+            (true, Severity::High) => format!("\x1b[1;31m{severity}\x1b[0m"),
+            (true, Severity::Medium) => format!("\x1b[33m{severity}\x1b[0m"),
+            (true, Severity::Low) => format!("\x1b[36m{severity}\x1b[0m"),
+        };
+        out.push_str(&format!(
+            "{location}: {severity} {} [{}] {}{status}\n",
+            f.rule, f.logical_id, f.message
+        ));
+    }
+    out.push_str(&format!("{} finding(s)\n", findings.len()));
+    out
+}
+
+/// JUnit XML: one test case per rule and file, failing when the rule found something there.
+pub fn junit(files: &[String], findings: &[Finding], rules: &[Rule], suite: &str) -> String {
+    let escape = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let mut cases = String::new();
+    let mut failures = 0;
+    for file in files {
+        for rule in rules {
+            let hits: Vec<&Finding> = findings
+                .iter()
+                .filter(|f| &f.file == file && f.rule == rule.id)
+                .collect();
+            cases.push_str(&format!(
+                "    <testcase classname=\"{}\" name=\"{}\">",
+                escape(file),
+                rule.id
+            ));
+            if !hits.is_empty() {
+                failures += 1;
+                let detail: Vec<String> = hits
+                    .iter()
+                    .map(|f| format!("{}:{} [{}] {}", f.file, f.line, f.logical_id, f.message))
+                    .collect();
+                cases.push_str(&format!(
+                    "<failure message=\"{} finding(s)\" type=\"{:?}\">{}</failure>",
+                    hits.len(),
+                    rule.severity,
+                    escape(&detail.join("\n"))
+                ));
+            }
+            cases.push_str("</testcase>\n");
+        }
+    }
+    let tests = files.len() * rules.len();
+    format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
+    )
+}
+
+/// SARIF 2.1.0.
+pub fn sarif(findings: &[Finding], rules: &[Rule]) -> Value {
+    let rules: Vec<Value> = rules
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "shortDescription": {"text": r.description},
+                "defaultConfiguration": {"level": r.severity.sarif_level()},
+            })
+        })
+        .collect();
+    let results: Vec<Value> = findings
+        .iter()
+        .map(|f| {
+            let unknown = if f.status == Status::Unknown { " (UNKNOWN: unresolved intrinsic)" } else { "" };
+            json!({
+                "ruleId": f.rule,
+                "level": f.severity.sarif_level(),
+                "message": {"text": format!("{}{unknown}", f.message)},
+                "locations": [{
+                    "physicalLocation": if f.line == 0 {
+                        json!({"artifactLocation": {"uri": f.file}})
+                    } else {
+                        json!({"artifactLocation": {"uri": f.file}, "region": {"startLine": f.line}})
+                    },
+                    "logicalLocations": [{"name": f.logical_id, "kind": "resource"}],
+                }],
+                "properties": {"status": f.status},
+            })
+        })
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": {"name": "warden", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}],
+    })
+}
+
+/// JSON: `{"findings": [...]}`, each finding with its rule, severity, status, file, logical id,
+/// line and message.
+pub fn json(findings: &[Finding]) -> Value {
+    json!({ "findings": findings })
+}
