@@ -403,7 +403,8 @@ impl Report {
                     (at(&line["time"]), at(&evidence["not_after"]))
                 {
                     let left = not_after.duration_since(decided).unwrap_or_default();
-                    if left < TICKET_MARGIN {
+                    // The handler's work (up to the 15-minute Lambda maximum) may outlive such a ticket.
+                    if left < crate::stack::TICKET_MARGIN {
                         flag(
                             "ticket-near-expiry",
                             format!(
@@ -431,10 +432,6 @@ impl Report {
         }
     }
 }
-
-/// A ticket used with less time than this left is flagged: the handler's work (up to the
-/// 15-minute Lambda maximum) may outlive it.
-const TICKET_MARGIN: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// The decision line in a log line, if any (a prefix such as a timestamp is allowed).
 fn decision(line: &str) -> Option<Value> {

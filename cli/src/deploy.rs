@@ -16,27 +16,21 @@ use std::{
 
 use anyhow::{bail, Context as _, Result};
 use aws_sdk_cloudformation::{
-    error::ProvideErrorMetadata as _,
-    types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, StackEvent, Tag},
+    types::{Capability, ChangeSetStatus, ChangeSetType, Parameter, Tag},
     Client,
 };
 use cfn_warden::credentials::ticket::{SealedTicket, TICKET_PROPERTY_KEY};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 
 use warden_lint::template::Template;
 
-use crate::{seal::Expiry, sign::custom_properties};
+use crate::{
+    sign::custom_properties,
+    stack::{event_ids, expiring, follow, stack_status, Expiry, Progress, Settled, TICKET_MARGIN},
+};
 
 /// CloudFormation's limit for a template passed inline (`TemplateBody`).
 pub(crate) const MAX_TEMPLATE_BODY_BYTES: usize = 51_200;
-
-/// How long tickets must stay valid for a delete to go ahead without refreshing them: the
-/// Delete requests reach the provider some time after DeleteStack.
-pub(crate) const DELETE_TICKET_MARGIN: Duration = Duration::from_secs(15 * 60);
-
-/// Between two looks at a stack.
-pub(crate) const POLL_INTERVAL: Duration = Duration::from_secs(2);
 
 /// `KEY=VALUE` from the command line.
 #[derive(Clone, PartialEq, Eq)]
@@ -102,59 +96,6 @@ pub(crate) struct DeployOptions {
     pub(crate) poll: Duration,
 }
 
-/// How a deploy or delete ended.
-#[derive(Debug)]
-pub(crate) struct Settled {
-    pub(crate) stack_id: String,
-    pub(crate) status: String,
-    /// Chronologically first failure reasons (logical id, status, reason).
-    pub(crate) failures: Vec<(String, String, String)>,
-    pub(crate) outputs: BTreeMap<String, String>,
-    pub(crate) changes: Vec<Value>,
-    pub(crate) elapsed: Duration,
-}
-
-impl Settled {
-    /// Whether the stack reached the state that was asked for.
-    pub(crate) fn succeeded(&self) -> bool {
-        matches!(
-            self.status.as_str(),
-            "CREATE_COMPLETE" | "UPDATE_COMPLETE" | "DELETE_COMPLETE" | "NO_CHANGES"
-        )
-    }
-
-    /// The machine-readable summary (`--json`).
-    pub(crate) fn to_json(&self) -> Value {
-        json!({
-            "stack_id": self.stack_id,
-            "status": self.status,
-            "succeeded": self.succeeded(),
-            "elapsed_seconds": self.elapsed.as_secs(),
-            "changes": self.changes,
-            "outputs": self.outputs,
-            "failures": self.failures.iter().map(|(id, status, reason)| {
-                json!({"logical_id": id, "status": status, "reason": reason})
-            }).collect::<Vec<_>>(),
-        })
-    }
-
-    /// The human summary.
-    pub(crate) fn text(&self, stack: &str) -> String {
-        let mut out = format!(
-            "{stack}: {} after {}\n",
-            self.status,
-            humantime::format_duration(Duration::from_secs(self.elapsed.as_secs()))
-        );
-        for (id, status, reason) in &self.failures {
-            out.push_str(&format!("  failed: {id} {status}: {reason}\n"));
-        }
-        for (key, value) in &self.outputs {
-            out.push_str(&format!("  output {key} = {value}\n"));
-        }
-        out
-    }
-}
-
 /// The logical ids of the template's custom resources.
 pub(crate) fn custom_resource_ids(source: &str) -> Result<Vec<String>> {
     let template = Template::parse(source)?;
@@ -174,35 +115,6 @@ fn declared_parameters(template: &Template<'_>) -> Result<HashSet<String>> {
         .as_object()
         .map(|m| m.keys().cloned().collect())
         .unwrap_or_default())
-}
-
-/// The current status of `stack`, or `None` when it does not exist (or was deleted).
-async fn stack_status(cfn: &Client, stack: &str) -> Result<Option<(String, String, Vec<String>)>> {
-    match cfn.describe_stacks().stack_name(stack).send().await {
-        Ok(out) => Ok(out.stacks().first().and_then(|s| {
-            let status = s.stack_status()?.as_str().to_owned();
-            if status == "DELETE_COMPLETE" {
-                return None;
-            }
-            let id = s.stack_id().unwrap_or(stack).to_owned();
-            let params = s
-                .parameters()
-                .iter()
-                .filter_map(|p| p.parameter_key().map(str::to_owned))
-                .collect();
-            Some((id, status, params))
-        })),
-        // CloudFormation has no typed "not found" error for stacks: a ValidationError that
-        // says so.
-        Err(e)
-            if e.code() == Some("ValidationError")
-                && e.message().is_some_and(|m| m.contains("does not exist")) =>
-        {
-            Ok(None)
-        }
-        Err(e) => Err(anyhow::Error::new(e))
-            .with_context(|| format!("cloudformation:DescribeStacks {stack}")),
-    }
 }
 
 /// Creates the stack (CreateStack) or updates it through a change set, following the stack
@@ -503,7 +415,7 @@ pub(crate) fn plan_renewal(
     can_sign: bool,
     allow_expired_signatures: bool,
 ) -> Result<(bool, bool)> {
-    let margin = humantime::format_duration(DELETE_TICKET_MARGIN);
+    let margin = humantime::format_duration(TICKET_MARGIN);
     let refresh_tickets = tickets.is_some();
     let resign = signatures.filter(|_| refresh_tickets || !allow_expired_signatures);
     if let (Some(which), false) = (tickets, can_seal) {
@@ -559,14 +471,13 @@ pub(crate) async fn delete(
         .to_owned();
     let now = SystemTime::now();
     let tickets = ticket_expiries(&body)?;
-    let tickets = crate::seal::expiring(
+    let tickets = expiring(
         tickets.iter().map(|(id, expiry)| (id.as_str(), *expiry)),
         now,
-        DELETE_TICKET_MARGIN,
+        TICKET_MARGIN,
     );
     let signatures = crate::sign::deployed_signatures(&body)?;
-    let expiring_signatures =
-        crate::seal::expiring_signatures(&signatures, now, DELETE_TICKET_MARGIN);
+    let expiring_signatures = crate::seal::expiring_signatures(&signatures, now, TICKET_MARGIN);
     let progress = Progress::new();
     let (refresh_tickets, resign) = plan_renewal(
         tickets.as_deref(),
@@ -645,178 +556,6 @@ async fn outputs(cfn: &Client, stack: &str) -> Result<BTreeMap<String, String>> 
         .unwrap_or_default())
 }
 
-/// At most this many pages of events are read per look (100 events each).
-const MAX_EVENT_PAGES: usize = 10;
-
-/// The ids of the stack's current events (so only later ones are shown).
-pub(crate) async fn event_ids(cfn: &Client, stack_id: &str) -> Result<HashSet<String>> {
-    Ok(new_events(cfn, stack_id, &HashSet::new())
-        .await?
-        .into_iter()
-        .filter_map(|e| e.event_id().map(str::to_owned))
-        .collect())
-}
-
-/// Events not in `seen`, oldest first (reads newest-first pages until a seen event).
-async fn new_events(
-    cfn: &Client,
-    stack_id: &str,
-    seen: &HashSet<String>,
-) -> Result<Vec<StackEvent>> {
-    let mut fresh = Vec::new();
-    let mut token = None;
-    for _ in 0..MAX_EVENT_PAGES {
-        let page = cfn
-            .describe_stack_events()
-            .stack_name(stack_id)
-            .set_next_token(token)
-            .send()
-            .await
-            .with_context(|| format!("cloudformation:DescribeStackEvents {stack_id}"))?;
-        let mut reached_seen = false;
-        for event in page.stack_events() {
-            if event.event_id().is_some_and(|id| seen.contains(id)) {
-                reached_seen = true;
-                break;
-            }
-            fresh.push(event.clone());
-        }
-        token = page.next_token().map(str::to_owned);
-        if reached_seen || token.is_none() {
-            break;
-        }
-    }
-    fresh.reverse();
-    Ok(fresh)
-}
-
-/// Follows the stack's events after `seen` (see [`event_ids`]) with live progress until it
-/// settles or `wait` passes.
-pub(crate) async fn watch(
-    cfn: &Client,
-    stack_id: &str,
-    seen: HashSet<String>,
-    wait: Duration,
-    poll: Duration,
-) -> Result<Settled> {
-    let progress = Progress::new();
-    follow(
-        cfn,
-        stack_id,
-        seen,
-        tokio::time::Instant::now() + wait,
-        poll,
-        &progress,
-    )
-    .await
-}
-
-/// Whether a stack in `status` is done (for good or bad).
-fn is_settled(status: &str) -> bool {
-    !status.ends_with("_IN_PROGRESS")
-}
-
-/// Prints the stack's new events until its status settles or `give_up`.
-async fn follow(
-    cfn: &Client,
-    stack_id: &str,
-    mut seen: HashSet<String>,
-    give_up: tokio::time::Instant,
-    poll: Duration,
-    progress: &Progress,
-) -> Result<Settled> {
-    let mut failures = Vec::new();
-    // A settled status counts only once the operation left a trace: right after the call,
-    // DescribeStacks may still show the previous settled status.
-    let mut saw_new_event = false;
-    loop {
-        let events = new_events(cfn, stack_id, &seen).await?;
-        saw_new_event |= !events.is_empty();
-        for event in events {
-            if let Some(id) = event.event_id() {
-                seen.insert(id.to_owned());
-            }
-            let status = event
-                .resource_status()
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_default();
-            let logical = event.logical_resource_id().unwrap_or("?").to_owned();
-            let reason = event.resource_status_reason().unwrap_or("").to_owned();
-            let at = event
-                .timestamp()
-                .and_then(|t| SystemTime::try_from(*t).ok())
-                .map(|t| humantime::format_rfc3339_seconds(t).to_string())
-                .unwrap_or_default();
-            progress.line(&format!(
-                "{at}  {logical:<28} {:<36} {status}{}",
-                event.resource_type().unwrap_or(""),
-                if reason.is_empty() {
-                    String::new()
-                } else {
-                    format!("  {reason}")
-                }
-            ));
-            if status.ends_with("_FAILED") && !reason.contains("cancelled") {
-                failures.push((logical, status, reason));
-            }
-        }
-        let status = stack_status(cfn, stack_id)
-            .await?
-            .map_or_else(|| "DELETE_COMPLETE".to_owned(), |(_, status, _)| status);
-        progress.status(&status);
-        if is_settled(&status)
-            && status != "REVIEW_IN_PROGRESS"
-            && (saw_new_event || status == "DELETE_COMPLETE")
-        {
-            progress.finish();
-            return Ok(Settled {
-                stack_id: stack_id.to_owned(),
-                status,
-                failures,
-                outputs: BTreeMap::new(),
-                changes: Vec::new(),
-                elapsed: Duration::ZERO,
-            });
-        }
-        if tokio::time::Instant::now() >= give_up {
-            progress.finish();
-            bail!("stack {stack_id} is still {status}; stopped waiting (--wait)");
-        }
-        tokio::time::sleep(poll).await;
-    }
-}
-
-/// Live progress on stderr: event lines, and a spinner with the status on a terminal.
-struct Progress(ProgressBar);
-
-impl Progress {
-    fn new() -> Self {
-        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {elapsed} {wide_msg}") {
-            bar.set_style(style);
-        }
-        bar.enable_steady_tick(Duration::from_millis(200));
-        Self(bar)
-    }
-
-    fn status(&self, message: &str) {
-        self.0.set_message(message.to_owned());
-    }
-
-    /// A permanent line (printed above the spinner, or plainly when stderr is not a terminal).
-    fn line(&self, text: &str) {
-        if self.0.is_hidden() {
-            eprintln!("{text}");
-        } else {
-            self.0.println(text);
-        }
-    }
-
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
@@ -861,19 +600,18 @@ mod tests {
             ]
         );
         let now = SystemTime::now();
-        let described = crate::seal::expiring(
+        let described = expiring(
             tickets.iter().map(|(id, e)| (id.as_str(), *e)),
             now,
-            DELETE_TICKET_MARGIN,
+            TICKET_MARGIN,
         );
         assert_eq!(
             described.as_deref(),
             Some("A (unreadable), C (a parameter: expiry unknown)")
         );
         let soon = Expiry::At(now + Duration::from_secs(60));
-        let later = Expiry::At(now + 2 * DELETE_TICKET_MARGIN);
-        let described =
-            crate::seal::expiring([("S", soon), ("L", later)], now, DELETE_TICKET_MARGIN).unwrap();
+        let later = Expiry::At(now + 2 * TICKET_MARGIN);
+        let described = expiring([("S", soon), ("L", later)], now, TICKET_MARGIN).unwrap();
         assert!(
             described.starts_with("S (until ") && !described.contains('L'),
             "{described}"
@@ -949,34 +687,5 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("Env carries a WardenTicket"), "{err}");
-    }
-
-    #[test]
-    fn only_complete_states_succeed() {
-        let settled = |status: &str| Settled {
-            stack_id: "s".into(),
-            status: status.into(),
-            failures: Vec::new(),
-            outputs: BTreeMap::new(),
-            changes: Vec::new(),
-            elapsed: Duration::ZERO,
-        };
-        for ok in [
-            "CREATE_COMPLETE",
-            "UPDATE_COMPLETE",
-            "DELETE_COMPLETE",
-            "NO_CHANGES",
-        ] {
-            assert!(settled(ok).succeeded(), "{ok}");
-        }
-        for bad in [
-            "ROLLBACK_COMPLETE",
-            "UPDATE_ROLLBACK_COMPLETE",
-            "CREATE_FAILED",
-            "DELETE_FAILED",
-        ] {
-            assert!(!settled(bad).succeeded(), "{bad}");
-        }
-        assert!(!is_settled("UPDATE_COMPLETE_CLEANUP_IN_PROGRESS"));
     }
 }

@@ -21,13 +21,15 @@ use cfn_warden::credentials::{
 use cfn_warden::Secret;
 use serde_json::Value;
 
+use warden_lint::template::Template;
+
 use crate::{
     sign::{
         check_output, custom_properties, deployed_signatures, place_tokens, placement,
         CustomProperties, DeployedSignature, Placement, Resign, Signed,
     },
+    stack::expiring,
 };
-use warden_lint::template::Template;
 
 /// What sealing needs.
 pub(crate) struct SealOptions {
@@ -265,40 +267,6 @@ pub(crate) struct RefreshReport {
     pub(crate) final_status: String,
 }
 
-/// When a ticket or signature of a deployed template stops being valid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Expiry {
-    /// Valid until then.
-    At(SystemTime),
-    /// The token does not parse: as good as expired.
-    Unreadable,
-    /// A ticket passed as a parameter (`!Ref P`): its value is not in the template (and is
-    /// best kept NoEcho), so it counts as expiring.
-    Parameter,
-}
-
-/// The tokens (logical id, expiry) not valid for the next `margin`, described as
-/// `ID (until T)`, `ID (unreadable)` or `ID (a parameter: expiry unknown)`, joined by commas.
-pub(crate) fn expiring<'a>(
-    tokens: impl IntoIterator<Item = (&'a str, Expiry)>,
-    now: SystemTime,
-    margin: Duration,
-) -> Option<String> {
-    let expiring: Vec<String> = tokens
-        .into_iter()
-        .filter_map(|(id, expiry)| match expiry {
-            Expiry::At(at) if at >= now + margin => None,
-            Expiry::At(at) => Some(format!(
-                "{id} (until {})",
-                humantime::format_rfc3339_seconds(at)
-            )),
-            Expiry::Unreadable => Some(format!("{id} (unreadable)")),
-            Expiry::Parameter => Some(format!("{id} (a parameter: expiry unknown)")),
-        })
-        .collect();
-    (!expiring.is_empty()).then(|| expiring.join(", "))
-}
-
 /// [`expiring`] for the signatures of a deployed template.
 pub(crate) fn expiring_signatures(
     signatures: &[DeployedSignature],
@@ -371,14 +339,12 @@ pub(crate) async fn refresh(
             .await
             .with_context(|| format!("signing the template of {stack} again"))?,
         None => {
-            if let Some(which) = expiring_signatures(
-                &signatures,
-                SystemTime::now(),
-                crate::deploy::DELETE_TICKET_MARGIN,
-            ) {
+            if let Some(which) =
+                expiring_signatures(&signatures, SystemTime::now(), crate::stack::TICKET_MARGIN)
+            {
                 bail!(
                     "the signatures of {which} are not valid for the next {}: the provider would refuse the refreshed properties; pass --signing-key or --signing-kms-key to sign them again",
-                    humantime::format_duration(crate::deploy::DELETE_TICKET_MARGIN)
+                    humantime::format_duration(crate::stack::TICKET_MARGIN)
                 );
             }
             (body.to_owned(), Vec::new())
@@ -414,7 +380,7 @@ pub(crate) async fn refresh(
                 .build(),
         })
         .collect();
-    let seen = crate::deploy::event_ids(&cfn, stack).await?;
+    let seen = crate::stack::event_ids(&cfn, stack).await?;
     cfn.update_stack()
         .stack_name(stack)
         .template_body(renewed)
@@ -423,7 +389,7 @@ pub(crate) async fn refresh(
         .send()
         .await
         .with_context(|| format!("cloudformation:UpdateStack {stack}"))?;
-    let final_status = crate::deploy::watch(&cfn, stack, seen, wait, crate::deploy::POLL_INTERVAL)
+    let final_status = crate::stack::watch(&cfn, stack, seen, wait, crate::stack::POLL_INTERVAL)
         .await?
         .status;
     if final_status != StackStatus::UpdateComplete.as_str() {
@@ -439,6 +405,7 @@ pub(crate) async fn refresh(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::stack::Expiry;
 
     #[test]
     fn sts_names_keep_only_allowed_characters() {

@@ -14,9 +14,11 @@ use cfn_warden::verify::signed::{
 };
 use serde_json::{Map, Value};
 
-use warden_lint::template::{byte_offset, has_intrinsic, line_start, scalar_text, to_json, Template};
+use warden_lint::template::{
+    byte_offset, has_intrinsic, line_start, scalar_text, to_json, Template,
+};
 
-use crate::seal::Expiry;
+use crate::stack::Expiry;
 
 /// Writes `<dir>/<kid>.pk8` (mode 0600, never overwritten) and `<dir>/<kid>.pub.json`; returns
 /// the public key configuration as a `WARDEN_SIGNING_KEYS` value.

@@ -93,7 +93,11 @@ pub fn lint(file: &str, source: &str) -> Result<Vec<Finding>, Error> {
             None => Value::Null,
         };
         let (suppressed, mut hits) = rules::suppression_without_reason::suppressions(&metadata);
-        hits.extend(rules::per_resource(&resource.resource_type, &properties, &ctx));
+        hits.extend(rules::per_resource(
+            &resource.resource_type,
+            &properties,
+            &ctx,
+        ));
         hits.extend(
             template_wide
                 .remove(&resource.logical_id)

@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 
 use crate::template::{to_json, Template, TemplateError};
 
-pub(crate) fn parameter_defaults(template: &Template<'_>) -> Result<Map<String, Value>, TemplateError> {
+pub(crate) fn parameter_defaults(
+    template: &Template<'_>,
+) -> Result<Map<String, Value>, TemplateError> {
     let Some(section) = template.section("Parameters") else {
         return Ok(Map::new());
     };

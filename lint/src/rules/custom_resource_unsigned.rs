@@ -13,7 +13,8 @@ use crate::{
 pub(crate) const RULE: Rule = Rule {
     id: "custom-resource-unsigned",
     severity: Severity::Medium,
-    description: "A custom resource carries no WardenSignature: any invoker can choose its properties.",
+    description:
+        "A custom resource carries no WardenSignature: any invoker can choose its properties.",
 };
 
 pub(crate) fn check(resource_type: &str, p: &Value, _: &Ctx<'_>) -> Vec<Hit> {

@@ -13,7 +13,8 @@ use crate::{
 pub(crate) const RULE: Rule = Rule {
     id: "lambda-permission-public",
     severity: Severity::High,
-    description: "A Lambda permission grants Principal * without SourceArn, SourceAccount or PrincipalOrgID.",
+    description:
+        "A Lambda permission grants Principal * without SourceArn, SourceAccount or PrincipalOrgID.",
 };
 
 pub(crate) fn check(resource_type: &str, p: &Value, _: &Ctx<'_>) -> Vec<Hit> {

@@ -22,7 +22,9 @@ pub(crate) fn check(resource_type: &str, p: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
     if !is_custom_resource(resource_type) {
         return Vec::new();
     }
-    service_token(&p["ServiceToken"], ctx.types).into_iter().collect()
+    service_token(&p["ServiceToken"], ctx.types)
+        .into_iter()
+        .collect()
 }
 
 fn service_token(token: &Value, types: &BTreeMap<String, String>) -> Option<Hit> {

@@ -16,7 +16,8 @@ use crate::{
 pub(crate) const RULE: Rule = Rule {
     id: "wildcard-in-arn",
     severity: Severity::Medium,
-    description: "An Allow statement (or a SAM policy template) names resources by an ARN containing `*`.",
+    description:
+        "An Allow statement (or a SAM policy template) names resources by an ARN containing `*`.",
 };
 
 const ID: RuleId = RuleId::WildcardInArn;
@@ -65,7 +66,10 @@ fn statement(statement: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
     for resource in iam::list_of(&statement["Resource"]) {
         match resource.as_str() {
             Some(r) if r.starts_with("arn:") && r.contains('*') && !one_named_resource(r) => {
-                hits.push(fail(ID, format!("`{r}` matches every resource of its pattern")));
+                hits.push(fail(
+                    ID,
+                    format!("`{r}` matches every resource of its pattern"),
+                ));
             }
             Some(_) => {}
             None if is_concrete_reference(&resource, ctx.types) => {}

@@ -21,24 +21,56 @@ use warden_resources::{
     Error,
 };
 
-/// What the command was asked.
-#[derive(Debug)]
-pub(crate) struct BuildLayerArgs {
-    pub(crate) requirement_file: Option<PathBuf>,
+/// The arguments of `warden build-layer`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// Requirement strings (PEP 508, optionally with --hash=sha256:...).
     pub(crate) requirements: Vec<String>,
+    /// A requirements.txt (`-` for stdin).
+    #[arg(long = "requirement", short = 'r')]
+    pub(crate) requirement_file: Option<PathBuf>,
+    /// The Lambda runtime: python3.9 to python3.14.
+    #[arg(long, default_value = "python3.12")]
     pub(crate) runtime: String,
+    /// The architecture: x86_64 or arm64.
+    #[arg(long, default_value = "x86_64")]
     pub(crate) arch: String,
+    /// The package index (simple API, PEP 691 or PEP 503). No index is built in.
+    #[arg(long, env = "WARDEN_INDEX_URL")]
     pub(crate) index_url: Option<String>,
+    /// Every requirement must be pinned with == and carry --hash.
+    #[arg(long)]
     pub(crate) require_hashes: bool,
+    /// Where to write the layer zip.
+    #[arg(long, short)]
     pub(crate) output: PathBuf,
+    /// Keep downloaded wheels here (by SHA-256) for the next build.
+    #[arg(long, env = "WARDEN_CACHE_DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
+    /// How many downloads run at once.
+    #[arg(long, default_value_t = 8)]
     pub(crate) concurrency: usize,
+    /// The timeout of each request to the index.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub(crate) timeout: Duration,
+    /// Print the summary as JSON.
+    #[arg(long)]
     pub(crate) json: bool,
 }
 
+/// Runs the command; `Ok(false)` (exit 1) when the requirements cannot be built.
+pub(crate) fn exec(args: Args) -> Result<bool> {
+    match run(&args)? {
+        Outcome::Built => Ok(true),
+        Outcome::Refused(message) => {
+            eprintln!("warden: build-layer: {message}");
+            Ok(false)
+        }
+    }
+}
+
 /// How the command ended.
-pub(crate) enum Outcome {
+enum Outcome {
     /// Built and written.
     Built,
     /// The requirements cannot be built (exit 1): the message says why.
@@ -79,7 +111,7 @@ impl Progress for Bar {
     }
 }
 
-fn read_requirements(args: &BuildLayerArgs) -> Result<Vec<RequirementLine>, String> {
+fn read_requirements(args: &Args) -> Result<Vec<RequirementLine>, String> {
     let mut lines = Vec::new();
     if let Some(path) = &args.requirement_file {
         let body = if path.as_os_str() == "-" {
@@ -109,7 +141,7 @@ fn is_input_error(error: &Error) -> bool {
 }
 
 /// Runs the command.
-pub(crate) fn run(args: &BuildLayerArgs) -> Result<Outcome> {
+fn run(args: &Args) -> Result<Outcome> {
     let requirements = match read_requirements(args) {
         Ok(lines) => lines,
         Err(message) => return Ok(Outcome::Refused(message)),

@@ -1,0 +1,128 @@
+//! Options several commands share: ticket options (`seal`, `refresh`, `deploy`, `delete`),
+//! signing options (`deploy`, `delete`, `refresh`) and the signer they make.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use crate::{seal, sign};
+
+impl TicketArgs {
+    pub(crate) fn options(self, existing_only: bool) -> seal::SealOptions {
+        seal::SealOptions {
+            stack_name: self.stack_name,
+            ticket_role: self.ticket_role,
+            key_id: self.key,
+            duration: self.duration,
+            source_identity: self.source_identity,
+            only: self.only,
+            existing_only,
+        }
+    }
+}
+
+/// The ticket options `seal` and `refresh` share.
+#[derive(clap::Args)]
+pub(crate) struct TicketArgs {
+    /// The stack name the tickets are for (exact).
+    #[arg(long)]
+    pub(crate) stack_name: String,
+    /// The ticket role to assume (cfn/provider.yaml's TicketRole).
+    #[arg(long)]
+    pub(crate) ticket_role: String,
+    /// The KMS key tickets are sealed with (the provider's WARDEN_TICKET_KEY).
+    #[arg(long)]
+    pub(crate) key: String,
+    /// How long the tickets stay valid (15m to 1h).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub(crate) duration: std::time::Duration,
+    /// The SourceIdentity the sessions carry (default: your user or session name).
+    #[arg(long)]
+    pub(crate) source_identity: Option<String>,
+    /// Only these logical ids (repeatable; default: every custom resource).
+    #[arg(long = "resource")]
+    pub(crate) only: Vec<String>,
+}
+
+/// Signing options of `deploy`, `delete` and `refresh`.
+#[derive(clap::Args)]
+pub(crate) struct SigningArgs {
+    /// Sign the custom resources with this private key (from `warden keygen`).
+    #[arg(long, conflicts_with = "signing_kms_key")]
+    pub(crate) signing_key: Option<PathBuf>,
+    /// Sign with this AWS KMS key (ECC_NIST_P256) instead: id, ARN or alias.
+    #[arg(long)]
+    pub(crate) signing_kms_key: Option<String>,
+    /// The signing key id (default: the key file's name, or the KMS key's id).
+    #[arg(long)]
+    pub(crate) kid: Option<String>,
+    /// How long the signatures stay valid.
+    #[arg(long, default_value = "30d", value_parser = humantime::parse_duration)]
+    pub(crate) signature_valid_for: std::time::Duration,
+    /// A regex a dynamic property must match when resolved: `[LOGICAL_ID.]KEY=REGEX`.
+    #[arg(long = "pattern")]
+    pub(crate) patterns: Vec<sign::Pattern>,
+}
+
+impl SigningArgs {
+    /// The re-signing `refresh` and `delete` do, when a key is given.
+    pub(crate) async fn resign(self) -> Result<Option<sign::Resign>> {
+        let signer =
+            make_signer(self.signing_key, self.signing_kms_key, self.kid.as_deref()).await?;
+        Ok(signer.map(|signer| sign::Resign {
+            signer,
+            valid_for: self.signature_valid_for,
+            patterns: self.patterns,
+        }))
+    }
+}
+
+/// Ticket options of `deploy`, `delete` and `refresh` (both or neither).
+#[derive(clap::Args)]
+pub(crate) struct OptionalTicketArgs {
+    /// Seal tickets as this ticket role (cfn/provider.yaml's TicketRole).
+    #[arg(long, requires = "key")]
+    pub(crate) ticket_role: Option<String>,
+    /// The KMS key tickets are sealed with (the provider's WARDEN_TICKET_KEY).
+    #[arg(long, requires = "ticket_role")]
+    pub(crate) key: Option<String>,
+    /// How long the tickets stay valid (15m to 1h).
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub(crate) ticket_duration: std::time::Duration,
+    /// The SourceIdentity the sessions carry (default: your user or session name).
+    #[arg(long)]
+    pub(crate) source_identity: Option<String>,
+}
+
+impl OptionalTicketArgs {
+    pub(crate) fn options(
+        self,
+        stack_name: &str,
+        existing_only: bool,
+    ) -> Option<seal::SealOptions> {
+        Some(seal::SealOptions {
+            stack_name: stack_name.to_owned(),
+            ticket_role: self.ticket_role?,
+            key_id: self.key?,
+            duration: self.ticket_duration,
+            source_identity: self.source_identity,
+            only: Vec::new(),
+            existing_only,
+        })
+    }
+}
+
+/// The signer from `--key`/`--kms-key` style options.
+pub(crate) async fn make_signer(
+    key: Option<PathBuf>,
+    kms_key: Option<String>,
+    kid: Option<&str>,
+) -> Result<Option<sign::Signer>> {
+    Ok(match (key, kms_key) {
+        (Some(path), _) => Some(sign::Signer::Local(sign::load_key(&path, kid)?)),
+        (None, Some(kms)) => Some(sign::Signer::Kms(Box::new(
+            sign::KmsSigner::new(&kms, kid).await?,
+        ))),
+        (None, None) => None,
+    })
+}

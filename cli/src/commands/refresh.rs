@@ -1,0 +1,58 @@
+//! `warden refresh`: re-seal a deployed stack's tickets and re-sign its signatures, then
+//! update it with its previous template and parameters (`crate::seal`).
+
+use anyhow::Result;
+
+use super::{block_on, print_sealed, print_signed, OptionalTicketArgs, SigningArgs};
+use crate::seal;
+
+/// The arguments of `warden refresh`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The stack to refresh.
+    #[arg(long)]
+    pub(crate) stack_name: String,
+    #[command(flatten)]
+    pub(crate) tickets: OptionalTicketArgs,
+    /// Only these logical ids (repeatable; default: every custom resource with a ticket).
+    #[arg(long = "resource")]
+    pub(crate) only: Vec<String>,
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+    /// The longest to wait for the update.
+    #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
+    pub(crate) wait: std::time::Duration,
+}
+
+/// Runs the command; `Ok(false)` means exit code 1.
+pub(crate) fn exec(args: Args) -> Result<bool> {
+    let Args {
+        stack_name,
+        tickets,
+        only,
+        signing,
+        wait,
+    } = args;
+    if !only.is_empty() && tickets.ticket_role.is_none() {
+        anyhow::bail!("--resource selects tickets to re-seal: it needs --ticket-role and --key");
+    }
+    let seal = tickets.options(&stack_name, true).map(|mut options| {
+        options.only = only;
+        options
+    });
+    let report = block_on(async {
+        let config = cfn_warden::aws::sdk_config().await;
+        let renewal = seal::Renewal {
+            stack_name: stack_name.clone(),
+            seal,
+            resign: signing.resign().await?,
+        };
+        seal::refresh(&renewal, wait, &config).await
+    })?;
+    if let Some(sealed) = &report.sealed {
+        print_sealed(sealed);
+    }
+    print_signed(&report.resigned);
+    println!("{stack_name}: {}", report.final_status);
+    Ok(true)
+}
