@@ -229,7 +229,7 @@ impl PipLayer {
         PipLayerBuilder::default()
     }
 
-    /// Reads the variables in [`env`].
+    /// Reads the variables in [`mod@env`].
     pub fn from_env(environment: &dyn Environment) -> Result<Self, Error> {
         let mut builder = Self::builder();
         for prefix in environment

@@ -7,7 +7,7 @@
 //!   file name, so the choice is stable).
 //! - Metadata comes from PEP 658 (`<wheel URL>.metadata`, hash-checked) when the index offers
 //!   it; otherwise from the wheel's own METADATA, read with HTTP range requests where the server
-//!   supports them ([`super::remote_zip`]), else from the downloaded wheel, which is then kept
+//!   supports them (`remote_zip`), else from the downloaded wheel, which is then kept
 //!   for installation.
 //! - Every download is checked against the SHA-256 the index states; wheels are kept in
 //!   memory by URL and, with a cache directory, on disk by SHA-256.

@@ -2,7 +2,7 @@
 //!
 //! Three modes ([`CredentialMode`], setting `WARDEN_CREDENTIALS`):
 //! - `none` (default): nothing is granted through `Context::aws`, and the provider's own
-//!   credentials are moved out of the process environment before anything runs ([`handoff`]:
+//!   credentials are moved out of the process environment before anything runs (`handoff`:
 //!   the program re-executes itself without them), so a handler building its own SDK
 //!   configuration finds none; the verifiers' reads (stack events, CloudTrail) use the copy
 //!   handed over.
@@ -13,7 +13,7 @@
 //!   credentials from `sts:AssumeRole` on the work role with the handler's declared
 //!   [`SessionPolicy`] as session policy: the intersection of what the deployer may do through
 //!   the work role and what this request needs. The provider's own credentials are moved out
-//!   of the process environment at start ([`handoff`]) and used only for `kms:Decrypt`.
+//!   of the process environment at start (`handoff`) and used only for `kms:Decrypt`.
 //! - `provider-role`: the classic model, the provider's own role does the work. Only when
 //!   configured explicitly; every decision line says so.
 //!

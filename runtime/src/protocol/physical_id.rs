@@ -86,7 +86,7 @@ impl PhysicalId {
     }
 
     /// Whether this id is a failure sentinel: the prefix and exactly the 16 lowercase hex
-    /// digits [`Self::failure_sentinel`] writes.
+    /// digits the framework writes for a failed Create.
     pub fn is_sentinel(&self) -> bool {
         is_sentinel(&self.0)
     }
