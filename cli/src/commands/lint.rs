@@ -3,9 +3,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context as _, Result};
-use warden_lint::{report, Severity};
+use warden_lint::report;
 
-use super::{colour, LintFormat};
+use super::FindingsArgs;
 
 /// The arguments of `warden lint`.
 #[derive(clap::Args)]
@@ -13,40 +13,26 @@ pub(crate) struct Args {
     /// Template files.
     #[arg(required = true)]
     pub(crate) paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
-    pub(crate) format: LintFormat,
-    /// The lowest severity that makes the exit code 1.
-    #[arg(long, value_enum, default_value_t = Severity::Low)]
-    pub(crate) fail_on: Severity,
+    #[command(flatten)]
+    pub(crate) output: FindingsArgs,
 }
 
 /// Runs the command; `Ok(false)` means exit code 1.
 pub(crate) fn exec(args: Args) -> Result<bool> {
-    let Args {
-        paths,
-        format,
-        fail_on,
-    } = args;
     let mut findings = Vec::new();
-    for path in &paths {
+    for path in &args.paths {
         let source =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let name = path.display().to_string();
         findings
             .extend(warden_lint::lint(&name, &source).with_context(|| format!("linting {name}"))?);
     }
-    match format {
-        LintFormat::Text => print!("{}", report::text(&findings, colour())),
-        LintFormat::Json => println!("{}", report::json(&findings)),
-        LintFormat::Sarif => println!("{}", report::sarif(&findings, warden_lint::RULES)),
-        LintFormat::Junit => {
-            let files: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-            print!(
-                "{}",
-                report::junit(&files, &findings, warden_lint::RULES, "warden lint")
-            );
-        }
-    }
-    Ok(!findings.iter().any(|f| f.severity >= fail_on))
+    let files: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
+    Ok(args.output.report(
+        &findings,
+        &files,
+        warden_lint::RULES,
+        "warden lint",
+        report::json(&findings),
+    ))
 }

@@ -80,6 +80,39 @@ pub(crate) enum LintFormat {
     Junit,
 }
 
+/// `--format` and `--fail-on` of the commands that report findings (`lint`, `scan`).
+#[derive(clap::Args)]
+pub(crate) struct FindingsArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = LintFormat::Text)]
+    pub(crate) format: LintFormat,
+    /// The lowest severity that makes the exit code 1.
+    #[arg(long, value_enum, default_value_t = warden_lint::Severity::Low)]
+    pub(crate) fail_on: warden_lint::Severity,
+}
+
+impl FindingsArgs {
+    /// Prints `findings` about `subjects` (templates or functions) checked by `rules`, in the
+    /// chosen format (`json` is the JSON report); returns whether none reaches `--fail-on`.
+    pub(crate) fn report(
+        &self,
+        findings: &[warden_lint::Finding],
+        subjects: &[String],
+        rules: &[warden_lint::Rule],
+        suite: &str,
+        json: serde_json::Value,
+    ) -> bool {
+        use warden_lint::report;
+        match self.format {
+            LintFormat::Text => print!("{}", report::text(findings, colour())),
+            LintFormat::Json => println!("{json}"),
+            LintFormat::Sarif => println!("{}", report::sarif(findings, rules)),
+            LintFormat::Junit => print!("{}", report::junit(subjects, findings, rules, suite)),
+        }
+        !findings.iter().any(|f| f.severity >= self.fail_on)
+    }
+}
+
 /// Whether text output is coloured: stdout is a terminal and NO_COLOR is unset.
 pub(crate) fn colour() -> bool {
     use std::io::IsTerminal as _;
