@@ -16,12 +16,14 @@ use std::{
 };
 
 use anyhow::{Context as _, Result};
-use cfn_warden::cloudtrail::InvokeRecord;
+use cfn_warden::{
+    cloudtrail::InvokeRecord,
+    credentials::CredentialModeName,
+    decision::{Decision, DecisionLine, ResultCode},
+    verify::Verdict,
+};
 use serde::Serialize;
 use serde_json::Value;
-
-/// The schema the audit understands.
-const SCHEMA: &str = "cfn-warden.decision/1";
 
 /// At most this many denies and anomalies are listed (all are counted).
 const LISTED: usize = 1000;
@@ -222,8 +224,8 @@ impl Report {
     /// Takes one log line (a decision line or anything else, which is counted and skipped).
     pub(crate) fn read_line(&mut self, line: &str) {
         self.lines_read += 1;
-        match decision(line) {
-            Some(value) => self.add(&value),
+        match DecisionLine::from_log_line(line) {
+            Some(decision) => self.add(&decision),
             None => self.skipped_lines += 1,
         }
     }
@@ -267,16 +269,15 @@ impl Report {
         anyhow::bail!("log group {group}: stopped after {MAX_PAGES} pages")
     }
 
-    fn add(&mut self, line: &Value) {
+    fn add(&mut self, line: &DecisionLine) {
         self.decision_lines += 1;
-        let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
-        let stack = stack_name(line["stack_id"].as_str().unwrap_or("(unroutable)"));
-        let resource_type = line["resource_type"]
-            .as_str()
-            .unwrap_or("(unknown)")
-            .to_owned();
+        let stack = stack_name(line.stack_id.as_deref().unwrap_or("(unroutable)"));
+        let resource_type = line
+            .resource_type
+            .clone()
+            .unwrap_or_else(|| "(unknown)".to_owned());
         let caller = caller(line);
-        let decision = line["decision"].as_str().unwrap_or("");
+        let decision = line.decision;
         for (map, key) in [
             (&mut self.by_stack, stack.clone()),
             (&mut self.by_resource_type, resource_type),
@@ -284,22 +285,22 @@ impl Report {
         ] {
             let tally = map.entry(key).or_default();
             match decision {
-                "allow" => tally.allow += 1,
-                "deny" => tally.deny += 1,
+                Decision::Allow => tally.allow += 1,
+                Decision::Deny => tally.deny += 1,
                 _ => tally.error += 1,
             }
         }
-        let time = text(&line["time"]);
-        let logical = text(&line["logical_resource_id"]);
-        if decision == "deny" {
+        let time = line.time.clone();
+        let logical = line.logical_resource_id.clone().unwrap_or_default();
+        if decision == Decision::Deny {
             self.denies_total += 1;
             if self.denies.len() < LISTED {
                 self.denies.push(Deny {
                     time: time.clone(),
                     stack: stack.clone(),
                     logical_resource_id: logical.clone(),
-                    request_type: text(&line["request_type"]),
-                    detail: text(&line["detail"]),
+                    request_type: line.request_type.clone().unwrap_or_default(),
+                    detail: line.detail.clone().unwrap_or_default(),
                 });
             }
         }
@@ -315,10 +316,8 @@ impl Report {
                 });
             }
         };
-        if decision == "allow" {
-            if let (Some(stack_id), Some(request_id)) =
-                (line["stack_id"].as_str(), line["cfn_request_id"].as_str())
-            {
+        if decision == Decision::Allow {
+            if let (Some(stack_id), Some(request_id)) = (&line.stack_id, &line.cfn_request_id) {
                 let mut hasher = std::collections::hash_map::DefaultHasher::new();
                 (stack_id, request_id).hash(&mut hasher);
                 if !self.allowed_requests.insert(hasher.finish()) {
@@ -330,18 +329,19 @@ impl Report {
             }
         }
         if let Some(join) = self.cloudtrail.as_mut() {
-            let invoke = line["lambda_request_id"]
-                .as_str()
-                .and_then(|id| self.invokes.get(id));
-            match invoke {
+            match self.invokes.get(&line.lambda_request_id) {
                 Some(invoke) => {
                     join.matched += 1;
                     if !invoke.via_cloudformation {
                         let principal = invoke.principal.clone();
+                        let decided = serde_json::to_value(decision)
+                            .ok()
+                            .and_then(|v| v.as_str().map(str::to_owned))
+                            .unwrap_or_default();
                         flag(
                             "invoked-not-by-cloudformation",
                             format!(
-                                "the Invoke behind this {decision} was made by {principal}, not through CloudFormation"
+                                "the Invoke behind this {decided} was made by {principal}, not through CloudFormation"
                             ),
                         );
                     }
@@ -349,7 +349,7 @@ impl Report {
                 None => join.unmatched += 1,
             }
         }
-        if let Some(prefix) = line["insecure_response_url_prefix"].as_str() {
+        if let Some(prefix) = &line.insecure_response_url_prefix {
             flag(
                 "insecure-response-url-prefix",
                 format!(
@@ -357,53 +357,57 @@ impl Report {
                 ),
             );
         }
-        if line["credentials"] == "provider-role" {
+        if line.credentials == CredentialModeName::ProviderRole {
             flag(
                 "provider-role-credentials",
                 "decided in provider-role mode: the provider's own role did the work, unnarrowed"
                     .to_owned(),
             );
         }
-        if line["abandoned_work"] == true {
+        if line.abandoned_work {
             flag(
                 "abandoned-work",
                 "timed-out work could not be stopped; the process was replaced".to_owned(),
             );
         }
-        if line["response"]["delivery"]["delivered"] == false {
+        if line
+            .response
+            .as_ref()
+            .is_some_and(|r| !r.delivery.delivered)
+        {
             flag(
                 "answer-not-delivered",
                 "the answer did not reach CloudFormation".to_owned(),
             );
         }
-        for check in line["checks"].as_array().into_iter().flatten() {
-            let name = text(&check["name"]);
-            let evidence = &check["evidence"];
-            if check["verdict"] == "skip" {
+        let text = |v: &Value| v.as_str().unwrap_or("").to_owned();
+        for check in &line.checks {
+            let name = check.name.as_ref();
+            let evidence = &check.evidence;
+            if check.verdict == Verdict::Skip {
                 flag("verifier-skipped", format!("check {name} was skipped"));
             }
-            if evidence["expired_accepted_on_delete"] == true {
+            if evidence.get("expired_accepted_on_delete") == Some(&Value::Bool(true)) {
                 flag(
                     "expired-signature-accepted",
                     "an expired signature was accepted on Delete".to_owned(),
                 );
             }
-            if evidence["alert"] == "not-found-in-time" {
+            if evidence.get("alert").and_then(Value::as_str) == Some("not-found-in-time") {
                 flag(
                     "cloudtrail-record-missing",
                     "allowed without a CloudTrail Invoke record (allow-with-alert)".to_owned(),
                 );
             }
-            if name == "ticket" && check["verdict"] == "pass" {
-                let at = |v: &Value| {
-                    v.as_str()
-                        .and_then(|t| humantime::parse_rfc3339_weak(t).ok())
-                };
-                if let (Some(decided), Some(not_after)) =
-                    (at(&line["time"]), at(&evidence["not_after"]))
-                {
+            if name == "ticket" && check.verdict == Verdict::Pass {
+                let at = |t: Option<&str>| t.and_then(|t| humantime::parse_rfc3339_weak(t).ok());
+                if let (Some(decided), Some(not_after)) = (
+                    at(Some(&line.time)),
+                    at(evidence.get("not_after").and_then(Value::as_str)),
+                ) {
                     let left = not_after.duration_since(decided).unwrap_or_default();
-                    // The handler's work (up to the 15-minute Lambda maximum) may outlive such a ticket.
+                    // The handler's work (up to the 15-minute Lambda maximum) may outlive such
+                    // a ticket.
                     if left < crate::stack::TICKET_MARGIN {
                         flag(
                             "ticket-near-expiry",
@@ -415,29 +419,21 @@ impl Report {
                     }
                 }
             }
-            if name == "signed-properties"
-                && text(&check["evidence"]["problem"]).contains("retired")
-            {
+            let problem = evidence.get("problem").map(text).unwrap_or_default();
+            if name == "signed-properties" && problem.contains("retired") {
                 flag(
                     "retired-key-used",
                     format!(
                         "a signature by retired key {} was presented",
-                        text(&evidence["kid"])
+                        evidence.get("kid").map(text).unwrap_or_default()
                     ),
                 );
             }
         }
-        if decision == "deny" && line["result"] == "unroutable" {
+        if decision == Decision::Deny && line.result == ResultCode::Unroutable {
             flag("unroutable-event", "an event without a usable envelope reached the provider (not CloudFormation's doing)".to_owned());
         }
     }
-}
-
-/// The decision line in a log line, if any (a prefix such as a timestamp is allowed).
-fn decision(line: &str) -> Option<Value> {
-    let start = line.find('{')?;
-    let value: Value = serde_json::from_str(line[start..].trim_end()).ok()?;
-    (value["schema"] == SCHEMA).then_some(value)
 }
 
 /// `arn:...:stack/<name>/<id>` → `<name>`.
@@ -446,12 +442,10 @@ fn stack_name(stack_id: &str) -> String {
 }
 
 /// Who caused the invoke, when a check recorded it (CloudTrail), else `(unknown)`.
-fn caller(line: &Value) -> String {
-    line["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find_map(|c| c["evidence"]["principal"].as_str())
+fn caller(line: &DecisionLine) -> String {
+    line.checks
+        .iter()
+        .find_map(|c| c.evidence.get("principal").and_then(Value::as_str))
         .unwrap_or("(unknown)")
         .to_owned()
 }

@@ -10,7 +10,7 @@ use std::{
     time::SystemTime,
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{
     protocol::Status,
@@ -21,8 +21,42 @@ use crate::{
 /// The schema identifier every line carries.
 pub const SCHEMA: &str = "cfn-warden.decision/1";
 
+/// The `schema` field: written as [`SCHEMA`], and read only when it is exactly that (one schema
+/// version; a line of another is not a decision line of this version).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Schema;
+
+impl Serialize for Schema {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(SCHEMA)
+    }
+}
+
+impl<'de> Deserialize<'de> for Schema {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        if text == SCHEMA {
+            Ok(Self)
+        } else {
+            Err(serde::de::Error::custom(format_args!(
+                "schema is not {SCHEMA}"
+            )))
+        }
+    }
+}
+
+impl DecisionLine {
+    /// Reads a decision line from a log line: the JSON object from the first `{` (a prefix
+    /// such as a CloudWatch timestamp is allowed). `None` for any other line, including lines
+    /// of another schema version.
+    pub fn from_log_line(line: &str) -> Option<Self> {
+        let start = line.find('{')?;
+        serde_json::from_str(line[start..].trim_end()).ok()
+    }
+}
+
 /// What was decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Decision {
@@ -40,7 +74,7 @@ pub enum Decision {
 }
 
 /// How the invocation ended, in more detail than the decision.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum ResultCode {
@@ -69,7 +103,7 @@ pub enum ResultCode {
 }
 
 /// The `response` part of a line.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ResponseRecord {
     /// Body size in bytes.
     pub bytes: usize,
@@ -81,7 +115,7 @@ pub struct ResponseRecord {
 }
 
 /// Phase durations in milliseconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Durations {
     /// Verification layers and the handler (they share one deadline).
     pub work_ms: f64,
@@ -91,17 +125,22 @@ pub struct Durations {
     pub total_ms: f64,
 }
 
-/// One decision-log line.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One decision-log line, written by the runtime and read back by `warden audit` (both
+/// directions here). Reading is lenient where the schema grew: a field added during schema 1
+/// reads as its default when absent; `schema`, `decision` and `result` are required.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct DecisionLine {
-    /// Always [`SCHEMA`].
-    pub schema: &'static str,
+    /// Always [`SCHEMA`]; a line of another schema does not deserialize.
+    pub schema: Schema,
     /// When the invocation was received (RFC 3339, UTC, milliseconds).
+    #[serde(default)]
     pub time: String,
     /// The Lambda request id.
+    #[serde(default)]
     pub lambda_request_id: String,
     /// The invoked function ARN.
+    #[serde(default)]
     pub function_arn: String,
     /// CloudFormation's `RequestId`, when readable.
     pub cfn_request_id: Option<String>,
@@ -114,8 +153,10 @@ pub struct DecisionLine {
     /// `RequestType`, when readable.
     pub request_type: Option<String>,
     /// Event size in bytes.
+    #[serde(default)]
     pub event_bytes: usize,
     /// Every check that ran, in order.
+    #[serde(default)]
     pub checks: Vec<Check>,
     /// allow, deny or error.
     pub decision: Decision,
@@ -134,18 +175,20 @@ pub struct DecisionLine {
     /// The response, when one was sent.
     pub response: Option<ResponseRecord>,
     /// Phase durations.
+    #[serde(default)]
     pub durations: Durations,
     /// Set when the test-only `WARDEN_INSECURE_RESPONSE_URL_PREFIX` is in force.
     pub insecure_response_url_prefix: Option<String>,
     /// Top-level event fields this version does not know (tolerated).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unknown_fields: Vec<String>,
     /// The timed-out work could not be stopped (blocked in synchronous code); the process
     /// exits after this invocation so Lambda replaces it. Absent when false.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub abandoned_work: bool,
     /// Where handlers' credentials come from: `none`, `ticket` or `provider-role` (the last is
     /// the classic, unnarrowed model and is flagged by `warden audit`).
+    #[serde(default)]
     pub credentials: crate::credentials::CredentialModeName,
 }
 
@@ -191,5 +234,75 @@ impl DecisionSink for MemorySink {
         if let Ok(mut lines) = self.0.lock() {
             lines.push(line.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+
+    use super::*;
+
+    fn line() -> DecisionLine {
+        DecisionLine {
+            schema: Schema,
+            time: "2026-12-05T10:00:00.000Z".into(),
+            lambda_request_id: "l-1".into(),
+            function_arn: "arn:aws:lambda:us-east-1:123456789012:function:f".into(),
+            cfn_request_id: Some("r-1".into()),
+            stack_id: None,
+            logical_resource_id: Some("Res".into()),
+            resource_type: Some("Custom::X".into()),
+            request_type: Some("Create".into()),
+            event_bytes: 512,
+            checks: vec![Check::new(
+                "request-consistency",
+                crate::verify::Verdict::Pass,
+                serde_json::Map::new(),
+                3,
+            )],
+            decision: Decision::Allow,
+            result: ResultCode::Success,
+            status_sent: Some(Status::Success),
+            reason: None,
+            detail: None,
+            physical_resource_id: Some("p".into()),
+            response: Some(ResponseRecord {
+                bytes: 200,
+                adjustment: None,
+                delivery: Delivery::default(),
+            }),
+            durations: Durations::default(),
+            insecure_response_url_prefix: None,
+            unknown_fields: Vec::new(),
+            abandoned_work: false,
+            credentials: crate::credentials::CredentialModeName::Ticket,
+        }
+    }
+
+    #[test]
+    fn lines_read_back_as_written_and_only_of_this_schema() {
+        let written = serde_json::to_string(&line()).unwrap();
+        assert!(
+            written.starts_with(&format!("{{\"schema\":\"{SCHEMA}\"")),
+            "{written}"
+        );
+        let prefixed = format!("2026-12-05T10:00:00Z\tINFO\t{written}");
+        assert_eq!(DecisionLine::from_log_line(&prefixed), Some(line()));
+        let other = written.replace(SCHEMA, "cfn-warden.decision/2");
+        assert_eq!(DecisionLine::from_log_line(&other), None);
+        assert_eq!(DecisionLine::from_log_line("START RequestId: x"), None);
+        // Fields added during schema 1 default when absent; decision and result are required.
+        let minimal = format!(r#"{{"schema":"{SCHEMA}","decision":"deny","result":"unroutable"}}"#);
+        let read = DecisionLine::from_log_line(&minimal).unwrap();
+        assert_eq!(
+            read.credentials,
+            crate::credentials::CredentialModeName::None
+        );
+        assert!(read.checks.is_empty());
+        assert_eq!(
+            DecisionLine::from_log_line(&format!(r#"{{"schema":"{SCHEMA}","decision":"deny"}}"#)),
+            None
+        );
     }
 }

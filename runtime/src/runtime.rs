@@ -29,7 +29,7 @@ use crate::{
     deadline::{Deadlines, SharedClock, SystemClock},
     decision::{
         format_time, Decision, DecisionLine, DecisionSink, Durations, ResponseRecord, ResultCode,
-        StdoutSink, SCHEMA,
+        Schema, StdoutSink,
     },
     protocol::{
         bounded, CfnRequest, CfnResponse, Envelope, PhysicalId, RequestType, ResponseData, Status,
@@ -351,7 +351,7 @@ impl Warden {
         let started = Instant::now();
         let received_at = self.clock.now();
         let mut line = DecisionLine {
-            schema: SCHEMA,
+            schema: Schema,
             time: format_time(received_at),
             lambda_request_id: lambda.request_id.clone(),
             function_arn: lambda.invoked_function_arn.clone(),

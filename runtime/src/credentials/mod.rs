@@ -63,11 +63,12 @@ impl CredentialMode {
 }
 
 /// The mode as written in the decision log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum CredentialModeName {
-    /// `none`
+    /// `none` (also what a line written before the field existed means)
+    #[default]
     None,
     /// `ticket`
     Ticket,

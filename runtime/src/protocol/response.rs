@@ -9,7 +9,7 @@ use super::physical_id::PhysicalId;
 use crate::secret::REDACTED;
 
 /// `SUCCESS` or `FAILED`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Status {
     /// The operation succeeded.

@@ -8,7 +8,7 @@ pub const MAX_RESPONSE_BYTES: usize = 4096;
 const TRUNCATION_MARK: &str = "…";
 
 /// What had to change for the response to fit.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind")]
 #[non_exhaustive]
 pub enum Adjustment {

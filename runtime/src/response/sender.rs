@@ -9,7 +9,7 @@ use std::{
 };
 
 use bytes::Bytes;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{deadline::Clock, protocol::ResponseUrl, Error};
 
@@ -18,7 +18,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// How one PUT attempt ended. Deliberately coarse: transport errors can embed the URL, so
 /// only their kind is kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "status")]
 #[non_exhaustive]
 pub enum AttemptOutcome {
@@ -167,7 +167,7 @@ impl Default for RetryPolicy {
 const MIN_ATTEMPT: Duration = Duration::from_millis(50);
 
 /// One attempt, for the decision log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Attempt {
     /// How it ended.
@@ -177,7 +177,7 @@ pub struct Attempt {
 }
 
 /// Why delivery stopped without success.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum GaveUp {
@@ -190,7 +190,7 @@ pub enum GaveUp {
 }
 
 /// The result of delivering one answer.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Delivery {
     /// Whether an attempt got a 2xx.

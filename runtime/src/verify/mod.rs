@@ -29,14 +29,14 @@ use std::{
     time::Instant,
 };
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::response::BoxFuture;
 use crate::service::{Invocation, Rejection};
 
 /// The result of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum Verdict {
@@ -50,7 +50,7 @@ pub enum Verdict {
 }
 
 /// One check as recorded in the decision log. Evidence never holds a secret.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Check {
     /// Stable kebab-case name, e.g. `request-consistency`.
