@@ -6,7 +6,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use percent_encoding::percent_decode_str;
-use warden_resources::pip::index::{ambiguous_path, check_index_url};
+use warden_pip::index::{ambiguous_path, check_index_url};
 
 const PREFIX: &str = "https://mirror.invalid/team-a/simple/";
 

@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use warden_resources::pip::requirements::{parse_list, parse_requirements_txt};
+use warden_pip::requirements::{parse_list, parse_requirements_txt};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };

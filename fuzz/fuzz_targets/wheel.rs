@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use warden_resources::pip::{
+use warden_pip::{
     layer_zip::{build, LAYER_ROOT},
     wheel::install,
 };

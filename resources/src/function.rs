@@ -38,17 +38,17 @@ use cfn_warden::{
 };
 use serde::Deserialize;
 
+use warden_pip::{
+    cut,
+    layer_zip::{self, LayerZip},
+    target::Target,
+    wheel::LayerFile,
+    IndexSettings,
+};
+
 use crate::{
-    error::cut,
     owner::owner_digest,
-    pip::{
-        build::LayerBuild,
-        index::check_index_url,
-        layer_zip::{self, LayerZip},
-        target::Target,
-        wheel::LayerFile,
-    },
-    pip_layer::{failed, flag, requirements, PipLayer, Requirements},
+    pip_layer::{failed, flag, requirements, Requirements},
 };
 
 /// The resource type served.
@@ -482,17 +482,17 @@ fn policy(
     builder.build()
 }
 
-/// The provider's settings for `Custom::MultiFileFunction`: the index settings are those of
-/// `Custom::PipLayer` (see [`PipLayer`]).
+/// The provider's settings for `Custom::MultiFileFunction`: the index settings for
+/// `Requirements` (the provider shares `Custom::PipLayer`'s).
 #[derive(Debug)]
 pub struct MultiFileFunction {
-    packages: PipLayer,
+    index: IndexSettings,
 }
 
 impl MultiFileFunction {
-    /// Uses `packages`'s index allow-list and default index for `Requirements`.
-    pub fn new(packages: PipLayer) -> Self {
-        Self { packages }
+    /// Installs `Requirements` from the indexes `index` allows.
+    pub fn new(index: IndexSettings) -> Self {
+        Self { index }
     }
 
     /// The code zip: the inline files and, with `Requirements`, the packages, at the root.
@@ -501,7 +501,7 @@ impl MultiFileFunction {
         p: &FunctionProperties,
         files: Vec<LayerFile>,
     ) -> Result<LayerZip, HandlerError> {
-        let fail = |e: crate::Error| HandlerError::new(e.to_string());
+        let fail = |e: warden_pip::Error| HandlerError::new(e.to_string());
         let lines = match &p.requirements {
             Some(given) => requirements(given).map_err(fail)?,
             None => Vec::new(),
@@ -510,18 +510,15 @@ impl MultiFileFunction {
             return layer_zip::build("", &files, &[]).map_err(fail);
         }
         let target = Target::new(&p.runtime, &p.architecture).map_err(fail)?;
-        let given = p.index_url.as_deref().or(self.packages.default_index());
-        let index = check_index_url(given, self.packages.allowed_indexes()).map_err(fail)?;
-        let mut builder = LayerBuild::builder()
+        let builder = self
+            .index
+            .layer_build(p.index_url.as_deref())
+            .map_err(fail)?
             .root("")
             .inline_files(files)
             .requirements(lines)
             .target(target)
-            .index(index)
             .require_hashes(p.require_hashes);
-        if let Some(transport) = self.packages.transport() {
-            builder = builder.transport(transport);
-        }
         let built = builder.build().map_err(fail)?.run().await.map_err(fail)?;
         Ok(built.zip)
     }

@@ -1,19 +1,13 @@
-//! The custom resources shipped with cfn-warden.
-//!
-//! This crate is the home of `Custom::PipLayer` ([`pip_layer`], built by the [`pip`] engine)
-//! and of the `warden-provider` binary that serves it. `Custom::MultiFileFunction` arrives
-//! with its issue.
+//! The custom resources shipped with cfn-warden and the `warden-provider` binary that serves
+//! them: `Custom::PipLayer` ([`pip_layer`], built by the `warden-pip` engine) and
+//! `Custom::MultiFileFunction` ([`function`]), both behind one handler ([`provider`]).
+//! Imports `cfn-warden` and `warden-pip`.
 #![forbid(unsafe_code)]
 
 mod error;
-#[cfg(feature = "aws")]
 pub mod function;
-#[cfg(feature = "aws")]
 mod owner;
-pub mod pip;
-#[cfg(feature = "aws")]
 pub mod pip_layer;
-#[cfg(feature = "aws")]
 pub mod provider;
 
 pub use error::Error;

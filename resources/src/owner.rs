@@ -4,7 +4,7 @@
 
 use cfn_warden::Context;
 
-use crate::pip::client::sha256_hex;
+use warden_pip::client::sha256_hex;
 
 /// The owner digest (16 hex digits) of the resource a request is about.
 pub(crate) fn owner_digest(ctx: &Context) -> String {

@@ -1,4 +1,4 @@
-//! `Custom::PipLayer`: a Lambda layer built from pip requirements by the [`crate::pip`] engine
+//! `Custom::PipLayer`: a Lambda layer built from pip requirements by the `warden-pip` engine
 //! and published as a layer version.
 //!
 //! - **Create**: build, then publish, unless this same resource (stack and logical id)
@@ -36,19 +36,17 @@ use cfn_warden::{
 };
 use serde::{Deserialize, Deserializer};
 
-use crate::{
-    error::cut,
-    owner::owner_digest,
-    pip::{
-        build::{BuiltLayer, LayerBuild},
-        client::sha256_hex,
-        http::IndexTransport,
-        index::check_index_url,
-        requirements::{parse_list, parse_requirements_txt, RequirementLine},
-        target::Target,
-    },
-    Error,
+use warden_pip::{
+    build::BuiltLayer,
+    client::sha256_hex,
+    cut,
+    http::IndexTransport,
+    requirements::{parse_list, parse_requirements_txt, RequirementLine},
+    target::Target,
+    IndexSettings, IndexSettingsBuilder,
 };
+
+use crate::{owner::owner_digest, Error};
 
 /// The resource type served.
 pub const RESOURCE_TYPE: &str = "Custom::PipLayer";
@@ -122,34 +120,19 @@ pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     }
 }
 
-/// The provider's settings for `Custom::PipLayer`. Build with [`PipLayer::builder`] or
-/// [`PipLayer::from_env`].
-#[derive(Clone)]
+/// The provider's settings for `Custom::PipLayer`: the index settings and where large layers
+/// are staged. Build with [`PipLayer::builder`] or [`PipLayer::from_env`].
+#[derive(Clone, Debug)]
 pub struct PipLayer {
-    allowed_indexes: Vec<String>,
-    default_index: Option<String>,
-    timeout: Duration,
-    transport: Option<Arc<dyn IndexTransport>>,
+    index: IndexSettings,
     staging_bucket: Option<String>,
     direct_upload_limit: u64,
-}
-
-impl std::fmt::Debug for PipLayer {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PipLayer")
-            .field("allowed_indexes", &self.allowed_indexes)
-            .field("default_index", &self.default_index)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Configures a [`PipLayer`].
 #[derive(Default)]
 pub struct PipLayerBuilder {
-    allowed_indexes: Vec<String>,
-    default_index: Option<String>,
-    timeout: Option<Duration>,
-    transport: Option<Arc<dyn IndexTransport>>,
+    index: IndexSettingsBuilder,
     staging_bucket: Option<String>,
     direct_upload_limit: Option<u64>,
 }
@@ -157,25 +140,25 @@ pub struct PipLayerBuilder {
 impl PipLayerBuilder {
     /// Allows an index URL prefix (repeat for several). Nothing is allowed by default.
     pub fn allow_index(mut self, prefix: impl Into<String>) -> Self {
-        self.allowed_indexes.push(prefix.into());
+        self.index = self.index.allow_index(prefix);
         self
     }
 
     /// The index used when a resource gives no `IndexUrl` (it is allowed implicitly).
     pub fn default_index(mut self, url: impl Into<String>) -> Self {
-        self.default_index = Some(url.into());
+        self.index = self.index.default_index(url);
         self
     }
 
     /// The timeout of each request to the index (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.index = self.index.timeout(timeout);
         self
     }
 
     /// How the index is reached (default: reqwest over rustls).
     pub fn transport(mut self, transport: Arc<dyn IndexTransport>) -> Self {
-        self.transport = Some(transport);
+        self.index = self.index.transport(transport);
         self
     }
 
@@ -196,15 +179,8 @@ impl PipLayerBuilder {
 
     /// Finishes the configuration.
     pub fn build(self) -> PipLayer {
-        let mut allowed = self.allowed_indexes;
-        if let Some(default) = &self.default_index {
-            allowed.push(default.clone());
-        }
         PipLayer {
-            allowed_indexes: allowed,
-            default_index: self.default_index,
-            timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
-            transport: self.transport,
+            index: self.index.build(),
             staging_bucket: self.staging_bucket,
             direct_upload_limit: self.direct_upload_limit.unwrap_or(MAX_DIRECT_UPLOAD_BYTES),
         }
@@ -279,43 +255,28 @@ impl PipLayer {
         Ok(builder.build())
     }
 
-    /// The index used when a resource names none.
-    pub fn default_index(&self) -> Option<&str> {
-        self.default_index.as_deref()
-    }
-
-    /// The index URL prefixes resources may name (the default index included).
-    pub fn allowed_indexes(&self) -> &[String] {
-        &self.allowed_indexes
-    }
-
-    /// The injected index transport, if any.
-    pub fn transport(&self) -> Option<Arc<dyn IndexTransport>> {
-        self.transport.clone()
+    /// The index settings (shared with `Custom::MultiFileFunction`).
+    pub fn index(&self) -> &IndexSettings {
+        &self.index
     }
 
     /// Builds the layer the properties describe.
     pub async fn build_layer(&self, p: &PipLayerProperties) -> Result<BuiltLayer, Error> {
         let requirements = requirements(&p.requirements)?;
         let target = Target::new(&p.runtime, &p.architecture)?;
-        let given = p.index_url.as_deref().or(self.default_index.as_deref());
-        let index = check_index_url(given, &self.allowed_indexes)?;
-        let mut builder = LayerBuild::builder()
+        let builder = self
+            .index
+            .layer_build(p.index_url.as_deref())?
             .requirements(requirements)
             .target(target)
-            .index(index)
             .require_hashes(p.require_hashes)
-            .allow_sdist(p.allow_sdist)
-            .timeout(self.timeout);
-        if let Some(transport) = &self.transport {
-            builder = builder.transport(transport.clone());
-        }
-        builder.build()?.run().await
+            .allow_sdist(p.allow_sdist);
+        Ok(builder.build()?.run().await?)
     }
 }
 
 /// Parses `Requirements` in either form.
-pub fn requirements(given: &Requirements) -> Result<Vec<RequirementLine>, Error> {
+pub fn requirements(given: &Requirements) -> Result<Vec<RequirementLine>, warden_pip::Error> {
     match given {
         Requirements::Text(body) => parse_requirements_txt(body),
         Requirements::List(items) => parse_list(items),
@@ -830,7 +791,7 @@ mod tests {
             ("WARDEN_LAYER_DIRECT_UPLOAD_MAX_BYTES", "1000"),
         ]))
         .unwrap();
-        assert_eq!(ok.allowed_indexes.len(), 3);
+        assert_eq!(ok.index.allowed().len(), 3);
         assert_eq!(ok.staging_bucket.as_deref(), Some("my-staging.bucket"));
         assert_eq!(ok.direct_upload_limit, 1000);
         assert_eq!(

@@ -28,7 +28,7 @@ impl Shipped {
     pub fn from_env(environment: &dyn Environment) -> Result<Self, Error> {
         let layers = PipLayer::from_env(environment)?;
         Ok(Self {
-            functions: MultiFileFunction::new(layers.clone()),
+            functions: MultiFileFunction::new(layers.index().clone()),
             layers,
         })
     }

@@ -11,13 +11,11 @@ use std::{
 use anyhow::{Context as _, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
-use warden_resources::{
-    pip::{
-        build::{BuildEvent, BuiltLayer, LayerBuild, Progress},
-        index::check_index_url,
-        requirements::{parse_list, parse_requirements_txt, RequirementLine},
-        target::Target,
-    },
+use warden_pip::{
+    build::{BuildEvent, BuiltLayer, LayerBuild, Progress},
+    index::check_index_url,
+    requirements::{parse_list, parse_requirements_txt, RequirementLine},
+    target::Target,
     Error,
 };
 

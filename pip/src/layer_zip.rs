@@ -168,7 +168,7 @@ mod tests {
     use std::io::Read as _;
 
     use super::*;
-    use crate::pip::wheel::{
+    use crate::wheel::{
         install,
         tests::{wheel, METADATA},
     };

@@ -17,14 +17,12 @@ use std::{
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use bytes::Bytes;
 use url::Url;
-use warden_resources::{
-    pip::{
-        build::{BuildEvent, BuiltLayer, LayerBuild, Progress},
-        client::sha256_hex,
-        http::{BoxFuture, ByteRange, FetchFailure, Fetched, IndexTransport, Ranged},
-        requirements::{parse_list, parse_requirements_txt},
-        target::Target,
-    },
+use warden_pip::{
+    build::{BuildEvent, BuiltLayer, LayerBuild, Progress},
+    client::sha256_hex,
+    http::{BoxFuture, ByteRange, FetchFailure, Fetched, IndexTransport, Ranged},
+    requirements::{parse_list, parse_requirements_txt},
+    target::Target,
     Error,
 };
 
@@ -321,7 +319,7 @@ impl Progress for Events {
 fn builder(
     index: &Arc<MemoryIndex>,
     requirements: &[&str],
-) -> warden_resources::pip::build::LayerBuildBuilder {
+) -> warden_pip::build::LayerBuildBuilder {
     LayerBuild::builder()
         .requirements(parse_list(requirements).unwrap())
         .target(Target::new("python3.12", "arm64").unwrap())

@@ -316,7 +316,7 @@ mod tests {
     use std::{collections::HashMap, str::FromStr as _};
 
     use super::*;
-    use crate::pip::requirements::parse_list;
+    use crate::requirements::parse_list;
 
     /// An in-memory index: name → version → requirements; or a reason it is unusable.
     #[derive(Default)]

@@ -1,7 +1,8 @@
-//! The pure-Rust Python layer builder behind `Custom::PipLayer` and `warden build-layer`: no pip
-//! and no Python anywhere.
+//! `warden-pip`: the pure-Rust Python layer builder behind `Custom::PipLayer` and
+//! `warden build-layer`: no pip and no Python anywhere. Imports nothing of the workspace (no
+//! cfn-warden, no AWS SDK), so the CLI, the resources and the fuzz targets share it.
 //!
-//! Built so far: the target model ([`target`]: marker environment and ordered wheel tags for a
+//! Its parts: the target model ([`target`]: marker environment and ordered wheel tags for a
 //! Lambda runtime and architecture), requirement parsing ([`requirements`]), wheel file names
 //! ([`wheel_name`]), index pages in PEP 691 JSON and PEP 503 HTML ([`index`]),
 //! resolution with pubgrub over any [`resolve::PackageSource`] ([`resolve`]), wheel unpacking
@@ -9,14 +10,21 @@
 //! The index client ([`client`], over the [`http`] transport) feeds the resolver and downloads
 //! verified wheels; [`build`] runs the whole pipeline with bounded concurrency.
 
+#![forbid(unsafe_code)]
+
 pub mod build;
 pub mod client;
+mod error;
 pub mod http;
 pub mod index;
 pub mod layer_zip;
 mod remote_zip;
 pub mod requirements;
 pub mod resolve;
+mod settings;
 pub mod target;
 pub mod wheel;
 pub mod wheel_name;
+
+pub use error::{cut, Error};
+pub use settings::{IndexSettings, IndexSettingsBuilder};

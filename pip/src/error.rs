@@ -1,0 +1,220 @@
+//! The crate's one error type.
+
+/// Everything that can go wrong resolving, fetching, checking and packing a layer.
+///
+/// Messages are sent to CloudFormation as the FAILED reason: they name packages, lines and
+/// limits, never credentials or URLs with secrets.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The runtime is not one Lambda offers for Python layers.
+    #[error("unsupported Runtime `{runtime}`: expected python3.9 to python3.14")]
+    UnsupportedRuntime {
+        /// The value given (cut).
+        runtime: String,
+    },
+    /// The architecture is not x86_64 or arm64.
+    #[error("unsupported Architecture `{architecture}`: expected x86_64 or arm64")]
+    UnsupportedArchitecture {
+        /// The value given (cut).
+        architecture: String,
+    },
+    /// A requirement line could not be read.
+    #[error("requirement line {line}: {problem}")]
+    MalformedRequirement {
+        /// 1-based line (or list position).
+        line: usize,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A wheel file name does not follow the wheel naming convention.
+    #[error("`{filename}` is not a valid wheel file name")]
+    MalformedWheelName {
+        /// The name (cut).
+        filename: String,
+    },
+    /// The index does not know a package.
+    #[error("package `{package}` is not on the index")]
+    UnknownPackage {
+        /// The package.
+        package: String,
+    },
+    /// Packages exist but none of their versions has a wheel for the target.
+    #[error("no compatible wheel for {target}: {}", packages.join(", "))]
+    NoCompatibleWheel {
+        /// `python3.12 arm64`.
+        target: String,
+        /// Each package with the reason, e.g. `psycopg2 (only an sdist)`.
+        packages: Vec<String>,
+    },
+    /// The requirements cannot all be met.
+    #[error("unsatisfiable requirements: {explanation}")]
+    Unsatisfiable {
+        /// The resolver's explanation, in words.
+        explanation: String,
+    },
+    /// A wheel is not a valid wheel.
+    #[error("wheel {wheel} {problem}")]
+    MalformedWheel {
+        /// The wheel's file name (cut).
+        wheel: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A wheel's file does not match its RECORD.
+    #[error("wheel {wheel}: `{path}` {problem}")]
+    WheelRecordMismatch {
+        /// The wheel's file name (cut).
+        wheel: String,
+        /// The file (cut).
+        path: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// Two packages install the same file.
+    #[error("`{path}` is installed by both {first} and {second}")]
+    ConflictingFile {
+        /// The file (cut).
+        path: String,
+        /// One package.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// The layer is over a Lambda size limit.
+    #[error("the layer is {size} bytes {what}, over Lambda's limit of {limit} bytes")]
+    LayerTooLarge {
+        /// `unzipped` or `zipped`.
+        what: &'static str,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Writing the layer archive failed.
+    #[error("could not write the layer archive")]
+    ZipWrite {
+        /// The cause.
+        #[source]
+        source: zip::result::ZipError,
+    },
+    /// No package index is configured.
+    #[error("no package index is configured: give IndexUrl (and allow it in the provider's index allow-list); no index is built in")]
+    NoIndexConfigured,
+    /// The index URL is not acceptable.
+    #[error("IndexUrl `{url}` {problem}")]
+    IndexNotAllowed {
+        /// The URL given (cut; userinfo never shown).
+        url: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// An index page could not be read.
+    #[error("the index page for `{package}` is not valid {format}")]
+    MalformedIndexPage {
+        /// The package.
+        package: String,
+        /// `PEP 691 JSON` or `PEP 503 HTML`.
+        format: &'static str,
+    },
+    /// The index (or a file it links) did not answer.
+    #[error("the package index at {url} {problem} (timeout {timeout_seconds} s)")]
+    IndexUnreachable {
+        /// The URL (no credentials, query or fragment).
+        url: String,
+        /// What happened.
+        problem: &'static str,
+        /// The per-request timeout.
+        timeout_seconds: u64,
+    },
+    /// The index answered with an error status.
+    #[error("the package index answered HTTP {status} for {url}")]
+    IndexStatus {
+        /// The URL (no credentials, query or fragment).
+        url: String,
+        /// The status.
+        status: u16,
+    },
+    /// The index redirected to another origin or to an ambiguous path (not followed).
+    #[error("the package index redirected {url} to another origin or to an ambiguous path; redirects are followed only within the same origin and to plain paths (give the final index URL)")]
+    IndexRedirect {
+        /// The URL (no credentials, query or fragment).
+        url: String,
+    },
+    /// A URL the engine would follow (a page, a file, its metadata) has a path a server could
+    /// decode or normalise into another one: not fetched.
+    #[error("the package index links to {url}, whose path {problem}: not followed")]
+    AmbiguousUrl {
+        /// The URL (no credentials, query or fragment).
+        url: String,
+        /// What is ambiguous.
+        problem: &'static str,
+    },
+    /// The index states no hash for a file, and no pin covers it.
+    #[error("the index states no SHA-256 for {file} and no --hash pins it: it cannot be verified, so it is not installed")]
+    UnverifiableFile {
+        /// The file name (cut).
+        file: String,
+    },
+    /// What a wheel says about itself differs from what resolution used.
+    #[error("{wheel} {problem}")]
+    InconsistentWheel {
+        /// The wheel's file name (cut).
+        wheel: String,
+        /// What differs.
+        problem: &'static str,
+    },
+    /// A download does not have the expected SHA-256.
+    #[error("{file} has SHA-256 {actual}, but {against} expects {expected}")]
+    HashMismatch {
+        /// The file name (cut).
+        file: String,
+        /// The expected digest (cut).
+        expected: String,
+        /// The digest of what was downloaded.
+        actual: String,
+        /// `the index` or `the requirement's --hash`.
+        against: &'static str,
+    },
+    /// Under `RequireHashes`, a requirement has no `==` pin or no `--hash`.
+    #[error("requirement line {line} (`{package}`) {problem}, and RequireHashes is on")]
+    HashRequired {
+        /// The requirement's package.
+        package: String,
+        /// 1-based line (or list position).
+        line: usize,
+        /// `has no --hash` or `is not pinned with ==`.
+        problem: &'static str,
+    },
+    /// Fully pinned requirements skip resolution, so they must list every dependency.
+    #[error("the pinned requirements are not complete: {package} needs {needs}, which is not pinned (add it with its --hash)")]
+    UnpinnedDependency {
+        /// The package with the dependency (`name==version`).
+        package: String,
+        /// The requirement not met.
+        needs: String,
+    },
+    /// `AllowSdist` was asked for.
+    #[error("AllowSdist: building an sdist runs its Python build backend, which cfn-warden never does; publish a wheel for the package to the index instead")]
+    SdistUnsupported,
+    /// The HTTP client could not be built.
+    #[error("could not build the HTTP client for the package index")]
+    HttpClient,
+    /// A build step stopped without an answer (a panic in a worker).
+    #[error("a layer build worker stopped unexpectedly")]
+    BuildWorker,
+}
+
+/// Cuts untrusted text for an error message: at most 120 bytes (on a character boundary),
+/// then `…`.
+pub fn cut(text: &str) -> String {
+    const LIMIT: usize = 120;
+    if text.len() <= LIMIT {
+        return text.to_owned();
+    }
+    let mut end = LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
