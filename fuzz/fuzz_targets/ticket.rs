@@ -3,7 +3,10 @@
 //! checks has no wildcard action, no negated element and fits the STS limit.
 #![no_main]
 
-use cfn_warden::credentials::{policy::MAX_POLICY_CHARS, ticket::SealedTicket, SessionPolicy};
+use cfn_warden::{
+    credentials::{ticket::SealedTicket, SessionPolicy},
+    session_policy::MAX_POLICY_CHARS,
+};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -29,7 +29,9 @@
 //! | `WARDEN_WORK_SESSION_SECONDS` | `900` | work session length (900–3600) |
 //! | `WARDEN_INSECURE_RESPONSE_URL_PREFIX` | (unset) | **test only**: loopback prefix under which response URLs are admitted |
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
+
+pub use crate::env::{Environment, ProcessEnvironment};
 
 use crate::{
     credentials::{CredentialMode, TicketSettings},
@@ -39,28 +41,6 @@ use crate::{
     verify::signed::KeyRing,
     Error,
 };
-
-/// A source of environment variables. Injected so tests never touch the process environment.
-pub trait Environment {
-    /// The variable's value, if set.
-    fn var(&self, name: &str) -> Option<String>;
-}
-
-/// The process environment.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ProcessEnvironment;
-
-impl Environment for ProcessEnvironment {
-    fn var(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok()
-    }
-}
-
-impl Environment for HashMap<String, String> {
-    fn var(&self, name: &str) -> Option<String> {
-        self.get(name).cloned()
-    }
-}
 
 /// Backoff ceilings above this are refused (they could only outlive any deadline).
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -590,6 +570,8 @@ impl ConfigBuilder {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::HashMap;
+
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {

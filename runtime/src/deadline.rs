@@ -86,6 +86,12 @@ impl Deadlines {
     }
 }
 
+/// RFC 3339 with milliseconds, UTC: how times are written in decision lines, evidence and
+/// error messages.
+pub fn format_time(t: SystemTime) -> String {
+    humantime::format_rfc3339_millis(t).to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

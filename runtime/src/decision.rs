@@ -7,15 +7,14 @@
 use std::{
     io::Write,
     sync::{Arc, Mutex},
-    time::SystemTime,
 };
 
 use serde::{Deserialize, Serialize};
 
 use crate::{
+    checks::Check,
     protocol::Status,
     response::{Adjustment, Delivery},
-    verify::Check,
 };
 
 /// The schema identifier every line carries.
@@ -192,10 +191,7 @@ pub struct DecisionLine {
     pub credentials: crate::credentials::CredentialModeName,
 }
 
-/// RFC 3339 with milliseconds, UTC.
-pub fn format_time(t: SystemTime) -> String {
-    humantime::format_rfc3339_millis(t).to_string()
-}
+pub use crate::deadline::format_time;
 
 /// Where decision lines go. Injected so tests can read them.
 pub trait DecisionSink: Send + Sync + 'static {
@@ -257,7 +253,7 @@ mod tests {
             event_bytes: 512,
             checks: vec![Check::new(
                 "request-consistency",
-                crate::verify::Verdict::Pass,
+                crate::checks::Verdict::Pass,
                 serde_json::Map::new(),
                 3,
             )],

@@ -202,7 +202,7 @@ pub enum Error {
     #[error("declared permissions refused ({rule}): {detail}")]
     PolicyRefused {
         /// The rule.
-        rule: crate::credentials::policy::PolicyRule,
+        rule: crate::session_policy::PolicyRule,
         /// What broke it (no secrets: actions and ARNs, truncated).
         detail: String,
     },
@@ -236,7 +236,7 @@ pub enum Error {
         operation: &'static str,
     },
     /// The ticket (or the credentials in it) expired.
-    #[error("WardenTicket expired at {}: re-seal it with `warden refresh --stack-name {stack_name}` (which updates the stack with fresh tickets), then retry", crate::decision::format_time(*not_after))]
+    #[error("WardenTicket expired at {}: re-seal it with `warden refresh --stack-name {stack_name}` (which updates the stack with fresh tickets), then retry", crate::deadline::format_time(*not_after))]
     TicketExpired {
         /// When it expired.
         not_after: std::time::SystemTime,

@@ -47,18 +47,22 @@
 
 #[cfg(feature = "aws")]
 pub mod aws;
+mod checks;
 pub mod cloudtrail;
 pub mod config;
 pub mod credentials;
 pub mod deadline;
 pub mod decision;
+mod env;
 mod error;
 mod lambda;
+mod pattern;
 pub mod protocol;
 pub mod response;
 mod runtime;
 mod secret;
 pub mod service;
+pub mod session_policy;
 pub mod verify;
 
 pub use config::{CloudTrailSettings, Config, ConfigBuilder, StackOperationSettings};

@@ -24,11 +24,12 @@ use super::{
     CredentialSource, SessionPolicy, SharedCredentialSource, TicketSettings,
 };
 use crate::{
+    checks::{Check, Denial, Evidence, Verdict},
+    pattern::glob_regex,
     protocol::{bounded, sha256_hex, FunctionArn},
     response::BoxFuture,
     secret::Secret,
     service::{Context, HandlerError, Invocation, Outcome, Rejection},
-    verify::{glob_regex, Check, Denial, Evidence, Verdict},
     Error,
 };
 
@@ -46,7 +47,7 @@ const SESSION_CHECK: &str = "work-session";
 const PROVIDER_ROLE_CHECK: &str = "provider-role-credentials";
 
 /// The provider's own credentials as found in `env`, or the first variable missing.
-fn provider_credentials(env: &dyn crate::config::Environment) -> Result<Credentials, &'static str> {
+fn provider_credentials(env: &dyn crate::env::Environment) -> Result<Credentials, &'static str> {
     ProviderKeys::from_env(env).map(provider_sdk_credentials)
 }
 
@@ -248,7 +249,7 @@ impl TicketLayer {
     /// `credentials::handoff`).
     pub fn from_environment(
         settings: TicketSettings,
-        env: &dyn crate::config::Environment,
+        env: &dyn crate::env::Environment,
     ) -> Result<Self, Error> {
         let credentials =
             match provider_credentials(env) {
@@ -491,7 +492,7 @@ impl Shared {
         );
         evidence.insert(
             "not_after".into(),
-            json!(crate::decision::format_time(binding.not_after_time())),
+            json!(crate::deadline::format_time(binding.not_after_time())),
         );
         if binding.stack_name != stack_name || binding.logical_id != logical_id {
             return Err(Refusal::Deny(

@@ -20,7 +20,7 @@ use std::{
     sync::OnceLock,
 };
 
-use crate::{config::Environment, secret::Secret, Error};
+use crate::{env::Environment, secret::Secret, Error};
 
 /// The process variables that carry the provider's own credentials in Lambda.
 pub(crate) const VARIABLES: [&str; 3] = [
@@ -90,7 +90,7 @@ static CAPTURED: OnceLock<Option<ProviderKeys>> = OnceLock::new();
 pub(crate) fn captured() -> Option<ProviderKeys> {
     CAPTURED
         .get_or_init(|| {
-            let env = crate::config::ProcessEnvironment;
+            let env = crate::env::ProcessEnvironment;
             if env.var(MARKER).as_deref() == Some("1") {
                 let mut record = Vec::new();
                 let read = std::io::stdin()
@@ -109,7 +109,7 @@ pub(crate) fn captured() -> Option<ProviderKeys> {
 
 /// Whether any of the provider's credential variables is still in the process environment.
 pub(crate) fn in_environment() -> bool {
-    let env = crate::config::ProcessEnvironment;
+    let env = crate::env::ProcessEnvironment;
     VARIABLES.iter().any(|name| env.var(name).is_some())
 }
 
@@ -123,7 +123,7 @@ pub(crate) fn hand_off() -> Result<(), Error> {
         return Ok(());
     }
     let failed = |source: std::io::Error| Error::CredentialHandoff { source };
-    let keys = ProviderKeys::from_env(&crate::config::ProcessEnvironment).map_err(|name| {
+    let keys = ProviderKeys::from_env(&crate::env::ProcessEnvironment).map_err(|name| {
         Error::InvalidSetting {
             name,
             problem: "is not set while other provider credential variables are",

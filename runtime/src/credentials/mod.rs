@@ -17,18 +17,17 @@
 //! - `provider-role`: the classic model, the provider's own role does the work. Only when
 //!   configured explicitly; every decision line says so.
 //!
-//! Declared permissions are checked by [`policy`] whatever the mode.
+//! Declared permissions are checked by [`crate::session_policy`] whatever the mode.
 
 pub(crate) mod handoff;
-pub mod policy;
 pub mod ticket;
 
 #[cfg(feature = "aws")]
 pub(crate) mod aws;
 
+pub use crate::session_policy::{SessionPolicy, SessionPolicyBuilder};
 #[cfg(feature = "aws")]
 pub use aws::{KmsDataKeys, TicketLayer, WorkCredentials};
-pub use policy::{SessionPolicy, SessionPolicyBuilder};
 
 use std::{sync::Arc, time::Duration};
 

@@ -7,9 +7,9 @@ use std::{
 };
 
 use crate::{
+    checks::CheckLog,
     deadline::{Deadlines, SharedClock},
     protocol::{CfnRequest, PhysicalId, FRAMEWORK_PROPERTY_KEYS},
-    verify::CheckLog,
 };
 
 /// What Lambda told the runtime about this invocation.

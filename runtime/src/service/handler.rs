@@ -14,10 +14,11 @@ use super::{
     Updated,
 };
 use crate::{
-    credentials::{SessionPolicy, SharedCredentialSource},
+    checks::{Check, Evidence, Verdict},
+    credentials::SharedCredentialSource,
     protocol::{CfnRequest, RequestType},
     response::BoxFuture,
-    verify::{Check, Evidence, Verdict},
+    session_policy::SessionPolicy,
     Error,
 };
 

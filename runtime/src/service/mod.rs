@@ -15,7 +15,7 @@ pub use handler::{CustomResource, HandlerService};
 pub use outputs::{Created, Deleted, HandlerError, Updated};
 pub use properties::parse_properties;
 
-use crate::{verify::Denial, Error};
+use crate::{checks::Denial, Error};
 
 /// What flows through the pipeline: one request and its context.
 #[derive(Debug)]

@@ -261,7 +261,7 @@ impl CloudTrailVerifierBuilder {
             .principals
             .iter()
             .map(|p| {
-                super::glob_regex(p).ok_or(Error::InvalidSetting {
+                crate::pattern::glob_regex(p).ok_or(Error::InvalidSetting {
                     name: "WARDEN_CLOUDTRAIL_PRINCIPALS",
                     problem: "holds a pattern that cannot be compiled",
                 })

@@ -23,93 +23,16 @@ pub mod stack_operation;
 
 pub use screen::{screen, Screening};
 
-use std::{
-    borrow::Cow,
-    sync::{Arc, Mutex},
-    time::Instant,
+pub use crate::checks::{Check, CheckLog, Denial, Evidence, Verdict};
+
+use std::{borrow::Cow, time::Instant};
+
+use serde_json::Value;
+
+use crate::{
+    response::BoxFuture,
+    service::{Invocation, Rejection},
 };
-
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
-
-use crate::response::BoxFuture;
-use crate::service::{Invocation, Rejection};
-
-/// The result of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Verdict {
-    /// The check passed.
-    Pass,
-    /// The check failed; the request was denied.
-    Fail,
-    /// The check did not apply (its evidence says why). Reserved for verifier layers; the
-    /// consistency check never skips.
-    Skip,
-}
-
-/// One check as recorded in the decision log. Evidence never holds a secret.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct Check {
-    /// Stable kebab-case name, e.g. `request-consistency`.
-    pub name: Cow<'static, str>,
-    /// The verdict.
-    pub verdict: Verdict,
-    /// What the verdict rests on.
-    pub evidence: Evidence,
-    /// How long the check took, in microseconds.
-    pub latency_us: u64,
-}
-
-impl Check {
-    /// A check record, as layers append to [`CheckLog`].
-    pub fn new(
-        name: impl Into<Cow<'static, str>>,
-        verdict: Verdict,
-        evidence: Evidence,
-        latency_us: u64,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            verdict,
-            evidence,
-            latency_us,
-        }
-    }
-}
-
-/// The checks of one invocation, shared by every layer that runs.
-#[derive(Clone, Debug, Default)]
-pub struct CheckLog(Arc<Mutex<Vec<Check>>>);
-
-impl CheckLog {
-    /// Appends a check.
-    pub fn record(&self, check: Check) {
-        if let Ok(mut checks) = self.0.lock() {
-            checks.push(check);
-        }
-    }
-
-    /// All checks so far.
-    pub fn snapshot(&self) -> Vec<Check> {
-        self.0.lock().map(|c| c.clone()).unwrap_or_default()
-    }
-}
-
-/// Why a verifier refused a request. The detail goes to the decision log only; CloudFormation
-/// (and whoever sent the event) gets a generic reason.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Denial {
-    /// The check that refused.
-    pub check: Cow<'static, str>,
-    /// What was wrong. No secrets.
-    pub detail: Cow<'static, str>,
-}
-
-/// What a check rests on: a JSON object, never holding a secret.
-pub type Evidence = Map<String, Value>;
 
 /// A verifier's answer: pass with evidence, or refuse with the denial and the evidence.
 pub type VerifierResult = Result<Evidence, (Denial, Evidence)>;
@@ -152,27 +75,6 @@ impl<S> tower::Layer<S> for VerifyLayer {
     fn layer(&self, inner: S) -> Self::Service {
         self.policy.layer(inner)
     }
-}
-
-/// Compiled patterns are bounded (they come from signed envelopes and configuration, but stay
-/// cheap anyway).
-pub(crate) const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
-/// A full-match regex for a pattern where `*` matches any run of characters and everything else
-/// is literal (stack-name patterns, principal ARN patterns).
-pub(crate) fn glob_regex(pattern: &str) -> Option<regex::Regex> {
-    let regex = format!(
-        "^{}$",
-        pattern
-            .split('*')
-            .map(regex::escape)
-            .collect::<Vec<_>>()
-            .join(".*")
-    );
-    regex::RegexBuilder::new(&regex)
-        .size_limit(REGEX_SIZE_LIMIT)
-        .build()
-        .ok()
 }
 
 /// Turns a verifier's verdict and evidence into its result: on refusal the detail is added to

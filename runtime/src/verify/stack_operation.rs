@@ -327,7 +327,7 @@ impl StackOperationVerifier {
         };
         let at = SystemTime::try_from(*timestamp)
             .map_err(|_| "the operation's timestamp is out of range")?;
-        evidence.insert("timestamp".into(), json!(crate::decision::format_time(at)));
+        evidence.insert("timestamp".into(), json!(crate::deadline::format_time(at)));
         if at > now + CLOCK_SKEW {
             return Err("the operation's timestamp is in the future".into());
         }

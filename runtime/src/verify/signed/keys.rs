@@ -45,7 +45,7 @@ impl fmt::Debug for VerifyingKey {
             .field("alg", &self.alg)
             .field(
                 "retired_after",
-                &self.retired_after.map(crate::decision::format_time),
+                &self.retired_after.map(crate::deadline::format_time),
             )
             .finish_non_exhaustive()
     }

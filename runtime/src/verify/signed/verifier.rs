@@ -143,7 +143,7 @@ impl SignatureVerifier {
         if let Some(retired) = key.retirement() {
             evidence.insert(
                 "key_retired_after".into(),
-                json!(crate::decision::format_time(retired)),
+                json!(crate::deadline::format_time(retired)),
             );
             if now > retired {
                 return Err("the signing key is retired".into());
@@ -215,7 +215,7 @@ impl Verifier for SignatureVerifier {
 pub(crate) fn anchored(pattern: &str) -> Option<regex::Regex> {
     let build = |p: &str| {
         regex::RegexBuilder::new(p)
-            .size_limit(crate::verify::REGEX_SIZE_LIMIT)
+            .size_limit(crate::pattern::REGEX_SIZE_LIMIT)
             .build()
             .ok()
     };
@@ -225,7 +225,7 @@ pub(crate) fn anchored(pattern: &str) -> Option<regex::Regex> {
 
 /// `*` in a pattern matches any run of characters; everything else literally.
 fn stack_matches(pattern: &str, name: &str) -> bool {
-    crate::verify::glob_regex(pattern).is_some_and(|r| r.is_match(name))
+    crate::pattern::glob_regex(pattern).is_some_and(|r| r.is_match(name))
 }
 
 fn compare_properties(
