@@ -18,8 +18,7 @@ use std::{
 use anyhow::{Context as _, Result};
 use cfn_warden::{
     cloudtrail::InvokeRecord,
-    credentials::CredentialModeName,
-    decision::{Decision, DecisionLine, ResultCode},
+    decision::{CredentialModeName, Decision, DecisionLine, ResultCode},
     verify::Verdict,
 };
 use serde::Serialize;

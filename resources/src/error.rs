@@ -16,6 +16,9 @@ pub enum Error {
         /// What is wrong.
         problem: &'static str,
     },
+    /// The framework refused the configuration (e.g. the router's).
+    #[error(transparent)]
+    Framework(#[from] cfn_warden::Error),
     /// The layer engine refused or failed (its message as it is).
     #[error(transparent)]
     Pip(#[from] warden_pip::Error),

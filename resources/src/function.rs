@@ -1178,6 +1178,19 @@ impl CustomResource for MultiFileFunction {
     async fn delete(&self, _p: FunctionProperties, ctx: &Context) -> Result<Deleted, HandlerError> {
         self.delete_function(ctx).await
     }
+
+    // A Delete needs only the physical id: stored properties that no longer parse (written by
+    // an older provider) must not block it.
+    fn unparsed_delete_permissions(
+        &self,
+        ctx: &Context,
+    ) -> Option<Result<SessionPolicy, cfn_warden::Error>> {
+        Some(self.delete_permissions(ctx))
+    }
+
+    async fn delete_unparsed(&self, ctx: &Context) -> Result<Deleted, HandlerError> {
+        self.delete_function(ctx).await
+    }
 }
 
 #[cfg(test)]

@@ -124,6 +124,20 @@ pub struct Durations {
     pub total_ms: f64,
 }
 
+/// The mode as written in the decision log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum CredentialModeName {
+    /// `none` (also what a line written before the field existed means)
+    #[default]
+    None,
+    /// `ticket`
+    Ticket,
+    /// `provider-role`
+    ProviderRole,
+}
+
 /// One decision-log line, written by the runtime and read back by `warden audit` (both
 /// directions here). Reading is lenient where the schema grew: a field added during schema 1
 /// reads as its default when absent; `schema`, `decision` and `result` are required.
@@ -188,7 +202,7 @@ pub struct DecisionLine {
     /// Where handlers' credentials come from: `none`, `ticket` or `provider-role` (the last is
     /// the classic, unnarrowed model and is flagged by `warden audit`).
     #[serde(default)]
-    pub credentials: crate::credentials::CredentialModeName,
+    pub credentials: CredentialModeName,
 }
 
 pub use crate::deadline::format_time;
@@ -272,7 +286,7 @@ mod tests {
             insecure_response_url_prefix: None,
             unknown_fields: Vec::new(),
             abandoned_work: false,
-            credentials: crate::credentials::CredentialModeName::Ticket,
+            credentials: CredentialModeName::Ticket,
         }
     }
 
@@ -291,10 +305,7 @@ mod tests {
         // Fields added during schema 1 default when absent; decision and result are required.
         let minimal = format!(r#"{{"schema":"{SCHEMA}","decision":"deny","result":"unroutable"}}"#);
         let read = DecisionLine::from_log_line(&minimal).unwrap();
-        assert_eq!(
-            read.credentials,
-            crate::credentials::CredentialModeName::None
-        );
+        assert_eq!(read.credentials, CredentialModeName::None);
         assert!(read.checks.is_empty());
         assert_eq!(
             DecisionLine::from_log_line(&format!(r#"{{"schema":"{SCHEMA}","decision":"deny"}}"#)),

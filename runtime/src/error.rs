@@ -144,6 +144,19 @@ pub enum Error {
         /// The type received.
         resource_type: String,
     },
+    /// A router was given a handler that serves any resource type (empty `RESOURCE_TYPES`):
+    /// it could not say which requests are its own.
+    #[error("router: `{handler}` serves any resource type; a routed handler names its types")]
+    RouteServesAnyType {
+        /// The handler's type name.
+        handler: &'static str,
+    },
+    /// A router was given two handlers for one resource type.
+    #[error("router: resource type `{resource_type}` has two handlers")]
+    DuplicateRoute {
+        /// The type served twice.
+        resource_type: &'static str,
+    },
     /// Properties do not fit the handler's schema.
     #[error("invalid property at `{path}`: {message}")]
     InvalidProperties {

@@ -21,9 +21,10 @@ use tower::{Layer, Service, ServiceExt};
 use crate::{
     config::{Environment, ProcessEnvironment},
     decision::Decision,
+    pipeline::IntoPipeline,
     response::BoxFuture,
     runtime::{Summary, Warden},
-    service::{CustomResource, LambdaMeta},
+    service::LambdaMeta,
     Error,
 };
 
@@ -34,8 +35,9 @@ const REQUIRED_LAMBDA_VARIABLES: [&str; 4] = [
     "AWS_LAMBDA_FUNCTION_VERSION",
 ];
 
-/// Runs `handler` with settings from the environment. For `#[tokio::main]` programs.
-pub async fn run<H: CustomResource>(handler: H) -> Result<(), Error> {
+/// Runs `handler` (a [`crate::CustomResource`] or a [`crate::pipeline::Router`]) with settings
+/// from the environment. For `#[tokio::main]` programs.
+pub async fn run<H: IntoPipeline>(handler: H) -> Result<(), Error> {
     Warden::builder(handler).build()?.run().await
 }
 
@@ -57,9 +59,9 @@ pub async fn run<H: CustomResource>(handler: H) -> Result<(), Error> {
 ///     cfn_warden::main(Hello)
 /// }
 /// ```
-pub fn main<H: CustomResource>(handler: H) -> ExitCode {
+pub fn main<H: IntoPipeline>(handler: H) -> ExitCode {
     // Before any thread exists: move the provider's credentials out of the environment (the
-    // program re-executes itself; see `credentials::handoff`).
+    // program re-executes itself; see `handoff`).
     if let Err(error) = hand_off_if_needed(&ProcessEnvironment) {
         report(&error);
         return ExitCode::FAILURE;
@@ -107,7 +109,7 @@ fn hand_off_if_needed(env: &dyn Environment) -> Result<(), Error> {
         )
     });
     if scrubbing && check_lambda_environment(env).is_ok() {
-        crate::credentials::handoff::hand_off()?;
+        crate::handoff::hand_off()?;
     }
     Ok(())
 }
@@ -127,8 +129,8 @@ impl Warden {
             self.config().credentials(),
             crate::credentials::CredentialMode::ProviderRole
         ) {
-            crate::credentials::handoff::hand_off()?;
-            let _ = crate::credentials::handoff::captured();
+            crate::handoff::hand_off()?;
+            let _ = crate::handoff::captured();
         }
         install_logging();
         install_panic_hook();

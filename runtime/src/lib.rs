@@ -55,8 +55,10 @@ pub mod deadline;
 pub mod decision;
 mod env;
 mod error;
+mod handoff;
 mod lambda;
 mod pattern;
+pub mod pipeline;
 pub mod protocol;
 pub mod response;
 mod runtime;
@@ -69,7 +71,7 @@ pub use config::{CloudTrailSettings, Config, ConfigBuilder, StackOperationSettin
 pub use error::Error;
 pub use lambda::{main, run};
 pub use protocol::{CfnRequest, PhysicalId, RequestType, ResponseData};
-pub use runtime::{Pipeline, Summary, Warden, WardenBuilder, DENIED_REASON, PANIC_REASON};
+pub use runtime::{Summary, Warden, WardenBuilder, DENIED_REASON, PANIC_REASON};
 pub use secret::Secret;
 pub use service::{Context, Created, CustomResource, Deleted, HandlerError, Updated};
 /// The `tower` version the pipeline uses, for writing layers.

@@ -25,19 +25,18 @@ use tracing::Instrument;
 
 use crate::{
     config::{Config, Environment, ProcessEnvironment},
-    credentials::{CredentialMode, SharedCredentialSource},
+    credentials::CredentialMode,
     deadline::{Deadlines, SharedClock, SystemClock},
     decision::{
         format_time, Decision, DecisionLine, DecisionSink, Durations, ResponseRecord, ResultCode,
         Schema, StdoutSink,
     },
+    pipeline::{IntoPipeline, Invocation, Outcome, Pipeline, Rejection, SharedCredentialSource},
     protocol::{
         bounded, CfnRequest, CfnResponse, Envelope, PhysicalId, RequestType, ResponseData, Status,
     },
     response::{self, Jitter, ReqwestTransport, ResponseTransport, SystemJitter},
-    service::{
-        Context, CustomResource, HandlerService, Invocation, LambdaMeta, Logger, Outcome, Rejection,
-    },
+    service::{Context, LambdaMeta, Logger},
     verify::{self, signed::SignatureVerifier, CheckLog, Screening, VerifyLayer},
     Error,
 };
@@ -52,12 +51,9 @@ pub const PANIC_REASON: &str = "handler panicked";
 /// Ids copied from an event into a decision line are cut to this many bytes.
 const LOGGED_ID_LIMIT: usize = 512;
 
-/// The boxed pipeline every layer wraps.
-pub type Pipeline = BoxCloneSyncService<Invocation, Outcome, Rejection>;
-
 type LayerFn = Box<dyn FnOnce(Pipeline) -> Pipeline + Send>;
 
-/// A configured runtime for one handler.
+/// A configured runtime for one handler (or a [`crate::pipeline::Router`] over several).
 pub struct Warden {
     pipeline: Arc<Pipeline>,
     config: Config,
@@ -90,7 +86,7 @@ pub struct WardenBuilder<H> {
 
 impl Warden {
     /// Starts a builder for `handler`.
-    pub fn builder<H: CustomResource>(handler: H) -> WardenBuilder<H> {
+    pub fn builder<H: IntoPipeline>(handler: H) -> WardenBuilder<H> {
         WardenBuilder {
             handler,
             layers: Vec::new(),
@@ -103,7 +99,7 @@ impl Warden {
     }
 }
 
-impl<H: CustomResource> WardenBuilder<H> {
+impl<H: IntoPipeline> WardenBuilder<H> {
     /// Adds a tower layer around the handler. Layers run in the order they are added: the
     /// first added sees the request first. Verification layers should come before credential
     /// layers.
@@ -168,7 +164,7 @@ impl<H: CustomResource> WardenBuilder<H> {
             Some(t) => t,
             None => Arc::new(ReqwestTransport::new()?),
         };
-        let mut pipeline: Pipeline = BoxCloneSyncService::new(HandlerService::new(self.handler));
+        let mut pipeline: Pipeline = self.handler.into_pipeline();
         for layer in self.layers.into_iter().rev() {
             pipeline = layer(pipeline);
         }
@@ -266,7 +262,7 @@ fn ticket_layer(
 #[cfg(feature = "aws")]
 fn provider_role_source() -> Result<SharedCredentialSource, Error> {
     Ok(SharedCredentialSource(Arc::new(
-        crate::credentials::aws::ProviderRoleSource::new(),
+        crate::credentials::ProviderRoleSource::new(),
     )))
 }
 

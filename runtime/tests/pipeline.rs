@@ -17,6 +17,7 @@ use std::{
 use bytes::Bytes;
 use cfn_warden::{
     decision::{DecisionLine, MemorySink},
+    pipeline::{IntoPipeline, Router},
     protocol::ResponseUrl,
     response::{AttemptOutcome, BoxFuture, ResponseTransport},
     service::LambdaMeta,
@@ -148,21 +149,32 @@ impl Harness {
     ) -> Self {
         let calls = Arc::new(AtomicUsize::new(0));
         let seen_old = Arc::new(Mutex::new(None));
-        let transport = Arc::new(RecordingTransport::default());
-        let sink = MemorySink::default();
-        let builder = Warden::builder(TestResource {
+        let resource = TestResource {
             calls: calls.clone(),
             behaviour,
             seen_old: seen_old.clone(),
-        })
-        .config(
-            Config::builder()
-                .response_reserve(Duration::from_millis(200))
-                .build()
-                .unwrap(),
-        )
-        .transport(transport.clone())
-        .decision_sink(Arc::new(sink.clone()));
+        };
+        Self::serving(resource, calls, seen_old, layers)
+    }
+
+    /// A runtime serving `handler` (a resource or a router); `calls` counts handler calls.
+    fn serving<H: IntoPipeline>(
+        handler: H,
+        calls: Arc<AtomicUsize>,
+        seen_old: Arc<Mutex<Option<bool>>>,
+        layers: impl FnOnce(cfn_warden::WardenBuilder<H>) -> cfn_warden::WardenBuilder<H>,
+    ) -> Self {
+        let transport = Arc::new(RecordingTransport::default());
+        let sink = MemorySink::default();
+        let builder = Warden::builder(handler)
+            .config(
+                Config::builder()
+                    .response_reserve(Duration::from_millis(200))
+                    .build()
+                    .unwrap(),
+            )
+            .transport(transport.clone())
+            .decision_sink(Arc::new(sink.clone()));
         let warden = layers(builder).build().unwrap();
         Self {
             warden,
@@ -205,7 +217,7 @@ impl Verifier for Fixed {
     }
     fn verify<'a>(
         &'a self,
-        _: &'a cfn_warden::service::Invocation,
+        _: &'a cfn_warden::pipeline::Invocation,
     ) -> BoxFuture<'a, VerifierResult> {
         self.order.lock().unwrap().push(self.name);
         let mut evidence = Map::new();
@@ -307,9 +319,9 @@ impl<S> tower::Layer<S> for AttachLayer {
         Attach(inner)
     }
 }
-impl<S> tower::Service<cfn_warden::service::Invocation> for Attach<S>
+impl<S> tower::Service<cfn_warden::pipeline::Invocation> for Attach<S>
 where
-    S: tower::Service<cfn_warden::service::Invocation>,
+    S: tower::Service<cfn_warden::pipeline::Invocation>,
 {
     type Response = S::Response;
     type Error = S::Error;
@@ -320,7 +332,7 @@ where
     ) -> std::task::Poll<Result<(), S::Error>> {
         self.0.poll_ready(cx)
     }
-    fn call(&mut self, mut invocation: cfn_warden::service::Invocation) -> S::Future {
+    fn call(&mut self, mut invocation: cfn_warden::pipeline::Invocation) -> S::Future {
         invocation
             .context
             .extensions_mut()
@@ -430,7 +442,7 @@ impl Verifier for Stuck {
     }
     fn verify<'a>(
         &'a self,
-        _: &'a cfn_warden::service::Invocation,
+        _: &'a cfn_warden::pipeline::Invocation,
     ) -> BoxFuture<'a, VerifierResult> {
         Box::pin(std::future::pending())
     }
@@ -492,9 +504,9 @@ impl<S> tower::Layer<S> for AlwaysDeleted {
 }
 #[derive(Clone)]
 struct AlwaysDeletedService;
-impl tower::Service<cfn_warden::service::Invocation> for AlwaysDeletedService {
-    type Response = cfn_warden::service::Outcome;
-    type Error = cfn_warden::service::Rejection;
+impl tower::Service<cfn_warden::pipeline::Invocation> for AlwaysDeletedService {
+    type Response = cfn_warden::pipeline::Outcome;
+    type Error = cfn_warden::pipeline::Rejection;
     type Future = BoxFuture<'static, Result<Self::Response, Self::Error>>;
     fn poll_ready(
         &mut self,
@@ -502,8 +514,8 @@ impl tower::Service<cfn_warden::service::Invocation> for AlwaysDeletedService {
     ) -> std::task::Poll<Result<(), Self::Error>> {
         std::task::Poll::Ready(Ok(()))
     }
-    fn call(&mut self, _: cfn_warden::service::Invocation) -> Self::Future {
-        Box::pin(async { Ok(cfn_warden::service::Outcome::Deleted(Deleted)) })
+    fn call(&mut self, _: cfn_warden::pipeline::Invocation) -> Self::Future {
+        Box::pin(async { Ok(cfn_warden::pipeline::Outcome::Deleted(Deleted)) })
     }
 }
 
@@ -682,4 +694,218 @@ async fn only_the_event_s_own_sentinel_skips_the_handler() {
     assert_eq!(serde_json::to_value(line.result).unwrap(), "success");
     assert_eq!(h.calls.load(Ordering::SeqCst), 1);
     assert_eq!(*order.lock().unwrap(), ["signature"]);
+}
+
+/// A second resource type with strict properties whose Delete needs only the physical id.
+struct Other {
+    calls: Arc<AtomicUsize>,
+    unparsed_deletes: Arc<AtomicUsize>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct OtherProps {
+    #[allow(dead_code, reason = "only its presence is checked")]
+    size: u32,
+}
+
+impl CustomResource for Other {
+    type Properties = OtherProps;
+    const RESOURCE_TYPES: &'static [&'static str] = &["Custom::Other"];
+
+    async fn create(&self, _: OtherProps, _: &Context) -> Result<Created, HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(Created::new().data("Served", "other"))
+    }
+    async fn update(
+        &self,
+        _: OtherProps,
+        _: Option<OtherProps>,
+        _: &Context,
+    ) -> Result<Updated, HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(Updated::keep())
+    }
+    async fn delete(&self, _: OtherProps, _: &Context) -> Result<Deleted, HandlerError> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        Ok(Deleted)
+    }
+    fn unparsed_delete_permissions(
+        &self,
+        _: &Context,
+    ) -> Option<Result<cfn_warden::credentials::SessionPolicy, cfn_warden::Error>> {
+        Some(Ok(cfn_warden::credentials::SessionPolicy::none()))
+    }
+    async fn delete_unparsed(&self, _: &Context) -> Result<Deleted, HandlerError> {
+        self.unparsed_deletes.fetch_add(1, Ordering::SeqCst);
+        Ok(Deleted)
+    }
+}
+
+fn of_type(mut event: Value, resource_type: &str) -> Value {
+    event["ResourceType"] = json!(resource_type);
+    event
+}
+
+/// A router over `TestResource` (Custom::Hello) and `Other` (Custom::Other).
+fn routed() -> (Harness, Arc<AtomicUsize>, Arc<AtomicUsize>) {
+    let hello_calls = Arc::new(AtomicUsize::new(0));
+    let other_calls = Arc::new(AtomicUsize::new(0));
+    let unparsed = Arc::new(AtomicUsize::new(0));
+    let seen_old = Arc::new(Mutex::new(None));
+    let router = Router::builder()
+        .resource(TestResource {
+            calls: hello_calls.clone(),
+            behaviour: Behaviour::Greet,
+            seen_old: seen_old.clone(),
+        })
+        .resource(Other {
+            calls: other_calls.clone(),
+            unparsed_deletes: unparsed.clone(),
+        })
+        .build()
+        .unwrap();
+    (
+        Harness::serving(router, hello_calls, seen_old, |b| b),
+        other_calls,
+        unparsed,
+    )
+}
+
+#[tokio::test]
+async fn the_router_sends_each_type_to_its_own_handler_and_fails_others() {
+    let (h, other_calls, _) = routed();
+    let (answer, _) = h
+        .send(&fixture("create.json"), Duration::from_secs(10))
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Data"]["Greeting"], "Hello, World");
+    assert_eq!(h.calls.load(Ordering::SeqCst), 1);
+
+    let mut other = of_type(fixture("create.json"), "Custom::Other");
+    other["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": 3});
+    let (answer, _) = h.send(&other, Duration::from_secs(10)).await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(answer["Data"]["Served"], "other");
+    assert_eq!(other_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(h.calls.load(Ordering::SeqCst), 1);
+
+    // Each type's own properties apply: Custom::Other's are not Custom::Hello's.
+    let (answer, line) = h
+        .send(
+            &of_type(fixture("create.json"), "Custom::Other"),
+            Duration::from_secs(10),
+        )
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert_eq!(serde_json::to_value(line.result).unwrap(), "bad-input");
+
+    let (answer, line) = h
+        .send(
+            &of_type(fixture("create.json"), "Custom::Unserved"),
+            Duration::from_secs(10),
+        )
+        .await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert!(
+        answer["Reason"]
+            .as_str()
+            .unwrap()
+            .contains("`Custom::Unserved` is not served by this provider"),
+        "{answer}"
+    );
+    assert_eq!(serde_json::to_value(line.result).unwrap(), "bad-input");
+    assert_eq!(other_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(h.calls.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn a_router_refuses_a_catch_all_handler_and_a_type_served_twice() {
+    struct Any;
+    impl CustomResource for Any {
+        type Properties = Value;
+        async fn create(&self, _: Value, _: &Context) -> Result<Created, HandlerError> {
+            Ok(Created::new())
+        }
+        async fn update(
+            &self,
+            _: Value,
+            _: Option<Value>,
+            _: &Context,
+        ) -> Result<Updated, HandlerError> {
+            Ok(Updated::keep())
+        }
+        async fn delete(&self, _: Value, _: &Context) -> Result<Deleted, HandlerError> {
+            Ok(Deleted)
+        }
+    }
+    let error = Router::builder().resource(Any).build().unwrap_err();
+    assert!(
+        matches!(error, cfn_warden::Error::RouteServesAnyType { .. }),
+        "{error}"
+    );
+    let other = || Other {
+        calls: Arc::default(),
+        unparsed_deletes: Arc::default(),
+    };
+    let error = Router::builder()
+        .resource(other())
+        .resource(other())
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            cfn_warden::Error::DuplicateRoute {
+                resource_type: "Custom::Other"
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_delete_whose_properties_no_longer_parse_goes_through_the_handler_s_unparsed_path_only_if_it_has_one(
+) {
+    let (h, other_calls, unparsed) = routed();
+    // Custom::Other opts in: the Delete succeeds without its properties, and the line says so.
+    let mut stale = of_type(fixture("delete.json"), "Custom::Other");
+    stale["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": "large", "Old": 1});
+    let (answer, line) = h.send(&stale, Duration::from_secs(10)).await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{answer}");
+    assert_eq!(unparsed.load(Ordering::SeqCst), 1);
+    assert_eq!(other_calls.load(Ordering::SeqCst), 0);
+    let check = line
+        .checks
+        .iter()
+        .find(|c| c.name == "unparsed-delete")
+        .expect("the unparsed Delete is on the decision line");
+    assert!(check.evidence["unparsed"]
+        .as_str()
+        .unwrap()
+        .contains("Size"));
+    // The same properties on a Create are refused, naming the property.
+    let mut create = stale.clone();
+    create["RequestType"] = json!("Create");
+    create.as_object_mut().unwrap().remove("PhysicalResourceId");
+    let (answer, _) = h.send(&create, Duration::from_secs(10)).await;
+    assert_eq!(answer.unwrap()["Status"], "FAILED");
+    assert_eq!(unparsed.load(Ordering::SeqCst), 1);
+    // Custom::Hello does not opt in: its stale Delete is FAILED naming the problem.
+    let mut stale = fixture("delete.json");
+    stale["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Name": 7});
+    let (answer, line) = h.send(&stale, Duration::from_secs(10)).await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert!(
+        answer["Reason"].as_str().unwrap().contains("`Name`"),
+        "{answer}"
+    );
+    assert_eq!(serde_json::to_value(line.result).unwrap(), "bad-input");
+    assert_eq!(h.calls.load(Ordering::SeqCst), 0);
 }

@@ -10,10 +10,10 @@
 #![forbid(unsafe_code)]
 
 use cfn_warden::config::ProcessEnvironment;
-use warden_resources::provider::Shipped;
+use warden_resources::provider::shipped;
 
 fn main() -> std::process::ExitCode {
-    match Shipped::from_env(&ProcessEnvironment) {
+    match shipped(&ProcessEnvironment) {
         Ok(resources) => cfn_warden::main(resources),
         Err(error) => {
             // Like an invalid WARDEN_* setting: stop at start, naming the variable.

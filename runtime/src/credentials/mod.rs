@@ -19,24 +19,31 @@
 //!
 //! Declared permissions are checked by [`crate::session_policy`] whatever the mode.
 
-pub(crate) mod handoff;
-pub mod ticket;
-
 #[cfg(feature = "aws")]
-pub(crate) mod aws;
+mod kms;
+pub mod ticket;
+#[cfg(feature = "aws")]
+mod ticket_layer;
+#[cfg(feature = "aws")]
+mod work_session;
 
 pub use crate::session_policy::{SessionPolicy, SessionPolicyBuilder};
 #[cfg(feature = "aws")]
-pub use aws::{KmsDataKeys, TicketLayer, WorkCredentials};
+pub use kms::KmsDataKeys;
+#[cfg(feature = "aws")]
+pub use ticket_layer::TicketLayer;
+#[cfg(feature = "aws")]
+pub(crate) use work_session::ProviderRoleSource;
+#[cfg(feature = "aws")]
+pub use work_session::WorkCredentials;
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use serde::Serialize;
+pub use crate::decision::CredentialModeName;
 
-use crate::{
-    response::BoxFuture,
-    service::{Context, Rejection},
-};
+/// Values from tickets and STS are cut to this many bytes in the evidence.
+#[cfg(feature = "aws")]
+const EVIDENCE_LIMIT: usize = 256;
 
 /// How handlers get AWS credentials.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,20 +68,6 @@ impl CredentialMode {
     }
 }
 
-/// The mode as written in the decision log.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-#[non_exhaustive]
-pub enum CredentialModeName {
-    /// `none` (also what a line written before the field existed means)
-    #[default]
-    None,
-    /// `ticket`
-    Ticket,
-    /// `provider-role`
-    ProviderRole,
-}
-
 /// Settings of the ticket mode.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TicketSettings {
@@ -87,27 +80,4 @@ pub struct TicketSettings {
     pub principals: Vec<String>,
     /// Work session length (900 s to 3600 s).
     pub session_duration: Duration,
-}
-
-/// Grants a handler credentials for its declared policy. Put into the context (as
-/// [`SharedCredentialSource`]) by the credential layer; called by the runtime once the
-/// properties are parsed and the handler has declared what it needs.
-pub trait CredentialSource: Send + Sync + 'static {
-    /// Makes credentials for `policy` available to the handler through the context (or
-    /// refuses). Records its own check.
-    fn grant<'a>(
-        &'a self,
-        policy: &'a SessionPolicy,
-        ctx: &'a mut Context,
-    ) -> BoxFuture<'a, Result<(), Rejection>>;
-}
-
-/// The context extension holding the request's [`CredentialSource`].
-#[derive(Clone)]
-pub struct SharedCredentialSource(pub Arc<dyn CredentialSource>);
-
-impl std::fmt::Debug for SharedCredentialSource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SharedCredentialSource")
-    }
 }

@@ -13,6 +13,7 @@ mod response;
 pub mod sns;
 
 pub use arn::{FunctionArn, StackArn};
+#[cfg(feature = "aws")]
 pub(crate) use physical_id::sha256_hex;
 pub use physical_id::{PhysicalId, SENTINEL_PREFIX};
 pub(crate) use request::{bounded, truncate_for_message};

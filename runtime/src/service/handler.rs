@@ -1,29 +1,11 @@
-//! The trait users implement, and the service that calls it.
+//! The trait users implement (the service that calls it is [`crate::pipeline::HandlerService`]).
 
-use std::{
-    future::Future,
-    marker::PhantomData,
-    sync::Arc,
-    task::{Context as TaskContext, Poll},
-};
+use std::future::Future;
 
 use serde::de::DeserializeOwned;
 
-use super::{
-    parse_properties, Context, Created, Deleted, HandlerError, Invocation, Outcome, Rejection,
-    Updated,
-};
-use crate::{
-    checks::{Check, Evidence, Verdict},
-    credentials::SharedCredentialSource,
-    protocol::{CfnRequest, RequestType},
-    response::BoxFuture,
-    session_policy::SessionPolicy,
-    Error,
-};
-
-/// The check recorded when an Update changes only framework keys.
-const FRAMEWORK_ONLY_CHECK: &str = "framework-only-update";
+use super::{Context, Created, Deleted, HandlerError, Updated};
+use crate::{session_policy::SessionPolicy, Error};
 
 /// A custom resource: create, update and delete for typed properties.
 ///
@@ -129,140 +111,29 @@ pub trait CustomResource: Send + Sync + 'static {
         let _ = (properties, ctx);
         async { Ok(None) }
     }
-}
 
-/// The innermost service: parses the typed properties and calls the handler.
-pub struct HandlerService<H> {
-    handler: Arc<H>,
-    _marker: PhantomData<fn() -> H>,
-}
+    /// The permissions of a Delete whose stored properties no longer parse (written by an
+    /// older version of the resource, say), when its Delete needs only the physical id: return
+    /// `Some` and implement [`CustomResource::delete_unparsed`]. The default, `None`, answers
+    /// such a Delete FAILED naming the property problem (the stack then shows DELETE_FAILED
+    /// until the properties are fixed or the resource is retained).
+    fn unparsed_delete_permissions(&self, ctx: &Context) -> Option<Result<SessionPolicy, Error>> {
+        let _ = ctx;
+        None
+    }
 
-impl<H> Clone for HandlerService<H> {
-    fn clone(&self) -> Self {
-        Self {
-            handler: self.handler.clone(),
-            _marker: PhantomData,
+    /// Deletes the resource named by the request's PhysicalResourceId when its properties no
+    /// longer parse; called only when [`CustomResource::unparsed_delete_permissions`] returned
+    /// `Some`, with the credentials it declared.
+    fn delete_unparsed(
+        &self,
+        ctx: &Context,
+    ) -> impl Future<Output = Result<Deleted, HandlerError>> + Send {
+        let _ = ctx;
+        async {
+            Err(HandlerError::new(
+                "this resource cannot delete without its properties",
+            ))
         }
-    }
-}
-
-impl<H: CustomResource> HandlerService<H> {
-    /// Wraps a handler.
-    pub fn new(handler: H) -> Self {
-        Self {
-            handler: Arc::new(handler),
-            _marker: PhantomData,
-        }
-    }
-}
-
-impl<H: CustomResource> tower::Service<Invocation> for HandlerService<H> {
-    type Response = Outcome;
-    type Error = Rejection;
-    type Future = BoxFuture<'static, Result<Outcome, Rejection>>;
-
-    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Rejection>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let handler = self.handler.clone();
-        Box::pin(async move { dispatch(&*handler, invocation.context).await })
-    }
-}
-
-/// For an Update: the framework keys that changed, when nothing else did.
-fn framework_only_change(request: &CfnRequest, reserved: &[String]) -> Option<Vec<String>> {
-    let old = request.old_resource_properties()?;
-    let new = request.resource_properties();
-    let is_reserved = |k: &String| reserved.contains(k);
-    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
-    let mut changed = Vec::new();
-    for key in keys {
-        if old.get(key) != new.get(key) {
-            if !is_reserved(key) {
-                return None;
-            }
-            changed.push(key.clone());
-        }
-    }
-    Some(changed)
-}
-
-/// Hands the request the credentials `policy` declares, through the configured source (none
-/// when nothing is declared or no source is configured).
-async fn grant(policy: &SessionPolicy, ctx: &mut Context) -> Result<(), Rejection> {
-    if policy.is_empty() {
-        return Ok(());
-    }
-    if let Some(source) = ctx.extensions().get::<SharedCredentialSource>().cloned() {
-        source.0.grant(policy, ctx).await?;
-    }
-    Ok(())
-}
-
-async fn dispatch<H: CustomResource>(handler: &H, mut ctx: Context) -> Result<Outcome, Rejection> {
-    let request = ctx.request_arc();
-    if !H::RESOURCE_TYPES.is_empty() && !H::RESOURCE_TYPES.contains(&request.resource_type()) {
-        return Err(Rejection::BadInput(Error::UnsupportedResourceType {
-            resource_type: request.resource_type().to_owned(),
-        }));
-    }
-    let reserved = ctx.reserved_property_keys().to_vec();
-    let properties: H::Properties = parse_properties(
-        request.resource_properties(),
-        &reserved,
-        H::ALLOW_UNKNOWN_PROPERTIES,
-    )
-    .map_err(Rejection::BadInput)?;
-    if request.request_type() == RequestType::Update {
-        if let Some(changed) = framework_only_change(&request, &reserved) {
-            let mut evidence = Evidence::new();
-            evidence.insert("changed".into(), serde_json::json!(changed));
-            ctx.checks()
-                .record(Check::new(FRAMEWORK_ONLY_CHECK, Verdict::Pass, evidence, 0));
-            let policy = handler
-                .unchanged_permissions(&properties, &ctx)
-                .map_err(Rejection::BadInput)?;
-            grant(&policy, &mut ctx).await?;
-            if let Some(updated) = handler
-                .unchanged(&properties, &ctx)
-                .await
-                .map_err(Rejection::Handler)?
-            {
-                return Ok(Outcome::Unchanged(updated));
-            }
-            // The read-back session is not for `update`: it gets what `permissions` declares.
-            #[cfg(feature = "aws")]
-            ctx.extensions_mut()
-                .remove::<crate::credentials::WorkCredentials>();
-        }
-    }
-    let policy = handler
-        .permissions(&properties, &ctx)
-        .map_err(Rejection::BadInput)?;
-    grant(&policy, &mut ctx).await?;
-    let reserved = &reserved;
-    match request.request_type() {
-        RequestType::Create => handler
-            .create(properties, &ctx)
-            .await
-            .map(Outcome::Created)
-            .map_err(Rejection::Handler),
-        RequestType::Update => {
-            let old = request
-                .old_resource_properties()
-                .and_then(|o| parse_properties(o, reserved, H::ALLOW_UNKNOWN_PROPERTIES).ok());
-            handler
-                .update(properties, old, &ctx)
-                .await
-                .map(Outcome::Updated)
-                .map_err(Rejection::Handler)
-        }
-        RequestType::Delete => handler
-            .delete(properties, &ctx)
-            .await
-            .map(Outcome::Deleted)
-            .map_err(Rejection::Handler),
     }
 }

@@ -33,7 +33,7 @@ use serde_json::json;
 
 use super::{Evidence, Verifier, VerifierResult};
 use crate::{
-    cloudtrail::InvokeRecord, cloudtrail::LAKE_COLUMNS, response::BoxFuture, service::Invocation,
+    cloudtrail::InvokeRecord, cloudtrail::LAKE_COLUMNS, pipeline::Invocation, response::BoxFuture,
     Error,
 };
 
@@ -305,14 +305,12 @@ impl CloudTrailVerifier {
         if let Some(c) = &self.client {
             return Cow::Borrowed(c);
         }
-        if let Some(config) = crate::credentials::aws::verification_config() {
+        if let Some(config) = crate::aws::verification_config() {
             return Cow::Owned(Client::new(&config));
         }
         Cow::Borrowed(
             self.lazy
-                .get_or_init(|| async {
-                    Client::new(&crate::credentials::aws::provider_sdk_config().await)
-                })
+                .get_or_init(|| async { Client::new(&crate::aws::provider_sdk_config().await) })
                 .await,
         )
     }
@@ -322,15 +320,13 @@ impl CloudTrailVerifier {
         if let Some(c) = &self.logs_client {
             return Cow::Borrowed(c);
         }
-        if let Some(config) = crate::credentials::aws::verification_config() {
+        if let Some(config) = crate::aws::verification_config() {
             return Cow::Owned(aws_sdk_cloudwatchlogs::Client::new(&config));
         }
         Cow::Borrowed(
             self.logs_lazy
                 .get_or_init(|| async {
-                    aws_sdk_cloudwatchlogs::Client::new(
-                        &crate::credentials::aws::provider_sdk_config().await,
-                    )
+                    aws_sdk_cloudwatchlogs::Client::new(&crate::aws::provider_sdk_config().await)
                 })
                 .await,
         )
@@ -607,11 +603,14 @@ impl Verifier for CloudTrailVerifier {
             .deadline()
             .checked_sub(reserve)
             .unwrap_or(ctx.deadline());
-        Box::pin(self.check(
-            &ctx.lambda().request_id,
-            ctx.deadlines().received_at,
-            deadline,
-            ctx.clock().as_ref(),
+        Box::pin(crate::aws::verifying(
+            invocation.context.extensions(),
+            self.check(
+                &ctx.lambda().request_id,
+                ctx.deadlines().received_at,
+                deadline,
+                ctx.clock().as_ref(),
+            ),
         ))
     }
 }

@@ -30,8 +30,8 @@ use std::{borrow::Cow, time::Instant};
 use serde_json::Value;
 
 use crate::{
+    pipeline::{Invocation, Rejection},
     response::BoxFuture,
-    service::{Invocation, Rejection},
 };
 
 /// A verifier's answer: pass with evidence, or refuse with the denial and the evidence.
@@ -71,7 +71,7 @@ impl VerifyLayer {
 }
 
 impl<S> tower::Layer<S> for VerifyLayer {
-    type Service = policy::PolicyService<S>;
+    type Service = crate::pipeline::StageService<policy::VerificationPolicy, S>;
     fn layer(&self, inner: S) -> Self::Service {
         self.policy.layer(inner)
     }

@@ -16,17 +16,14 @@
 //! # Ok::<(), cfn_warden::Error>(())
 //! ```
 
-use std::{
-    sync::Arc,
-    task::{Context as TaskContext, Poll},
-};
+use std::sync::Arc;
 
 use serde_json::json;
 
 use super::{run_verifier, Check, Denial, Verdict, Verifier};
 use crate::{
+    pipeline::{Invocation, Rejection, Stage, StageLayer, StageService},
     response::BoxFuture,
-    service::{Invocation, Outcome, Rejection},
 };
 
 /// The check recorded when a resource type has no rule.
@@ -120,43 +117,20 @@ impl VerificationPolicy {
 }
 
 impl<S> tower::Layer<S> for VerificationPolicy {
-    type Service = PolicyService<S>;
+    type Service = StageService<VerificationPolicy, S>;
     fn layer(&self, inner: S) -> Self::Service {
-        PolicyService {
-            policy: Arc::new(self.clone()),
-            inner,
-        }
+        StageLayer::new(self.clone()).layer(inner)
     }
 }
 
-/// The service a [`VerificationPolicy`] builds.
-#[derive(Clone)]
-pub struct PolicyService<S> {
-    policy: Arc<VerificationPolicy>,
-    inner: S,
-}
-
-impl<S> tower::Service<Invocation> for PolicyService<S>
-where
-    S: tower::Service<Invocation, Response = Outcome, Error = Rejection> + Clone + Send + 'static,
-    S::Future: Send,
-{
-    type Response = Outcome;
-    type Error = Rejection;
-    type Future = BoxFuture<'static, Result<Outcome, Rejection>>;
-
-    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Rejection>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, invocation: Invocation) -> Self::Future {
-        let policy = self.policy.clone();
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
+impl Stage for VerificationPolicy {
+    fn before<'a>(
+        &'a self,
+        invocation: &'a mut Invocation,
+    ) -> BoxFuture<'a, Result<(), Rejection>> {
         Box::pin(async move {
-            let mut invocation = invocation;
             let resource_type = invocation.context.request().resource_type().to_owned();
-            let Some(rule) = policy.rule_for(&resource_type) else {
+            let Some(rule) = self.rule_for(&resource_type) else {
                 let mut evidence = super::Evidence::new();
                 evidence.insert(
                     "resource_type".into(),
@@ -174,9 +148,9 @@ where
                 }));
             };
             for verifier in &rule.verifiers {
-                run_verifier(verifier.as_ref(), &mut invocation).await?;
+                run_verifier(verifier.as_ref(), invocation).await?;
             }
-            inner.call(invocation).await
+            Ok(())
         })
     }
 }

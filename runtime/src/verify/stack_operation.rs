@@ -30,9 +30,9 @@ use super::{
     Evidence, Verifier, VerifierResult,
 };
 use crate::{
+    pipeline::Invocation,
     protocol::{CfnRequest, RequestType},
     response::BoxFuture,
-    service::Invocation,
 };
 
 /// The check's name in the decision log.
@@ -139,12 +139,12 @@ impl StackOperationVerifier {
         match &self.client {
             ClientSource::Given(c) => Cow::Borrowed(c),
             ClientSource::FromEnvironment(cell) => {
-                if let Some(config) = crate::credentials::aws::verification_config() {
+                if let Some(config) = crate::aws::verification_config() {
                     return Cow::Owned(Client::new(&config));
                 }
                 Cow::Borrowed(
                     cell.get_or_init(|| async {
-                        Client::new(&crate::credentials::aws::provider_sdk_config().await)
+                        Client::new(&crate::aws::provider_sdk_config().await)
                     })
                     .await,
                 )
@@ -389,9 +389,12 @@ impl Verifier for StackOperationVerifier {
     }
 
     fn verify<'a>(&'a self, invocation: &'a Invocation) -> BoxFuture<'a, VerifierResult> {
-        Box::pin(self.check(
-            invocation.context.request(),
-            invocation.context.clock().now(),
+        Box::pin(crate::aws::verifying(
+            invocation.context.extensions(),
+            self.check(
+                invocation.context.request(),
+                invocation.context.clock().now(),
+            ),
         ))
     }
 }

@@ -12,9 +12,9 @@ use super::{
     keys::KeyRing,
 };
 use crate::{
+    pipeline::Invocation,
     protocol::{CfnRequest, RequestType},
     response::BoxFuture,
-    service::Invocation,
     verify::{Evidence, Verifier, VerifierResult},
     Error,
 };

@@ -1,0 +1,90 @@
+//! [`DataKeys`] on AWS KMS: the data keys that seal and open tickets.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_kms::error::ProvideErrorMetadata;
+use aws_smithy_types::Blob;
+
+use super::ticket::{DataKey, DataKeys};
+use crate::{response::BoxFuture, secret::Secret, Error};
+
+/// [`DataKeys`] on AWS KMS.
+#[derive(Clone, Debug)]
+pub struct KmsDataKeys {
+    client: aws_sdk_kms::Client,
+}
+
+impl KmsDataKeys {
+    /// Uses this KMS client.
+    pub fn new(client: aws_sdk_kms::Client) -> Self {
+        Self { client }
+    }
+}
+
+fn aws_error(service: &'static str, operation: &'static str, code: Option<&str>) -> Error {
+    Error::AwsCall {
+        service,
+        operation,
+        code: code.unwrap_or("no error code").to_owned(),
+    }
+}
+
+fn context_map(context: &BTreeMap<String, String>) -> HashMap<String, String> {
+    context
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+impl DataKeys for KmsDataKeys {
+    fn generate<'a>(
+        &'a self,
+        key_id: &'a str,
+        context: &'a BTreeMap<String, String>,
+    ) -> BoxFuture<'a, Result<DataKey, Error>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .generate_data_key()
+                .key_id(key_id)
+                .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
+                .set_encryption_context(Some(context_map(context)))
+                .send()
+                .await
+                .map_err(|e| aws_error("kms", "GenerateDataKey", e.code()))?;
+            match (out.plaintext, out.ciphertext_blob) {
+                (Some(plain), Some(blob)) => Ok(DataKey {
+                    plaintext: Secret::new(plain.into_inner()),
+                    ciphertext: blob.into_inner(),
+                }),
+                _ => Err(aws_error(
+                    "kms",
+                    "GenerateDataKey",
+                    Some("IncompleteResponse"),
+                )),
+            }
+        })
+    }
+
+    fn decrypt<'a>(
+        &'a self,
+        key_id: &'a str,
+        ciphertext: &'a [u8],
+        context: &'a BTreeMap<String, String>,
+    ) -> BoxFuture<'a, Result<Secret<Vec<u8>>, Error>> {
+        Box::pin(async move {
+            let out = self
+                .client
+                .decrypt()
+                .key_id(key_id)
+                .ciphertext_blob(Blob::new(ciphertext))
+                .set_encryption_context(Some(context_map(context)))
+                .send()
+                .await
+                .map_err(|e| aws_error("kms", "Decrypt", e.code()))?;
+            out.plaintext
+                .map(|p| Secret::new(p.into_inner()))
+                .ok_or_else(|| aws_error("kms", "Decrypt", Some("IncompleteResponse")))
+        })
+    }
+}

@@ -1,0 +1,187 @@
+//! The innermost service: parses the typed properties, grants the declared credentials and
+//! calls the handler.
+
+use std::{
+    marker::PhantomData,
+    sync::Arc,
+    task::{Context as TaskContext, Poll},
+};
+
+use crate::{
+    checks::{Check, Evidence, Verdict},
+    pipeline::{
+        credential_source::{grant, withdraw},
+        Invocation, Outcome, Rejection,
+    },
+    protocol::{CfnRequest, RequestType},
+    response::BoxFuture,
+    service::{parse_properties, Context, CustomResource},
+    Error,
+};
+
+/// The check recorded when an Update changes only framework keys.
+const FRAMEWORK_ONLY_CHECK: &str = "framework-only-update";
+
+/// The check recorded when a Delete goes ahead without its (unparseable) properties.
+const UNPARSED_DELETE_CHECK: &str = "unparsed-delete";
+
+/// The innermost service: parses the typed properties and calls the handler.
+pub struct HandlerService<H> {
+    handler: Arc<H>,
+    _marker: PhantomData<fn() -> H>,
+}
+
+impl<H> Clone for HandlerService<H> {
+    fn clone(&self) -> Self {
+        Self {
+            handler: self.handler.clone(),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<H: CustomResource> HandlerService<H> {
+    /// Wraps a handler.
+    pub fn new(handler: H) -> Self {
+        Self {
+            handler: Arc::new(handler),
+            _marker: PhantomData,
+        }
+    }
+}
+
+impl<H: CustomResource> tower::Service<Invocation> for HandlerService<H> {
+    type Response = Outcome;
+    type Error = Rejection;
+    type Future = BoxFuture<'static, Result<Outcome, Rejection>>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Rejection>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, invocation: Invocation) -> Self::Future {
+        let handler = self.handler.clone();
+        Box::pin(async move { dispatch(&*handler, invocation.context).await })
+    }
+}
+
+/// For an Update: the framework keys that changed, when nothing else did.
+fn framework_only_change(request: &CfnRequest, reserved: &[String]) -> Option<Vec<String>> {
+    let old = request.old_resource_properties()?;
+    let new = request.resource_properties();
+    let is_reserved = |k: &String| reserved.contains(k);
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let mut changed = Vec::new();
+    for key in keys {
+        if old.get(key) != new.get(key) {
+            if !is_reserved(key) {
+                return None;
+            }
+            changed.push(key.clone());
+        }
+    }
+    Some(changed)
+}
+
+/// A Delete whose properties do not parse: through the handler's property-less path when it
+/// has one, else refused naming the problem.
+async fn delete_unparsed<H: CustomResource>(
+    handler: &H,
+    mut ctx: Context,
+    problem: Error,
+) -> Result<Outcome, Rejection> {
+    let Some(policy) = handler.unparsed_delete_permissions(&ctx) else {
+        return Err(Rejection::BadInput(problem));
+    };
+    let mut evidence = Evidence::new();
+    evidence.insert("unparsed".into(), serde_json::json!(problem.to_string()));
+    ctx.checks().record(Check::new(
+        UNPARSED_DELETE_CHECK,
+        Verdict::Pass,
+        evidence,
+        0,
+    ));
+    let policy = policy.map_err(Rejection::BadInput)?;
+    grant(&policy, &mut ctx).await?;
+    handler
+        .delete_unparsed(&ctx)
+        .await
+        .map(Outcome::Deleted)
+        .map_err(Rejection::Handler)
+}
+
+pub(super) async fn dispatch<H: CustomResource>(
+    handler: &H,
+    mut ctx: Context,
+) -> Result<Outcome, Rejection> {
+    // What the stages used for themselves stays with them.
+    #[cfg(feature = "aws")]
+    ctx.extensions_mut()
+        .remove::<crate::aws::VerificationConfig>();
+    let request = ctx.request_arc();
+    if !H::RESOURCE_TYPES.is_empty() && !H::RESOURCE_TYPES.contains(&request.resource_type()) {
+        return Err(Rejection::BadInput(Error::UnsupportedResourceType {
+            resource_type: request.resource_type().to_owned(),
+        }));
+    }
+    let reserved = ctx.reserved_property_keys().to_vec();
+    let properties: H::Properties = match parse_properties(
+        request.resource_properties(),
+        &reserved,
+        H::ALLOW_UNKNOWN_PROPERTIES,
+    ) {
+        Ok(properties) => properties,
+        Err(problem) if request.request_type() == RequestType::Delete => {
+            return delete_unparsed(handler, ctx, problem).await;
+        }
+        Err(problem) => return Err(Rejection::BadInput(problem)),
+    };
+    if request.request_type() == RequestType::Update {
+        if let Some(changed) = framework_only_change(&request, &reserved) {
+            let mut evidence = Evidence::new();
+            evidence.insert("changed".into(), serde_json::json!(changed));
+            ctx.checks()
+                .record(Check::new(FRAMEWORK_ONLY_CHECK, Verdict::Pass, evidence, 0));
+            let policy = handler
+                .unchanged_permissions(&properties, &ctx)
+                .map_err(Rejection::BadInput)?;
+            grant(&policy, &mut ctx).await?;
+            if let Some(updated) = handler
+                .unchanged(&properties, &ctx)
+                .await
+                .map_err(Rejection::Handler)?
+            {
+                return Ok(Outcome::Unchanged(updated));
+            }
+            // The read-back session is not for `update`: it gets what `permissions` declares.
+            withdraw(&mut ctx);
+        }
+    }
+    let policy = handler
+        .permissions(&properties, &ctx)
+        .map_err(Rejection::BadInput)?;
+    grant(&policy, &mut ctx).await?;
+    let reserved = &reserved;
+    match request.request_type() {
+        RequestType::Create => handler
+            .create(properties, &ctx)
+            .await
+            .map(Outcome::Created)
+            .map_err(Rejection::Handler),
+        RequestType::Update => {
+            let old = request
+                .old_resource_properties()
+                .and_then(|o| parse_properties(o, reserved, H::ALLOW_UNKNOWN_PROPERTIES).ok());
+            handler
+                .update(properties, old, &ctx)
+                .await
+                .map(Outcome::Updated)
+                .map_err(Rejection::Handler)
+        }
+        RequestType::Delete => handler
+            .delete(properties, &ctx)
+            .await
+            .map(Outcome::Deleted)
+            .map_err(Rejection::Handler),
+    }
+}
