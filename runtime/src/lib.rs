@@ -43,6 +43,20 @@
 //!     cfn_warden::main(Hello)
 //! }
 //! ```
+//!
+//! ## The public API
+//!
+//! - Writing a resource: [`CustomResource`], [`Context`], [`Created`], [`Updated`],
+//!   [`Deleted`], [`HandlerError`], [`PhysicalId`], [`Secret`], and [`credentials::SessionPolicy`]
+//!   for the permissions a handler declares; [`main`] or [`run`] to serve it.
+//! - Serving several resources from one function: [`pipeline::Router`].
+//! - Embedding and testing: [`Warden::builder`] (layers, clock, transport, decision sink),
+//!   [`Config`], and [`pipeline`] (the types layers see: `Invocation`, `Outcome`, `Rejection`,
+//!   the `Stage` layer) with [`verify::Verifier`] for checks of your own.
+//! - Wire formats (for tools such as the `warden` CLI): [`formats`].
+//! - The shipped verifiers' settings: [`verify`], [`credentials`], [`config`].
+//!
+//! Modules and what each may import are drawn in `docs/architecture.md`.
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "aws")]
@@ -55,6 +69,7 @@ pub mod deadline;
 pub mod decision;
 mod env;
 mod error;
+pub mod formats;
 mod handoff;
 mod lambda;
 mod pattern;
