@@ -27,7 +27,9 @@ mod deploy;
 mod scan;
 mod seal;
 mod sign;
+mod signer;
 mod stack;
+mod template;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};

@@ -25,10 +25,11 @@ use warden_lint::template::Template;
 
 use crate::{
     sign::{
-        check_output, custom_properties, deployed_signatures, place_tokens, placement,
-        CustomProperties, DeployedSignature, Placement, Resign, Signed,
+        check_output, custom_properties, deployed_signatures, CustomProperties, DeployedSignature,
+        Resign, Signed,
     },
     stack::expiring,
+    template::{place_tokens, placement, Placement},
 };
 
 /// What sealing needs.
@@ -485,7 +486,7 @@ mod tests {
     fn resigning_keeps_each_dynamic_pattern_and_renews_the_expiry() {
         let source = "Resources:\n  A:\n    Type: Custom::A\n    Properties:\n      ServiceToken: arn\n      Size: 3\n      Role: !GetAtt R.Arn\n  B:\n    Type: Custom::B\n    Properties:\n      ServiceToken: arn\n      WardenSignature: not-a-token\n  C:\n    Type: Custom::C\n    Properties:\n      ServiceToken: arn\n";
         let (key, _) = cfn_warden::verify::signed::Ed25519SigningKey::generate("k1").unwrap();
-        let signer = crate::sign::Signer::Local(key);
+        let signer = crate::signer::Signer::Local(key);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();
@@ -553,7 +554,7 @@ mod tests {
         assert!(refused(&signed, &deployed[..1], "other-app").contains("in stack app"));
         let (other, _) = cfn_warden::verify::signed::Ed25519SigningKey::generate("k2").unwrap();
         let stranger = Resign {
-            signer: crate::sign::Signer::Local(other),
+            signer: crate::signer::Signer::Local(other),
             valid_for: Duration::from_secs(60),
             patterns: Vec::new(),
         };

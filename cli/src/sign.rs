@@ -1,70 +1,21 @@
 //! `warden keygen` and `warden sign`: signing custom resources' properties in a template.
 
-use std::{
-    collections::BTreeMap,
-    io::Write as _,
-    path::{Path, PathBuf},
-    time::SystemTime,
-};
+use std::{collections::BTreeMap, time::SystemTime};
 
 use anyhow::{bail, Context as _, Result};
 use cfn_warden::verify::signed::{
-    cfn_normalise, signing_message, Algorithm, Ed25519SigningKey, KeyConfig, SignedEnvelope,
-    SignedToken, VerifyingKey, PROPERTY_KEY, UNSIGNED_PROPERTY_KEYS,
+    cfn_normalise, signing_message, Algorithm, SignedEnvelope, SignedToken, VerifyingKey,
+    PROPERTY_KEY, UNSIGNED_PROPERTY_KEYS,
 };
 use serde_json::{Map, Value};
 
-use warden_lint::template::{
-    byte_offset, has_intrinsic, line_start, scalar_text, to_json, Template,
+use warden_lint::template::{has_intrinsic, to_json, Template};
+
+use crate::{
+    signer::Signer,
+    stack::Expiry,
+    template::{place_tokens, placement, Placement},
 };
-
-use crate::stack::Expiry;
-
-/// Writes `<dir>/<kid>.pk8` (mode 0600, never overwritten) and `<dir>/<kid>.pub.json`; returns
-/// the public key configuration as a `WARDEN_SIGNING_KEYS` value.
-pub(crate) fn keygen(kid: &str, dir: &Path) -> Result<(PathBuf, String)> {
-    let (key, pkcs8) = Ed25519SigningKey::generate(kid)?;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let private = dir.join(format!("{kid}.pk8"));
-    let mut file = open_private(&private)?;
-    file.write_all(&pkcs8)
-        .with_context(|| format!("writing {}", private.display()))?;
-    let config = serde_json::to_string(&vec![key.public_config()])?;
-    let public = dir.join(format!("{kid}.pub.json"));
-    std::fs::write(&public, format!("{config}\n"))
-        .with_context(|| format!("writing {}", public.display()))?;
-    Ok((private, config))
-}
-
-#[cfg(unix)]
-fn open_private(path: &Path) -> Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt as _;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))
-}
-
-#[cfg(not(unix))]
-fn open_private(path: &Path) -> Result<std::fs::File> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| format!("creating {} (it must not exist yet)", path.display()))
-}
-
-/// Loads a key written by `keygen`; the key id defaults to the file stem.
-pub(crate) fn load_key(path: &Path, kid: Option<&str>) -> Result<Ed25519SigningKey> {
-    let pkcs8 = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let stem = path
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or_default();
-    Ok(Ed25519SigningKey::from_pkcs8(kid.unwrap_or(stem), &pkcs8)?)
-}
 
 /// A `--pattern [LOGICAL_ID.]KEY=REGEX` constraint on a dynamic property.
 #[derive(Clone, Debug)]
@@ -112,13 +63,6 @@ pub(crate) struct Signed {
     pub(crate) logical_id: String,
     pub(crate) literal: usize,
     pub(crate) dynamic: BTreeMap<String, Option<String>>,
-}
-
-/// Where a resource's token goes: `range` is replaced with `prefix + token + suffix`.
-pub(crate) struct Placement {
-    range: std::ops::Range<usize>,
-    prefix: String,
-    suffix: String,
 }
 
 /// A resource ready to be signed.
@@ -258,121 +202,6 @@ pub(crate) fn prepare(
     Ok(pending)
 }
 
-/// Where `key`'s token goes in a resource's Properties: replacing its line (block style) or its
-/// quoted value (flow style) when it exists (`replace` is `Err(why not)` when that is refused),
-/// else inserted before the first property.
-pub(crate) fn placement(
-    source: &str,
-    id: &str,
-    properties_key: &saphyr::MarkedYaml<'_>,
-    properties: &saphyr::MarkedYaml<'_>,
-    key: &str,
-    replace: Result<(), &str>,
-) -> Result<Placement> {
-    let eol = if source.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let saphyr::YamlData::Mapping(map) = &properties.data else {
-        bail!(
-            "line {}: the Properties of {id} are not a mapping",
-            properties_key.span.start.line()
-        );
-    };
-    let existing = map
-        .iter()
-        .find(|(k, _)| scalar_text(k).as_deref() == Some(key));
-    let first = map.iter().next().map(|(k, _)| k);
-    let value_start = byte_offset(source, properties.span.start.index());
-    let flow = source[value_start..].starts_with('{');
-    Ok(match (existing, first, flow) {
-        (Some((k, _)), _, false) if replace.is_ok() => {
-            let line = k.span.start.line();
-            let prefix = format!("{}{key}: \"", " ".repeat(k.span.start.col()));
-            Placement {
-                range: line_start(source, line)..line_start(source, line + 1),
-                prefix,
-                suffix: format!("\"{eol}"),
-            }
-        }
-        // Flow style (JSON templates, `{...}` in YAML): the old value's own span.
-        (Some((_, v)), _, true) if replace.is_ok() => {
-            let start = byte_offset(source, v.span.start.index());
-            // The scalar's span runs on over blanks and a comment: end at its closing quote.
-            let Some(end) = closing_quote(source, start) else {
-                bail!("{id}: {key} in flow-style Properties is not a quoted string; replace it by hand");
-            };
-            Placement {
-                range: start..end,
-                prefix: "\"".to_owned(),
-                suffix: "\"".to_owned(),
-            }
-        }
-        (Some((k, _)), _, _) => {
-            bail!(
-                "line {}: {id} {}",
-                k.span.start.line(),
-                replace.err().unwrap_or_default()
-            )
-        }
-        (None, Some(k), false) if k.span.start.line() > properties_key.span.start.line() => {
-            let at = line_start(source, k.span.start.line());
-            let prefix = format!("{}{key}: \"", " ".repeat(k.span.start.col()));
-            Placement {
-                range: at..at,
-                prefix,
-                suffix: format!("\"{eol}"),
-            }
-        }
-        (None, Some(k), true) => {
-            let at = byte_offset(source, k.span.start.index());
-            Placement {
-                range: at..at,
-                prefix: format!("\"{key}\": \""),
-                suffix: "\", ".to_owned(),
-            }
-        }
-        _ => bail!(
-            "line {}: cannot place {key} in the Properties of {id}",
-            properties_key.span.start.line()
-        ),
-    })
-}
-
-/// The byte just past the quoted scalar starting at `start` (`"…"` with `\` escapes, or
-/// `'…'` with `''` escapes), if one starts there.
-fn closing_quote(source: &str, start: usize) -> Option<usize> {
-    let rest = source.get(start..)?;
-    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let mut chars = rest.char_indices().skip(1).peekable();
-    while let Some((i, c)) = chars.next() {
-        match c {
-            '\\' if quote == '"' => {
-                chars.next();
-            }
-            '\'' if quote == '\'' && chars.peek().is_some_and(|(_, n)| *n == '\'') => {
-                chars.next();
-            }
-            c if c == quote => return Some(start + i + 1),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Replaces each placement's range with `prefix + token + suffix` (later ranges first).
-pub(crate) fn place_tokens(source: &str, placed: &[(&Placement, &String)]) -> String {
-    let mut edits = placed.to_vec();
-    edits.sort_by_key(|(p, _)| std::cmp::Reverse(p.range.start));
-    let mut output = source.to_owned();
-    for (p, token) in &edits {
-        let text = format!("{}{token}{}", p.prefix, p.suffix);
-        output.replace_range(p.range.clone(), &text);
-    }
-    output
-}
-
 /// Whether a value holds a CloudFormation dynamic reference (`{{resolve:...}}`).
 fn has_dynamic_reference(value: &Value) -> bool {
     match value {
@@ -409,36 +238,7 @@ pub(crate) fn apply(source: &str, pending: &[Pending], tokens: &[String]) -> Res
     Ok(output)
 }
 
-/// Who signs: a local Ed25519 key or an AWS KMS ECC_NIST_P256 key.
-pub(crate) enum Signer {
-    /// A key from `warden keygen`.
-    Local(Ed25519SigningKey),
-    /// A KMS key; the private key never leaves KMS.
-    Kms(Box<KmsSigner>),
-}
-
 impl Signer {
-    fn kid(&self) -> &str {
-        match self {
-            Self::Local(k) => k.kid(),
-            Self::Kms(k) => k.public.kid(),
-        }
-    }
-
-    fn alg(&self) -> Algorithm {
-        match self {
-            Self::Local(_) => Algorithm::Ed25519,
-            Self::Kms(_) => Algorithm::EcdsaP256Sha256,
-        }
-    }
-
-    async fn sign(&self, envelope: &SignedEnvelope) -> Result<String> {
-        match self {
-            Self::Local(key) => Ok(key.sign(envelope)?.encode()),
-            Self::Kms(kms) => kms.sign(envelope).await,
-        }
-    }
-
     /// Prepares, signs and applies: returns the signed text and what was signed.
     pub(crate) async fn sign_template(
         &self,
@@ -607,121 +407,6 @@ fn vouched_by(
         return Err("its properties differ from what was signed".into());
     }
     Ok(())
-}
-
-impl Signer {
-    /// The public half, to check signatures this key made.
-    fn verifying_key(&self) -> Result<VerifyingKey> {
-        match self {
-            Self::Local(key) => {
-                let ring =
-                    cfn_warden::verify::signed::KeyRing::from_json(&serde_json::to_string(&[
-                        key.public_config(),
-                    ])?)?;
-                ring.get(key.kid())
-                    .cloned()
-                    .context("the signing key's public half")
-            }
-            Self::Kms(kms) => Ok(kms.public.clone()),
-        }
-    }
-}
-
-/// Whether the key is ECC_NIST_P256: `KeySpec`, or the deprecated `CustomerMasterKeySpec`
-/// that some endpoints (moto) fill alone.
-#[allow(
-    deprecated,
-    reason = "moto answers GetPublicKey with the deprecated field only"
-)]
-fn is_p256(out: &aws_sdk_kms::operation::get_public_key::GetPublicKeyOutput) -> bool {
-    out.key_spec() == Some(&aws_sdk_kms::types::KeySpec::EccNistP256)
-        || out.customer_master_key_spec()
-            == Some(&aws_sdk_kms::types::CustomerMasterKeySpec::EccNistP256)
-}
-
-/// Signing with an AWS KMS asymmetric key (`ECC_NIST_P256`, `ECDSA_SHA_256`, `MessageType=RAW`
-/// over the fixed-size signing message). Every signature is checked against the key's public
-/// half before it is used.
-pub(crate) struct KmsSigner {
-    client: aws_sdk_kms::Client,
-    key_id: String,
-    public: VerifyingKey,
-    spki: Vec<u8>,
-}
-
-impl KmsSigner {
-    /// Reads the key's public half; `kid` defaults to the key's id.
-    pub(crate) async fn new(key_id: &str, kid: Option<&str>) -> Result<Self> {
-        let config = cfn_warden::aws::sdk_config().await;
-        let client = aws_sdk_kms::Client::new(&config);
-        let out = client
-            .get_public_key()
-            .key_id(key_id)
-            .send()
-            .await
-            .with_context(|| format!("KMS GetPublicKey for {key_id}"))?;
-        if !is_p256(&out) {
-            bail!("KMS key {key_id} is not an ECC_NIST_P256 key");
-        }
-        if !out
-            .signing_algorithms()
-            .contains(&aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
-        {
-            bail!("KMS key {key_id} does not sign with ECDSA_SHA_256");
-        }
-        let spki = out
-            .public_key()
-            .context("KMS returned no public key")?
-            .as_ref()
-            .to_vec();
-        let arn_id = out
-            .key_id()
-            .and_then(|arn| arn.rsplit('/').next())
-            .unwrap_or(key_id);
-        let public = VerifyingKey::ecdsa_p256(kid.unwrap_or(arn_id), &spki)
-            .context("pass --kid: the KMS key id is not usable as a key id")?;
-        Ok(Self {
-            client,
-            key_id: key_id.to_owned(),
-            public,
-            spki,
-        })
-    }
-
-    /// The public key as provider configuration.
-    pub(crate) fn public_config(&self) -> KeyConfig {
-        use base64::Engine as _;
-        KeyConfig {
-            kid: self.public.kid().to_owned(),
-            alg: Algorithm::EcdsaP256Sha256,
-            public_key: base64::engine::general_purpose::STANDARD.encode(&self.spki),
-            retired_after: None,
-        }
-    }
-
-    async fn sign(&self, envelope: &SignedEnvelope) -> Result<String> {
-        let payload = envelope.payload()?;
-        let message = signing_message(&payload);
-        let out = self
-            .client
-            .sign()
-            .key_id(&self.key_id)
-            .message(aws_sdk_kms::primitives::Blob::new(message.clone()))
-            .message_type(aws_sdk_kms::types::MessageType::Raw)
-            .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::EcdsaSha256)
-            .send()
-            .await
-            .with_context(|| format!("KMS Sign with {}", self.key_id))?;
-        let signature = out
-            .signature()
-            .context("KMS returned no signature")?
-            .as_ref()
-            .to_vec();
-        if !self.public.verify(&message, &signature) {
-            bail!("the signature KMS returned does not verify with the key's public half");
-        }
-        Ok(SignedToken::new(payload, signature).encode())
-    }
 }
 
 /// Re-reads the output: each signed resource must carry its token and otherwise unchanged

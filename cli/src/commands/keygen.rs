@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::sign;
+use crate::signer;
 
 /// The arguments of `warden keygen`.
 #[derive(clap::Args)]
@@ -20,7 +20,7 @@ pub(crate) struct Args {
 /// Runs the command; `Ok(false)` means exit code 1.
 pub(crate) fn exec(args: Args) -> Result<bool> {
     let Args { kid, dir } = args;
-    let (private, config) = sign::keygen(&kid, &dir)?;
+    let (private, config) = signer::keygen(&kid, &dir)?;
     eprintln!("private key: {} (keep it secret)", private.display());
     println!("{config}");
     Ok(true)

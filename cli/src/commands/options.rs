@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 
-use crate::{seal, sign};
+use crate::{seal, sign, signer};
 
 impl TicketArgs {
     pub(crate) fn options(self, existing_only: bool) -> seal::SealOptions {
@@ -117,11 +117,11 @@ pub(crate) async fn make_signer(
     key: Option<PathBuf>,
     kms_key: Option<String>,
     kid: Option<&str>,
-) -> Result<Option<sign::Signer>> {
+) -> Result<Option<signer::Signer>> {
     Ok(match (key, kms_key) {
-        (Some(path), _) => Some(sign::Signer::Local(sign::load_key(&path, kid)?)),
-        (None, Some(kms)) => Some(sign::Signer::Kms(Box::new(
-            sign::KmsSigner::new(&kms, kid).await?,
+        (Some(path), _) => Some(signer::Signer::Local(signer::load_key(&path, kid)?)),
+        (None, Some(kms)) => Some(signer::Signer::Kms(Box::new(
+            signer::KmsSigner::new(&kms, kid).await?,
         ))),
         (None, None) => None,
     })

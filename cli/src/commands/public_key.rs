@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::block_on;
-use crate::sign;
+use crate::signer;
 
 /// The arguments of `warden public-key`.
 #[derive(clap::Args)]
@@ -20,7 +20,7 @@ pub(crate) struct Args {
 /// Runs the command; `Ok(false)` means exit code 1.
 pub(crate) fn exec(args: Args) -> Result<bool> {
     let Args { kms_key, kid } = args;
-    let signer = block_on(sign::KmsSigner::new(&kms_key, kid.as_deref()))?;
+    let signer = block_on(signer::KmsSigner::new(&kms_key, kid.as_deref()))?;
     println!("{}", serde_json::to_string(&vec![signer.public_config()])?);
     Ok(true)
 }
