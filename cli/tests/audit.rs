@@ -50,7 +50,7 @@ impl CustomResource for Any {
     ) -> Result<Updated, HandlerError> {
         Ok(Updated::keep())
     }
-    async fn delete(&self, _: Value, _: &Context) -> Result<Deleted, HandlerError> {
+    async fn delete(&self, _: Option<Value>, _: &Context) -> Result<Deleted, HandlerError> {
         Ok(Deleted)
     }
 }

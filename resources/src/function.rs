@@ -58,16 +58,6 @@ impl MultiFileFunction {
     }
 }
 
-/// Replaces every secret value in an error's reason (SDK errors may echo request fields, e.g.
-/// the environment in a size error).
-fn scrub(error: HandlerError, secrets: &[String]) -> HandlerError {
-    let mut reason = error.reason().to_owned();
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        reason = reason.replace(secret.as_str(), "[secret]");
-    }
-    HandlerError::new(reason)
-}
-
 fn secrets(p: &FunctionProperties) -> Vec<String> {
     p.secret_environment
         .values()
@@ -84,28 +74,28 @@ impl CustomResource for MultiFileFunction {
         &self,
         p: &FunctionProperties,
         ctx: &Context,
-    ) -> Result<SessionPolicy, cfn_warden::Error> {
+    ) -> Result<SessionPolicy, HandlerError> {
         if ctx.request().request_type() == RequestType::Delete {
-            return self.delete_permissions(ctx);
+            return Ok(self.delete_permissions(ctx)?);
         }
         let Ok((name, _)) = validate(p, ctx) else {
             // Invalid input gets no credentials; create/update refuse it with a clear reason.
             return Ok(SessionPolicy::none());
         };
-        policy(
+        Ok(policy(
             ctx.request().request_type(),
             &function_arn(ctx, &name),
             &p.role,
             &p.layers,
-        )
+        )?)
     }
 
     fn unchanged_permissions(
         &self,
         p: &FunctionProperties,
         ctx: &Context,
-    ) -> Result<SessionPolicy, cfn_warden::Error> {
-        self.read_back_permissions(p, ctx)
+    ) -> Result<SessionPolicy, HandlerError> {
+        Ok(self.read_back_permissions(p, ctx)?)
     }
 
     async fn unchanged(
@@ -122,7 +112,7 @@ impl CustomResource for MultiFileFunction {
             self.converge(ctx, &p, &checked).await
         }
         .await;
-        let (name, data) = result.map_err(|e| scrub(e, &secrets(&p)))?;
+        let (name, data) = result.map_err(|e| e.scrub(secrets(&p).iter().map(String::as_str)))?;
         let id = PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?;
         Ok(data
             .into_iter()
@@ -140,7 +130,7 @@ impl CustomResource for MultiFileFunction {
             self.converge(ctx, &p, &checked).await
         }
         .await;
-        let (name, data) = result.map_err(|e| scrub(e, &secrets(&p)))?;
+        let (name, data) = result.map_err(|e| e.scrub(secrets(&p).iter().map(String::as_str)))?;
         let current = ctx.request().physical_resource_id().map(PhysicalId::as_str);
         // Another name is a replacement (CloudFormation then deletes the old function); on a
         // rollback the old function, still ours, is updated in place and answered again.
@@ -152,20 +142,17 @@ impl CustomResource for MultiFileFunction {
         Ok(data.into_iter().fold(updated, |u, (k, v)| u.data(k, v)))
     }
 
-    async fn delete(&self, _p: FunctionProperties, ctx: &Context) -> Result<Deleted, HandlerError> {
-        self.delete_function(ctx).await
-    }
-
-    // A Delete needs only the physical id: stored properties that no longer parse (written by
-    // an older provider) must not block it.
-    fn unparsed_delete_permissions(
+    // The Delete needs only the physical id: stored properties that no longer parse (written
+    // by an older provider) do not block it.
+    async fn delete(
         &self,
+        _p: Option<FunctionProperties>,
         ctx: &Context,
-    ) -> Option<Result<SessionPolicy, cfn_warden::Error>> {
-        Some(self.delete_permissions(ctx))
+    ) -> Result<Deleted, HandlerError> {
+        self.delete_function(ctx).await
     }
 
-    async fn delete_unparsed(&self, ctx: &Context) -> Result<Deleted, HandlerError> {
-        self.delete_function(ctx).await
+    fn unparsed_delete_permissions(&self, ctx: &Context) -> Result<SessionPolicy, HandlerError> {
+        Ok(self.delete_permissions(ctx)?)
     }
 }

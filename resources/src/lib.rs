@@ -1,12 +1,11 @@
 //! The custom resources shipped with cfn-warden and the `warden-provider` binary that serves
 //! them: `Custom::PipLayer` ([`pip_layer`], built by the `warden-pip` engine) and
-//! `Custom::MultiFileFunction` ([`function`]), both behind one handler ([`provider`]).
+//! `Custom::MultiFileFunction` ([`function`]), served together through the runtime's router ([`provider`]).
 //! Imports `cfn-warden` and `warden-pip`.
 #![forbid(unsafe_code)]
 
 mod error;
 pub mod function;
-mod owner;
 pub mod pip_layer;
 pub mod provider;
 

@@ -46,7 +46,7 @@ use warden_pip::{
     IndexSettings, IndexSettingsBuilder,
 };
 
-use crate::{owner::owner_digest, Error};
+use crate::Error;
 
 /// The resource type served.
 pub const RESOURCE_TYPE: &str = "Custom::PipLayer";
@@ -320,6 +320,21 @@ fn version_of(ctx: &Context, id: &PhysicalId, name: &str) -> Option<i64> {
         .filter(|v| *v > 0)
 }
 
+/// The layer name and version in a LayerVersionArn of this stack's account and region.
+fn layer_of(ctx: &Context, id: &PhysicalId) -> Option<(String, i64)> {
+    let stack = ctx.request().stack();
+    let prefix = format!(
+        "arn:{}:lambda:{}:{}:layer:",
+        stack.partition(),
+        stack.region(),
+        stack.account()
+    );
+    let (name, version) = id.as_str().strip_prefix(&prefix)?.rsplit_once(':')?;
+    check_layer_name(name).ok()?;
+    let version = version.parse().ok().filter(|v: &i64| *v > 0)?;
+    Some((name.to_owned(), version))
+}
+
 /// The session policy for a request on the layer `layer` (its ARN); `version` is the version
 /// in the physical id, for a Delete.
 fn policy(
@@ -355,7 +370,7 @@ fn policy(
 
 /// Where this resource's staged zips go: `cfn-warden/layers/<LayerName>/<owner>/`.
 fn staging_prefix(ctx: &Context, layer_name: &str) -> String {
-    format!("cfn-warden/layers/{layer_name}/{}/", owner_digest(ctx))
+    format!("cfn-warden/layers/{layer_name}/{}/", ctx.owner_digest())
 }
 
 /// The ARN pattern of this resource's staged objects.
@@ -385,14 +400,6 @@ fn description(user: Option<&str>, sha256: &str, owner: &str) -> String {
         }
         None => marker,
     }
-}
-
-/// A failed AWS call as a FAILED reason (the SDK's error context, no request data).
-pub(crate) fn failed(what: &str, error: impl std::error::Error) -> HandlerError {
-    HandlerError::new(format!(
-        "{what} failed: {}",
-        aws_sdk_lambda::error::DisplayErrorContext(error)
-    ))
 }
 
 /// How many versions of a layer are looked through for one to reuse (50 per page).
@@ -439,7 +446,7 @@ impl PipLayer {
             ))
             .send()
             .await
-            .map_err(|e| failed("S3 PutObject (staging the layer)", e))?;
+            .map_err(|e| HandlerError::aws("S3 PutObject (staging the layer)", &e))?;
         ctx.logger()
             .info(format!("staged {zipped} bytes at s3://{bucket}/{key}"));
         Ok((bucket.clone(), key))
@@ -480,7 +487,7 @@ impl PipLayer {
         let wanted = description(
             p.description.as_deref(),
             &layer.zip.sha256,
-            &owner_digest(ctx),
+            &ctx.owner_digest(),
         );
         // Lambda's CodeSha256: the base64 SHA-256 of the zip.
         let code_sha256 = base64::engine::general_purpose::STANDARD.encode(ring::digest::digest(
@@ -496,7 +503,7 @@ impl PipLayer {
                 .set_marker(next.take())
                 .send()
                 .await
-                .map_err(|e| failed("ListLayerVersions", e))?;
+                .map_err(|e| HandlerError::aws("ListLayerVersions", &e))?;
             for found in page.layer_versions() {
                 let same = found.description() == Some(wanted.as_str())
                 // An absent license may come back as "" (moto does).
@@ -514,7 +521,7 @@ impl PipLayer {
                     .version_number(found.version())
                     .send()
                     .await
-                    .map_err(|e| failed("GetLayerVersion", e))?;
+                    .map_err(|e| HandlerError::aws("GetLayerVersion", &e))?;
                 let code = stored.content().and_then(|c| c.code_sha256());
                 if code == Some(code_sha256.as_str()) {
                     ctx.logger().info(format!(
@@ -559,7 +566,7 @@ impl PipLayer {
         if let Some((bucket, key)) = &staged {
             self.unstage(ctx, bucket, key).await;
         }
-        let published = published.map_err(|e| failed("PublishLayerVersion", e))?;
+        let published = published.map_err(|e| HandlerError::aws("PublishLayerVersion", &e))?;
         let arn = published
             .layer_version_arn()
             .ok_or_else(|| HandlerError::new("PublishLayerVersion returned no LayerVersionArn"))?;
@@ -625,7 +632,7 @@ impl CustomResource for PipLayer {
         &self,
         p: &PipLayerProperties,
         ctx: &Context,
-    ) -> Result<SessionPolicy, cfn_warden::Error> {
+    ) -> Result<SessionPolicy, HandlerError> {
         let version = ctx
             .request()
             .physical_resource_id()
@@ -634,12 +641,30 @@ impl CustomResource for PipLayer {
             .staging_bucket
             .as_ref()
             .map(|bucket| staging_arn(ctx, bucket, &p.layer_name));
-        policy(
+        Ok(policy(
             ctx.request().request_type(),
             &layer_arn(ctx, &p.layer_name),
             version,
             staging.as_deref(),
-        )
+        )?)
+    }
+
+    /// Properties that no longer parse: the physical id (a LayerVersionArn of this account
+    /// and region) names the layer and version by itself.
+    fn unparsed_delete_permissions(&self, ctx: &Context) -> Result<SessionPolicy, HandlerError> {
+        match ctx
+            .request()
+            .physical_resource_id()
+            .and_then(|id| layer_of(ctx, id))
+        {
+            Some((name, version)) => Ok(policy(
+                RequestType::Delete,
+                &layer_arn(ctx, &name),
+                Some(version),
+                None,
+            )?),
+            None => Ok(SessionPolicy::none()),
+        }
     }
 
     async fn create(&self, p: PipLayerProperties, ctx: &Context) -> Result<Created, HandlerError> {
@@ -674,22 +699,30 @@ impl CustomResource for PipLayer {
             .fold(updated, |u, (k, v)| u.data(k, v)))
     }
 
-    async fn delete(&self, p: PipLayerProperties, ctx: &Context) -> Result<Deleted, HandlerError> {
+    async fn delete(
+        &self,
+        p: Option<PipLayerProperties>,
+        ctx: &Context,
+    ) -> Result<Deleted, HandlerError> {
         let Some(id) = ctx.request().physical_resource_id() else {
             return Ok(Deleted);
         };
-        let Some(version) = version_of(ctx, id, &p.layer_name) else {
+        let target = match &p {
+            Some(p) => version_of(ctx, id, &p.layer_name).map(|v| (p.layer_name.clone(), v)),
+            None => layer_of(ctx, id),
+        };
+        let Some((layer_name, version)) = target else {
             ctx.logger().warn(format!(
-                "physical id {} is not a version of layer {} in this account and region; nothing to delete",
+                "physical id {} is not a version of {} in this account and region; nothing to delete",
                 cut(id.as_str()),
-                p.layer_name
+                p.as_ref().map_or("a layer".to_owned(), |p| format!("layer {}", p.layer_name))
             ));
             return Ok(Deleted);
         };
         let lambda = aws_sdk_lambda::Client::new(ctx.aws()?);
         let result = lambda
             .delete_layer_version()
-            .layer_name(&p.layer_name)
+            .layer_name(&layer_name)
             .version_number(version)
             .send()
             .await;
@@ -702,7 +735,7 @@ impl CustomResource for PipLayer {
             {
                 Ok(Deleted)
             }
-            Err(e) => Err(failed("DeleteLayerVersion", e)),
+            Err(e) => Err(HandlerError::aws("DeleteLayerVersion", &e)),
         }
     }
 }

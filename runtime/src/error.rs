@@ -157,8 +157,28 @@ pub enum Error {
         /// The type served twice.
         resource_type: &'static str,
     },
+    /// An ARN meant to name exactly one resource does not.
+    #[error("ARN `{arn}` {problem}")]
+    InvalidExactArn {
+        /// The ARN (cut).
+        arn: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// The properties carry a framework key this provider is not configured to verify (a
+    /// signed resource sent to a provider without signing keys, a ticket to one not in
+    /// ticket mode): refused rather than ignored, naming the setting.
+    #[error(
+        "the properties carry `{key}` but this provider is not configured for it: set {setting}"
+    )]
+    UnconfiguredFrameworkKey {
+        /// The property.
+        key: &'static str,
+        /// The provider setting that would verify it.
+        setting: &'static str,
+    },
     /// Properties do not fit the handler's schema.
-    #[error("invalid property at `{path}`: {message}")]
+    #[error("invalid {}: {message}", if path.is_empty() || path == "." { "properties".to_owned() } else { format!("property at `{path}`") })]
     InvalidProperties {
         /// Where (e.g. `Items[2].Name`; `.` for the top level).
         path: String,

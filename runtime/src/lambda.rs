@@ -53,7 +53,7 @@ pub async fn run<H: IntoPipeline>(handler: H) -> Result<(), Error> {
 /// #   const ALLOW_UNKNOWN_PROPERTIES: bool = true;
 /// #   async fn create(&self, _: serde_json::Value, _: &cfn_warden::Context) -> Result<cfn_warden::Created, cfn_warden::HandlerError> { Ok(cfn_warden::Created::new()) }
 /// #   async fn update(&self, _: serde_json::Value, _: Option<serde_json::Value>, _: &cfn_warden::Context) -> Result<cfn_warden::Updated, cfn_warden::HandlerError> { Ok(cfn_warden::Updated::keep()) }
-/// #   async fn delete(&self, _: serde_json::Value, _: &cfn_warden::Context) -> Result<cfn_warden::Deleted, cfn_warden::HandlerError> { Ok(cfn_warden::Deleted) }
+/// #   async fn delete(&self, _: Option<serde_json::Value>, _: &cfn_warden::Context) -> Result<cfn_warden::Deleted, cfn_warden::HandlerError> { Ok(cfn_warden::Deleted) }
 /// # }
 /// fn main() -> std::process::ExitCode {
 ///     cfn_warden::main(Hello)

@@ -34,7 +34,7 @@
 //!     async fn update(&self, p: Props, _: Option<Props>, _: &Context) -> Result<Updated, HandlerError> {
 //!         Ok(Updated::keep().data("Greeting", format!("Hello, {}", p.name)))
 //!     }
-//!     async fn delete(&self, _: Props, _: &Context) -> Result<Deleted, HandlerError> {
+//!     async fn delete(&self, _: Option<Props>, _: &Context) -> Result<Deleted, HandlerError> {
 //!         Ok(Deleted)
 //!     }
 //! }

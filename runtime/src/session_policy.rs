@@ -24,6 +24,10 @@ use serde_json::Value;
 
 use crate::Error;
 
+mod arn;
+
+pub use arn::ExactArn;
+
 /// STS's limit on the plaintext of inline session policies, in characters.
 pub const MAX_POLICY_CHARS: usize = 2048;
 

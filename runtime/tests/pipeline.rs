@@ -126,7 +126,7 @@ impl CustomResource for TestResource {
         }
     }
 
-    async fn delete(&self, _: Props, _: &Context) -> Result<Deleted, HandlerError> {
+    async fn delete(&self, _: Option<Props>, _: &Context) -> Result<Deleted, HandlerError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Ok(Deleted)
     }
@@ -337,7 +337,7 @@ where
             .context
             .extensions_mut()
             .insert(Marker("from-layer"));
-        invocation.context.reserve_property_key("WardenSignature");
+        invocation.context.reserve_property_key("RequestNonce");
         self.0.call(invocation)
     }
 }
@@ -346,7 +346,7 @@ where
 async fn layers_can_hand_extensions_to_the_handler_and_reserve_keys() {
     let h = Harness::new(Behaviour::ExpectExtension, |b| b.layer(AttachLayer));
     let mut event = fixture("create.json");
-    event["ResourceProperties"]["WardenSignature"] = json!("sig");
+    event["ResourceProperties"]["RequestNonce"] = json!("n-1");
     let (answer, _) = h.send(&event, Duration::from_secs(10)).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
@@ -357,7 +357,7 @@ async fn layers_can_hand_extensions_to_the_handler_and_reserve_keys() {
     let (answer, _) = plain.send(&event, Duration::from_secs(10)).await;
     assert_eq!(
         answer.unwrap()["Reason"],
-        "unknown properties: WardenSignature"
+        "unknown properties: RequestNonce"
     );
 }
 
@@ -705,7 +705,6 @@ struct Other {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct OtherProps {
-    #[allow(dead_code, reason = "only its presence is checked")]
     size: u32,
 }
 
@@ -726,19 +725,22 @@ impl CustomResource for Other {
         self.calls.fetch_add(1, Ordering::SeqCst);
         Ok(Updated::keep())
     }
-    async fn delete(&self, _: OtherProps, _: &Context) -> Result<Deleted, HandlerError> {
-        self.calls.fetch_add(1, Ordering::SeqCst);
+    async fn delete(&self, p: Option<OtherProps>, _: &Context) -> Result<Deleted, HandlerError> {
+        match p {
+            Some(_) => self.calls.fetch_add(1, Ordering::SeqCst),
+            None => self.unparsed_deletes.fetch_add(1, Ordering::SeqCst),
+        };
         Ok(Deleted)
     }
-    fn unparsed_delete_permissions(
+    fn permissions(
         &self,
+        p: &OtherProps,
         _: &Context,
-    ) -> Option<Result<cfn_warden::credentials::SessionPolicy, cfn_warden::Error>> {
-        Some(Ok(cfn_warden::credentials::SessionPolicy::none()))
-    }
-    async fn delete_unparsed(&self, _: &Context) -> Result<Deleted, HandlerError> {
-        self.unparsed_deletes.fetch_add(1, Ordering::SeqCst);
-        Ok(Deleted)
+    ) -> Result<cfn_warden::credentials::SessionPolicy, HandlerError> {
+        if p.size > 100 {
+            return Err(HandlerError::new("Size over 100 needs a bigger quota"));
+        }
+        Ok(cfn_warden::credentials::SessionPolicy::none())
     }
 }
 
@@ -839,7 +841,7 @@ fn a_router_refuses_a_catch_all_handler_and_a_type_served_twice() {
         ) -> Result<Updated, HandlerError> {
             Ok(Updated::keep())
         }
-        async fn delete(&self, _: Value, _: &Context) -> Result<Deleted, HandlerError> {
+        async fn delete(&self, _: Option<Value>, _: &Context) -> Result<Deleted, HandlerError> {
             Ok(Deleted)
         }
     }
@@ -869,10 +871,8 @@ fn a_router_refuses_a_catch_all_handler_and_a_type_served_twice() {
 }
 
 #[tokio::test]
-async fn a_delete_whose_properties_no_longer_parse_goes_through_the_handler_s_unparsed_path_only_if_it_has_one(
-) {
+async fn a_delete_whose_properties_no_longer_parse_reaches_the_handler_without_them() {
     let (h, other_calls, unparsed) = routed();
-    // Custom::Other opts in: the Delete succeeds without its properties, and the line says so.
     let mut stale = of_type(fixture("delete.json"), "Custom::Other");
     stale["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": "large", "Old": 1});
     let (answer, line) = h.send(&stale, Duration::from_secs(10)).await;
@@ -893,19 +893,52 @@ async fn a_delete_whose_properties_no_longer_parse_goes_through_the_handler_s_un
     let mut create = stale.clone();
     create["RequestType"] = json!("Create");
     create.as_object_mut().unwrap().remove("PhysicalResourceId");
-    let (answer, _) = h.send(&create, Duration::from_secs(10)).await;
-    assert_eq!(answer.unwrap()["Status"], "FAILED");
-    assert_eq!(unparsed.load(Ordering::SeqCst), 1);
-    // Custom::Hello does not opt in: its stale Delete is FAILED naming the problem.
-    let mut stale = fixture("delete.json");
-    stale["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Name": 7});
-    let (answer, line) = h.send(&stale, Duration::from_secs(10)).await;
+    let (answer, line) = h.send(&create, Duration::from_secs(10)).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
     assert!(
-        answer["Reason"].as_str().unwrap().contains("`Name`"),
+        answer["Reason"].as_str().unwrap().contains("`Size`"),
         "{answer}"
     );
     assert_eq!(serde_json::to_value(line.result).unwrap(), "bad-input");
+    assert_eq!(unparsed.load(Ordering::SeqCst), 1);
+    // Parsed properties reach `delete` as Some.
+    let mut fine = of_type(fixture("delete.json"), "Custom::Other");
+    fine["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": 3});
+    let (answer, _) = h.send(&fine, Duration::from_secs(10)).await;
+    assert_eq!(answer.unwrap()["Status"], "SUCCESS");
+    assert_eq!(other_calls.load(Ordering::SeqCst), 1);
+    assert_eq!(unparsed.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn permissions_may_refuse_with_the_handler_s_own_reason() {
+    let (h, other_calls, _) = routed();
+    let mut big = of_type(fixture("create.json"), "Custom::Other");
+    big["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": 500});
+    let (answer, line) = h.send(&big, Duration::from_secs(10)).await;
+    let answer = answer.unwrap();
+    assert_eq!(answer["Status"], "FAILED");
+    assert_eq!(answer["Reason"], "Size over 100 needs a bigger quota");
+    assert_eq!(serde_json::to_value(line.result).unwrap(), "handler-error");
+    assert_eq!(other_calls.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_signed_or_sealed_request_to_a_provider_not_configured_for_it_says_so() {
+    let h = Harness::new(Behaviour::Greet, |b| b);
+    for (key, setting) in [
+        ("WardenSignature", "WARDEN_SIGNING_KEYS"),
+        ("WardenTicket", "WARDEN_CREDENTIALS=ticket"),
+    ] {
+        let mut event = fixture("create.json");
+        event["ResourceProperties"][key] = json!("wt1.opaque");
+        let (answer, line) = h.send(&event, Duration::from_secs(10)).await;
+        let answer = answer.unwrap();
+        assert_eq!(answer["Status"], "FAILED");
+        let reason = answer["Reason"].as_str().unwrap();
+        assert!(reason.contains(key) && reason.contains(setting), "{reason}");
+        assert_eq!(serde_json::to_value(line.result).unwrap(), "bad-input");
+    }
     assert_eq!(h.calls.load(Ordering::SeqCst), 0);
 }

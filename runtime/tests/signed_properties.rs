@@ -81,7 +81,7 @@ impl CustomResource for Counting {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(Updated::keep())
     }
-    async fn delete(&self, _: Props, _: &Context) -> Result<Deleted, HandlerError> {
+    async fn delete(&self, _: Option<Props>, _: &Context) -> Result<Deleted, HandlerError> {
         self.0.fetch_add(1, Ordering::SeqCst);
         Ok(Deleted)
     }

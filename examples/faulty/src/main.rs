@@ -169,14 +169,17 @@ impl CustomResource for Faulty {
         })
     }
 
-    async fn delete(&self, p: Properties, ctx: &Context) -> Result<Deleted, HandlerError> {
-        act(&p, ctx).await?;
+    async fn delete(&self, p: Option<Properties>, ctx: &Context) -> Result<Deleted, HandlerError> {
+        // Properties that no longer parse: nothing was made, nothing to misbehave with.
+        if let Some(p) = p {
+            act(&p, ctx).await?;
+        }
         Ok(Deleted)
     }
 
-    fn permissions(&self, p: &Properties, _: &Context) -> Result<SessionPolicy, cfn_warden::Error> {
+    fn permissions(&self, p: &Properties, _: &Context) -> Result<SessionPolicy, HandlerError> {
         match &p.declare {
-            Some(document) => SessionPolicy::parse(document),
+            Some(document) => Ok(SessionPolicy::parse(document)?),
             None => Ok(SessionPolicy::none()),
         }
     }

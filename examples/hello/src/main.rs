@@ -37,7 +37,7 @@ impl CustomResource for Hello {
         Ok(Updated::keep().data("Greeting", greeting(&p)))
     }
 
-    async fn delete(&self, _: Properties, _: &Context) -> Result<Deleted, HandlerError> {
+    async fn delete(&self, _: Option<Properties>, _: &Context) -> Result<Deleted, HandlerError> {
         Ok(Deleted)
     }
 

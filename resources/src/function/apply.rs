@@ -29,10 +29,7 @@ use super::{
     properties::{check_name, refuse, Checked, FunctionProperties, OWNER_TAG},
     MultiFileFunction,
 };
-use crate::{
-    owner::owner_digest,
-    pip_layer::{failed, requirements},
-};
+use crate::pip_layer::requirements;
 
 impl MultiFileFunction {
     /// The code zip: the inline files and, with `Requirements`, the packages, at the root.
@@ -96,7 +93,7 @@ where
                 tokio::time::sleep(wait).await;
                 wait = (wait * 2).min(Duration::from_secs(8));
             }
-            Err(e) => return Err(failed(what, e)),
+            Err(e) => return Err(HandlerError::aws(what, &e)),
         }
     }
 }
@@ -110,7 +107,7 @@ async fn wait_ready(ctx: &Context, lambda: &Client, name: &str) -> Result<(), Ha
             .function_name(name)
             .send()
             .await
-            .map_err(|e| failed("GetFunctionConfiguration", e))?;
+            .map_err(|e| HandlerError::aws("GetFunctionConfiguration", &e))?;
         let state = config.state().cloned();
         let update = config.last_update_status().map(|s| s.as_str().to_owned());
         if matches!(state, Some(State::Failed)) || update.as_deref() == Some("Failed") {
@@ -160,7 +157,7 @@ async fn existing(ctx: &Context, lambda: &Client, name: &str) -> Result<Existing
             let mine = found
                 .tags()
                 .and_then(|t| t.get(OWNER_TAG))
-                .is_some_and(|v| *v == owner_digest(ctx));
+                .is_some_and(|v| *v == ctx.owner_digest());
             Ok(if mine {
                 Existing::Owned
             } else {
@@ -173,7 +170,7 @@ async fn existing(ctx: &Context, lambda: &Client, name: &str) -> Result<Existing
         {
             Ok(Existing::Absent)
         }
-        Err(e) => Err(failed("ListTags", e)),
+        Err(e) => Err(HandlerError::aws("ListTags", &e)),
     }
 }
 
@@ -241,7 +238,7 @@ impl MultiFileFunction {
             Existing::Foreign => return Err(foreign(name)),
             Existing::Absent => {
                 let mut tags: BTreeMap<String, String> = p.tags.clone();
-                tags.insert(OWNER_TAG.to_owned(), owner_digest(ctx));
+                tags.insert(OWNER_TAG.to_owned(), ctx.owner_digest());
                 // No conflict retries: a conflict here means the name is taken.
                 let created = lambda
                     .create_function()
@@ -268,7 +265,7 @@ impl MultiFileFunction {
                     .publish(false)
                     .send()
                     .await
-                    .map_err(|e| failed("CreateFunction", e))?;
+                    .map_err(|e| HandlerError::aws("CreateFunction", &e))?;
                 ctx.record_physical_id(
                     PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?,
                 );
@@ -306,7 +303,7 @@ impl MultiFileFunction {
             .function_name(name)
             .send()
             .await
-            .map_err(|e| failed("GetFunctionConfiguration", e))?;
+            .map_err(|e| HandlerError::aws("GetFunctionConfiguration", &e))?;
         let architecture = Architecture::from(p.architecture.as_str());
         let same_arch = existing.architectures().is_empty() && architecture == Architecture::X8664
             || existing.architectures() == [architecture.clone()];
@@ -404,13 +401,13 @@ impl MultiFileFunction {
         tags: &BTreeMap<String, String>,
     ) -> Result<(), HandlerError> {
         let mut wanted = tags.clone();
-        wanted.insert(OWNER_TAG.to_owned(), owner_digest(ctx));
+        wanted.insert(OWNER_TAG.to_owned(), ctx.owner_digest());
         let current: BTreeMap<String, String> = lambda
             .list_tags()
             .resource(arn)
             .send()
             .await
-            .map_err(|e| failed("ListTags", e))?
+            .map_err(|e| HandlerError::aws("ListTags", &e))?
             .tags()
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default();
@@ -425,7 +422,7 @@ impl MultiFileFunction {
                 .set_tag_keys(Some(stale.into_iter().cloned().collect()))
                 .send()
                 .await
-                .map_err(|e| failed("UntagResource", e))?;
+                .map_err(|e| HandlerError::aws("UntagResource", &e))?;
         }
         let missing: BTreeMap<&String, &String> = wanted
             .iter()
@@ -443,7 +440,7 @@ impl MultiFileFunction {
                 ))
                 .send()
                 .await
-                .map_err(|e| failed("TagResource", e))?;
+                .map_err(|e| HandlerError::aws("TagResource", &e))?;
             ctx.logger().info("tags updated");
         }
         Ok(())
@@ -483,7 +480,7 @@ impl MultiFileFunction {
             Err(e) => {
                 return Ok(read_back_failed(
                     ctx,
-                    &failed("GetFunctionConfiguration", e),
+                    &HandlerError::aws("GetFunctionConfiguration", &e),
                 ))
             }
         };
@@ -506,7 +503,10 @@ impl MultiFileFunction {
                 let item = match item {
                     Ok(item) => item,
                     Err(e) => {
-                        return Ok(read_back_failed(ctx, &failed("ListVersionsByFunction", e)))
+                        return Ok(read_back_failed(
+                            ctx,
+                            &HandlerError::aws("ListVersionsByFunction", &e),
+                        ))
                     }
                 };
                 let Some(number) = item.version().and_then(|v| v.parse::<u64>().ok()) else {

@@ -8,15 +8,12 @@ use serde::Deserialize;
 
 use warden_pip::{cut, wheel::LayerFile};
 
-use crate::{
-    owner::owner_digest,
-    pip_layer::{flag, Requirements},
-};
+use crate::pip_layer::{flag, Requirements};
 
 /// The tag that records which resource (stack and logical id, hashed) a function belongs to.
 /// Updates and Deletes act only on functions carrying this resource's value: a physical id in
 /// an event is not proof of ownership.
-pub const OWNER_TAG: &str = "cfn-warden:owner";
+pub const OWNER_TAG: &str = cfn_warden::service::OWNER_TAG_KEY;
 
 /// Lambda's limit on all environment variables together (keys and values, bytes).
 pub(super) const MAX_ENVIRONMENT_BYTES: usize = 4 * 1024;
@@ -147,7 +144,7 @@ fn check_path(path: &str) -> Result<(), HandlerError> {
 /// The default name: `<stack>-<logical id>-<12 hex>`, cut to fit 64 characters.
 fn derived_name(ctx: &Context) -> String {
     let request = ctx.request();
-    let digest = owner_digest(ctx);
+    let digest = ctx.owner_digest();
     let stem: String = format!(
         "{}-{}",
         request.stack().name(),

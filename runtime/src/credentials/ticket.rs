@@ -29,8 +29,7 @@ use zeroize::{Zeroize as _, Zeroizing};
 
 use crate::{response::BoxFuture, secret::Secret, Error};
 
-/// The property holding the ticket.
-pub const TICKET_PROPERTY_KEY: &str = "WardenTicket";
+pub use crate::protocol::TICKET_PROPERTY_KEY;
 /// Every ticket starts with this.
 pub const TICKET_PREFIX: &str = "wt1.";
 /// The `purpose` value of the encryption context.

@@ -13,7 +13,7 @@ use crate::{
         credential_source::{grant, withdraw},
         Invocation, Outcome, Rejection,
     },
-    protocol::{CfnRequest, RequestType},
+    protocol::{CfnRequest, RequestType, SIGNATURE_PROPERTY_KEY, TICKET_PROPERTY_KEY},
     response::BoxFuture,
     service::{parse_properties, Context, CustomResource},
     Error,
@@ -83,16 +83,13 @@ fn framework_only_change(request: &CfnRequest, reserved: &[String]) -> Option<Ve
     Some(changed)
 }
 
-/// A Delete whose properties do not parse: through the handler's property-less path when it
-/// has one, else refused naming the problem.
+/// A Delete whose properties do not parse: the handler deletes by the physical id, with the
+/// credentials of `unparsed_delete_permissions`; the decision line says so.
 async fn delete_unparsed<H: CustomResource>(
     handler: &H,
     mut ctx: Context,
     problem: Error,
 ) -> Result<Outcome, Rejection> {
-    let Some(policy) = handler.unparsed_delete_permissions(&ctx) else {
-        return Err(Rejection::BadInput(problem));
-    };
     let mut evidence = Evidence::new();
     evidence.insert("unparsed".into(), serde_json::json!(problem.to_string()));
     ctx.checks().record(Check::new(
@@ -101,13 +98,30 @@ async fn delete_unparsed<H: CustomResource>(
         evidence,
         0,
     ));
-    let policy = policy.map_err(Rejection::BadInput)?;
+    let policy = handler
+        .unparsed_delete_permissions(&ctx)
+        .map_err(Rejection::Handler)?;
     grant(&policy, &mut ctx).await?;
     handler
-        .delete_unparsed(&ctx)
+        .delete(None, &ctx)
         .await
         .map(Outcome::Deleted)
         .map_err(Rejection::Handler)
+}
+
+/// A signature or ticket that no stage consumed: the provider is not configured to verify it.
+/// Refused with the setting to fix, rather than passed on or reported as an unknown property.
+fn unconfigured_framework_keys(request: &CfnRequest, reserved: &[String]) -> Result<(), Error> {
+    let expectations = [
+        (SIGNATURE_PROPERTY_KEY, "WARDEN_SIGNING_KEYS"),
+        (TICKET_PROPERTY_KEY, "WARDEN_CREDENTIALS=ticket"),
+    ];
+    for (key, setting) in expectations {
+        if request.resource_properties().contains_key(key) && !reserved.iter().any(|r| r == key) {
+            return Err(Error::UnconfiguredFrameworkKey { key, setting });
+        }
+    }
+    Ok(())
 }
 
 pub(super) async fn dispatch<H: CustomResource>(
@@ -125,6 +139,7 @@ pub(super) async fn dispatch<H: CustomResource>(
         }));
     }
     let reserved = ctx.reserved_property_keys().to_vec();
+    unconfigured_framework_keys(&request, &reserved).map_err(Rejection::BadInput)?;
     let properties: H::Properties = match parse_properties(
         request.resource_properties(),
         &reserved,
@@ -144,7 +159,7 @@ pub(super) async fn dispatch<H: CustomResource>(
                 .record(Check::new(FRAMEWORK_ONLY_CHECK, Verdict::Pass, evidence, 0));
             let policy = handler
                 .unchanged_permissions(&properties, &ctx)
-                .map_err(Rejection::BadInput)?;
+                .map_err(Rejection::Handler)?;
             grant(&policy, &mut ctx).await?;
             if let Some(updated) = handler
                 .unchanged(&properties, &ctx)
@@ -159,7 +174,7 @@ pub(super) async fn dispatch<H: CustomResource>(
     }
     let policy = handler
         .permissions(&properties, &ctx)
-        .map_err(Rejection::BadInput)?;
+        .map_err(Rejection::Handler)?;
     grant(&policy, &mut ctx).await?;
     let reserved = &reserved;
     match request.request_type() {
@@ -179,7 +194,7 @@ pub(super) async fn dispatch<H: CustomResource>(
                 .map_err(Rejection::Handler)
         }
         RequestType::Delete => handler
-            .delete(properties, &ctx)
+            .delete(Some(properties), &ctx)
             .await
             .map(Outcome::Deleted)
             .map_err(Rejection::Handler),

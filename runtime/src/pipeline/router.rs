@@ -27,7 +27,7 @@ use crate::{
 /// #     const RESOURCE_TYPES: &'static [&'static str] = &[$name];
 /// #     async fn create(&self, _: Self::Properties, _: &Context) -> Result<Created, HandlerError> { Ok(Created::new()) }
 /// #     async fn update(&self, _: Self::Properties, _: Option<Self::Properties>, _: &Context) -> Result<Updated, HandlerError> { Ok(Updated::keep()) }
-/// #     async fn delete(&self, _: Self::Properties, _: &Context) -> Result<Deleted, HandlerError> { Ok(Deleted) }
+/// #     async fn delete(&self, _: Option<Self::Properties>, _: &Context) -> Result<Deleted, HandlerError> { Ok(Deleted) }
 /// # } } }
 /// # resource!(Topic, "Custom::Topic"); resource!(Queue, "Custom::Queue");
 /// use cfn_warden::pipeline::Router;

@@ -13,11 +13,11 @@ mod response;
 pub mod sns;
 
 pub use arn::{FunctionArn, StackArn};
-#[cfg(feature = "aws")]
 pub(crate) use physical_id::sha256_hex;
 pub use physical_id::{PhysicalId, SENTINEL_PREFIX};
 pub(crate) use request::{bounded, truncate_for_message};
 pub use request::{
     CfnRequest, Envelope, RequestType, ResponseUrl, ServiceTimeout, FRAMEWORK_PROPERTY_KEYS,
+    SIGNATURE_PROPERTY_KEY, TICKET_PROPERTY_KEY,
 };
 pub use response::{CfnResponse, ResponseData, Status};

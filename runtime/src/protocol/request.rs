@@ -12,6 +12,12 @@ use crate::Error;
 /// their own keys at run time (see [`crate::Context::reserved_property_keys`]).
 pub const FRAMEWORK_PROPERTY_KEYS: &[&str] = &["ServiceToken", "ServiceTimeout"];
 
+/// The property holding a resource's signature (`warden sign`).
+pub const SIGNATURE_PROPERTY_KEY: &str = "WardenSignature";
+
+/// The property holding a resource's sealed ticket (`warden seal`).
+pub const TICKET_PROPERTY_KEY: &str = "WardenTicket";
+
 /// `Create`, `Update` or `Delete`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RequestType {

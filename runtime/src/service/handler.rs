@@ -5,7 +5,7 @@ use std::future::Future;
 use serde::de::DeserializeOwned;
 
 use super::{Context, Created, Deleted, HandlerError, Updated};
-use crate::{session_policy::SessionPolicy, Error};
+use crate::session_policy::SessionPolicy;
 
 /// A custom resource: create, update and delete for typed properties.
 ///
@@ -29,7 +29,7 @@ use crate::{session_policy::SessionPolicy, Error};
 ///     async fn update(&self, p: Props, _old: Option<Props>, _ctx: &Context) -> Result<Updated, HandlerError> {
 ///         Ok(Updated::keep().data("Greeting", format!("Hello, {}", p.name)))
 ///     }
-///     async fn delete(&self, _p: Props, _ctx: &Context) -> Result<Deleted, HandlerError> {
+///     async fn delete(&self, _p: Option<Props>, _ctx: &Context) -> Result<Deleted, HandlerError> {
 ///         Ok(Deleted)
 ///     }
 /// }
@@ -63,9 +63,15 @@ pub trait CustomResource: Send + Sync + 'static {
 
     /// Deletes it. Called for failed Creates too when they recorded an id
     /// ([`Context::record_physical_id`]); never for the failure sentinel.
+    ///
+    /// `properties` is `None` when the stored properties no longer fit the current schema (a
+    /// resource created by an older version of the handler, say; their raw form is in
+    /// [`crate::CfnRequest::resource_properties`]): delete by the physical id then, so a schema
+    /// change never leaves a stack in DELETE_FAILED. Its credentials are those of
+    /// [`CustomResource::unparsed_delete_permissions`].
     fn delete(
         &self,
-        properties: Self::Properties,
+        properties: Option<Self::Properties>,
         ctx: &Context,
     ) -> impl Future<Output = Result<Deleted, HandlerError>> + Send;
 
@@ -73,13 +79,13 @@ pub trait CustomResource: Send + Sync + 'static {
     /// handler's credentials are a work-role session narrowed to exactly this (see
     /// [`crate::credentials`]); read them with `Context::aws`. The default declares nothing:
     /// the handler gets no credentials. Called after the properties parse, before
-    /// `create`/`update`/`delete`; an error (a rule of [`SessionPolicy`] broken) answers
-    /// FAILED naming the rule.
+    /// `create`/`update`/`delete`; an error answers FAILED with its reason (a broken rule of
+    /// [`SessionPolicy`] converts with `?` and names the rule).
     fn permissions(
         &self,
         properties: &Self::Properties,
         ctx: &Context,
-    ) -> Result<SessionPolicy, Error> {
+    ) -> Result<SessionPolicy, HandlerError> {
         let _ = (properties, ctx);
         Ok(SessionPolicy::none())
     }
@@ -91,7 +97,7 @@ pub trait CustomResource: Send + Sync + 'static {
         &self,
         properties: &Self::Properties,
         ctx: &Context,
-    ) -> Result<SessionPolicy, Error> {
+    ) -> Result<SessionPolicy, HandlerError> {
         let _ = (properties, ctx);
         Ok(SessionPolicy::none())
     }
@@ -112,28 +118,10 @@ pub trait CustomResource: Send + Sync + 'static {
         async { Ok(None) }
     }
 
-    /// The permissions of a Delete whose stored properties no longer parse (written by an
-    /// older version of the resource, say), when its Delete needs only the physical id: return
-    /// `Some` and implement [`CustomResource::delete_unparsed`]. The default, `None`, answers
-    /// such a Delete FAILED naming the property problem (the stack then shows DELETE_FAILED
-    /// until the properties are fixed or the resource is retained).
-    fn unparsed_delete_permissions(&self, ctx: &Context) -> Option<Result<SessionPolicy, Error>> {
+    /// The permissions of a Delete whose stored properties no longer parse: `delete` then
+    /// receives `None` and works from the physical id. The default declares nothing.
+    fn unparsed_delete_permissions(&self, ctx: &Context) -> Result<SessionPolicy, HandlerError> {
         let _ = ctx;
-        None
-    }
-
-    /// Deletes the resource named by the request's PhysicalResourceId when its properties no
-    /// longer parse; called only when [`CustomResource::unparsed_delete_permissions`] returned
-    /// `Some`, with the credentials it declared.
-    fn delete_unparsed(
-        &self,
-        ctx: &Context,
-    ) -> impl Future<Output = Result<Deleted, HandlerError>> + Send {
-        let _ = ctx;
-        async {
-            Err(HandlerError::new(
-                "this resource cannot delete without its properties",
-            ))
-        }
+        Ok(SessionPolicy::none())
     }
 }

@@ -8,12 +8,16 @@
 //! `checks` (the context's check log), `deadline`, `protocol`, `session_policy` and the crate
 //! error; never the pipeline, verification or credentials.
 
+#[cfg(feature = "aws")]
+mod aws_error;
 mod context;
 mod handler;
 mod outputs;
+mod owner;
 mod properties;
 
 pub use context::{Context, LambdaMeta, Logger};
 pub use handler::CustomResource;
 pub use outputs::{Created, Deleted, HandlerError, Updated};
+pub use owner::OWNER_TAG_KEY;
 pub use properties::parse_properties;

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use super::{canonical::canonical_json, keys::Algorithm};
 use crate::Error;
 
-/// The property that carries the signature token.
-pub const PROPERTY_KEY: &str = "WardenSignature";
+/// The property holding the signature.
+pub use crate::protocol::SIGNATURE_PROPERTY_KEY as PROPERTY_KEY;
 
 /// Properties a signature never covers: the framework's own (`ServiceToken`,
 /// `ServiceTimeout`), the signature itself, and the ticket (which authenticates itself through
