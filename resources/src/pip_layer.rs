@@ -322,14 +322,17 @@ fn version_of(ctx: &Context, id: &PhysicalId, name: &str) -> Option<i64> {
 
 /// The layer name and version in a LayerVersionArn of this stack's account and region.
 fn layer_of(ctx: &Context, id: &PhysicalId) -> Option<(String, i64)> {
-    let stack = ctx.request().stack();
+    layer_in(ctx.request().stack(), id.as_str())
+}
+
+fn layer_in(stack: &cfn_warden::protocol::StackArn, id: &str) -> Option<(String, i64)> {
     let prefix = format!(
         "arn:{}:lambda:{}:{}:layer:",
         stack.partition(),
         stack.region(),
         stack.account()
     );
-    let (name, version) = id.as_str().strip_prefix(&prefix)?.rsplit_once(':')?;
+    let (name, version) = id.strip_prefix(&prefix)?.rsplit_once(':')?;
     check_layer_name(name).ok()?;
     let version = version.parse().ok().filter(|v: &i64| *v > 0)?;
     Some((name.to_owned(), version))
@@ -745,6 +748,28 @@ mod tests {
     use super::*;
 
     const LAYER: &str = "arn:aws:lambda:eu-west-1:123456789012:layer:deps";
+
+    #[test]
+    fn a_layer_version_arn_of_this_account_and_region_names_the_layer_by_itself() {
+        let stack = cfn_warden::protocol::StackArn::parse(
+            "arn:aws:cloudformation:eu-west-1:123456789012:stack/app/6b2bd1a0-8f1c-11ef-9c3d-0a1b2c3d4e5f",
+        )
+        .unwrap();
+        assert_eq!(
+            layer_in(&stack, &format!("{LAYER}:7")),
+            Some(("deps".to_owned(), 7))
+        );
+        for other in [
+            "arn:aws:lambda:eu-west-1:999999999999:layer:deps:7",
+            "arn:aws:lambda:us-east-1:123456789012:layer:deps:7",
+            "arn:aws:lambda:eu-west-1:123456789012:layer:deps:0",
+            "arn:aws:lambda:eu-west-1:123456789012:layer:deps",
+            "arn:aws:lambda:eu-west-1:123456789012:layer:de/ps:7",
+            "cfn-warden-failed-abc",
+        ] {
+            assert_eq!(layer_in(&stack, other), None, "{other}");
+        }
+    }
 
     use serde_json::Value;
 
