@@ -15,9 +15,18 @@ use crate::{
     },
     protocol::{CfnRequest, RequestType, SIGNATURE_PROPERTY_KEY, TICKET_PROPERTY_KEY},
     response::BoxFuture,
-    service::{parse_properties, Context, CustomResource},
+    service::{parse_properties, Context, CustomResource, HandlerError},
     Error,
 };
+
+/// A failure of a permissions hook: cfn-warden's own errors (a declared policy breaking a
+/// rule) are bad input, anything else the handler's.
+fn refused(error: HandlerError) -> Rejection {
+    match error.into_framework_error() {
+        Ok(error) => Rejection::BadInput(error),
+        Err(error) => Rejection::Handler(error),
+    }
+}
 
 /// The check recorded when an Update changes only framework keys.
 const FRAMEWORK_ONLY_CHECK: &str = "framework-only-update";
@@ -98,9 +107,7 @@ async fn delete_unparsed<H: CustomResource>(
         evidence,
         0,
     ));
-    let policy = handler
-        .unparsed_delete_permissions(&ctx)
-        .map_err(Rejection::Handler)?;
+    let policy = handler.unparsed_delete_permissions(&ctx).map_err(refused)?;
     grant(&policy, &mut ctx).await?;
     handler
         .delete(None, &ctx)
@@ -159,7 +166,7 @@ pub(super) async fn dispatch<H: CustomResource>(
                 .record(Check::new(FRAMEWORK_ONLY_CHECK, Verdict::Pass, evidence, 0));
             let policy = handler
                 .unchanged_permissions(&properties, &ctx)
-                .map_err(Rejection::Handler)?;
+                .map_err(refused)?;
             grant(&policy, &mut ctx).await?;
             if let Some(updated) = handler
                 .unchanged(&properties, &ctx)
@@ -172,9 +179,7 @@ pub(super) async fn dispatch<H: CustomResource>(
             withdraw(&mut ctx);
         }
     }
-    let policy = handler
-        .permissions(&properties, &ctx)
-        .map_err(Rejection::Handler)?;
+    let policy = handler.permissions(&properties, &ctx).map_err(refused)?;
     grant(&policy, &mut ctx).await?;
     let reserved = &reserved;
     match request.request_type() {

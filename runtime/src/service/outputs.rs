@@ -97,6 +97,9 @@ pub struct Deleted;
 /// messages.
 pub struct HandlerError {
     reason: String,
+    /// Set when the failure is one of cfn-warden's own errors (a declared policy breaking a
+    /// rule, say): the request is then logged as `bad-input`, not `handler-error`.
+    framework: Option<Box<crate::Error>>,
 }
 
 impl HandlerError {
@@ -104,6 +107,7 @@ impl HandlerError {
     pub fn new(reason: impl Into<String>) -> Self {
         Self {
             reason: reason.into(),
+            framework: None,
         }
     }
 
@@ -111,9 +115,17 @@ impl HandlerError {
     pub fn reason(&self) -> &str {
         &self.reason
     }
+
+    /// The framework error this failure came from, if it is one.
+    pub(crate) fn into_framework_error(self) -> Result<crate::Error, Self> {
+        match self.framework {
+            Some(error) => Ok(*error),
+            None => Err(self),
+        }
+    }
 }
 
-impl<E: std::error::Error> From<E> for HandlerError {
+impl<E: std::error::Error + 'static> From<E> for HandlerError {
     fn from(error: E) -> Self {
         let mut reason = error.to_string();
         let mut source = error.source();
@@ -122,7 +134,11 @@ impl<E: std::error::Error> From<E> for HandlerError {
             reason.push_str(&s.to_string());
             source = s.source();
         }
-        Self { reason }
+        let any: Box<dyn std::any::Any> = Box::new(error);
+        Self {
+            reason,
+            framework: any.downcast::<crate::Error>().ok(),
+        }
     }
 }
 
