@@ -5,35 +5,12 @@
     reason = "a panic is how a test fails"
 )]
 
-use std::{
-    process::Command,
-    sync::Arc,
-    time::{Duration, SystemTime},
-};
+use std::process::Command;
 
-use bytes::Bytes;
-use cfn_warden::{
-    decision::MemorySink,
-    protocol::ResponseUrl,
-    response::{AttemptOutcome, BoxFuture, ResponseTransport},
-    service::LambdaMeta,
-    Config, Context, Created, CustomResource, Deleted, HandlerError, Updated, Warden,
-};
+use cfn_warden::{Config, Context, Created, CustomResource, Deleted, HandlerError, Updated};
 use serde_json::Value;
 
 const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:warden-fixture";
-
-struct Accepting;
-impl ResponseTransport for Accepting {
-    fn put<'a>(
-        &'a self,
-        _: &'a ResponseUrl,
-        _: Bytes,
-        _: Duration,
-    ) -> BoxFuture<'a, AttemptOutcome> {
-        Box::pin(async { AttemptOutcome::Status(200) })
-    }
-}
 
 struct Any;
 impl CustomResource for Any {
@@ -57,11 +34,9 @@ impl CustomResource for Any {
 
 /// Real decision lines for these fixture events, in order.
 fn decision_lines(fixtures: &[&str]) -> Vec<String> {
-    let sink = MemorySink::default();
-    let warden = Warden::builder(Any)
+    let harness = cfn_warden_test::Harness::builder(Any)
+        .function_arn(FUNCTION)
         .config(Config::builder().build().unwrap())
-        .transport(Arc::new(Accepting))
-        .decision_sink(Arc::new(sink.clone()))
         .build()
         .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -74,14 +49,10 @@ fn decision_lines(fixtures: &[&str]) -> Vec<String> {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();
-        let meta = LambdaMeta {
-            request_id: "l".into(),
-            invoked_function_arn: FUNCTION.into(),
-            deadline: SystemTime::now() + Duration::from_secs(10),
-        };
-        runtime.block_on(warden.handle(&body, meta));
+        runtime.block_on(harness.send_bytes(&body));
     }
-    sink.lines()
+    harness
+        .lines()
         .iter()
         .map(|l| serde_json::to_string(l).unwrap())
         .collect()

@@ -11,20 +11,18 @@ use std::{
         atomic::{AtomicUsize, Ordering},
         Arc, Mutex,
     },
-    time::{Duration, SystemTime},
+    time::Duration,
 };
 
-use bytes::Bytes;
 use cfn_warden::{
-    decision::{DecisionLine, MemorySink},
+    decision::DecisionLine,
     pipeline::{IntoPipeline, Router},
-    protocol::ResponseUrl,
-    response::{AttemptOutcome, BoxFuture, ResponseTransport},
-    service::LambdaMeta,
+    response::BoxFuture,
     verify::{Denial, Verifier, VerifierResult, VerifyLayer},
-    Config, Context, Created, CustomResource, Deleted, HandlerError, PhysicalId, Secret, Updated,
-    Warden, DENIED_REASON,
+    Context, Created, CustomResource, Deleted, HandlerError, PhysicalId, Secret, Updated,
+    DENIED_REASON,
 };
+use cfn_warden_test::HarnessBuilder;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -36,25 +34,6 @@ fn fixture(name: &str) -> Value {
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-/// Records every PUT body; always answers 200.
-#[derive(Default)]
-struct RecordingTransport(Mutex<Vec<Value>>);
-
-impl ResponseTransport for RecordingTransport {
-    fn put<'a>(
-        &'a self,
-        _: &'a ResponseUrl,
-        body: Bytes,
-        _: Duration,
-    ) -> BoxFuture<'a, AttemptOutcome> {
-        self.0
-            .lock()
-            .unwrap()
-            .push(serde_json::from_slice(&body).unwrap());
-        Box::pin(async { AttemptOutcome::Status(200) })
-    }
 }
 
 #[derive(Deserialize)]
@@ -132,10 +111,9 @@ impl CustomResource for TestResource {
     }
 }
 
+/// The kit's harness, with the test resource's call counters.
 struct Harness {
-    warden: Warden,
-    transport: Arc<RecordingTransport>,
-    sink: MemorySink,
+    kit: cfn_warden_test::Harness,
     calls: Arc<AtomicUsize>,
     seen_old: Arc<Mutex<Option<bool>>>,
 }
@@ -143,9 +121,15 @@ struct Harness {
 impl Harness {
     fn new(
         behaviour: Behaviour,
-        layers: impl FnOnce(
-            cfn_warden::WardenBuilder<TestResource>,
-        ) -> cfn_warden::WardenBuilder<TestResource>,
+        layers: impl FnOnce(HarnessBuilder<TestResource>) -> HarnessBuilder<TestResource>,
+    ) -> Self {
+        Self::within(behaviour, Duration::from_secs(10), layers)
+    }
+
+    fn within(
+        behaviour: Behaviour,
+        time_limit: Duration,
+        layers: impl FnOnce(HarnessBuilder<TestResource>) -> HarnessBuilder<TestResource>,
     ) -> Self {
         let calls = Arc::new(AtomicUsize::new(0));
         let seen_old = Arc::new(Mutex::new(None));
@@ -154,53 +138,30 @@ impl Harness {
             behaviour,
             seen_old: seen_old.clone(),
         };
-        Self::serving(resource, calls, seen_old, layers)
+        Self::serving(resource, time_limit, calls, seen_old, layers)
     }
 
     /// A runtime serving `handler` (a resource or a router); `calls` counts handler calls.
-    fn serving<H: IntoPipeline>(
+    fn serving<H: IntoPipeline + 'static>(
         handler: H,
+        time_limit: Duration,
         calls: Arc<AtomicUsize>,
         seen_old: Arc<Mutex<Option<bool>>>,
-        layers: impl FnOnce(cfn_warden::WardenBuilder<H>) -> cfn_warden::WardenBuilder<H>,
+        layers: impl FnOnce(HarnessBuilder<H>) -> HarnessBuilder<H>,
     ) -> Self {
-        let transport = Arc::new(RecordingTransport::default());
-        let sink = MemorySink::default();
-        let builder = Warden::builder(handler)
-            .config(
-                Config::builder()
-                    .response_reserve(Duration::from_millis(200))
-                    .build()
-                    .unwrap(),
-            )
-            .transport(transport.clone())
-            .decision_sink(Arc::new(sink.clone()));
-        let warden = layers(builder).build().unwrap();
+        let builder = cfn_warden_test::Harness::builder(handler)
+            .function_arn(FUNCTION)
+            .time_limit(time_limit);
         Self {
-            warden,
-            transport,
-            sink,
+            kit: layers(builder).build().unwrap(),
             calls,
             seen_old,
         }
     }
 
-    async fn send(&self, event: &Value, time_limit: Duration) -> (Option<Value>, DecisionLine) {
-        let before = self.transport.0.lock().unwrap().len();
-        let meta = LambdaMeta {
-            request_id: "lambda-1".into(),
-            invoked_function_arn: FUNCTION.into(),
-            deadline: SystemTime::now() + time_limit,
-        };
-        self.warden
-            .handle(&serde_json::to_vec(event).unwrap(), meta)
-            .await;
-        let puts = self.transport.0.lock().unwrap();
-        assert!(puts.len() <= before + 1, "more than one answer");
-        (
-            puts.get(before).cloned(),
-            self.sink.lines().last().cloned().unwrap(),
-        )
+    async fn send(&self, event: &Value) -> (Option<Value>, DecisionLine) {
+        let exchange = self.kit.send_json(event).await;
+        (exchange.answer, exchange.line)
     }
 }
 
@@ -253,9 +214,7 @@ async fn layers_run_in_the_order_added_and_are_logged() {
             order: o2,
         }))
     });
-    let (answer, line) = h
-        .send(&fixture("create.json"), Duration::from_secs(10))
-        .await;
+    let (answer, line) = h.send(&fixture("create.json")).await;
     assert_eq!(*order.lock().unwrap(), ["first", "second"]);
     assert_eq!(answer.unwrap()["Status"], "SUCCESS");
     let names: Vec<_> = line.checks.iter().map(|c| c.name.to_string()).collect();
@@ -280,9 +239,7 @@ async fn a_refusing_verifier_stops_the_request_with_a_generic_reason() {
             order: o2,
         }))
     });
-    let (answer, line) = h
-        .send(&fixture("create.json"), Duration::from_secs(10))
-        .await;
+    let (answer, line) = h.send(&fixture("create.json")).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
     assert_eq!(
@@ -347,14 +304,14 @@ async fn layers_can_hand_extensions_to_the_handler_and_reserve_keys() {
     let h = Harness::new(Behaviour::ExpectExtension, |b| b.layer(AttachLayer));
     let mut event = fixture("create.json");
     event["ResourceProperties"]["RequestNonce"] = json!("n-1");
-    let (answer, _) = h.send(&event, Duration::from_secs(10)).await;
+    let (answer, _) = h.send(&event).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(answer["Data"]["Marker"], "from-layer");
 
     // Without the layer, the same key is an unknown property.
     let plain = Harness::new(Behaviour::ExpectExtension, |b| b);
-    let (answer, _) = plain.send(&event, Duration::from_secs(10)).await;
+    let (answer, _) = plain.send(&event).await;
     assert_eq!(
         answer.unwrap()["Reason"],
         "unknown properties: RequestNonce"
@@ -364,9 +321,7 @@ async fn layers_can_hand_extensions_to_the_handler_and_reserve_keys() {
 #[tokio::test]
 async fn a_failed_create_that_recorded_an_id_answers_with_it() {
     let h = Harness::new(Behaviour::RecordThenFail, |b| b);
-    let (answer, line) = h
-        .send(&fixture("create.json"), Duration::from_secs(10))
-        .await;
+    let (answer, line) = h.send(&fixture("create.json")).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
     assert_eq!(
@@ -382,9 +337,7 @@ async fn a_failed_create_that_recorded_an_id_answers_with_it() {
 #[tokio::test]
 async fn update_can_replace_and_old_properties_are_typed() {
     let h = Harness::new(Behaviour::ReplaceOnUpdate, |b| b);
-    let (answer, _) = h
-        .send(&fixture("update.json"), Duration::from_secs(10))
-        .await;
+    let (answer, _) = h.send(&fixture("update.json")).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "SUCCESS");
     assert!(answer["PhysicalResourceId"]
@@ -396,7 +349,7 @@ async fn update_can_replace_and_old_properties_are_typed() {
     // Old properties that no longer fit the schema arrive as None; the Update still runs.
     let mut event = fixture("update.json");
     event["OldResourceProperties"] = json!({"Legacy": 1});
-    let (answer, _) = h.send(&event, Duration::from_secs(10)).await;
+    let (answer, _) = h.send(&event).await;
     assert_eq!(answer.unwrap()["Status"], "SUCCESS");
     assert_eq!(*h.seen_old.lock().unwrap(), Some(false));
 }
@@ -406,7 +359,7 @@ async fn secret_data_forces_no_echo_and_never_reaches_the_decision_line() {
     let h = Harness::new(Behaviour::SecretData, |b| b);
     let mut event = fixture("create.json");
     event["ResourceProperties"]["Password"] = json!("pw-4d1c9e");
-    let (answer, line) = h.send(&event, Duration::from_secs(10)).await;
+    let (answer, line) = h.send(&event).await;
     let answer = answer.unwrap();
     assert_eq!(answer["NoEcho"], true);
     assert_eq!(answer["Data"]["Password"], "pw-4d1c9e");
@@ -419,10 +372,7 @@ async fn secret_data_forces_no_echo_and_never_reaches_the_decision_line() {
 async fn other_resource_types_are_failed_without_the_handler() {
     let h = Harness::new(Behaviour::Greet, |b| b);
     let (answer, line) = h
-        .send(
-            &fixture("create-aws-cloudformation-customresource.json"),
-            Duration::from_secs(10),
-        )
+        .send(&fixture("create-aws-cloudformation-customresource.json"))
         .await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
@@ -450,11 +400,11 @@ impl Verifier for Stuck {
 
 #[tokio::test]
 async fn a_stuck_verifier_is_bounded_by_the_deadline() {
-    let h = Harness::new(Behaviour::Greet, |b| b.layer(VerifyLayer::new(Stuck)));
+    let h = Harness::within(Behaviour::Greet, Duration::from_secs(2), |b| {
+        b.layer(VerifyLayer::new(Stuck))
+    });
     let started = std::time::Instant::now();
-    let (answer, line) = h
-        .send(&fixture("create.json"), Duration::from_secs(2))
-        .await;
+    let (answer, line) = h.send(&fixture("create.json")).await;
     assert!(started.elapsed() < Duration::from_secs(2));
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
@@ -474,21 +424,20 @@ async fn every_fixture_gets_one_decision_line_and_at_most_one_answer() {
             continue;
         }
         let body = std::fs::read(&path).unwrap();
-        let before = h.transport.0.lock().unwrap().len();
-        let meta = LambdaMeta {
-            request_id: format!("l-{count}"),
-            invoked_function_arn: FUNCTION.into(),
-            deadline: SystemTime::now() + Duration::from_secs(10),
-        };
-        let summary = h.warden.handle(&body, meta).await;
+        let before = h.kit.answers().len();
+        let exchange = h.kit.send_bytes(&body).await;
         count += 1;
-        let after = h.transport.0.lock().unwrap().len();
-        assert_eq!(h.sink.lines().len(), count, "{}", path.display());
-        let line = h.sink.lines().last().cloned().unwrap();
-        let sent = after - before;
+        let sent = h.kit.answers().len() - before;
+        assert_eq!(h.kit.lines().len(), count, "{}", path.display());
+        let line = exchange.line;
         assert!(sent <= 1, "{}", path.display());
         assert_eq!(sent == 1, line.status_sent.is_some(), "{}", path.display());
-        assert_eq!(summary.status, line.status_sent, "{}", path.display());
+        assert_eq!(
+            exchange.summary.status,
+            line.status_sent,
+            "{}",
+            path.display()
+        );
     }
     assert!(count >= 40, "only {count} fixtures");
 }
@@ -522,9 +471,7 @@ impl tower::Service<cfn_warden::pipeline::Invocation> for AlwaysDeletedService {
 #[tokio::test]
 async fn an_outcome_of_the_wrong_kind_is_refused() {
     let h = Harness::new(Behaviour::Greet, |b| b.layer(AlwaysDeleted));
-    let (answer, line) = h
-        .send(&fixture("create.json"), Duration::from_secs(10))
-        .await;
+    let (answer, line) = h.send(&fixture("create.json")).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
     assert_eq!(
@@ -540,9 +487,7 @@ async fn an_outcome_of_the_wrong_kind_is_refused() {
         "invalid-outcome"
     );
     // A Delete answered with Deleted is fine.
-    let (answer, _) = h
-        .send(&fixture("delete.json"), Duration::from_secs(10))
-        .await;
+    let (answer, _) = h.send(&fixture("delete.json")).await;
     assert_eq!(answer.unwrap()["Status"], "SUCCESS");
 }
 
@@ -561,19 +506,14 @@ async fn the_verification_policy_applies_per_resource_type_and_fails_closed() {
         })
         .build();
     let h = Harness::new(Behaviour::Greet, |b| b.layer(policy));
-    let (answer, line) = h
-        .send(&fixture("create.json"), Duration::from_secs(10))
-        .await;
+    let (answer, line) = h.send(&fixture("create.json")).await;
     assert_eq!(answer.unwrap()["Status"], "SUCCESS");
     assert_eq!(*order.lock().unwrap(), ["hello-check"]);
     assert_eq!(line.checks[1].name, "hello-check");
 
     // A type without a rule and no fallback is refused before the handler.
     let (answer, line) = h
-        .send(
-            &fixture("create-aws-cloudformation-customresource.json"),
-            Duration::from_secs(10),
-        )
+        .send(&fixture("create-aws-cloudformation-customresource.json"))
         .await;
     assert_eq!(answer.unwrap()["Reason"], DENIED_REASON);
     assert_eq!(
@@ -596,18 +536,13 @@ async fn the_verification_policy_applies_per_resource_type_and_fails_closed() {
         .build();
     let h = Harness::new(Behaviour::Greet, |b| b.layer(policy));
     let (_, line) = h
-        .send(
-            &fixture("create-aws-cloudformation-customresource.json"),
-            Duration::from_secs(10),
-        )
+        .send(&fixture("create-aws-cloudformation-customresource.json"))
         .await;
     assert_eq!(
         line.detail.as_deref(),
         Some("strict: signature does not match")
     );
-    let (answer, _) = h
-        .send(&fixture("create.json"), Duration::from_secs(10))
-        .await;
+    let (answer, _) = h.send(&fixture("create.json")).await;
     assert_eq!(
         answer.unwrap()["Status"],
         "SUCCESS",
@@ -628,12 +563,7 @@ async fn only_the_event_s_own_sentinel_skips_the_handler() {
             order: o,
         }))
     });
-    let (answer, line) = h
-        .send(
-            &fixture("delete-failure-sentinel.json"),
-            Duration::from_secs(10),
-        )
-        .await;
+    let (answer, line) = h.send(&fixture("delete-failure-sentinel.json")).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "SUCCESS");
     assert_eq!(
@@ -667,7 +597,7 @@ async fn only_the_event_s_own_sentinel_skips_the_handler() {
             "PhysicalResourceId contains control characters",
         ),
     ] {
-        let (answer, line) = h.send(&fixture(file), Duration::from_secs(10)).await;
+        let (answer, line) = h.send(&fixture(file)).await;
         let answer = answer.unwrap();
         assert_eq!(answer["Status"], "FAILED", "{file}");
         assert!(
@@ -689,7 +619,7 @@ async fn only_the_event_s_own_sentinel_skips_the_handler() {
     // A sentinel-looking id that is not what the framework writes goes to the handler.
     let mut forged = fixture("delete.json");
     forged["PhysicalResourceId"] = json!("cfn-warden-create-failed-not-hex-at-all");
-    let (answer, line) = h.send(&forged, Duration::from_secs(10)).await;
+    let (answer, line) = h.send(&forged).await;
     assert_eq!(answer.unwrap()["Status"], "SUCCESS");
     assert_eq!(serde_json::to_value(line.result).unwrap(), "success");
     assert_eq!(h.calls.load(Ordering::SeqCst), 1);
@@ -768,7 +698,13 @@ fn routed() -> (Harness, Arc<AtomicUsize>, Arc<AtomicUsize>) {
         .build()
         .unwrap();
     (
-        Harness::serving(router, hello_calls, seen_old, |b| b),
+        Harness::serving(
+            router,
+            Duration::from_secs(10),
+            hello_calls,
+            seen_old,
+            |b| b,
+        ),
         other_calls,
         unparsed,
     )
@@ -777,9 +713,7 @@ fn routed() -> (Harness, Arc<AtomicUsize>, Arc<AtomicUsize>) {
 #[tokio::test]
 async fn the_router_sends_each_type_to_its_own_handler_and_fails_others() {
     let (h, other_calls, _) = routed();
-    let (answer, _) = h
-        .send(&fixture("create.json"), Duration::from_secs(10))
-        .await;
+    let (answer, _) = h.send(&fixture("create.json")).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(answer["Data"]["Greeting"], "Hello, World");
@@ -787,7 +721,7 @@ async fn the_router_sends_each_type_to_its_own_handler_and_fails_others() {
 
     let mut other = of_type(fixture("create.json"), "Custom::Other");
     other["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": 3});
-    let (answer, _) = h.send(&other, Duration::from_secs(10)).await;
+    let (answer, _) = h.send(&other).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(answer["Data"]["Served"], "other");
@@ -796,20 +730,14 @@ async fn the_router_sends_each_type_to_its_own_handler_and_fails_others() {
 
     // Each type's own properties apply: Custom::Other's are not Custom::Hello's.
     let (answer, line) = h
-        .send(
-            &of_type(fixture("create.json"), "Custom::Other"),
-            Duration::from_secs(10),
-        )
+        .send(&of_type(fixture("create.json"), "Custom::Other"))
         .await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
     assert_eq!(serde_json::to_value(line.result).unwrap(), "bad-input");
 
     let (answer, line) = h
-        .send(
-            &of_type(fixture("create.json"), "Custom::Unserved"),
-            Duration::from_secs(10),
-        )
+        .send(&of_type(fixture("create.json"), "Custom::Unserved"))
         .await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
@@ -875,7 +803,7 @@ async fn a_delete_whose_properties_no_longer_parse_reaches_the_handler_without_t
     let (h, other_calls, unparsed) = routed();
     let mut stale = of_type(fixture("delete.json"), "Custom::Other");
     stale["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": "large", "Old": 1});
-    let (answer, line) = h.send(&stale, Duration::from_secs(10)).await;
+    let (answer, line) = h.send(&stale).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(unparsed.load(Ordering::SeqCst), 1);
@@ -893,7 +821,7 @@ async fn a_delete_whose_properties_no_longer_parse_reaches_the_handler_without_t
     let mut create = stale.clone();
     create["RequestType"] = json!("Create");
     create.as_object_mut().unwrap().remove("PhysicalResourceId");
-    let (answer, line) = h.send(&create, Duration::from_secs(10)).await;
+    let (answer, line) = h.send(&create).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
     assert!(
@@ -905,7 +833,7 @@ async fn a_delete_whose_properties_no_longer_parse_reaches_the_handler_without_t
     // Parsed properties reach `delete` as Some.
     let mut fine = of_type(fixture("delete.json"), "Custom::Other");
     fine["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": 3});
-    let (answer, _) = h.send(&fine, Duration::from_secs(10)).await;
+    let (answer, _) = h.send(&fine).await;
     assert_eq!(answer.unwrap()["Status"], "SUCCESS");
     assert_eq!(other_calls.load(Ordering::SeqCst), 1);
     assert_eq!(unparsed.load(Ordering::SeqCst), 1);
@@ -916,7 +844,7 @@ async fn permissions_may_refuse_with_the_handler_s_own_reason() {
     let (h, other_calls, _) = routed();
     let mut big = of_type(fixture("create.json"), "Custom::Other");
     big["ResourceProperties"] = json!({"ServiceToken": FUNCTION, "Size": 500});
-    let (answer, line) = h.send(&big, Duration::from_secs(10)).await;
+    let (answer, line) = h.send(&big).await;
     let answer = answer.unwrap();
     assert_eq!(answer["Status"], "FAILED");
     assert_eq!(answer["Reason"], "Size over 100 needs a bigger quota");
@@ -933,7 +861,7 @@ async fn a_signed_or_sealed_request_to_a_provider_not_configured_for_it_says_so(
     ] {
         let mut event = fixture("create.json");
         event["ResourceProperties"][key] = json!("wt1.opaque");
-        let (answer, line) = h.send(&event, Duration::from_secs(10)).await;
+        let (answer, line) = h.send(&event).await;
         let answer = answer.unwrap();
         assert_eq!(answer["Status"], "FAILED");
         let reason = answer["Reason"].as_str().unwrap();

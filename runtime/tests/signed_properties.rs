@@ -10,17 +10,13 @@ use std::{
     collections::BTreeMap,
     sync::{
         atomic::{AtomicUsize, Ordering},
-        Arc, Mutex,
+        Arc,
     },
     time::{Duration, SystemTime},
 };
 
-use bytes::Bytes;
 use cfn_warden::{
-    decision::MemorySink,
-    protocol::ResponseUrl,
-    response::{AttemptOutcome, BoxFuture, ResponseTransport},
-    service::LambdaMeta,
+    decision::DecisionLine,
     verify::{
         signed::{
             signing_message, Algorithm, Ed25519SigningKey, KeyRing, SignatureVerifier,
@@ -28,31 +24,13 @@ use cfn_warden::{
         },
         VerifyLayer,
     },
-    Config, Context, Created, CustomResource, Deleted, HandlerError, Updated, Warden,
-    DENIED_REASON,
+    Context, Created, CustomResource, Deleted, HandlerError, Updated, DENIED_REASON,
 };
 use ring::signature::KeyPair as _;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:warden-fixture";
-
-#[derive(Default)]
-struct Recording(Mutex<Vec<Value>>);
-impl ResponseTransport for Recording {
-    fn put<'a>(
-        &'a self,
-        _: &'a ResponseUrl,
-        body: Bytes,
-        _: Duration,
-    ) -> BoxFuture<'a, AttemptOutcome> {
-        self.0
-            .lock()
-            .unwrap()
-            .push(serde_json::from_slice(&body).unwrap());
-        Box::pin(async { AttemptOutcome::Status(200) })
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -119,54 +97,40 @@ fn envelope(kid: &str) -> SignedEnvelope {
 }
 
 struct Setup {
-    warden: Warden,
-    transport: Arc<Recording>,
-    sink: MemorySink,
+    kit: cfn_warden_test::Harness,
     calls: Arc<AtomicUsize>,
 }
 
 fn setup(keys: Vec<VerifyingKey>, allow_expired_on_delete: bool) -> Setup {
     let calls = Arc::new(AtomicUsize::new(0));
-    let transport = Arc::new(Recording::default());
-    let sink = MemorySink::default();
     let verifier = SignatureVerifier::builder()
         .keys(KeyRing::new(keys).unwrap())
         .allow_expired_on_delete(allow_expired_on_delete)
         .build()
         .unwrap();
-    let warden = Warden::builder(Counting(calls.clone()))
-        .config(Config::builder().build().unwrap())
-        .transport(transport.clone())
-        .decision_sink(Arc::new(sink.clone()))
+    let kit = cfn_warden_test::Harness::builder(Counting(calls.clone()))
+        .function_arn(FUNCTION)
+        .time_limit(Duration::from_secs(10))
         .layer(VerifyLayer::new(verifier))
         .build()
         .unwrap();
-    Setup {
-        warden,
-        transport,
-        sink,
-        calls,
-    }
+    Setup { kit, calls }
 }
 
 impl Setup {
     /// Sends `event`; returns (Status, Reason, the check's detail).
     async fn send(&self, event: &Value) -> (String, String, Option<String>) {
-        let meta = LambdaMeta {
-            request_id: "l".into(),
-            invoked_function_arn: FUNCTION.into(),
-            deadline: SystemTime::now() + Duration::from_secs(10),
-        };
-        self.warden
-            .handle(&serde_json::to_vec(event).unwrap(), meta)
-            .await;
-        let answer = self.transport.0.lock().unwrap().last().cloned().unwrap();
-        let line = self.sink.lines().last().cloned().unwrap();
+        let exchange = self.kit.send_json(event).await;
         (
-            answer["Status"].as_str().unwrap().to_owned(),
-            answer["Reason"].as_str().unwrap_or_default().to_owned(),
-            line.detail,
+            exchange.status().to_owned(),
+            exchange.reason().unwrap_or_default().to_owned(),
+            exchange.line.detail,
         )
+    }
+
+    /// The last decision line.
+    fn line(&self) -> DecisionLine {
+        self.kit.lines().last().cloned().unwrap()
     }
 }
 
@@ -190,7 +154,7 @@ async fn a_genuine_signature_passes_and_the_property_is_reserved() {
     let (status, reason, _) = s.send(&with_token(fixture("create.json"), &token)).await;
     assert_eq!((status.as_str(), reason.as_str()), ("SUCCESS", ""));
     assert_eq!(s.calls.load(Ordering::SeqCst), 1);
-    let line = s.sink.lines().last().cloned().unwrap();
+    let line = s.line();
     assert_eq!(line.checks[1].name, "signed-properties");
     assert_eq!(line.checks[1].evidence["kid"], "k1");
 }
@@ -386,7 +350,7 @@ async fn expired_signatures_on_delete_follow_the_policy() {
     assert_eq!(strict.send(&delete).await.0, "FAILED");
     let lenient = setup(vec![verifying], true);
     assert_eq!(lenient.send(&delete).await.0, "SUCCESS");
-    let line = lenient.sink.lines().last().cloned().unwrap();
+    let line = lenient.line();
     assert_eq!(line.checks[1].evidence["expired_accepted_on_delete"], true);
     // Only Delete: a Create with the same expired token is still refused.
     let create = with_token(fixture("create.json"), &token);
@@ -440,7 +404,7 @@ async fn updates_need_authentic_old_properties_too() {
     let old = json!({"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:warden-fixture", "Name": "World", PROPERTY_KEY: old_token});
     let (status, _, _) = s.send(&update(old.clone())).await;
     assert_eq!(status, "SUCCESS");
-    let line = s.sink.lines().last().cloned().unwrap();
+    let line = s.line();
     assert_eq!(line.checks[1].evidence["old_properties"]["expired"], true);
 
     // Unsigned or tampered old properties are refused: the handler would act on them.
@@ -484,7 +448,7 @@ async fn a_dynamic_property_removed_by_novalue_is_accepted_and_noted() {
     let token = signing.sign(&e).unwrap().encode();
     let (status, _, _) = s.send(&with_token(fixture("create.json"), &token)).await;
     assert_eq!(status, "SUCCESS");
-    let line = s.sink.lines().last().cloned().unwrap();
+    let line = s.line();
     assert_eq!(
         line.checks[1].evidence["absent_dynamic_properties"],
         json!(["RoleArn"])

@@ -5,7 +5,8 @@
 //!   answering as scripted).
 //! - [`Provider`]: a provider binary started against it, with stdout (decision lines) and
 //!   stderr (logs) captured.
-//! - [`CfnEvent`]: realistic events, with response URLs under the local endpoint.
+//! - [`CfnEvent`] (from the `cfn-warden-test` kit): realistic events, with response URLs under
+//!   the local endpoint.
 //! - [`package_index`]: a `pypiserver` child process serving real wheels, for the layer
 //!   builder.
 //! - [`moto`]: a `moto_server` child process and the few CloudFormation/IAM/Lambda calls the
@@ -14,7 +15,6 @@
 //! Only loopback addresses are ever used; every wait is bounded.
 #![forbid(unsafe_code)]
 
-mod events;
 mod local_lambda;
 pub mod moto;
 pub mod package_index;
@@ -23,7 +23,9 @@ pub mod recorder;
 mod session;
 mod ticket_world;
 
-pub use events::{sign_properties, sign_properties_for, CfnEvent, ACCOUNT, REGION, STACK_ID};
+pub use cfn_warden_test::{
+    sign_properties, sign_properties_for, CfnEvent, ACCOUNT, REGION, STACK_ID,
+};
 pub use local_lambda::{CfnBehaviour, Exchange, LocalLambda, ReceivedPut, RuntimeResult};
 pub use provider::{binary_path, Provider};
 pub use session::Session;

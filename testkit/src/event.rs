@@ -1,10 +1,11 @@
-//! Realistic CloudFormation events for the harness.
+//! Realistic CloudFormation events: Create, Update and Delete with the ids, ResponseURL and
+//! fields CloudFormation sends, and signed properties as `warden sign` makes them.
 
 use percent_encoding::{utf8_percent_encode, NON_ALPHANUMERIC};
 use serde_json::{json, Map, Value};
 
 /// The region every harness event uses.
-pub const REGION: &str = "us-east-1";
+pub(crate) const REGION: &str = "us-east-1";
 /// The account every harness event uses (moto's default).
 pub const ACCOUNT: &str = "123456789012";
 /// The default StackId.
@@ -157,7 +158,7 @@ impl CfnEvent {
 }
 
 /// A random-looking id without a random-number dependency: time and a counter.
-fn uuid_like() -> String {
+pub(crate) fn uuid_like() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);

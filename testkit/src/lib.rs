@@ -1,0 +1,84 @@
+//! # cfn-warden-test
+//!
+//! Test your own cfn-warden custom resource the way the project tests its shipped ones.
+//!
+//! - [`CfnEvent`]: realistic Create, Update and Delete events (ids, ResponseURL, old
+//!   properties, `ServiceTimeout` through [`CfnEvent::field`]), and [`sign_properties`] for
+//!   signed variants.
+//! - [`Harness`]: your handler (or a [`cfn_warden::pipeline::Router`]) run through the real
+//!   pipeline in process, with no binary and no network. Each request returns an [`Exchange`]:
+//!   the answer CloudFormation would receive, the decision line, the session policies your
+//!   handler declared, and every AWS call it made.
+//! - [`Aws`]: what the handler's `ctx.aws()` talks to: canned replies ([`Aws::replay`]) or an
+//!   endpoint such as a local `moto_server` ([`Aws::endpoint`]), every call recorded.
+//!
+//! ```
+//! use cfn_warden::{credentials::SessionPolicy, Context, Created, CustomResource, Deleted, HandlerError, Updated};
+//! use cfn_warden_test::{Aws, CfnEvent, Harness};
+//! use serde_json::json;
+//!
+//! struct Greeting;
+//!
+//! #[derive(serde::Deserialize)]
+//! #[serde(rename_all = "PascalCase")]
+//! struct Props { name: String }
+//!
+//! impl CustomResource for Greeting {
+//!     type Properties = Props;
+//!     fn permissions(&self, _: &Props, ctx: &Context) -> Result<SessionPolicy, HandlerError> {
+//!         Ok(SessionPolicy::builder().allow_any_resource(["sts:GetCallerIdentity"]).build()?)
+//!     }
+//!     async fn create(&self, p: Props, ctx: &Context) -> Result<Created, HandlerError> {
+//!         let sts = aws_sdk_sts::Client::new(ctx.aws()?);
+//!         let me = sts.get_caller_identity().send().await
+//!             .map_err(|e| HandlerError::aws("GetCallerIdentity", &e))?;
+//!         Ok(Created::new().data("Greeting", format!("Hello {} from {}", p.name, me.account().unwrap_or("?"))))
+//!     }
+//!     async fn update(&self, p: Props, _: Option<Props>, _: &Context) -> Result<Updated, HandlerError> {
+//!         Ok(Updated::keep())
+//!     }
+//!     async fn delete(&self, _: Option<Props>, _: &Context) -> Result<Deleted, HandlerError> {
+//!         Ok(Deleted)
+//!     }
+//! }
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(async {
+//! let aws = Aws::replay().reply_raw("GetCallerIdentity", 200, "text/xml",
+//!     "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account>\
+//!      </GetCallerIdentityResult></GetCallerIdentityResponse>");
+//! let harness = Harness::builder(Greeting).aws(aws).build()?;
+//! let exchange = harness
+//!     .send(&CfnEvent::create("Custom::Greeting", "Hello", json!({"Name": "Ada"})))
+//!     .await;
+//! assert_eq!(exchange.status(), "SUCCESS");
+//! assert_eq!(exchange.data("Greeting").unwrap(), "Hello Ada from 123456789012");
+//! assert_eq!(exchange.granted[0].actions(), ["sts:GetCallerIdentity"]);
+//! assert_eq!(exchange.calls[0].action(), "sts:GetCallerIdentity");
+//! # Ok::<(), cfn_warden_test::KitError>(())
+//! # }).unwrap();
+//! ```
+//!
+//! Imports `cfn-warden` only; the harness uses its public API (`Warden::builder`, the
+//! pipeline's `Stage` and `CredentialSource`), nothing private.
+#![forbid(unsafe_code)]
+
+mod aws;
+mod event;
+mod harness;
+
+pub use aws::{Aws, AwsCall, REGION};
+pub use event::{sign_properties, sign_properties_for, CfnEvent, ACCOUNT, STACK_ID};
+pub use harness::{Exchange, Harness, HarnessBuilder, FUNCTION_ARN, TEST_CREDENTIALS_CHECK};
+
+/// What can go wrong building a harness.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum KitError {
+    /// The runtime refused the configuration.
+    #[error("the runtime refused the harness configuration")]
+    Runtime {
+        /// Its error.
+        #[from]
+        source: cfn_warden::Error,
+    },
+}
