@@ -11,6 +11,9 @@
 //!   handler declared, and every AWS call it made.
 //! - [`Aws`]: what the handler's `ctx.aws()` talks to: canned replies ([`Aws::replay`]) or an
 //!   endpoint such as a local `moto_server` ([`Aws::endpoint`]), every call recorded.
+//! - [`Exchange::assert_calls_allowed`] / [`Exchange::assert_denied`]: every recorded call
+//!   judged against the declared session policy by the local IAM evaluator (`warden-iam`),
+//!   which moto cannot do (it ignores session policies).
 //!
 //! ```
 //! use cfn_warden::{credentials::SessionPolicy, Context, Created, CustomResource, Deleted, HandlerError, Updated};
@@ -58,14 +61,16 @@
 //! # }).unwrap();
 //! ```
 //!
-//! Imports `cfn-warden` only; the harness uses its public API (`Warden::builder`, the
+//! Imports `cfn-warden` and `warden-iam` only; the harness uses its public API (`Warden::builder`, the
 //! pipeline's `Stage` and `CredentialSource`), nothing private.
 #![forbid(unsafe_code)]
 
+mod access;
 mod aws;
 mod event;
 mod harness;
 
+pub use access::Access;
 pub use aws::{Aws, AwsCall, REGION};
 pub use event::{sign_properties, sign_properties_for, CfnEvent, ACCOUNT, STACK_ID};
 pub use harness::{Exchange, Harness, HarnessBuilder, FUNCTION_ARN, TEST_CREDENTIALS_CHECK};

@@ -8,7 +8,7 @@
 use cfn_warden::{
     credentials::SessionPolicy, Context, Created, CustomResource, Deleted, HandlerError, Updated,
 };
-use cfn_warden_test::{Aws, CfnEvent, Harness};
+use cfn_warden_test::{Access, Aws, CfnEvent, Harness};
 use serde_json::json;
 
 struct Greeting;
@@ -147,4 +147,29 @@ async fn updates_deletes_and_bad_properties_come_back_as_cloudformation_sees_the
     assert!(exchange.reason().unwrap().contains("Name"), "{exchange:?}");
     assert!(exchange.granted.is_empty() && exchange.calls.is_empty());
     assert_eq!(harness.answers().len(), 3);
+}
+
+#[tokio::test]
+async fn calls_are_judged_against_the_declared_policy() {
+    let aws = Aws::replay().reply_raw("GetCallerIdentity", 200, "text/xml", IDENTITY);
+    let harness = Harness::builder(Greeting).aws(aws).build().unwrap();
+    let exchange = harness
+        .send(&CfnEvent::create(
+            "Custom::Greeting",
+            "Hello",
+            json!({"Name": "Ada"}),
+        ))
+        .await;
+    exchange.assert_calls_allowed(|call| Access::new(call.action(), "*"));
+    exchange.assert_denied(&Access::new(
+        "sts:AssumeRole",
+        "arn:aws:iam::123456789012:role/x",
+    ));
+    let denied = std::panic::catch_unwind(|| {
+        exchange.assert_calls_allowed(|_| Access::new("iam:CreateUser", "*"));
+    });
+    assert!(
+        denied.is_err(),
+        "a call outside the declaration must fail the assertion"
+    );
 }
