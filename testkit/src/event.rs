@@ -107,6 +107,18 @@ impl CfnEvent {
             .unwrap_or_default()
     }
 
+    /// The owner digest a resource writes for this event's stack and logical id
+    /// ([`cfn_warden::Context::owner_digest`]), to put in canned replies.
+    pub fn owner_digest(&self) -> String {
+        let get = |k: &str| {
+            self.fields
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+        };
+        cfn_warden::service::owner_digest(get("StackId"), get("LogicalResourceId"))
+    }
+
     /// The presign signature in the response URL: a secret that must never be logged.
     pub fn signature(&self) -> &str {
         &self.signature

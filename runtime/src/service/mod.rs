@@ -19,5 +19,5 @@ mod properties;
 pub use context::{Context, LambdaMeta, Logger};
 pub use handler::CustomResource;
 pub use outputs::{Created, Deleted, HandlerError, Updated};
-pub use owner::OWNER_TAG_KEY;
+pub use owner::{owner_digest, OWNER_TAG_KEY};
 pub use properties::parse_properties;

@@ -8,6 +8,14 @@ use crate::{protocol::sha256_hex, service::Context};
 /// The tag key the shipped resources use for the owner digest.
 pub const OWNER_TAG_KEY: &str = "cfn-warden:owner";
 
+/// The owner digest of logical id `logical_id` in the stack `stack_id` (its full ARN): 16 hex
+/// digits of SHA-256 over `stack_id|logical_id`. [`Context::owner_digest`] for the request's
+/// resource; this form is for tests and tools that know the ids.
+pub fn owner_digest(stack_id: &str, logical_id: &str) -> String {
+    let digest = sha256_hex(&[stack_id, "|", logical_id]);
+    digest[..16].to_owned()
+}
+
 impl Context {
     /// The owner digest of the resource this request is about: 16 hex digits of the SHA-256 of
     /// the stack id (which includes the stack's unique suffix) and the logical id. The same
