@@ -139,6 +139,15 @@ impl TicketWorld {
         Some((call, policy))
     }
 
+    /// Whether any recorded call (since the last clear) was an `AssumeRole`: a handler that
+    /// never got credentials made none.
+    pub fn assumed_a_role(&self) -> bool {
+        self.recorder
+            .calls()
+            .iter()
+            .any(|c| c.operation() == "AssumeRole")
+    }
+
     /// Whether `call` was signed with the credentials the work session `assume` returned.
     pub fn made_by_work_session(call: &RecordedCall, assume: &RecordedCall) -> bool {
         call.security_token
