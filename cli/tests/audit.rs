@@ -5,12 +5,12 @@
     reason = "a panic is how a test fails"
 )]
 
-use std::process::Command;
+mod common;
 
 use cfn_warden::{Config, Context, Created, CustomResource, Deleted, HandlerError, Updated};
 use serde_json::Value;
 
-const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:warden-fixture";
+use common::{event_fixture, warden, warden_env, FUNCTION, UNREACHABLE_AWS};
 
 struct Any;
 impl CustomResource for Any {
@@ -44,11 +44,7 @@ fn decision_lines(fixtures: &[&str]) -> Vec<String> {
         .build()
         .unwrap();
     for name in fixtures {
-        let body = std::fs::read(format!(
-            "{}/../runtime/tests/fixtures/events/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        ))
-        .unwrap();
+        let body = std::fs::read(event_fixture(name)).unwrap();
         runtime.block_on(harness.send_bytes(&body));
     }
     harness
@@ -63,15 +59,17 @@ fn audit(file_contents: &str, format: &str) -> (i32, String, String) {
     let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let path = std::env::temp_dir().join(format!("warden-audit-{}-{n}.jsonl", std::process::id()));
     std::fs::write(&path, file_contents).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(["audit", path.to_str().unwrap(), "--format", format])
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    warden(["audit", path.to_str().unwrap(), "--format", format])
+}
+
+/// The codes of a JSON report's anomalies, in order.
+fn anomaly_codes(report: &Value) -> Vec<&str> {
+    report["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["code"].as_str().unwrap())
+        .collect()
 }
 
 #[test]
@@ -102,12 +100,7 @@ fn decisions_denies_and_anomalies_are_reported() {
         .as_str()
         .unwrap()
         .contains("IP address"));
-    let codes: Vec<&str> = report["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["code"].as_str().unwrap())
-        .collect();
+    let codes = anomaly_codes(&report);
     assert_eq!(codes, ["request-allowed-twice", "unroutable-event"]);
 
     let (code, text, _) = audit(&log, "text");
@@ -126,31 +119,25 @@ fn a_clean_log_exits_0_and_a_missing_file_exits_2() {
     let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(report["anomalies_total"], 0);
     assert_eq!(report["by_resource_type"]["Custom::Hello"]["allow"], 3);
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(["audit", "/nonexistent.jsonl"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("opening /nonexistent.jsonl"));
     // --since needs a source that has times; a bad Lake store id is refused before any call.
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(["audit", "/nonexistent.jsonl", "--since", "1h"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr)
-        .contains("--since applies to --log-group and --cloudtrail-lake"));
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(["audit", "-", "--cloudtrail-lake", "eds'; DROP"])
-        .env("AWS_REGION", "us-east-1")
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not an event data store"));
+    for (args, needle) in [
+        (
+            &["audit", "/nonexistent.jsonl"][..],
+            "opening /nonexistent.jsonl",
+        ),
+        (
+            &["audit", "/nonexistent.jsonl", "--since", "1h"],
+            "--since applies to --log-group and --cloudtrail-lake",
+        ),
+        (
+            &["audit", "-", "--cloudtrail-lake", "eds'; DROP"],
+            "not an event data store",
+        ),
+    ] {
+        let (code, _, err) = warden_env(args, &UNREACHABLE_AWS);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
 }
 
 #[test]
@@ -182,12 +169,7 @@ fn provider_role_mode_and_tickets_near_expiry_are_anomalies() {
     let (code, out, err) = audit(&file, "json");
     assert_eq!(code, 1, "{err}");
     let report: Value = serde_json::from_str(&out).unwrap();
-    let codes: Vec<&str> = report["anomalies"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["code"].as_str().unwrap())
-        .collect();
+    let codes = anomaly_codes(&report);
     assert_eq!(
         codes,
         ["provider-role-credentials", "ticket-near-expiry"],
@@ -234,14 +216,17 @@ fn cloudtrail_records_flag_invokes_not_made_by_cloudformation() {
     ]});
     let trail_path = dir.join("trail.json");
     std::fs::write(&trail_path, trail.to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(["audit", "--format", "json", "--cloudtrail"])
-        .arg(&trail_path)
-        .arg(&logs)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1), "an anomaly means exit 1");
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (trail_arg, logs_arg) = (trail_path.to_str().unwrap(), logs.to_str().unwrap());
+    let (code, out, _) = warden([
+        "audit",
+        "--format",
+        "json",
+        "--cloudtrail",
+        trail_arg,
+        logs_arg,
+    ]);
+    assert_eq!(code, 1, "an anomaly means exit 1");
+    let report: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(
         report["cloudtrail"],
         serde_json::json!({"invoke_records": 2, "matched": 2, "unmatched": 1})
@@ -255,12 +240,7 @@ fn cloudtrail_records_flag_invokes_not_made_by_cloudformation() {
         .contains("arn:aws:iam::123456789012:user/mallory"));
     // Not CloudTrail: a tool failure.
     std::fs::write(&trail_path, "not json").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(["audit", "--cloudtrail"])
-        .arg(&trail_path)
-        .arg(&logs)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
+    let (code, _, _) = warden(["audit", "--cloudtrail", trail_arg, logs_arg]);
+    assert_eq!(code, 2);
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -6,12 +6,18 @@
     reason = "a panic is how a test fails"
 )]
 
-use std::{path::PathBuf, process::Command, time::SystemTime};
+mod common;
+
+use std::{
+    path::{Path, PathBuf},
+    time::SystemTime,
+};
 
 use cfn_warden::{
     protocol::{CfnRequest, Envelope},
     verify::signed::{KeyRing, SignatureVerifier},
 };
+use common::{warden, warden_env, UNREACHABLE_AWS};
 use serde_json::{json, Value};
 
 const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/prod-app/6b2bd1a0-8f1c-11ef-9c3d-0a1b2c3d4e5f";
@@ -23,31 +29,64 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn warden(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_warden"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn keygen(dir: &std::path::Path) -> (PathBuf, KeyRing) {
-    let (code, out, err) = warden(&[
+/// `warden keygen --kid deploy-1` into this directory.
+fn run_keygen(dir: &Path) -> (i32, String, String) {
+    warden([
         "keygen",
         "--kid",
         "deploy-1",
         "--dir",
         dir.to_str().unwrap(),
-    ]);
+    ])
+}
+
+fn keygen(dir: &Path) -> (PathBuf, KeyRing) {
+    let (code, out, err) = run_keygen(dir);
     assert_eq!(code, 0, "{err}");
     (
         dir.join("deploy-1.pk8"),
         KeyRing::from_json(out.trim()).unwrap(),
     )
+}
+
+/// `warden sign` of this template (a path, or any argument) with this key for these stacks,
+/// with extra arguments: (exit code, stdout, stderr).
+fn sign(
+    template: impl AsRef<Path>,
+    key: &Path,
+    stack: &str,
+    extra: &[&str],
+) -> (i32, String, String) {
+    let mut args = vec![
+        "sign",
+        template.as_ref().to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+        "--stack-name",
+        stack,
+    ];
+    args.extend_from_slice(extra);
+    warden(args)
+}
+
+fn verifier(ring: KeyRing) -> SignatureVerifier {
+    SignatureVerifier::builder().keys(ring).build().unwrap()
+}
+
+/// The properties CloudFormation delivers for a `Greeting` named `World` signed with `token`.
+fn delivered(token: &str) -> Value {
+    json!({
+        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p",
+        "Name": "World",
+        "WardenSignature": token,
+    })
+}
+
+/// Whether the verifier accepts the event delivering these properties now.
+fn accepts(verifier: &SignatureVerifier, properties: Value) -> bool {
+    verifier
+        .check(&event(properties), SystemTime::now())
+        .is_ok()
 }
 
 /// The event CloudFormation would send for `Greeting` with these resolved properties.
@@ -96,16 +135,12 @@ fn yaml_is_signed_in_place_and_verifies_on_the_delivered_event() {
     let (key, ring) = keygen(&dir);
     let template = dir.join("t.yaml");
     std::fs::write(&template, YAML).unwrap();
-    let (code, signed, err) = warden(&[
-        "sign",
-        template.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--stack-name",
+    let (code, signed, err) = sign(
+        &template,
+        &key,
         "prod-*",
-        "--pattern",
-        r"RoleArn=arn:aws:iam::\d{12}:role/app-.*",
-    ]);
+        &["--pattern", r"RoleArn=arn:aws:iam::\d{12}:role/app-.*"],
+    );
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("signed Greeting: 2 literal, 1 dynamic properties"),
@@ -122,48 +157,25 @@ fn yaml_is_signed_in_place_and_verifies_on_the_delivered_event() {
             && signed.contains("# The greeting, signed.")
     );
 
-    let verifier = SignatureVerifier::builder().keys(ring).build().unwrap();
-    let token = token_of(&signed);
-    let delivered = json!({
-        "ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p",
-        "Name": "World", "Count": "5",
-        "RoleArn": "arn:aws:iam::123456789012:role/app-web",
-        "WardenSignature": token,
-    });
-    assert!(verifier
-        .check(&event(delivered.clone()), SystemTime::now())
-        .is_ok());
+    let verifier = verifier(ring);
+    let mut delivered = delivered(&token_of(&signed));
+    delivered["Count"] = json!("5");
+    delivered["RoleArn"] = json!("arn:aws:iam::123456789012:role/app-web");
+    assert!(accepts(&verifier, delivered.clone()));
     let mut tampered = delivered.clone();
     tampered["Count"] = json!("6");
-    assert!(verifier.check(&event(tampered), SystemTime::now()).is_err());
+    assert!(!accepts(&verifier, tampered));
     let mut escalated = delivered;
     escalated["RoleArn"] = json!("arn:aws:iam::123456789012:role/admin");
-    assert!(verifier
-        .check(&event(escalated), SystemTime::now())
-        .is_err());
+    assert!(!accepts(&verifier, escalated));
 
     // Signing again needs --resign, which replaces the line.
     let signed_path = dir.join("signed.yaml");
     std::fs::write(&signed_path, &signed).unwrap();
-    let (code, _, err) = warden(&[
-        "sign",
-        signed_path.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--stack-name",
-        "prod-*",
-    ]);
+    let (code, _, err) = sign(&signed_path, &key, "prod-*", &[]);
     assert_eq!(code, 2);
     assert!(err.contains("already signed; pass --resign"), "{err}");
-    let (code, resigned, err) = warden(&[
-        "sign",
-        signed_path.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--stack-name",
-        "prod-app",
-        "--resign",
-    ]);
+    let (code, resigned, err) = sign(&signed_path, &key, "prod-app", &["--resign"]);
     assert_eq!(code, 0, "{err}");
     assert_eq!(resigned.lines().count(), signed.lines().count());
     assert!(err.contains("warning: dynamic without --pattern"), "{err}");
@@ -176,37 +188,24 @@ fn json_is_signed_too() {
     let template = dir.join("t.json");
     let json_template = "{\n  \"Resources\": {\n    \"Greeting\": {\n      \"Type\": \"Custom::Hello\",\n      \"Properties\": {\n        \"ServiceToken\": {\"Fn::GetAtt\": [\"P\", \"Arn\"]},\n        \"Name\": \"World\"\n      }\n    }\n  }\n}\n";
     std::fs::write(&template, json_template).unwrap();
-    let (code, signed, err) = warden(&[
-        "sign",
-        template.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--stack-name",
-        "prod-app",
-    ]);
+    let (code, signed, err) = sign(&template, &key, "prod-app", &[]);
     assert_eq!(code, 0, "{err}");
     let parsed: Value = serde_json::from_str(&signed).expect("the output is still JSON");
     let token = parsed["Resources"]["Greeting"]["Properties"]["WardenSignature"]
         .as_str()
         .unwrap()
         .to_owned();
-    let verifier = SignatureVerifier::builder().keys(ring).build().unwrap();
-    let delivered = json!({"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "Name": "World", "WardenSignature": token});
-    assert!(verifier.check(&event(delivered), SystemTime::now()).is_ok());
+    let verifier = verifier(ring);
+    assert!(accepts(&verifier, delivered(&token)));
 
     // Signing the signed JSON again replaces the token in place (JSON is flow style).
     std::fs::write(&template, &signed).unwrap();
-    let (code, resigned, err) = warden(&[
-        "sign",
-        template.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--stack-name",
+    let (code, resigned, err) = sign(
+        &template,
+        &key,
         "prod-app",
-        "--valid-for",
-        "2d",
-        "--resign",
-    ]);
+        &["--valid-for", "2d", "--resign"],
+    );
     assert_eq!(code, 0, "{err}");
     let again: Value = serde_json::from_str(&resigned).expect("still JSON");
     let new_token = again["Resources"]["Greeting"]["Properties"]["WardenSignature"]
@@ -218,8 +217,7 @@ fn json_is_signed_too() {
         signed,
         "only the token changed"
     );
-    let delivered = json!({"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "Name": "World", "WardenSignature": new_token});
-    assert!(verifier.check(&event(delivered), SystemTime::now()).is_ok());
+    assert!(accepts(&verifier, delivered(new_token)));
 }
 
 #[test]
@@ -244,39 +242,15 @@ fn unsignable_input_is_a_clear_error_that_writes_nothing() {
         let template = dir.join("t.yaml");
         std::fs::write(&template, src).unwrap();
         let out = dir.join("out.yaml");
-        let (code, _, err) = warden(&[
-            "sign",
-            template.to_str().unwrap(),
-            "--key",
-            key.to_str().unwrap(),
-            "--stack-name",
-            "s",
-            "-o",
-            out.to_str().unwrap(),
-        ]);
+        let (code, _, err) = sign(&template, &key, "s", &["-o", out.to_str().unwrap()]);
         assert_eq!(code, 2, "{src}");
         assert!(err.contains(needle), "{src}: {err}");
         assert!(!out.exists(), "nothing is written on error");
     }
-    let (code, _, err) = warden(&[
-        "sign",
-        "x.yaml",
-        "--key",
-        key.to_str().unwrap(),
-        "--stack-name",
-        "s",
-        "--pattern",
-        "Name=(",
-    ]);
+    let (code, _, err) = sign("x.yaml", &key, "s", &["--pattern", "Name=("]);
     assert_eq!(code, 2);
     assert!(err.contains("invalid regex"), "{err}");
-    let (code, _, err) = warden(&[
-        "keygen",
-        "--kid",
-        "deploy-1",
-        "--dir",
-        dir.to_str().unwrap(),
-    ]);
+    let (code, _, err) = run_keygen(&dir);
     assert_eq!(code, 2, "an existing key is never overwritten");
     assert!(err.contains("must not exist yet"), "{err}");
 }
@@ -287,29 +261,13 @@ fn dynamic_references_are_signed_as_dynamic_not_literal() {
     let (key, _) = keygen(&dir);
     let template = dir.join("t.yaml");
     std::fs::write(&template, "Resources:\n  G:\n    Type: Custom::Hello\n    Properties:\n      Name: W\n      Secret: '{{resolve:ssm:/app/name}}'\n").unwrap();
-    let (code, _, err) = warden(&[
-        "sign",
-        template.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--stack-name",
-        "s",
-    ]);
+    let (code, _, err) = sign(&template, &key, "s", &[]);
     assert_eq!(code, 0, "{err}");
     assert!(
         err.contains("signed G: 1 literal, 1 dynamic properties"),
         "{err}"
     );
-    let (code, _, err) = warden(&[
-        "sign",
-        template.to_str().unwrap(),
-        "--key",
-        key.to_str().unwrap(),
-        "--stack-name",
-        "s",
-        "--pattern",
-        "Secret=x)|(.*",
-    ]);
+    let (code, _, err) = sign(&template, &key, "s", &["--pattern", "Secret=x)|(.*"]);
     assert_eq!(code, 2, "a pattern that escapes its anchors is refused");
     assert!(err.contains("invalid regex"), "{err}");
 }
@@ -318,7 +276,7 @@ fn dynamic_references_are_signed_as_dynamic_not_literal() {
 fn flow_style_and_crlf_templates_are_signed_correctly() {
     let dir = scratch("styles");
     let (key, ring) = keygen(&dir);
-    let verifier = SignatureVerifier::builder().keys(ring).build().unwrap();
+    let verifier = verifier(ring);
     for (name, src) in [
         ("flow.yaml", "Resources:\n  Greeting:\n    Type: Custom::Hello\n    Properties: {ServiceToken: !GetAtt P.Arn, Name: World}\n"),
         ("crlf.yaml", "Resources:\r\n  Greeting:\r\n    Type: Custom::Hello\r\n    Properties:\r\n      ServiceToken: !GetAtt P.Arn\r\n      Name: World\r\n"),
@@ -326,14 +284,13 @@ fn flow_style_and_crlf_templates_are_signed_correctly() {
     ] {
         let template = dir.join(name);
         std::fs::write(&template, src).unwrap();
-        let (code, signed, err) = warden(&["sign", template.to_str().unwrap(), "--key", key.to_str().unwrap(), "--stack-name", "prod-app"]);
+        let (code, signed, err) = sign(&template, &key, "prod-app", &[]);
         assert_eq!(code, 0, "{name}: {err}");
         if name == "crlf.yaml" {
             assert!(!signed.replace("\r\n", "").contains('\n'), "{name}: line endings kept");
         }
         let token = signed.split('"').find(|p| p.starts_with("warden-sig-v1.")).unwrap().to_owned();
-        let delivered = json!({"ServiceToken": "arn:aws:lambda:us-east-1:123456789012:function:p", "Name": "World", "WardenSignature": token});
-        assert!(verifier.check(&event(delivered), SystemTime::now()).is_ok(), "{name}");
+        assert!(accepts(&verifier, delivered(&token)), "{name}");
     }
 }
 
@@ -349,7 +306,7 @@ fn seal_refuses_bad_arguments_before_calling_aws() {
     .unwrap();
     let plain = dir.join("plain.yaml");
     std::fs::write(&plain, "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n").unwrap();
-    let base = |template: &std::path::Path, extra: &[&str]| {
+    let base = |template: &Path, extra: &[&str]| {
         let mut args = vec![
             "seal".to_owned(),
             template.to_str().unwrap().to_owned(),
@@ -385,19 +342,9 @@ fn seal_refuses_bad_arguments_before_calling_aws() {
         (&plain, vec!["--stack-name", "app"], "no custom resource"),
     ] {
         let args = base(template, &extra);
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_warden"));
         // An endpoint nothing listens on: reaching AWS would fail differently.
-        command
-            .args(&refs)
-            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true");
-        let out = command.output().unwrap();
-        let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        let (code, _, err) = warden_env(&args, &UNREACHABLE_AWS);
+        assert_eq!(code, 2, "{extra:?}: {err}");
         assert!(err.contains(needle), "{extra:?}: {err}");
     }
 }

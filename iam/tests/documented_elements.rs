@@ -3,20 +3,10 @@
 //! kept as the page shows it (the text of the awsdocs/iam-user-guide sources of those pages).
 #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
 
-use warden_iam::{Context, Decision, Evaluator, Layer, Policy, Request};
+mod common;
 
-fn policy(json: &str) -> Policy {
-    json.parse().unwrap()
-}
-
-fn request(action: &str, resource: &str, context: Context) -> Request {
-    Request::builder()
-        .action(action)
-        .resource(resource)
-        .context(context)
-        .build()
-        .unwrap()
-}
+use common::{assert_cases, complete, policy, request, Expect};
+use warden_iam::{Context, Evaluator, Layer, Policy, Request};
 
 fn alone(p: &str) -> Evaluator {
     Evaluator::builder().identity([policy(p)]).build().unwrap()
@@ -33,8 +23,9 @@ fn deny_only(p: &str) -> Evaluator {
         .unwrap()
 }
 
-fn complete() -> warden_iam::ContextBuilder {
-    Context::builder().complete(true)
+/// Requests for this action on this resource in a complete context holding one value of `key`.
+fn keyed<'a>(action: &'a str, resource: &'a str, key: &'a str) -> impl Fn(&str) -> Request + 'a {
+    move |value| request(action, resource, complete().value(key, value).build())
 }
 
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
@@ -47,28 +38,29 @@ fn not_action_with_allow() {
 "NotAction": "s3:DeleteBucket",
 "Resource": "arn:aws:s3:::*""#,
     ));
-    let ctx = Context::empty();
-    assert!(all_s3_but_delete_bucket
-        .evaluate(&request("s3:GetObject", "arn:aws:s3:::b/k", ctx.clone()))
-        .is_allowed());
-    assert!(all_s3_but_delete_bucket
-        .evaluate(&request("s3:DeleteBucket", "arn:aws:s3:::b", ctx.clone()))
-        .is_denied());
-    // "This does not allow users to use the ListAllMyBuckets ... requires the "*" resource".
-    assert!(all_s3_but_delete_bucket
-        .evaluate(&request("s3:ListAllMyBuckets", "*", ctx.clone()))
-        .is_denied());
+    let ctx = Context::empty;
+    assert_cases(
+        &all_s3_but_delete_bucket,
+        [
+            ("s3:GetObject", "arn:aws:s3:::b/k", ctx(), Expect::Allowed),
+            ("s3:DeleteBucket", "arn:aws:s3:::b", ctx(), Expect::Denied),
+            // "This does not allow users to use the ListAllMyBuckets ... requires the "*"
+            // resource".
+            ("s3:ListAllMyBuckets", "*", ctx(), Expect::Denied),
+        ],
+    );
     let everything_but_iam = alone(&fragment(
         r#""Effect": "Allow",
 "NotAction": "iam:*",
 "Resource": "*""#,
     ));
-    assert!(everything_but_iam
-        .evaluate(&request("ec2:RunInstances", "*", ctx.clone()))
-        .is_allowed());
-    assert!(everything_but_iam
-        .evaluate(&request("IAM:CreateUser", "*", ctx))
-        .is_denied());
+    assert_cases(
+        &everything_but_iam,
+        [
+            ("ec2:RunInstances", "*", ctx(), Expect::Allowed),
+            ("IAM:CreateUser", "*", ctx(), Expect::Denied),
+        ],
+    );
 }
 
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
@@ -88,31 +80,31 @@ const DENY_WITHOUT_MFA: &str = r#"{
 fn not_action_with_deny_and_mfa() {
     let e = deny_only(DENY_WITHOUT_MFA);
     let mfa = |v: &str| complete().value("aws:MultiFactorAuthPresent", v).build();
-    assert!(matches!(
-        e.evaluate(&request("s3:GetObject", "*", mfa("false"))),
-        Decision::ExplicitDeny { .. }
-    ));
-    // "If the user is signed in with MFA, then the Condition test fails".
-    assert!(e
-        .evaluate(&request("s3:GetObject", "*", mfa("true")))
-        .is_allowed());
-    // IAM actions are not denied.
-    assert!(e
-        .evaluate(&request("iam:ChangePassword", "*", mfa("false")))
-        .is_allowed());
-    // ...IfExists: a key absent from a complete context (long-term keys) counts as a match.
-    assert!(matches!(
-        e.evaluate(&request("s3:GetObject", "*", complete().build())),
-        Decision::ExplicitDeny { .. }
-    ));
-    // In an open context it is unknown whether the Deny applies.
-    assert!(e
-        .evaluate(&request("s3:GetObject", "*", Context::empty()))
-        .is_unknown());
+    assert_cases(
+        &e,
+        [
+            ("s3:GetObject", "*", mfa("false"), Expect::ExplicitDeny),
+            // "If the user is signed in with MFA, then the Condition test fails".
+            ("s3:GetObject", "*", mfa("true"), Expect::Allowed),
+            // IAM actions are not denied.
+            ("iam:ChangePassword", "*", mfa("false"), Expect::Allowed),
+            // ...IfExists: a key absent from a complete context (long-term keys) counts as a
+            // match.
+            (
+                "s3:GetObject",
+                "*",
+                complete().build(),
+                Expect::ExplicitDeny,
+            ),
+            // In an open context it is unknown whether the Deny applies.
+            ("s3:GetObject", "*", Context::empty(), Expect::Unknown),
+        ],
+    );
     // And it "would not grant the user access to any actions".
-    assert!(alone(DENY_WITHOUT_MFA)
-        .evaluate(&request("iam:ChangePassword", "*", mfa("true")))
-        .is_denied());
+    assert_cases(
+        &alone(DENY_WITHOUT_MFA),
+        [("iam:ChangePassword", "*", mfa("true"), Expect::Denied)],
+    );
 }
 
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notresource.html
@@ -132,121 +124,91 @@ const HR_PAYROLL: &str = r#"{
 #[test]
 fn not_resource_with_deny() {
     let e = deny_only(HR_PAYROLL);
-    let ctx = Context::empty();
-    assert!(e
-        .evaluate(&request(
-            "s3:GetObject",
-            "arn:aws:s3:::HRBucket/Payroll/jan.csv",
-            ctx.clone()
-        ))
-        .is_allowed());
-    assert!(matches!(
-        e.evaluate(&request(
-            "s3:GetObject",
-            "arn:aws:s3:::HRBucket/Other/x",
-            ctx.clone()
-        )),
-        Decision::ExplicitDeny { .. }
-    ));
-    // Resources are case-sensitive.
-    assert!(e
-        .evaluate(&request(
-            "s3:GetObject",
-            "arn:aws:s3:::hrbucket/payroll/x",
-            ctx.clone()
-        ))
-        .is_denied());
-    // Other services are not denied by it.
-    assert!(e
-        .evaluate(&request(
-            "sqs:SendMessage",
-            "arn:aws:sqs:us-east-1:1:q",
-            ctx.clone()
-        ))
-        .is_allowed());
+    let ctx = Context::empty;
+    assert_cases(
+        &e,
+        [
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::HRBucket/Payroll/jan.csv",
+                ctx(),
+                Expect::Allowed,
+            ),
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::HRBucket/Other/x",
+                ctx(),
+                Expect::ExplicitDeny,
+            ),
+            // Resources are case-sensitive.
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::hrbucket/payroll/x",
+                ctx(),
+                Expect::Denied,
+            ),
+            // Other services are not denied by it.
+            (
+                "sqs:SendMessage",
+                "arn:aws:sqs:us-east-1:1:q",
+                ctx(),
+                Expect::Allowed,
+            ),
+        ],
+    );
     // "this policy does not grant the user access to any resources".
-    assert_eq!(
-        alone(HR_PAYROLL).evaluate(&request(
+    assert_cases(
+        &alone(HR_PAYROLL),
+        [(
             "s3:GetObject",
             "arn:aws:s3:::HRBucket/Payroll/x",
-            ctx
-        )),
-        Decision::ImplicitDeny {
-            missing: Layer::Identity
-        }
+            ctx(),
+            Expect::ImplicitDeny(Layer::Identity),
+        )],
     );
 }
 
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
-// (String, Numeric, Date, Boolean and IP address examples).
+// (String, Numeric, Date, Boolean and IP address examples; the policies are in fixtures/).
 #[test]
 fn condition_operator_examples() {
-    let tag = alone(
-        r#"{
-  "Version": "2012-10-17",
-  "Statement": {
-    "Effect": "Allow",
-    "Action": "iam:*AccessKey*",
-    "Resource": "arn:aws:iam::account-id:user/*",
-    "Condition": {"StringEquals": {"aws:PrincipalTag/job-category": "iamuser-admin"}}
-  }
-}"#,
-    );
+    let tag = alone(include_str!("fixtures/ConditionStringEquals.json"));
     let key = "arn:aws:iam::account-id:user/bob";
     let admin = complete()
         .value("aws:PrincipalTag/job-category", "iamuser-admin")
         .build();
-    assert!(tag
-        .evaluate(&request("iam:CreateAccessKey", key, admin))
-        .is_allowed());
-    // "If a user without the tag attempts to view or edit an access key, the condition returns
-    // false and the request is implicitly denied."
-    assert!(tag
-        .evaluate(&request("iam:CreateAccessKey", key, complete().build()))
-        .is_denied());
-    assert!(tag
-        .evaluate(&request("iam:CreateAccessKey", key, Context::empty()))
-        .is_unknown());
-
-    let max_keys = alone(
-        r#"{
-  "Version": "2012-10-17",
-  "Statement": {
-    "Effect": "Allow",
-    "Action": "s3:ListBucket",
-    "Resource": "arn:aws:s3:::example_bucket",
-    "Condition": {"NumericLessThanEquals": {"s3:max-keys": "10"}}
-  }
-}"#,
+    assert_cases(
+        &tag,
+        [
+            ("iam:CreateAccessKey", key, admin, Expect::Allowed),
+            // "If a user without the tag attempts to view or edit an access key, the condition
+            // returns false and the request is implicitly denied."
+            (
+                "iam:CreateAccessKey",
+                key,
+                complete().build(),
+                Expect::Denied,
+            ),
+            (
+                "iam:CreateAccessKey",
+                key,
+                Context::empty(),
+                Expect::Unknown,
+            ),
+        ],
     );
-    let list = |n: &str| {
-        request(
-            "s3:ListBucket",
-            "arn:aws:s3:::example_bucket",
-            complete().value("s3:max-keys", n).build(),
-        )
-    };
+
+    let max_keys = alone(include_str!("fixtures/ConditionNumericLessThanEquals.json"));
+    let list = keyed(
+        "s3:ListBucket",
+        "arn:aws:s3:::example_bucket",
+        "s3:max-keys",
+    );
     assert!(max_keys.evaluate(&list("10")).is_allowed());
     assert!(max_keys.evaluate(&list("11")).is_denied());
 
-    let fresh = alone(
-        r#"{
-  "Version": "2012-10-17",
-  "Statement": {
-    "Effect": "Allow",
-    "Action": "iam:*AccessKey*",
-    "Resource": "arn:aws:iam::account-id:user/*",
-    "Condition": {"DateGreaterThan": {"aws:TokenIssueTime": "2020-01-01T00:00:01Z"}}
-  }
-}"#,
-    );
-    let issued = |t: &str| {
-        request(
-            "iam:ListAccessKeys",
-            key,
-            complete().value("aws:TokenIssueTime", t).build(),
-        )
-    };
+    let fresh = alone(include_str!("fixtures/ConditionDateGreaterThan.json"));
+    let issued = keyed("iam:ListAccessKeys", key, "aws:TokenIssueTime");
     assert!(fresh.evaluate(&issued("2020-03-01T10:00:00Z")).is_allowed());
     assert!(fresh.evaluate(&issued("2019-12-31T23:59:59Z")).is_denied());
     // "if an IAM user attempts to view or edit an access key, the request is denied" (the key
@@ -255,34 +217,12 @@ fn condition_operator_examples() {
         .evaluate(&request("iam:ListAccessKeys", key, complete().build()))
         .is_denied());
 
-    let tls = deny_only(
-        r#"{
-  "Version": "2012-10-17",
-  "Statement": [
-    {
-      "Sid": "BooleanExample",
-      "Action": "s3:*",
-      "Effect": "Deny",
-      "Resource": [
-        "arn:aws:s3:::DOC-EXAMPLE-BUCKET",
-        "arn:aws:s3:::DOC-EXAMPLE-BUCKET/*"
-      ],
-      "Condition": {
-        "Bool": {
-          "aws:SecureTransport": "false"
-        }
-      }
-    }
-  ]
-}"#,
+    let tls = deny_only(include_str!("fixtures/ConditionBool.json"));
+    let get = keyed(
+        "s3:GetObject",
+        "arn:aws:s3:::DOC-EXAMPLE-BUCKET/k",
+        "aws:SecureTransport",
     );
-    let get = |secure: &str| {
-        request(
-            "s3:GetObject",
-            "arn:aws:s3:::DOC-EXAMPLE-BUCKET/k",
-            complete().value("aws:SecureTransport", secure).build(),
-        )
-    };
     let plain = tls.evaluate(&get("false"));
     assert_eq!(
         plain.to_string(),
@@ -290,31 +230,8 @@ fn condition_operator_examples() {
     );
     assert!(tls.evaluate(&get("true")).is_allowed());
 
-    let ips = alone(
-        r#"{
-  "Version": "2012-10-17",
-  "Statement": {
-    "Effect": "Allow",
-    "Action": "someservice:*",
-    "Resource": "*",
-    "Condition": {
-      "IpAddress": {
-        "aws:SourceIp": [
-          "203.0.113.0/24",
-          "2001:DB8:1234:5678::/64"
-        ]
-      }
-    }
-  }
-}"#,
-    );
-    let from = |ip: &str| {
-        request(
-            "someservice:Do",
-            "*",
-            complete().value("aws:SourceIp", ip).build(),
-        )
-    };
+    let ips = alone(include_str!("fixtures/ConditionIpAddress.json"));
+    let from = keyed("someservice:Do", "*", "aws:SourceIp");
     assert!(ips.evaluate(&from("203.0.113.200")).is_allowed());
     assert!(ips.evaluate(&from("2001:db8:1234:5678::1")).is_allowed());
     assert!(ips.evaluate(&from("198.51.100.1")).is_denied());
@@ -363,62 +280,41 @@ fn multi_valued_conditions() {
             .replace("\"PutItem\"", "\"dynamodb:PutItem\"")
     };
     let table = "arn:aws:dynamodb:REGION:ACCOUNT-ID-WITHOUT-HYPHENS:table/Thread";
-    let attrs = |a: &[&str]| {
-        complete()
-            .values("dynamodb:requestedAttributes", a.iter().copied())
-            .build()
+    // One case: this action requesting these attributes.
+    let case = |action, attributes: &[&str], expect| {
+        let context = complete()
+            .values("dynamodb:requestedAttributes", attributes.iter().copied())
+            .build();
+        (action, table, context, expect)
     };
-    let get = alone(&prefixed(ONLY_SOME_ATTRIBUTES));
-    assert!(get
-        .evaluate(&request(
-            "dynamodb:GetItem",
-            table,
-            attrs(&["PostDateTime", "Message"])
-        ))
-        .is_allowed());
-    // "if the user's request includes the ID attribute, the request fails".
-    assert!(get
-        .evaluate(&request(
-            "dynamodb:GetItem",
-            table,
-            attrs(&["PostDateTime", "ID"])
-        ))
-        .is_denied());
-    // "... get the attributes PostDateTime and UserName ... the policy does not allow".
-    assert!(get
-        .evaluate(&request(
-            "dynamodb:GetItem",
-            table,
-            attrs(&["PostDateTime", "UserName"])
-        ))
-        .is_denied());
-    // An empty set: ForAllValues is true.
-    assert!(get
-        .evaluate(&request("dynamodb:GetItem", table, attrs(&[])))
-        .is_allowed());
-
-    let put = deny_only(&prefixed(NOT_THESE_ATTRIBUTES));
-    // "update the PostDateTime and Message attributes ... the request is denied".
-    assert!(matches!(
-        put.evaluate(&request(
-            "dynamodb:PutItem",
-            table,
-            attrs(&["PostDateTime", "Message"])
-        )),
-        Decision::ExplicitDeny { .. }
-    ));
-    // "UserName, Message, and PostDateTime ... the condition is true ... denied".
-    assert!(put
-        .evaluate(&request(
-            "dynamodb:PutItem",
-            table,
-            attrs(&["UserName", "Message", "PostDateTime"])
-        ))
-        .is_denied());
-    // "PutItem with just the UserName attribute ... not denied by this policy".
-    assert!(put
-        .evaluate(&request("dynamodb:PutItem", table, attrs(&["UserName"])))
-        .is_allowed());
+    let (get, put) = ("dynamodb:GetItem", "dynamodb:PutItem");
+    assert_cases(
+        &alone(&prefixed(ONLY_SOME_ATTRIBUTES)),
+        [
+            case(get, &["PostDateTime", "Message"], Expect::Allowed),
+            // "if the user's request includes the ID attribute, the request fails".
+            case(get, &["PostDateTime", "ID"], Expect::Denied),
+            // "... get the attributes PostDateTime and UserName ... the policy does not allow".
+            case(get, &["PostDateTime", "UserName"], Expect::Denied),
+            // An empty set: ForAllValues is true.
+            case(get, &[], Expect::Allowed),
+        ],
+    );
+    assert_cases(
+        &deny_only(&prefixed(NOT_THESE_ATTRIBUTES)),
+        [
+            // "update the PostDateTime and Message attributes ... the request is denied".
+            case(put, &["PostDateTime", "Message"], Expect::ExplicitDeny),
+            // "UserName, Message, and PostDateTime ... the condition is true ... denied".
+            case(
+                put,
+                &["UserName", "Message", "PostDateTime"],
+                Expect::Denied,
+            ),
+            // "PutItem with just the UserName attribute ... not denied by this policy".
+            case(put, &["UserName"], Expect::Allowed),
+        ],
+    );
 }
 
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_variables.html
@@ -447,20 +343,24 @@ const HOME_DIRECTORY: &str = r#"{
 fn policy_variables() {
     let e = alone(HOME_DIRECTORY);
     let as_user = |u: &str| complete().value("aws:username", u);
-    assert!(e
-        .evaluate(&request(
-            "s3:GetObject",
-            "arn:aws:s3:::mybucket/David/notes",
-            as_user("David").build()
-        ))
-        .is_allowed());
-    assert!(e
-        .evaluate(&request(
-            "s3:GetObject",
-            "arn:aws:s3:::mybucket/Adele/notes",
-            as_user("David").build()
-        ))
-        .is_denied());
+    let david = || as_user("David").build();
+    assert_cases(
+        &e,
+        [
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::mybucket/David/notes",
+                david(),
+                Expect::Allowed,
+            ),
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::mybucket/Adele/notes",
+                david(),
+                Expect::Denied,
+            ),
+        ],
+    );
     let list = |u: &str, prefix: &str| {
         request(
             "s3:ListBucket",
@@ -477,25 +377,28 @@ fn policy_variables() {
         Context::empty(),
     ));
     assert!(
-        matches!(&unknown, Decision::Unknown { reasons } if !reasons.is_empty()),
+        matches!(&unknown, warden_iam::Decision::Unknown { reasons } if !reasons.is_empty()),
         "{unknown}"
     );
     // "If you don't include the Version element ... variables ... are treated as literal strings".
     let old = alone(&HOME_DIRECTORY.replace("\"Version\": \"2012-10-17\",", ""));
-    assert!(old
-        .evaluate(&request(
-            "s3:GetObject",
-            "arn:aws:s3:::mybucket/${aws:username}/x",
-            as_user("David").build()
-        ))
-        .is_allowed());
-    assert!(old
-        .evaluate(&request(
-            "s3:GetObject",
-            "arn:aws:s3:::mybucket/David/x",
-            as_user("David").build()
-        ))
-        .is_denied());
+    assert_cases(
+        &old,
+        [
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::mybucket/${aws:username}/x",
+                david(),
+                Expect::Allowed,
+            ),
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::mybucket/David/x",
+                david(),
+                Expect::Denied,
+            ),
+        ],
+    );
 
     let queues = alone(
         r#"{
@@ -520,16 +423,18 @@ fn policy_variables() {
         request(
             "sqs:SendMessage",
             &format!("arn:aws:sqs:us-east-2:111122223333:{name}"),
-            as_user("David").build(),
+            david(),
         )
     };
     assert!(queues.evaluate(&q("David-queue")).is_allowed());
     assert!(queues.evaluate(&q("Adele-queue")).is_denied());
-    assert!(queues
-        .evaluate(&request(
+    assert_cases(
+        &queues,
+        [(
             "sqs:SendMessage",
             "arn:aws:sqs:us-west-2:111122223333:David-queue",
-            as_user("David").build()
-        ))
-        .is_denied());
+            david(),
+            Expect::Denied,
+        )],
+    );
 }

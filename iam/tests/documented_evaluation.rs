@@ -3,27 +3,10 @@
 //! awsdocs/iam-user-guide sources of those pages).
 #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
 
-use warden_iam::{Context, Decision, Evaluator, Layer, Policy, Request};
+mod common;
 
-fn policy(json: &str) -> Policy {
-    json.parse().unwrap()
-}
-
-fn request(action: &str, resource: &str, context: Context) -> Request {
-    Request::builder()
-        .action(action)
-        .resource(resource)
-        .context(context)
-        .build()
-        .unwrap()
-}
-
-fn sid_of(decision: &Decision) -> Option<&str> {
-    match decision {
-        Decision::ExplicitDeny { statement } => statement.sid.as_deref(),
-        _ => None,
-    }
-}
+use common::{assert_cases, complete, policy, request, sid_of, Expect};
+use warden_iam::{Context, Decision, Evaluator, Layer};
 
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html
 // ("Example identity-based and resource-based policy evaluation"; now on
@@ -67,7 +50,7 @@ fn carlos_saves_to_his_logs_bucket_then_to_his_own() {
         .identity([policy(CARLOS)])
         .build()
         .unwrap();
-    let ctx = Context::builder().complete(true).build();
+    let ctx = complete().build();
     // "AWS first checks for a Deny statement ... It finds one ... Carlos is denied access."
     let logs = e.evaluate(&request(
         "s3:PutObject",
@@ -87,19 +70,23 @@ fn carlos_saves_to_his_logs_bucket_then_to_his_own() {
     ));
     assert!(own.is_allowed(), "{own}");
     assert!(own.to_string().contains("AllowS3Self"), "{own}");
-    // AllowS3ListRead lets him list every bucket.
-    assert!(e
-        .evaluate(&request(
-            "s3:ListAllMyBuckets",
-            "arn:aws:s3:::other",
-            ctx.clone()
-        ))
-        .is_allowed());
-    assert_eq!(
-        e.evaluate(&request("s3:GetObject", "arn:aws:s3:::other/file.txt", ctx)),
-        Decision::ImplicitDeny {
-            missing: Layer::Identity
-        }
+    assert_cases(
+        &e,
+        [
+            // AllowS3ListRead lets him list every bucket.
+            (
+                "s3:ListAllMyBuckets",
+                "arn:aws:s3:::other",
+                ctx.clone(),
+                Expect::Allowed,
+            ),
+            (
+                "s3:GetObject",
+                "arn:aws:s3:::other/file.txt",
+                ctx,
+                Expect::ImplicitDeny(Layer::Identity),
+            ),
+        ],
     );
 }
 
@@ -136,19 +123,23 @@ fn explicit_and_implicit_denies() {
         .build()
         .unwrap();
     let ctx = Context::empty();
-    assert!(e
-        .evaluate(&request(
-            "iam:GetUser",
-            "arn:aws:iam::111122223333:user/x",
-            ctx.clone()
-        ))
-        .is_allowed());
-    // "All other actions in IAM, such as iam:CreatePolicy are implicitly denied."
-    assert_eq!(
-        e.evaluate(&request("iam:CreatePolicy", "*", ctx.clone())),
-        Decision::ImplicitDeny {
-            missing: Layer::Identity
-        }
+    assert_cases(
+        &e,
+        [
+            (
+                "iam:GetUser",
+                "arn:aws:iam::111122223333:user/x",
+                ctx.clone(),
+                Expect::Allowed,
+            ),
+            // "All other actions in IAM, such as iam:CreatePolicy are implicitly denied."
+            (
+                "iam:CreatePolicy",
+                "*",
+                ctx.clone(),
+                Expect::ImplicitDeny(Layer::Identity),
+            ),
+        ],
     );
     // "... such as iam:GetOrganizationsAccessReport" is explicitly denied.
     let report = e.evaluate(&request(
@@ -212,28 +203,29 @@ fn shirley_cannot_create_a_user_through_her_boundary() {
         "implicitly denied: no statement of the permissions boundary policies allows the request"
     );
     // "... the boundary does not provide permissions on its own": S3 is not allowed either.
-    assert_eq!(
-        e.evaluate(&request(
+    assert_cases(
+        &e,
+        [(
             "s3:GetObject",
             "arn:aws:s3:::b/k",
-            Context::empty()
-        )),
-        Decision::ImplicitDeny {
-            missing: Layer::Identity
-        }
+            Context::empty(),
+            Expect::ImplicitDeny(Layer::Identity),
+        )],
     );
     // Without the boundary, the identity policy alone allows it.
     let unbounded = Evaluator::builder()
         .identity([policy(SHIRLEY_CREATE_USER)])
         .build()
         .unwrap();
-    assert!(unbounded
-        .evaluate(&request(
+    assert_cases(
+        &unbounded,
+        [(
             "iam:CreateUser",
             "arn:aws:iam::111122223333:user/new",
-            Context::empty()
-        ))
-        .is_allowed());
+            Context::empty(),
+            Expect::Allowed,
+        )],
+    );
 }
 
 // https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
@@ -251,7 +243,7 @@ fn zhang_creates_users_only_with_the_company_boundary() {
         .unwrap();
     let user = "arn:aws:iam::111122223333:user/Nikhil";
     let with = |boundary: Option<&str>| {
-        let mut c = Context::builder().complete(true);
+        let mut c = complete();
         if let Some(b) = boundary {
             c = c.value("iam:PermissionsBoundary", b);
         }
@@ -288,26 +280,30 @@ fn zhang_creates_users_only_with_the_company_boundary() {
         Context::empty(),
     ));
     assert_eq!(sid_of(&delete), Some("NoBoundaryUserDelete"));
-    // "... his permissions boundary does not allow any Amazon S3 action."
-    assert_eq!(
-        zhang.evaluate(&request(
-            "s3:ListBucket",
-            "arn:aws:s3:::ZhangBucket",
-            Context::empty()
-        )),
-        Decision::ImplicitDeny {
-            missing: Layer::Boundary
-        }
-    );
-    // CloudWatch: limited by his permissions policy only.
-    assert!(zhang
-        .evaluate(&request("cloudwatch:GetDashboard", "*", Context::empty()))
-        .is_allowed());
-    assert_eq!(
-        zhang.evaluate(&request("cloudwatch:PutDashboard", "*", Context::empty())),
-        Decision::ImplicitDeny {
-            missing: Layer::Identity
-        }
+    assert_cases(
+        &zhang,
+        [
+            // "... his permissions boundary does not allow any Amazon S3 action."
+            (
+                "s3:ListBucket",
+                "arn:aws:s3:::ZhangBucket",
+                Context::empty(),
+                Expect::ImplicitDeny(Layer::Boundary),
+            ),
+            // CloudWatch: limited by his permissions policy only.
+            (
+                "cloudwatch:GetDashboard",
+                "*",
+                Context::empty(),
+                Expect::Allowed,
+            ),
+            (
+                "cloudwatch:PutDashboard",
+                "*",
+                Context::empty(),
+                Expect::ImplicitDeny(Layer::Identity),
+            ),
+        ],
     );
 }
 
@@ -324,63 +320,31 @@ fn nikhil_is_held_by_the_company_boundary() {
         .boundary(policy(X_COMPANY_BOUNDARIES))
         .build()
         .unwrap();
-    let me = Context::builder()
-        .value("aws:username", "Nikhil")
-        .complete(true)
-        .build();
-    // "he can change his own password in IAM"
-    assert!(nikhil
-        .evaluate(&request(
-            "iam:ChangePassword",
-            "arn:aws:iam::111122223333:user/Nikhil",
-            me.clone()
-        ))
-        .is_allowed());
-    assert!(nikhil
-        .evaluate(&request(
-            "iam:CreateAccessKey",
-            "arn:aws:iam::111122223333:user/Nikhil",
-            me.clone()
-        ))
-        .is_allowed());
-    // "... but can't create another user or edit his policies"
-    assert!(nikhil
-        .evaluate(&request(
-            "iam:CreateUser",
-            "arn:aws:iam::111122223333:user/Other",
-            me.clone()
-        ))
-        .is_denied());
-    assert!(nikhil
-        .evaluate(&request(
-            "iam:CreateAccessKey",
-            "arn:aws:iam::111122223333:user/Other",
-            me.clone()
-        ))
-        .is_denied());
-    assert!(nikhil
-        .evaluate(&request(
-            "iam:PutUserPolicy",
-            "arn:aws:iam::111122223333:user/Nikhil",
-            me.clone()
-        ))
-        .is_denied());
+    let me = || complete().value("aws:username", "Nikhil").build();
+    let (himself, other) = (
+        "arn:aws:iam::111122223333:user/Nikhil",
+        "arn:aws:iam::111122223333:user/Other",
+    );
+    assert_cases(
+        &nikhil,
+        [
+            // "he can change his own password in IAM"
+            ("iam:ChangePassword", himself, me(), Expect::Allowed),
+            ("iam:CreateAccessKey", himself, me(), Expect::Allowed),
+            // "... but can't create another user or edit his policies"
+            ("iam:CreateUser", other, me(), Expect::Denied),
+            ("iam:CreateAccessKey", other, me(), Expect::Denied),
+            ("iam:PutUserPolicy", himself, me(), Expect::Denied),
+        ],
+    );
     // "even if someone grants him ownership to the logs bucket, he cannot view it"
-    let logs = nikhil.evaluate(&request(
-        "s3:GetObject",
-        "arn:aws:s3:::logs/today",
-        me.clone(),
-    ));
+    let logs = nikhil.evaluate(&request("s3:GetObject", "arn:aws:s3:::logs/today", me()));
     assert_eq!(sid_of(&logs), Some("DenyS3Logs"));
     assert!(nikhil
-        .evaluate(&request("s3:GetObject", "arn:aws:s3:::mine/today", me))
+        .evaluate(&request("s3:GetObject", "arn:aws:s3:::mine/today", me()))
         .is_allowed());
     // Without aws:username in an open context, the self-service grant is unknown.
-    let anonymous = nikhil.evaluate(&request(
-        "iam:ChangePassword",
-        "arn:aws:iam::111122223333:user/Nikhil",
-        Context::empty(),
-    ));
+    let anonymous = nikhil.evaluate(&request("iam:ChangePassword", himself, Context::empty()));
     assert!(
         anonymous.to_string().contains("${aws:username}"),
         "{anonymous}"
@@ -429,25 +393,28 @@ fn session_policies_intersect_with_identity_and_boundary() {
         .session(session)
         .build()
         .unwrap();
-    let ctx = Context::empty();
-    assert!(e
-        .evaluate(&request("s3:GetObject", "arn:aws:s3:::b/k", ctx.clone()))
-        .is_allowed());
-    // The identity policy and the boundary allow it, the session policy does not.
-    assert_eq!(
-        e.evaluate(&request("ec2:StartInstances", "*", ctx.clone())),
-        Decision::ImplicitDeny {
-            missing: Layer::Session
-        }
+    let ctx = Context::empty;
+    assert_cases(
+        &e,
+        [
+            ("s3:GetObject", "arn:aws:s3:::b/k", ctx(), Expect::Allowed),
+            // The identity policy and the boundary allow it, the session policy does not.
+            (
+                "ec2:StartInstances",
+                "*",
+                ctx(),
+                Expect::ImplicitDeny(Layer::Session),
+            ),
+            // The session policy allows it, the identity policy and boundary do not.
+            (
+                "iam:CreateUser",
+                "*",
+                ctx(),
+                Expect::ImplicitDeny(Layer::Identity),
+            ),
+        ],
     );
-    // The session policy allows it, the identity policy and boundary do not.
-    assert_eq!(
-        e.evaluate(&request("iam:CreateUser", "*", ctx.clone())),
-        Decision::ImplicitDeny {
-            missing: Layer::Identity
-        }
-    );
-    let denied = e.evaluate(&request("s3:GetObject", "arn:aws:s3:::secret/k", ctx));
+    let denied = e.evaluate(&request("s3:GetObject", "arn:aws:s3:::secret/k", ctx()));
     assert!(
         denied
             .to_string()
@@ -473,13 +440,16 @@ fn scp_levels_must_each_allow() {
         .identity([all])
         .build()
         .unwrap();
-    assert!(e
-        .evaluate(&request("s3:GetObject", "*", Context::empty()))
-        .is_allowed());
-    assert_eq!(
-        e.evaluate(&request("iam:CreateUser", "*", Context::empty())),
-        Decision::ImplicitDeny {
-            missing: Layer::Scp
-        }
+    assert_cases(
+        &e,
+        [
+            ("s3:GetObject", "*", Context::empty(), Expect::Allowed),
+            (
+                "iam:CreateUser",
+                "*",
+                Context::empty(),
+                Expect::ImplicitDeny(Layer::Scp),
+            ),
+        ],
     );
 }

@@ -6,6 +6,7 @@
 
 mod error;
 pub mod function;
+mod names;
 pub mod pip_layer;
 pub mod provider;
 

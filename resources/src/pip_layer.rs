@@ -285,18 +285,7 @@ pub fn requirements(given: &Requirements) -> Result<Vec<RequirementLine>, warden
 
 /// Checks a layer name as Lambda does (a name, not an ARN).
 fn check_layer_name(name: &str) -> Result<(), HandlerError> {
-    let ok = (1..=140).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(HandlerError::new(format!(
-            "LayerName `{}` must be 1-140 letters, digits, '-' or '_'",
-            cut(name)
-        )))
-    }
+    crate::names::check_lambda_name("LayerName", name, 140)
 }
 
 /// `arn:<partition>:lambda:<region>:<account>:layer:<name>`.

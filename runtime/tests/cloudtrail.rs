@@ -8,51 +8,27 @@
     reason = "a panic is how a test fails"
 )]
 
+mod common;
+
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_cloudtrail::{
-    config::{BehaviorVersion, Credentials, Region},
-    Client,
-};
-use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
-use aws_smithy_types::body::SdkBody;
+use aws_sdk_cloudtrail::Client;
 use cfn_warden::{
     deadline::SystemClock,
     verify::cloudtrail::{CloudTrailVerifier, NotFound},
 };
+use common::{replay_config, Responses};
 use serde_json::{json, Value};
 
 const REQUEST_ID: &str = "8f9e5c2a-3b1d-4e6f-9a7b-0c1d2e3f4a5b";
 const DEPLOYER: &str = "arn:aws:sts::123456789012:assumed-role/Deployer/alice";
 
-/// Replayed HTTP responses: (status, body), in order.
-type Responses = Vec<(u16, String)>;
-
 fn client(responses: Responses) -> Client {
-    let events = responses
-        .into_iter()
-        .map(|(status, body)| {
-            ReplayEvent::new(
-                http::Request::builder()
-                    .uri("https://cloudtrail.us-east-1.amazonaws.com/")
-                    .body(SdkBody::empty())
-                    .unwrap(),
-                http::Response::builder()
-                    .status(status)
-                    .header("content-type", "application/x-amz-json-1.1")
-                    .body(SdkBody::from(body))
-                    .unwrap(),
-            )
-        })
-        .collect();
-    let config = aws_sdk_cloudtrail::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-        .http_client(StaticReplayClient::new(events))
-        .retry_config(aws_sdk_cloudtrail::config::retry::RetryConfig::disabled())
-        .build();
-    Client::from_conf(config)
+    Client::new(&replay_config(
+        "https://cloudtrail.us-east-1.amazonaws.com/",
+        Some("application/x-amz-json-1.1"),
+        responses,
+    ))
 }
 
 fn started() -> (u16, String) {

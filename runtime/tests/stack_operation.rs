@@ -8,18 +8,16 @@
     reason = "a panic is how a test fails"
 )]
 
+mod common;
+
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_cloudformation::{
-    config::{BehaviorVersion, Credentials, Region},
-    Client,
-};
-use aws_smithy_http_client::test_util::{ReplayEvent, StaticReplayClient};
-use aws_smithy_types::body::SdkBody;
+use aws_sdk_cloudformation::Client;
 use cfn_warden::{
     protocol::{CfnRequest, Envelope},
     verify::stack_operation::StackOperationVerifier,
 };
+use common::{replay_config, Responses};
 use serde_json::Value;
 
 const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/warden-demo/6b2bd1a0-8f1c-11ef-9c3d-0a1b2c3d4e5f";
@@ -88,37 +86,14 @@ fn resource_body(status: &str, at: Option<SystemTime>) -> String {
 const ACCESS_DENIED: &str = "<ErrorResponse xmlns=\"http://cloudformation.amazonaws.com/doc/2010-05-15/\"><Error><Type>Sender</Type>\
     <Code>AccessDenied</Code><Message>not authorized</Message></Error><RequestId>r</RequestId></ErrorResponse>";
 
-/// Replayed HTTP responses: (status, body), in order.
-type Responses = Vec<(u16, String)>;
-
-fn verifier(
-    responses: Vec<(u16, String)>,
-    allow_missing_timestamp: bool,
-) -> StackOperationVerifier {
-    let events = responses
-        .into_iter()
-        .map(|(status, body)| {
-            ReplayEvent::new(
-                http::Request::builder()
-                    .uri("https://cloudformation.us-east-1.amazonaws.com/")
-                    .body(SdkBody::empty())
-                    .unwrap(),
-                http::Response::builder()
-                    .status(status)
-                    .body(SdkBody::from(body))
-                    .unwrap(),
-            )
-        })
-        .collect();
-    let config = aws_sdk_cloudformation::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKID", "SECRET", None, None, "test"))
-        .http_client(StaticReplayClient::new(events))
-        .retry_config(aws_sdk_cloudformation::config::retry::RetryConfig::disabled())
-        .build();
+fn verifier(responses: Responses, allow_missing_timestamp: bool) -> StackOperationVerifier {
+    let config = replay_config(
+        "https://cloudformation.us-east-1.amazonaws.com/",
+        None,
+        responses,
+    );
     StackOperationVerifier::builder()
-        .client(Client::from_conf(config))
+        .client(Client::new(&config))
         .window(Duration::from_secs(600))
         .allow_missing_timestamp(allow_missing_timestamp)
         .build()
@@ -167,75 +142,40 @@ async fn operations_not_in_flight_are_refused() {
     let physical = request.physical_resource_id().unwrap().as_str().to_owned();
     let now = SystemTime::now();
     let recent = now - Duration::from_secs(5);
+    // DescribeStackEvents answering with one Greeting event.
+    let one = |physical: &str, status: &str, at: SystemTime, properties: Option<&str>| {
+        vec![(
+            200,
+            events_body(&[event("Greeting", physical, status, at, properties)]),
+        )]
+    };
+    let changed = UPDATE_PROPS.replace("World", "Mallory");
+    let in_progress = "UPDATE_IN_PROGRESS";
+    let hour = Duration::from_secs(3600);
     let cases: Vec<(&str, Responses, &str)> = vec![
         (
             "completed",
-            vec![(
-                200,
-                events_body(&[event(
-                    "Greeting",
-                    &physical,
-                    "UPDATE_COMPLETE",
-                    recent,
-                    Some(UPDATE_PROPS),
-                )]),
-            )],
+            one(&physical, "UPDATE_COMPLETE", recent, Some(UPDATE_PROPS)),
             "UPDATE_COMPLETE, not UPDATE_IN_PROGRESS",
         ),
         (
             "stale",
-            vec![(
-                200,
-                events_body(&[event(
-                    "Greeting",
-                    &physical,
-                    "UPDATE_IN_PROGRESS",
-                    now - Duration::from_secs(3600),
-                    Some(UPDATE_PROPS),
-                )]),
-            )],
+            one(&physical, in_progress, now - hour, Some(UPDATE_PROPS)),
             "more than 600 s ago",
         ),
         (
             "future",
-            vec![(
-                200,
-                events_body(&[event(
-                    "Greeting",
-                    &physical,
-                    "UPDATE_IN_PROGRESS",
-                    now + Duration::from_secs(3600),
-                    Some(UPDATE_PROPS),
-                )]),
-            )],
+            one(&physical, in_progress, now + hour, Some(UPDATE_PROPS)),
             "in the future",
         ),
         (
             "other physical id",
-            vec![(
-                200,
-                events_body(&[event(
-                    "Greeting",
-                    "someone-else",
-                    "UPDATE_IN_PROGRESS",
-                    recent,
-                    Some(UPDATE_PROPS),
-                )]),
-            )],
+            one("someone-else", in_progress, recent, Some(UPDATE_PROPS)),
             "another PhysicalResourceId",
         ),
         (
             "changed property",
-            vec![(
-                200,
-                events_body(&[event(
-                    "Greeting",
-                    &physical,
-                    "UPDATE_IN_PROGRESS",
-                    recent,
-                    Some(&UPDATE_PROPS.replace("World", "Mallory")),
-                )]),
-            )],
+            one(&physical, in_progress, recent, Some(&changed)),
             "property `Name` differs",
         ),
         (
@@ -245,16 +185,7 @@ async fn operations_not_in_flight_are_refused() {
         ),
         (
             "no properties on an Update",
-            vec![(
-                200,
-                events_body(&[event(
-                    "Greeting",
-                    &physical,
-                    "UPDATE_IN_PROGRESS",
-                    recent,
-                    None,
-                )]),
-            )],
+            one(&physical, in_progress, recent, None),
             "carries no ResourceProperties",
         ),
         (
@@ -264,7 +195,7 @@ async fn operations_not_in_flight_are_refused() {
                 events_body(&[event(
                     "Greeting",
                     &physical,
-                    "UPDATE_IN_PROGRESS",
+                    in_progress,
                     recent,
                     Some(UPDATE_PROPS),
                 )

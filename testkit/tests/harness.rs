@@ -51,19 +51,18 @@ impl CustomResource for Greeting {
     }
 }
 
+/// A Create of `Hello` for Ada.
+fn create_ada() -> CfnEvent {
+    CfnEvent::create("Custom::Greeting", "Hello", json!({"Name": "Ada"}))
+}
+
 const IDENTITY: &str = "<GetCallerIdentityResponse><GetCallerIdentityResult><Account>123456789012</Account></GetCallerIdentityResult></GetCallerIdentityResponse>";
 
 #[tokio::test]
 async fn a_create_answers_with_data_and_shows_its_policy_and_calls() {
     let aws = Aws::replay().reply_raw("GetCallerIdentity", 200, "text/xml", IDENTITY);
     let harness = Harness::builder(Greeting).aws(aws).build().unwrap();
-    let exchange = harness
-        .send(&CfnEvent::create(
-            "Custom::Greeting",
-            "Hello",
-            json!({"Name": "Ada"}),
-        ))
-        .await;
+    let exchange = harness.send(&create_ada()).await;
     assert_eq!(exchange.status(), "SUCCESS", "{exchange:?}");
     assert_eq!(
         exchange.data("Greeting").unwrap(),
@@ -86,13 +85,7 @@ async fn an_aws_error_becomes_a_failed_reason_naming_the_operation_and_code() {
          <Message>not allowed</Message></Error><RequestId>r</RequestId></ErrorResponse>",
     );
     let harness = Harness::builder(Greeting).aws(aws).build().unwrap();
-    let exchange = harness
-        .send(&CfnEvent::create(
-            "Custom::Greeting",
-            "Hello",
-            json!({"Name": "Ada"}),
-        ))
-        .await;
+    let exchange = harness.send(&create_ada()).await;
     assert_eq!(exchange.status(), "FAILED");
     assert_eq!(
         exchange.reason().unwrap(),
@@ -104,13 +97,7 @@ async fn an_aws_error_becomes_a_failed_reason_naming_the_operation_and_code() {
 #[tokio::test]
 async fn a_call_without_a_canned_reply_fails_naming_it() {
     let harness = Harness::builder(Greeting).build().unwrap();
-    let exchange = harness
-        .send(&CfnEvent::create(
-            "Custom::Greeting",
-            "Hello",
-            json!({"Name": "Ada"}),
-        ))
-        .await;
+    let exchange = harness.send(&create_ada()).await;
     assert_eq!(exchange.status(), "FAILED");
     let reason = exchange.reason().unwrap();
     assert!(reason.starts_with("GetCallerIdentity failed: "), "{reason}");
@@ -153,13 +140,7 @@ async fn updates_deletes_and_bad_properties_come_back_as_cloudformation_sees_the
 async fn calls_are_judged_against_the_declared_policy() {
     let aws = Aws::replay().reply_raw("GetCallerIdentity", 200, "text/xml", IDENTITY);
     let harness = Harness::builder(Greeting).aws(aws).build().unwrap();
-    let exchange = harness
-        .send(&CfnEvent::create(
-            "Custom::Greeting",
-            "Hello",
-            json!({"Name": "Ada"}),
-        ))
-        .await;
+    let exchange = harness.send(&create_ada()).await;
     exchange.assert_calls_allowed(|call| Access::new(call.action(), "*"));
     exchange.assert_denied(&Access::new(
         "sts:AssumeRole",

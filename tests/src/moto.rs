@@ -503,6 +503,32 @@ impl Moto {
             .await
     }
 
+    /// Runs the workspace's `warden` binary against this emulator with only `PATH`, the
+    /// variables of [`Moto::sdk_env`] and `extra` set: (exit code, -1 if killed, stdout,
+    /// stderr).
+    pub async fn warden(
+        &self,
+        args: &[&str],
+        extra: &[(&str, &str)],
+    ) -> Result<(i32, String, String), HarnessError> {
+        let mut command = Command::new(crate::binary_path("warden")?);
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(self.sdk_env())
+            .envs(extra.iter().copied());
+        let out = command.output().await.map_err(|source| HarnessError::Io {
+            what: "running warden",
+            source,
+        })?;
+        Ok((
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        ))
+    }
+
     /// Environment variables pointing an AWS SDK client at this moto.
     pub fn sdk_env(&self) -> Vec<(&'static str, String)> {
         vec![

@@ -54,6 +54,18 @@ impl Session {
         self.send_raw(event.to_bytes(), time_limit).await
     }
 
+    /// Prepares `event` for this session ([`Session::prepare`]), sends it ([`Session::send`])
+    /// and returns the answer the provider PUT (`Null` if none came) and the decision line.
+    pub async fn answer(
+        &mut self,
+        event: CfnEvent,
+        time_limit: Duration,
+    ) -> Result<(Value, Value), HarnessError> {
+        let event = self.prepare(event);
+        let (exchange, line) = self.send(&event, time_limit).await?;
+        Ok((exchange.answer().unwrap_or(Value::Null), line))
+    }
+
     /// Sends raw bytes as the event.
     pub async fn send_raw(
         &mut self,

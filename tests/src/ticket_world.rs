@@ -7,7 +7,6 @@
 )]
 
 use crate::{
-    binary_path,
     moto::Moto,
     recorder::{RecordedCall, Recorder},
     Session, ACCOUNT, REGION,
@@ -55,20 +54,7 @@ impl TicketWorld {
 
     /// Runs the `warden` CLI against moto; returns exit code, stdout and stderr.
     pub async fn warden(&self, args: &[&str]) -> (i32, String, String) {
-        let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
-        command
-            .args(args)
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default());
-        for (k, v) in self.moto.sdk_env() {
-            command.env(k, v);
-        }
-        let out = command.output().await.unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        self.moto.warden(args, &[]).await.unwrap()
     }
 
     /// Runs `warden seal` for `logical_id` with `ticket_role`; returns the ticket.
@@ -137,6 +123,15 @@ impl TicketWorld {
         })?;
         let policy = serde_json::from_str(&call.field("Policy")?).ok()?;
         Some((call, policy))
+    }
+
+    /// Whether any recorded call (since the last clear) was an `AssumeRole`: a handler that
+    /// never got credentials made none.
+    pub fn assumed_a_role(&self) -> bool {
+        self.recorder
+            .calls()
+            .iter()
+            .any(|c| c.operation() == "AssumeRole")
     }
 
     /// Whether `call` was signed with the credentials the work session `assume` returned.

@@ -13,23 +13,10 @@ use cfn_warden::{
     verify::signed::{KeyRing, SignatureVerifier},
 };
 use serde_json::{json, Value};
-use warden_e2e::{binary_path, moto::Moto, STACK_ID};
+use warden_e2e::{moto::Moto, STACK_ID};
 
 async fn warden(moto: &Moto, args: &[&str]) -> (i32, String, String) {
-    let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default());
-    for (k, v) in moto.sdk_env() {
-        command.env(k, v);
-    }
-    let out = command.output().await.unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    moto.warden(args, &[]).await.unwrap()
 }
 
 #[tokio::test]

@@ -13,22 +13,12 @@ use serde_json::Value;
 use warden_e2e::{binary_path, moto::Moto};
 
 async fn scan(moto: &Moto, args: &[&str]) -> (i32, String, String) {
-    let mut command = tokio::process::Command::new(binary_path("warden").unwrap());
-    command
-        .arg("scan")
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("AWS_MAX_ATTEMPTS", "1");
-    for (k, v) in moto.sdk_env() {
-        command.env(k, v);
-    }
-    let out = command.output().await.unwrap();
-    (
-        out.status.code().unwrap(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let args: Vec<&str> = std::iter::once("scan")
+        .chain(args.iter().copied())
+        .collect();
+    moto.warden(&args, &[("AWS_MAX_ATTEMPTS", "1")])
+        .await
+        .unwrap()
 }
 
 /// (function name, rule) of every finding.

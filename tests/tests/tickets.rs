@@ -29,6 +29,11 @@ fn properties(mode: &str, ticket: &str) -> Value {
     json!({"Mode": mode, "Declare": declared(), "WardenTicket": ticket})
 }
 
+/// A Create of the `Probe` resource of `Custom::Faulty` with these properties.
+fn probe(properties: Value) -> CfnEvent {
+    CfnEvent::create("Custom::Faulty", "Probe", properties)
+}
+
 fn check<'a>(line: &'a Value, name: &str) -> Option<&'a Value> {
     line["checks"]
         .as_array()
@@ -58,13 +63,8 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
         )
         .await;
     let mut session = world.session().await;
-    let event = session.prepare(CfnEvent::create(
-        "Custom::Faulty",
-        "Probe",
-        properties("whoami", &ticket),
-    ));
-    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-    let answer = exchange.answer().unwrap();
+    let event = probe(properties("whoami", &ticket));
+    let (answer, line) = session.answer(event.clone(), LIMIT).await.unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer} {line}");
     // The handler ran as the work role, in a session named after the CloudFormation request.
     let expected_session = format!(
@@ -152,15 +152,19 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
         )
         .await;
     world.recorder.clear();
-    let update = session.prepare(CfnEvent::update(
-        "Custom::Faulty",
-        "Probe",
-        answer["PhysicalResourceId"].as_str().unwrap(),
-        properties("ok", &fresh),
-        properties("ok", &ticket),
-    ));
-    let (exchange, line) = session.send(&update, LIMIT).await.unwrap();
-    let answer = exchange.answer().unwrap();
+    let (answer, line) = session
+        .answer(
+            CfnEvent::update(
+                "Custom::Faulty",
+                "Probe",
+                answer["PhysicalResourceId"].as_str().unwrap(),
+                properties("ok", &fresh),
+                properties("ok", &ticket),
+            ),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(line["result"], "unchanged");
     // The attributes are answered again (CloudFormation keeps only the latest answer's).
@@ -180,28 +184,30 @@ async fn a_ticketed_request_runs_with_a_work_session_narrowed_to_the_declared_po
     // A rollback Update carries the previous properties (their ticket long expired) as new and
     // the failed deployment's fresh ticket as old: the old one is used.
     let expired = rewrite_ticket(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
-    let rollback = session.prepare(CfnEvent::update(
-        "Custom::Faulty",
-        "Probe",
-        answer["PhysicalResourceId"].as_str().unwrap(),
-        properties("ok", &expired),
-        properties("ok", &fresh),
-    ));
-    let (exchange, line) = session.send(&rollback, LIMIT).await.unwrap();
-    assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS", "{line}");
+    let (answer, line) = session
+        .answer(
+            CfnEvent::update(
+                "Custom::Faulty",
+                "Probe",
+                answer["PhysicalResourceId"].as_str().unwrap(),
+                properties("ok", &expired),
+                properties("ok", &fresh),
+            ),
+            LIMIT,
+        )
+        .await
+        .unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{line}");
     assert_eq!(
         check(&line, "ticket").unwrap()["evidence"]["ticket_from"],
         "old-properties"
     );
 
     // The provider's own credentials are out of reach of handler code.
-    let event = session.prepare(CfnEvent::create(
-        "Custom::Faulty",
-        "Probe",
-        properties("provider-credentials", &fresh),
-    ));
-    let (exchange, _) = session.send(&event, LIMIT).await.unwrap();
-    let answer = exchange.answer().unwrap();
+    let (answer, _) = session
+        .answer(probe(properties("provider-credentials", &fresh)), LIMIT)
+        .await
+        .unwrap();
     assert_eq!(
         answer["Data"]["ProviderCredentials"], "unreachable",
         "{answer}"
@@ -275,9 +281,7 @@ async fn bad_tickets_are_refused_before_any_work() {
     ];
     for (what, props, detail) in cases {
         world.recorder.clear();
-        let event = session.prepare(CfnEvent::create("Custom::Faulty", "Probe", props));
-        let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-        let answer = exchange.answer().unwrap();
+        let (answer, line) = session.answer(probe(props), LIMIT).await.unwrap();
         assert_eq!(answer["Status"], "FAILED", "{what}");
         assert_eq!(answer["Reason"], cfn_warden::DENIED_REASON, "{what}");
         assert_eq!(line["decision"], "deny", "{what}: {line}");
@@ -287,26 +291,23 @@ async fn bad_tickets_are_refused_before_any_work() {
         );
         assert_eq!(check(&line, "ticket").unwrap()["verdict"], "fail", "{what}");
         // The handler never got credentials: no AssumeRole happened.
-        assert!(
-            world
-                .recorder
-                .calls()
-                .iter()
-                .all(|c| c.operation() != "AssumeRole"),
-            "{what}"
-        );
+        assert!(!world.assumed_a_role(), "{what}");
     }
 
     // Expired: a clear FAILED saying how to renew, without asking KMS.
     world.recorder.clear();
-    let event = session.prepare(CfnEvent::delete(
-        "Custom::Faulty",
-        "Probe",
-        "faulty-probe",
-        properties("whoami", &expired),
-    ));
-    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-    let answer = exchange.answer().unwrap();
+    let (answer, line) = session
+        .answer(
+            CfnEvent::delete(
+                "Custom::Faulty",
+                "Probe",
+                "faulty-probe",
+                properties("whoami", &expired),
+            ),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     assert_eq!(answer["Status"], "FAILED");
     let reason = answer["Reason"].as_str().unwrap();
     assert!(
@@ -350,34 +351,27 @@ async fn declared_policies_that_break_the_rules_fail_naming_the_rule() {
     ];
     for (declare, expected) in cases {
         world.recorder.clear();
-        let event = session.prepare(CfnEvent::create(
-            "Custom::Faulty",
-            "Probe",
-            json!({"Mode": "whoami", "Declare": declare, "WardenTicket": ticket}),
-        ));
-        let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-        let answer = exchange.answer().unwrap();
+        let (answer, line) = session
+            .answer(
+                probe(json!({"Mode": "whoami", "Declare": declare, "WardenTicket": ticket})),
+                LIMIT,
+            )
+            .await
+            .unwrap();
         assert_eq!(answer["Status"], "FAILED");
         let reason = answer["Reason"].as_str().unwrap();
         assert!(reason.contains(expected), "{reason}");
         assert_eq!(line["result"], "bad-input");
-        assert!(
-            world
-                .recorder
-                .calls()
-                .iter()
-                .all(|c| c.operation() != "AssumeRole"),
-            "{expected}"
-        );
+        assert!(!world.assumed_a_role(), "{expected}");
     }
     // Declaring nothing: no session, and the handler is told it has no credentials.
-    let event = session.prepare(CfnEvent::create(
-        "Custom::Faulty",
-        "Probe",
-        json!({"Mode": "whoami", "WardenTicket": ticket}),
-    ));
-    let (exchange, _) = session.send(&event, LIMIT).await.unwrap();
-    let answer = exchange.answer().unwrap();
+    let (answer, _) = session
+        .answer(
+            probe(json!({"Mode": "whoami", "WardenTicket": ticket})),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     assert_eq!(answer["Status"], "FAILED");
     assert!(answer["Reason"]
         .as_str()
@@ -444,13 +438,11 @@ async fn a_ticket_passed_as_a_parameter_is_sealed_into_the_parameter_value() {
 
     // CloudFormation resolves the Ref: the provider gets the value, bound to Probe.
     let mut session = world.session().await;
-    let event = session.prepare(CfnEvent::create(
-        "Custom::Faulty",
-        "Probe",
-        properties("whoami", &ticket),
-    ));
-    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-    assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS", "{line}");
+    let (answer, line) = session
+        .answer(probe(properties("whoami", &ticket)), LIMIT)
+        .await
+        .unwrap();
+    assert_eq!(answer["Status"], "SUCCESS", "{line}");
     assert_eq!(check(&line, "ticket").unwrap()["verdict"], "pass");
 
     // One parameter cannot carry the tickets of two resources.
@@ -519,13 +511,11 @@ async fn sts_refusals_fail_naming_the_cause_and_the_handler_never_runs() {
             400,
             warden_e2e::recorder::query_error(code, "injected by the test"),
         );
-        let event = session.prepare(CfnEvent::create(
-            "Custom::Faulty",
-            "Probe",
-            properties("whoami", &ticket),
-        ));
-        let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-        let answer = exchange.answer().unwrap();
+        let (answer, line) = session
+            .answer(probe(properties("whoami", &ticket)), LIMIT)
+            .await
+            .unwrap();
+        let answer = answer;
         assert_eq!(answer["Status"], "FAILED", "{code}");
         let reason = answer["Reason"].as_str().unwrap();
         assert!(reason.contains(expected), "{code}: {reason}");
@@ -546,13 +536,11 @@ async fn sts_refusals_fail_naming_the_cause_and_the_handler_never_runs() {
     }
     // The same request without an injected error succeeds: the failures above were the cause.
     world.recorder.clear();
-    let event = session.prepare(CfnEvent::create(
-        "Custom::Faulty",
-        "Probe",
-        properties("whoami", &ticket),
-    ));
-    let (exchange, _) = session.send(&event, LIMIT).await.unwrap();
-    assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS");
+    let (answer, _) = session
+        .answer(probe(properties("whoami", &ticket)), LIMIT)
+        .await
+        .unwrap();
+    assert_eq!(answer["Status"], "SUCCESS");
 }
 
 #[tokio::test]
@@ -570,29 +558,23 @@ async fn provider_role_mode_is_explicit_and_flagged_on_every_line() {
         let mut session = Session::start_with_env("faulty-resource", &env)
             .await
             .unwrap();
-        let event = session.prepare(CfnEvent::create(
-            "Custom::Faulty",
-            "Probe",
-            json!({"Mode": "provider-credentials"}),
-        ));
-        let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-        assert_eq!(
-            exchange.answer().unwrap()["Data"]["ProviderCredentials"],
-            reach,
-            "{mode}"
-        );
+        let (answer, line) = session
+            .answer(probe(json!({"Mode": "provider-credentials"})), LIMIT)
+            .await
+            .unwrap();
+        assert_eq!(answer["Data"]["ProviderCredentials"], reach, "{mode}");
         assert_eq!(line["credentials"], mode);
         sessions.push(session);
     }
     let mut session = sessions.pop().unwrap();
     // The declared policy is checked and logged, though not enforced.
-    let event = session.prepare(CfnEvent::create(
-        "Custom::Faulty",
-        "Probe",
-        json!({"Mode": "whoami", "Declare": declared()}),
-    ));
-    let (exchange, line) = session.send(&event, LIMIT).await.unwrap();
-    let answer = exchange.answer().unwrap();
+    let (answer, line) = session
+        .answer(
+            probe(json!({"Mode": "whoami", "Declare": declared()})),
+            LIMIT,
+        )
+        .await
+        .unwrap();
     assert_eq!(answer["Status"], "SUCCESS", "{answer}");
     assert_eq!(line["credentials"], "provider-role");
     let skipped = check(&line, "provider-role-credentials").unwrap();

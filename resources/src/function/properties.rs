@@ -158,18 +158,7 @@ fn derived_name(ctx: &Context) -> String {
 }
 
 pub(super) fn check_name(name: &str) -> Result<(), HandlerError> {
-    let ok = (1..=MAX_NAME_CHARS).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if ok {
-        Ok(())
-    } else {
-        Err(refuse(format!(
-            "FunctionName `{}` must be 1-64 letters, digits, '-' or '_'",
-            cut(name)
-        )))
-    }
+    crate::names::check_lambda_name("FunctionName", name, MAX_NAME_CHARS)
 }
 
 /// `arn:<partition>:iam::<account>:role/<path/>name`, in the stack's account.

@@ -4,6 +4,47 @@ use std::fmt;
 
 use crate::Error;
 
+/// The accessors every parsed ARN type has over its `raw`, `partition`, `region` and `account`
+/// fields; `$what` names what the ARN identifies, for the docs.
+macro_rules! arn_accessors {
+    ($what:literal) => {
+        /// The whole ARN as received.
+        pub fn as_str(&self) -> &str {
+            &self.raw
+        }
+        #[doc = concat!("The ", $what, "'s partition: `aws`, `aws-cn`, `aws-us-gov`, ...")]
+        pub fn partition(&self) -> &str {
+            &self.partition
+        }
+        #[doc = concat!("The ", $what, "'s region.")]
+        pub fn region(&self) -> &str {
+            &self.region
+        }
+        #[doc = concat!("The ", $what, "'s account id (12 digits).")]
+        pub fn account(&self) -> &str {
+            &self.account
+        }
+    };
+}
+pub(super) use arn_accessors;
+
+/// `Debug` and `Display` that show an ARN type as its text, as received.
+macro_rules! arn_formats_as_text {
+    ($type:ty) => {
+        impl fmt::Debug for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.raw)
+            }
+        }
+
+        impl fmt::Display for $type {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.raw)
+            }
+        }
+    };
+}
+
 /// A parsed CloudFormation stack ARN:
 /// `arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>`.
 #[derive(Clone, PartialEq, Eq)]
@@ -69,39 +110,14 @@ impl StackArn {
         })
     }
 
-    /// The whole ARN as received.
-    pub fn as_str(&self) -> &str {
-        &self.raw
-    }
-    /// `aws`, `aws-cn`, `aws-us-gov`, ...
-    pub fn partition(&self) -> &str {
-        &self.partition
-    }
-    /// The stack's region.
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-    /// The stack's account id (12 digits).
-    pub fn account(&self) -> &str {
-        &self.account
-    }
+    arn_accessors!("stack");
     /// The stack's name.
     pub fn name(&self) -> &str {
         &self.name
     }
 }
 
-impl fmt::Debug for StackArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
-    }
-}
-
-impl fmt::Display for StackArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
-    }
-}
+arn_formats_as_text!(StackArn);
 
 /// A parsed Lambda function ARN, optionally qualified:
 /// `arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]`.
@@ -165,22 +181,7 @@ impl FunctionArn {
         })
     }
 
-    /// The whole ARN as received.
-    pub fn as_str(&self) -> &str {
-        &self.raw
-    }
-    /// The function's partition.
-    pub fn partition(&self) -> &str {
-        &self.partition
-    }
-    /// The function's region.
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-    /// The function's account id.
-    pub fn account(&self) -> &str {
-        &self.account
-    }
+    arn_accessors!("function");
     /// The function's name.
     pub fn name(&self) -> &str {
         &self.name
@@ -191,17 +192,7 @@ impl FunctionArn {
     }
 }
 
-impl fmt::Debug for FunctionArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
-    }
-}
-
-impl fmt::Display for FunctionArn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.raw)
-    }
-}
+arn_formats_as_text!(FunctionArn);
 
 pub(super) fn check_partition(p: &str) -> Result<(), &'static str> {
     let ok = p.starts_with("aws") && p.chars().all(|c| c.is_ascii_lowercase() || c == '-');

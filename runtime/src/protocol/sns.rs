@@ -56,22 +56,7 @@ impl TopicArn {
         })
     }
 
-    /// The whole ARN.
-    pub fn as_str(&self) -> &str {
-        &self.raw
-    }
-    /// `aws`, `aws-cn`, ...
-    pub fn partition(&self) -> &str {
-        &self.partition
-    }
-    /// The topic's region.
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-    /// The topic's account.
-    pub fn account(&self) -> &str {
-        &self.account
-    }
+    super::arn::arn_accessors!("topic");
 }
 
 /// Whether a parsed event is an SNS notification (has a `Records` array) rather than a
