@@ -24,6 +24,7 @@ const RULES: &[&str] = &[
     "wildcard-in-arn",
     "provider-escalation",
     "invoke-policy-overwritten",
+    "secret-like-environment",
 ];
 
 fn fixture(rule: &str, kind: &str) -> String {

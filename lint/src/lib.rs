@@ -39,6 +39,7 @@ mod parameters;
 pub mod report;
 mod resolve;
 mod rules;
+pub mod secrets;
 pub mod template;
 
 use std::collections::BTreeMap;
