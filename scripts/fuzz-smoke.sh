@@ -11,10 +11,12 @@ mkdir -p corpus/event
 # Seed the event corpus with the fixture events.
 cp ../runtime/tests/fixtures/events/*.json ../runtime/tests/fixtures/sns/*.json corpus/event/ 2>/dev/null || true
 mkdir -p corpus/template
-# Seed the template corpus with the shipped templates and the lint fixtures.
+# Seed the template corpus with the shipped templates, the lint fixtures and a sample of the
+# real-template corpus (tests/corpus).
 cp ../cfn/*.yaml ../cfn/examples/*.yaml corpus/template/
 for f in ../cli/tests/fixtures/lint/*/*; do cp "$f" "corpus/template/$(basename "$(dirname "$f")")-$(basename "$f")"; done
-for target in event response_url response_budget signature canonical_json ticket decision_line requirements index_page index_url wheel template iam_policy; do
+find ../tests/corpus -name "*.y*ml" | head -n 100 | while read -r f; do cp "$f" "corpus/template/corpus-$(echo "$f" | md5sum | cut -c1-12).yaml"; done
+for target in event response_url response_budget signature canonical_json ticket requirements index_page index_url wheel template lint_parameters decision_line iam_policy; do
   echo "fuzzing $target for ${seconds}s"
   cargo fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 | tail -n 3
 done

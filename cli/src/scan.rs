@@ -15,10 +15,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use anyhow::{Context as _, Result};
-use regex::Regex;
 use serde_json::Value;
 
-use warden_lint::{iam, Finding, Rule, Severity, Status};
+use warden_lint::{iam, secrets, Finding, Rule, Severity, Status};
 
 /// Every scan rule, in a stable order.
 pub(crate) const SCAN_RULES: &[Rule] = &[
@@ -114,11 +113,6 @@ pub(crate) async fn scan(
         }
     }
 
-    let secret_value = Regex::new(
-        r"^(AKIA|ASIA)[A-Z0-9]{16}$|-----BEGIN [A-Z ]*PRIVATE KEY-----|^xox[abpr]-|^gh[pousr]_[A-Za-z0-9]{20,}|^sk_live_",
-    )
-    .context("building the secret-value pattern")?;
-
     let mut by_role: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, f) in functions.iter().enumerate() {
         // Created by CloudFormation: its tags, or a stack that lists it.
@@ -160,19 +154,14 @@ pub(crate) async fn scan(
             );
         }
         for (name, value) in &f.environment {
-            let by_name = secret_like_name(name)
-                && !value.is_empty()
-                && !value.starts_with("arn:")
-                && !value.starts_with('/')
-                && !value.starts_with("{{resolve:");
-            if by_name || secret_value.is_match(value) {
+            if secrets::secret_like(name, value) {
                 findings.push(
                     f,
                     "secret-like-environment",
                     Status::Fail,
                     format!(
                         "environment variable {name} looks like a secret ({}); keep secrets in Secrets Manager or SSM and pass their names",
-                        if by_name { "by its name" } else { "by its value" }
+                        if secrets::secret_like_value(value) { "by its value" } else { "by its name" }
                     ),
                 );
             }
@@ -307,42 +296,6 @@ pub(crate) async fn scan(
         functions: functions.into_iter().map(|f| f.arn).collect(),
         findings: findings.out,
     })
-}
-
-/// Whether an environment variable's name says it holds a secret: a token such as SECRET,
-/// PASSWORD or TOKEN, or API/PRIVATE/ACCESS followed by KEY, unless the name ends by saying it
-/// holds a reference (…_ARN, …_NAME, …_ID, …_PATH, …_PARAMETER, …_URL, …_FILE).
-fn secret_like_name(name: &str) -> bool {
-    let tokens: Vec<String> = name
-        .split(['_', '-', '.'])
-        .filter(|t| !t.is_empty())
-        .map(str::to_ascii_uppercase)
-        .collect();
-    let reference = tokens.last().is_some_and(|t| {
-        matches!(
-            t.as_str(),
-            "ARN"
-                | "NAME"
-                | "ID"
-                | "PATH"
-                | "PARAM"
-                | "PARAMETER"
-                | "URL"
-                | "FILE"
-                | "TTL"
-                | "HEADER"
-        )
-    });
-    let word = tokens.iter().any(|t| {
-        matches!(
-            t.as_str(),
-            "SECRET" | "PASSWORD" | "PASSWD" | "PWD" | "TOKEN" | "APIKEY" | "PRIVATEKEY"
-        )
-    });
-    let pair = tokens.windows(2).any(|w| {
-        w[1] == "KEY" && matches!(w[0].as_str(), "API" | "PRIVATE" | "ACCESS" | "SIGNING")
-    });
-    (word || pair) && !reference
 }
 
 async fn list_functions(lambda: &aws_sdk_lambda::Client) -> Result<Vec<Function>> {
@@ -561,7 +514,7 @@ mod tests {
             "AWS_SECRET_ACCESS_KEY",
             "PRIVATE_KEY",
         ] {
-            assert!(secret_like_name(secret), "{secret}");
+            assert!(secrets::secret_like_name(secret), "{secret}");
         }
         for plain in [
             "WARDEN_CREDENTIALS",
@@ -572,7 +525,7 @@ mod tests {
             "MODE",
             "TOKENIZER_MODEL",
         ] {
-            assert!(!secret_like_name(plain), "{plain}");
+            assert!(!secrets::secret_like_name(plain), "{plain}");
         }
     }
 

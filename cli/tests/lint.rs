@@ -24,6 +24,7 @@ const RULES: &[&str] = &[
     "wildcard-in-arn",
     "provider-escalation",
     "invoke-policy-overwritten",
+    "secret-like-environment",
 ];
 
 fn fixture(rule: &str, kind: &str) -> String {
@@ -135,7 +136,10 @@ fn sarif_text_and_exit_codes() {
     std::fs::write(&broken, "Resources: [").unwrap();
     let (code, _, err) = lint(&[broken.to_str().unwrap()]);
     assert_eq!(code, 2);
-    assert!(err.contains("linting") && err.contains("line"), "{err}");
+    assert!(
+        err.contains("broken.yaml: error: line") && err.contains("1 of 1 template(s)"),
+        "{err}"
+    );
     assert_eq!(lint(&["/nonexistent.yaml"]).0, 2);
 }
 
@@ -213,4 +217,152 @@ fn sorted(value: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
     }
+}
+
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("warden-lint-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// One unparseable template among several: its own error (JSON `errors`, SARIF notification,
+/// JUnit `<error>`, a line on stderr), the others linted and reported, exit code 2 whatever
+/// their findings.
+#[test]
+fn an_unparseable_template_does_not_stop_the_others() {
+    let dir = scratch("several");
+    let broken = dir.join("broken.yaml");
+    std::fs::write(&broken, "Resources:\n  A: [\n").unwrap();
+    let tp = fixture("lambda-permission-public", "tp");
+    let fp = fixture("role-without-boundary", "fp");
+    let (code, out, err) = lint(&[&tp, broken.to_str().unwrap(), &fp, "--format", "json"]);
+    assert_eq!(code, 2, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "lambda-permission-public"),
+        "{report}"
+    );
+    let errors = report["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{report}");
+    assert_eq!(errors[0]["file"], broken.to_str().unwrap());
+    assert!(errors[0]["line"].as_u64().unwrap() >= 2, "{report}");
+    assert!(
+        err.contains("1 of 3 template(s) could not be linted"),
+        "{err}"
+    );
+    // Without findings the exit code is still 2.
+    assert_eq!(lint(&[&fp, broken.to_str().unwrap()]).0, 2);
+    let (_, out, _) = lint(&[&tp, broken.to_str().unwrap(), "--format", "sarif"]);
+    let sarif: Value = serde_json::from_str(&out).unwrap();
+    let invocation = &sarif["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert_eq!(
+        invocation["toolExecutionNotifications"][0]["level"],
+        "error"
+    );
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "lambda-permission-public"
+    );
+    let (_, out, _) = lint(&[&tp, broken.to_str().unwrap(), "--format", "junit"]);
+    assert!(
+        out.contains("errors=\"1\"") && out.contains("<error message=\"not linted\">"),
+        "{out}"
+    );
+    // A clean run reports no errors and succeeds.
+    let (code, out, _) = lint(&[&fp, "--format", "json"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["errors"],
+        serde_json::json!([])
+    );
+}
+
+/// A directory argument lints every template under it, and only templates.
+#[test]
+fn a_directory_lints_every_template_under_it() {
+    let dir = scratch("directory");
+    std::fs::create_dir_all(dir.join("stack/nested")).unwrap();
+    std::fs::copy(
+        fixture("lambda-permission-public", "tp"),
+        dir.join("stack/a.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixture("function-url-auth-none", "tp"),
+        dir.join("stack/nested/b.yml"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("stack/buildspec.yml"),
+        "version: 0.2\nphases: {install: [}\n",
+    )
+    .unwrap();
+    let (code, out, err) = lint(&[dir.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let mut files: Vec<&str> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    files.dedup();
+    assert_eq!(
+        files,
+        [
+            dir.join("stack/a.yaml").to_str().unwrap(),
+            dir.join("stack/nested/b.yml").to_str().unwrap()
+        ]
+    );
+}
+
+/// `--parameter K=V` and `--parameters FILE` replace defaults; `--parameter` wins.
+#[test]
+fn parameter_values_replace_defaults() {
+    let dir = scratch("parameters");
+    let template = dir.join("t.yaml");
+    std::fs::write(
+        &template,
+        "Parameters:\n  Target: {Type: String, Default: \"arn:aws:iam::123456789012:role/app\"}\nResources:\n  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: p\n      PolicyDocument:\n        Statement:\n          - {Effect: Allow, Action: iam:PassRole, Resource: !Ref Target}\n",
+    )
+    .unwrap();
+    let t = template.to_str().unwrap();
+    let passrole = |args: &[&str]| {
+        let (_, out, err) = lint(&[&[t, "--format", "json"], args].concat());
+        let report: Value = serde_json::from_str(&out).unwrap_or_else(|_| panic!("{err}"));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "iam-passrole-wildcard")
+    };
+    assert!(!passrole(&[]));
+    assert!(passrole(&[
+        "--parameter",
+        "Target=arn:aws:iam::123456789012:role/*"
+    ]));
+    let file = dir.join("params.json");
+    std::fs::write(
+        &file,
+        r#"[{"ParameterKey": "Target", "ParameterValue": "arn:aws:iam::123456789012:role/*"}]"#,
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    assert!(passrole(&["--parameters", f]));
+    assert!(!passrole(&[
+        "--parameters",
+        f,
+        "--parameter",
+        "Target=arn:aws:iam::123456789012:role/app"
+    ]));
+    std::fs::write(&file, "{").unwrap();
+    let (code, _, err) = lint(&[t, "--parameters", f]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not JSON"), "{err}");
 }

@@ -231,7 +231,7 @@ fn unsignable_input_is_a_clear_error_that_writes_nothing() {
         ),
         (
             "Resources:\n  G:\n    Type: Custom::Hello\n    Properties:\n      V: 1.10\n",
-            "quote it",
+            "line 5: `1.10` could be read as different numbers by different YAML readers: quote it (write \"1.10\" for the text)",
         ),
         (
             "Resources:\n  G:\n    Type: Custom::Hello\n",

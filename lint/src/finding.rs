@@ -95,3 +95,15 @@ pub struct Finding {
     /// What was found (never a secret value).
     pub message: String,
 }
+
+/// A template that could not be linted (not YAML or JSON, unreadable): reported beside the
+/// findings of the others, and the run exits 2.
+#[derive(Clone, Debug, Serialize)]
+pub struct FileError {
+    /// The template.
+    pub file: String,
+    /// The 1-based line of the problem, 0 when there is none.
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+}

@@ -1,7 +1,30 @@
-//! The IAM analysis the rules and `warden scan` share: policy statements, IAM action patterns,
-//! the actions through which a role escalates, and AWS managed policies that grant everything.
+//! The IAM analysis the rules and `warden scan` share: policy documents (given as JSON, as a
+//! JSON string, or chosen by `Fn::If`, whose branches are both read), statements, IAM action
+//! patterns, the actions through which a role escalates, AWS managed policies that grant broad
+//! actions, and secret-like environment variables.
 
 use serde_json::{json, Value};
+
+/// AWS managed policies that grant wildcard actions, by name, with the actions they allow
+/// (`!` before an action: everything but it, as `NotAction`).
+const BROAD: &[(&str, &[&str])] = &[
+    ("AdministratorAccess", &["*"]),
+    (
+        "PowerUserAccess",
+        &["!iam:*", "!organizations:*", "!account:*"],
+    ),
+    ("IAMFullAccess", &["iam:*"]),
+    ("AWSLambda_FullAccess", &["lambda:*", "iam:PassRole"]),
+    ("AWSLambdaFullAccess", &["lambda:*", "iam:PassRole"]),
+    ("AWSCloudFormationFullAccess", &["cloudformation:*"]),
+    ("AWSCodeDeployFullAccess", &["codedeploy:*"]),
+    ("AmazonS3FullAccess", &["s3:*"]),
+    ("AmazonDynamoDBFullAccess", &["dynamodb:*"]),
+    ("AmazonSQSFullAccess", &["sqs:*"]),
+    ("AmazonSNSFullAccess", &["sns:*"]),
+    ("SecretsManagerReadWrite", &["secretsmanager:*"]),
+    ("AmazonEC2FullAccess", &["ec2:*", "iam:PassRole"]),
+];
 
 /// AWS managed policies that grant wildcard actions, as SAM `Policies` entries name them.
 pub const BROAD_MANAGED_POLICIES: &[&str] = &[
@@ -10,26 +33,69 @@ pub const BROAD_MANAGED_POLICIES: &[&str] = &[
     "IAMFullAccess",
     "AWSLambda_FullAccess",
     "AWSLambdaFullAccess",
+    "AWSCloudFormationFullAccess",
+    "AWSCodeDeployFullAccess",
     "AmazonS3FullAccess",
     "AmazonDynamoDBFullAccess",
+    "AmazonSQSFullAccess",
+    "AmazonSNSFullAccess",
+    "SecretsManagerReadWrite",
+    "AmazonEC2FullAccess",
 ];
 
-/// The statements of a policy document.
-pub fn statement_list(document: &Value) -> Vec<Value> {
-    match &document["Statement"] {
-        Value::Array(items) => items.clone(),
-        Value::Object(_) => vec![document["Statement"].clone()],
-        _ => Vec::new(),
+/// A policy document as JSON: an object as it is, a string parsed as JSON (CloudFormation
+/// accepts a PolicyDocument given as a JSON string); `Err` with the reason when it is neither
+/// (an unresolved `Fn::Sub`, an import...).
+pub fn document(value: &Value) -> Result<Value, String> {
+    match value {
+        Value::String(text) => {
+            serde_json::from_str(text).map_err(|_| "a PolicyDocument string is not JSON".to_owned())
+        }
+        Value::Object(map) if crate::template::is_intrinsic(value) => Err(format!(
+            "the PolicyDocument is {} that could not be resolved",
+            map.keys().next().map_or("an intrinsic", String::as_str)
+        )),
+        Value::Object(_) => Ok(value.clone()),
+        _ => Err("the PolicyDocument is not an object".to_owned()),
     }
 }
 
-/// One value or a list of them, as a list.
-pub fn list_of(v: &Value) -> Vec<Value> {
-    match v {
-        Value::Array(items) => items.clone(),
-        Value::Null => Vec::new(),
-        other => vec![other.clone()],
+/// The statements of a policy document (both branches of every `Fn::If`; a string document
+/// parsed).
+pub fn statement_list(document: &Value) -> Vec<Value> {
+    let document = match document {
+        Value::String(_) => self::document(document).unwrap_or(Value::Null),
+        other => other.clone(),
+    };
+    branches(&document)
+        .iter()
+        .flat_map(|d| list_of(&d["Statement"]))
+        .filter(Value::is_object)
+        .collect()
+}
+
+/// Both branches of an `Fn::If` (recursively; `AWS::NoValue` is no value), or the value.
+fn branches(value: &Value) -> Vec<Value> {
+    if let Some(args) = value.get("Fn::If").and_then(Value::as_array) {
+        return args.iter().skip(1).flat_map(branches).collect();
     }
+    if value.get("Ref").and_then(Value::as_str) == Some("AWS::NoValue") {
+        return Vec::new();
+    }
+    vec![value.clone()]
+}
+
+/// One value or a list of them, as a list; an `Fn::If` (the value, or an item) yields both
+/// branches, so an analysis sees what either condition allows.
+pub fn list_of(v: &Value) -> Vec<Value> {
+    branches(v)
+        .into_iter()
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().flat_map(branches).collect(),
+            Value::Null => Vec::new(),
+            other => vec![other],
+        })
+        .collect()
 }
 
 /// The `Allow` statements of a policy document (`Deny` statements never trigger a finding).
@@ -53,25 +119,50 @@ pub fn passes_role(statement: &Value) -> bool {
         .any(|a| action_matches(a, "iam:PassRole"))
 }
 
-/// The policy documents a resource holds: a role's inline `Policies`, a policy's or managed
-/// policy's `PolicyDocument`.
-pub fn policy_documents<'v>(resource_type: &str, properties: &'v Value) -> Vec<&'v Value> {
+/// The policy documents a resource holds: a role's, user's or group's inline `Policies`, a
+/// policy's or managed policy's `PolicyDocument` (each `Fn::If` branch; strings not parsed yet:
+/// [`statement_list`] and [`document`] do).
+pub fn policy_documents(resource_type: &str, properties: &Value) -> Vec<Value> {
     match resource_type {
-        "AWS::IAM::Role" => properties["Policies"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|policy| &policy["PolicyDocument"])
+        "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group" => list_of(&properties["Policies"])
+            .iter()
+            .flat_map(|policy| list_of(&policy["PolicyDocument"]))
             .collect(),
-        "AWS::IAM::Policy" | "AWS::IAM::ManagedPolicy" => vec![&properties["PolicyDocument"]],
+        "AWS::IAM::Policy"
+        | "AWS::IAM::ManagedPolicy"
+        | "AWS::IAM::RolePolicy"
+        | "AWS::IAM::UserPolicy"
+        | "AWS::IAM::GroupPolicy" => list_of(&properties["PolicyDocument"]),
         _ => Vec::new(),
     }
+}
+
+/// Why each of a resource's policy documents could not be read (an unresolved intrinsic, a
+/// string that is not JSON): the analysis cannot judge them, so they are UNKNOWN.
+pub fn unreadable_documents(resource_type: &str, properties: &Value) -> Vec<String> {
+    policy_documents(resource_type, properties)
+        .iter()
+        .filter_map(|d| document(d).err())
+        .collect()
 }
 
 /// SAM `Policies`, alone or in a list: each a managed policy name or ARN, a policy document,
 /// or a policy template (`{TemplateName: {Parameter: value}}`).
 pub fn sam_policy_entries(policies: &Value) -> Vec<Value> {
     list_of(policies)
+}
+
+/// The text with every `${...}` (a pseudo parameter, a resource's name) replaced by one plain
+/// character: they are single names, and their `::` must not count as ARN separators.
+pub(crate) fn without_variables(text: &str) -> String {
+    let mut base = text.to_owned();
+    while let Some(start) = base.find("${") {
+        let Some(len) = base[start..].find('}') else {
+            break;
+        };
+        base.replace_range(start..=start + len, "v");
+    }
+    base
 }
 
 /// Whether IAM action pattern `pattern` (with `*` and `?`) matches `action`, ignoring case.
@@ -115,13 +206,39 @@ pub const ESCALATING_ACTIONS: &[&str] = &[
     "iam:AttachUserPolicy",
 ];
 
-/// An AWS managed policy with wildcard actions (by name or ARN), as the document it amounts to.
+/// An AWS managed policy with wildcard actions (by name, or by ARN under `:aws:policy/`,
+/// `${AWS::Partition}` included), as the document it amounts to.
 pub fn broad_managed_policy(reference: &Value) -> Option<Value> {
     let name = reference.as_str()?;
-    let short = name.rsplit('/').next().unwrap_or(name);
-    BROAD_MANAGED_POLICIES
-        .contains(&short)
-        .then(|| json!({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    let short = if name.starts_with("arn:") {
+        let (_, path) = name.split_once(":aws:policy/")?;
+        path.rsplit('/').next().unwrap_or(path)
+    } else {
+        name
+    };
+    let (_, actions) = BROAD.iter().find(|(n, _)| *n == short)?;
+    let allowed: Vec<&str> = actions
+        .iter()
+        .filter(|a| !a.starts_with('!'))
+        .copied()
+        .collect();
+    let excepted: Vec<&str> = actions.iter().filter_map(|a| a.strip_prefix('!')).collect();
+    let statement = if excepted.is_empty() {
+        json!({"Effect": "Allow", "Action": allowed, "Resource": "*"})
+    } else {
+        json!({"Effect": "Allow", "NotAction": excepted, "Resource": "*"})
+    };
+    Some(json!({"Statement": [statement]}))
+}
+
+/// The short name of an AWS managed policy with broad actions, by name or ARN.
+pub fn broad_managed_policy_name(reference: &Value) -> Option<&'static str> {
+    broad_managed_policy(reference)?;
+    let name = reference.as_str()?;
+    BROAD
+        .iter()
+        .map(|(n, _)| *n)
+        .find(|n| name == *n || name.ends_with(&format!("/{n}")))
 }
 
 /// Allowed actions of `documents` that escalate.
@@ -133,9 +250,14 @@ pub fn escalating(documents: &[Value]) -> Vec<&'static str> {
                 continue;
             }
             if statement.get("NotAction").is_some() {
-                // Everything but the listed actions: assume the escalating ones are in.
+                // Everything but the listed actions.
+                let excepted = list_of(&statement["NotAction"]);
                 for action in ESCALATING_ACTIONS {
-                    if !out.contains(action) {
+                    let is_excepted = excepted
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .any(|p| action_matches(p, action));
+                    if !is_excepted && !out.contains(action) {
                         out.push(*action);
                     }
                 }

@@ -30,12 +30,16 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod files;
 mod finding;
 mod graph;
 pub mod iam;
+mod model;
+mod parameters;
 pub mod report;
 mod resolve;
 mod rules;
+pub mod secrets;
 pub mod template;
 
 use std::collections::BTreeMap;
@@ -43,40 +47,75 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 pub use error::Error;
-pub use finding::{Finding, Rule, Severity, Status};
+pub use files::{looks_like_template, templates_under};
+pub use finding::{FileError, Finding, Rule, Severity, Status};
+pub use parameters::parse_parameters;
 pub use rules::{RuleId, RULES};
 
 use crate::{
-    resolve::{parameter_defaults, resolve, Scope},
+    resolve::{resolve, Scope},
     rules::{Ctx, Hit},
-    template::{to_json, Template},
+    template::{reindent_flow, to_json_as, Reading, Template},
 };
+
+/// What a lint run is given besides the template.
+#[derive(Clone, Debug, Default)]
+#[non_exhaustive]
+pub struct Options {
+    /// Parameter values (`--parameter K=V`, `--parameters FILE`), used instead of defaults.
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl Options {
+    /// Options with these parameter values.
+    pub fn with_parameters(parameters: BTreeMap<String, String>) -> Self {
+        Self { parameters }
+    }
+}
 
 /// Lints one template's text; `file` names it in the findings.
 pub fn lint(file: &str, source: &str) -> Result<Vec<Finding>, Error> {
-    let template = Template::parse(source)?;
-    let defaults = parameter_defaults(&template)?;
-    let resources = template.resources()?;
+    lint_with(file, source, &Options::default())
+}
+
+/// Lints one template's text with `options`; `file` names it in the findings. Refuses only text
+/// that is not YAML or JSON or whose top level is not a mapping: scalars are read as
+/// CloudFormation reads them ([`Reading::Lint`]), and a section no rule reads never refuses
+/// the template.
+pub fn lint_with(file: &str, source: &str, options: &Options) -> Result<Vec<Finding>, Error> {
+    let reindented: String;
+    let template = match Template::parse(source) {
+        Ok(template) => template,
+        // Flow collections left of their key: accepted by PyYAML and CloudFormation.
+        Err(e) => match reindent_flow(source) {
+            Some(text) => {
+                reindented = text;
+                Template::parse(&reindented).map_err(|_| e)?
+            }
+            None => return Err(e),
+        },
+    };
+    let parameters = model::parameter_values(&template, &options.parameters);
+    let resources = model::resources(&template, &parameters);
     let types: BTreeMap<String, String> = resources
         .iter()
         .map(|r| (r.logical_id.clone(), r.resource_type.clone()))
         .collect();
     let scope = Scope {
-        defaults: &defaults,
+        defaults: &parameters,
         types: &types,
     };
     let mut all_properties = BTreeMap::new();
     for resource in &resources {
-        let properties = match resource.properties {
-            Some((_, node)) => resolve(&to_json(node)?, &scope),
-            None => Value::Object(Map::new()),
+        let properties = match &resource.properties {
+            Value::Null => Value::Object(Map::new()),
+            p => resolve(p, &scope),
         };
         all_properties.insert(resource.logical_id.clone(), properties);
     }
     let sam_global_boundary = template
         .section("Globals")
-        .map(to_json)
-        .transpose()?
+        .and_then(|g| to_json_as(g, Reading::Lint).ok())
         .is_some_and(|g| g["Function"].get("PermissionsBoundary").is_some());
     let ctx = Ctx {
         types: &types,
@@ -88,11 +127,8 @@ pub fn lint(file: &str, source: &str) -> Result<Vec<Finding>, Error> {
         let properties = all_properties
             .remove(&resource.logical_id)
             .unwrap_or(Value::Null);
-        let metadata = match template::entry(resource.body, "Metadata") {
-            Some((_, node)) => to_json(node)?,
-            None => Value::Null,
-        };
-        let (suppressed, mut hits) = rules::suppression_without_reason::suppressions(&metadata);
+        let (suppressed, mut hits) =
+            rules::suppression_without_reason::suppressions(&resource.metadata);
         hits.extend(rules::per_resource(
             &resource.resource_type,
             &properties,

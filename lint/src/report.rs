@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::finding::{Finding, Rule, Severity, Status};
+use crate::finding::{FileError, Finding, Rule, Severity, Status};
 
 /// Text output: one line per finding (`file:line:`, or just the location when there is no
 /// line), the severity coloured when `colour`.
@@ -37,7 +37,14 @@ pub fn text(findings: &[Finding], colour: bool) -> String {
 }
 
 /// JUnit XML: one test case per rule and file, failing when the rule found something there.
-pub fn junit(files: &[String], findings: &[Finding], rules: &[Rule], suite: &str) -> String {
+/// A file in `errors` (not linted) is one test case with an `<error>`.
+pub fn junit(
+    files: &[String],
+    findings: &[Finding],
+    errors: &[FileError],
+    rules: &[Rule],
+    suite: &str,
+) -> String {
     let escape = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
@@ -73,14 +80,23 @@ pub fn junit(files: &[String], findings: &[Finding], rules: &[Rule], suite: &str
             cases.push_str("</testcase>\n");
         }
     }
-    let tests = files.len() * rules.len();
+    for error in errors {
+        cases.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"template\"><error message=\"not linted\">{}</error></testcase>\n",
+            escape(&error.file),
+            escape(&format!("{}:{}: {}", error.file, error.line, error.message))
+        ));
+    }
+    let tests = files.len() * rules.len() + errors.len();
+    let error_count = errors.len();
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"{suite}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{error_count}\">\n{cases}  </testsuite>\n</testsuites>\n"
     )
 }
 
-/// SARIF 2.1.0.
-pub fn sarif(findings: &[Finding], rules: &[Rule]) -> Value {
+/// SARIF 2.1.0; a file in `errors` (not linted) is an error notification of the invocation,
+/// which is then not successful.
+pub fn sarif(findings: &[Finding], errors: &[FileError], rules: &[Rule]) -> Value {
     let rules: Vec<Value> = rules
         .iter()
         .map(|r| {
@@ -111,15 +127,31 @@ pub fn sarif(findings: &[Finding], rules: &[Rule]) -> Value {
             })
         })
         .collect();
+    let notifications: Vec<Value> = errors
+        .iter()
+        .map(|e| {
+            let location = if e.line == 0 {
+                json!({"physicalLocation": {"artifactLocation": {"uri": e.file}}})
+            } else {
+                json!({"physicalLocation": {"artifactLocation": {"uri": e.file}, "region": {"startLine": e.line}}})
+            };
+            json!({"level": "error", "message": {"text": e.message}, "locations": [location]})
+        })
+        .collect();
+    let invocation = json!({
+        "executionSuccessful": errors.is_empty(),
+        "toolExecutionNotifications": notifications,
+    });
     json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": {"name": "warden", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "results": results}],
+        "runs": [{"tool": {"driver": {"name": "warden", "version": env!("CARGO_PKG_VERSION"), "rules": rules}}, "invocations": [invocation], "results": results}],
     })
 }
 
-/// JSON: `{"findings": [...]}`, each finding with its rule, severity, status, file, logical id,
-/// line and message.
-pub fn json(findings: &[Finding]) -> Value {
-    json!({ "findings": findings })
+/// JSON: `{"findings": [...], "errors": [...]}`, each finding with its rule, severity, status,
+/// file, logical id, line and message; each error (a template not linted) with its file, line
+/// and message.
+pub fn json(findings: &[Finding], errors: &[FileError]) -> Value {
+    json!({ "findings": findings, "errors": errors })
 }

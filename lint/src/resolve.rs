@@ -1,4 +1,4 @@
-//! Intrinsic resolution without deploying: `Ref` to parameters with defaults, `Fn::Sub`,
+//! Intrinsic resolution without deploying: `Ref` to parameters with values (given or default), `Fn::Sub`,
 //! `Fn::Join`, and `Ref`/`Fn::GetAtt` of the template's own resources (one concrete name each).
 //! What stays unresolved stays an intrinsic, which rules report as UNKNOWN.
 
@@ -6,24 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::template::{to_json, Template, TemplateError};
-
-pub(crate) fn parameter_defaults(
-    template: &Template<'_>,
-) -> Result<Map<String, Value>, TemplateError> {
-    let Some(section) = template.section("Parameters") else {
-        return Ok(Map::new());
-    };
-    let Value::Object(params) = to_json(section)? else {
-        return Ok(Map::new());
-    };
-    Ok(params
-        .into_iter()
-        .filter_map(|(k, v)| v.get("Default").cloned().map(|d| (k, d)))
-        .collect())
-}
-
-/// What intrinsics can be resolved against: parameter defaults and the template's resources.
+/// What intrinsics can be resolved against: parameter values (given, else defaults) and the
+/// template's resources.
 pub(crate) struct Scope<'a> {
     pub(crate) defaults: &'a Map<String, Value>,
     pub(crate) types: &'a BTreeMap<String, String>,

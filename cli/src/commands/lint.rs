@@ -1,38 +1,99 @@
-//! `warden lint`: templates through `warden-lint`, reported as text, JSON, SARIF or JUnit.
+//! `warden lint`: templates (files, or every template under a directory) through
+//! `warden-lint`, reported as text, JSON, SARIF or JUnit. A template that cannot be linted is
+//! reported as an error beside the findings of the others.
+//!
+//! Exit codes: 0 when every template was linted and no finding reaches `--fail-on`; 1 when
+//! every template was linted and a finding reaches it; 2 when a template (or the parameters
+//! file) could not be read or parsed, after the others were linted and reported.
 
-use std::path::PathBuf;
+use std::{collections::BTreeMap, path::PathBuf};
 
-use anyhow::{Context as _, Result};
-use warden_lint::report;
+use anyhow::{bail, Context as _, Result};
+use warden_lint::{report, FileError, Options};
 
 use super::FindingsArgs;
+use crate::deploy::KeyValue;
 
 /// The arguments of `warden lint`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// Template files.
+    /// Template files, or directories: every template under them (.yaml, .yml, .json,
+    /// .template files with a Resources or AWSTemplateFormatVersion key; hidden directories
+    /// and node_modules skipped).
     #[arg(required = true)]
     pub(crate) paths: Vec<PathBuf>,
+    /// A template parameter's value, `KEY=VALUE` (repeatable; used instead of its Default;
+    /// wins over --parameters).
+    #[arg(long = "parameter")]
+    pub(crate) parameter: Vec<KeyValue>,
+    /// A JSON file of parameter values: {"Key": "Value"}, {"Parameters": {...}} or
+    /// [{"ParameterKey": ..., "ParameterValue": ...}].
+    #[arg(long)]
+    pub(crate) parameters: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) output: FindingsArgs,
 }
 
-/// Runs the command; `Ok(false)` means exit code 1.
+/// Runs the command; `Ok(false)` means exit code 1, an error exit code 2.
 pub(crate) fn exec(args: Args) -> Result<bool> {
-    let mut findings = Vec::new();
-    for path in &args.paths {
-        let source =
+    let mut given = BTreeMap::new();
+    if let Some(path) = &args.parameters {
+        let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        let name = path.display().to_string();
-        findings
-            .extend(warden_lint::lint(&name, &source).with_context(|| format!("linting {name}"))?);
+        given = warden_lint::parse_parameters(&text)
+            .with_context(|| format!("reading {}", path.display()))?;
     }
-    let files: Vec<String> = args.paths.iter().map(|p| p.display().to_string()).collect();
-    Ok(args.output.report(
+    for kv in &args.parameter {
+        given.insert(kv.key.clone(), kv.value.clone());
+    }
+    let options = Options::with_parameters(given);
+    let (files, mut errors) = warden_lint::templates_under(&args.paths);
+    let unreadable_directories = errors.len();
+    let mut findings = Vec::new();
+    let mut linted = Vec::new();
+    for path in &files {
+        let name = path.display().to_string();
+        let error = |line, message| FileError {
+            file: name.clone(),
+            line,
+            message,
+        };
+        let source = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8(bytes),
+            Err(e) => {
+                errors.push(error(0, format!("reading: {e}")));
+                continue;
+            }
+        };
+        let Ok(source) = source else {
+            errors.push(error(0, "not UTF-8 text".to_owned()));
+            continue;
+        };
+        match warden_lint::lint_with(&name, &source, &options) {
+            Ok(found) => {
+                findings.extend(found);
+                linted.push(name);
+            }
+            Err(e) => errors.push(error(e.line(), e.to_string())),
+        }
+    }
+    let passed = args.output.report(
         &findings,
-        &files,
+        &errors,
+        &linted,
         warden_lint::RULES,
         "warden lint",
-        report::json(&findings),
-    ))
+        report::json(&findings, &errors),
+    );
+    if !errors.is_empty() {
+        for e in &errors {
+            eprintln!("{}: error: {}", e.file, e.message);
+        }
+        bail!(
+            "{} of {} template(s) could not be linted",
+            errors.len(),
+            files.len() + unreadable_directories
+        );
+    }
+    Ok(passed)
 }

@@ -92,11 +92,13 @@ pub(crate) struct FindingsArgs {
 }
 
 impl FindingsArgs {
-    /// Prints `findings` about `subjects` (templates or functions) checked by `rules`, in the
-    /// chosen format (`json` is the JSON report); returns whether none reaches `--fail-on`.
+    /// Prints `findings` about `subjects` (templates or functions) checked by `rules`, and the
+    /// `errors` of subjects not checked, in the chosen format (`json` is the JSON report);
+    /// returns whether no finding reaches `--fail-on`.
     pub(crate) fn report(
         &self,
         findings: &[warden_lint::Finding],
+        errors: &[warden_lint::FileError],
         subjects: &[String],
         rules: &[warden_lint::Rule],
         suite: &str,
@@ -106,8 +108,11 @@ impl FindingsArgs {
         match self.format {
             LintFormat::Text => print!("{}", report::text(findings, colour())),
             LintFormat::Json => println!("{json}"),
-            LintFormat::Sarif => println!("{}", report::sarif(findings, rules)),
-            LintFormat::Junit => print!("{}", report::junit(subjects, findings, rules, suite)),
+            LintFormat::Sarif => println!("{}", report::sarif(findings, errors, rules)),
+            LintFormat::Junit => print!(
+                "{}",
+                report::junit(subjects, findings, errors, rules, suite)
+            ),
         }
         !findings.iter().any(|f| f.severity >= self.fail_on)
     }

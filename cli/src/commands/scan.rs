@@ -26,6 +26,7 @@ pub(crate) fn exec(args: Args) -> Result<bool> {
     let json = serde_json::json!({"functions": report.functions, "findings": report.findings});
     Ok(args.output.report(
         &report.findings,
+        &[],
         &report.functions,
         scan::SCAN_RULES,
         "warden scan",

@@ -1,5 +1,7 @@
-//! `iam-passrole-wildcard`: an Allow statement granting `iam:PassRole` on `*` or an ARN
-//! pattern (roles, policies, SAM `Policies` documents).
+//! `iam-passrole-wildcard`: an Allow statement granting `iam:PassRole` on `*`, on an ARN
+//! pattern that can match IAM roles, or on everything but some resources (`NotResource`)
+//! (roles, users, groups, policies, SAM `Policies` documents). A pattern that can match no role
+//! (`arn:aws:s3:::*`) is not a role wildcard.
 
 use serde_json::Value;
 
@@ -32,9 +34,17 @@ fn statement(statement: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
         return Vec::new();
     }
     let mut hits = Vec::new();
+    if statement.get("NotResource").is_some() {
+        hits.push(fail(
+            ID,
+            "iam:PassRole with NotResource: every role but the listed ones",
+        ));
+    }
     for resource in iam::list_of(&statement["Resource"]) {
         match resource.as_str() {
-            Some(r) if r.contains('*') => hits.push(fail(ID, format!("iam:PassRole on `{r}`"))),
+            Some(r) if r.contains('*') && may_match_a_role(r) => {
+                hits.push(fail(ID, format!("iam:PassRole on `{r}`")));
+            }
             Some(_) => {}
             None if is_concrete_reference(&resource, ctx.types) => {}
             None => hits.push(unknown(
@@ -44,4 +54,53 @@ fn statement(statement: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
         }
     }
     hits
+}
+
+/// Whether a resource pattern can match an IAM role's ARN
+/// (`arn:<partition>:iam::<account>:role/<path><name>`).
+fn may_match_a_role(pattern: &str) -> bool {
+    if !pattern.starts_with("arn:") {
+        return iam::action_matches(pattern, "arn:aws:iam::123456789012:role/r");
+    }
+    let pattern = iam::without_variables(pattern);
+    let parts: Vec<&str> = pattern.splitn(6, ':').collect();
+    let [_, _, service, _, _, resource] = parts[..] else {
+        // Fewer parts: a `*` in them may span the rest.
+        return true;
+    };
+    let service_ok = service.contains('*') || service.contains('?') || service == "iam";
+    // The resource part's literal start must be compatible with `role/`.
+    let literal: String = resource
+        .chars()
+        .take_while(|c| *c != '*' && *c != '?')
+        .collect();
+    let resource_ok = literal.starts_with("role/") || "role/".starts_with(&literal);
+    service_ok && resource_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_patterns_that_can_match_a_role_count() {
+        for role in [
+            "*",
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:iam::*:role/app-*",
+            "arn:aws:iam::123456789012:*",
+            "arn:*:*",
+            "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/x*",
+        ] {
+            assert!(may_match_a_role(role), "{role}");
+        }
+        for other in [
+            "arn:aws:s3:::*",
+            "arn:aws:iam::123456789012:user/*",
+            "arn:aws:lambda:*:*:function:*",
+            "arn:aws:iam::123456789012:policy/*",
+        ] {
+            assert!(!may_match_a_role(other), "{other}");
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! `iam-wildcard-action`: an Allow statement with `*` / `service:*` actions or `NotAction`
-//! (roles, policies, SAM `Policies`), or a SAM `Policies` entry that is an AWS managed policy
-//! with wildcard actions.
+//! (roles, users, groups, policies, SAM `Policies`), or an AWS managed policy with wildcard
+//! actions attached (`ManagedPolicyArns`, SAM `Policies`); a policy document that cannot be
+//! read (an unresolved intrinsic, a string that is not JSON) is UNKNOWN.
 
 use serde_json::Value;
 
@@ -25,6 +26,20 @@ pub(crate) fn check(resource_type: &str, p: &Value, _: &Ctx<'_>) -> Vec<Hit> {
         .iter()
         .flat_map(statement)
         .collect();
+    // A document the analysis cannot read is not a pass.
+    for reason in iam::unreadable_documents(resource_type, p) {
+        hits.push(unknown(ID, reason));
+    }
+    if matches!(
+        resource_type,
+        "AWS::IAM::Role" | "AWS::IAM::User" | "AWS::IAM::Group"
+    ) {
+        for arn in iam::list_of(&p["ManagedPolicyArns"]) {
+            if let Some(name) = iam::broad_managed_policy_name(&arn) {
+                hits.push(fail(ID, format!("attaches the AWS managed policy {name}")));
+            }
+        }
+    }
     if resource_type == "AWS::Serverless::Function" {
         for entry in iam::sam_policy_entries(&p["Policies"]) {
             match &entry {

@@ -6,6 +6,7 @@ use serde_json::Value;
 use super::{fail, unknown, Ctx, Hit, RuleId};
 use crate::{
     finding::{Rule, Severity},
+    resolve::is_concrete_reference,
     template::is_intrinsic,
 };
 
@@ -17,16 +18,20 @@ pub(crate) const RULE: Rule = Rule {
         "A Lambda permission grants Principal * without SourceArn, SourceAccount or PrincipalOrgID.",
 };
 
-pub(crate) fn check(resource_type: &str, p: &Value, _: &Ctx<'_>) -> Vec<Hit> {
+pub(crate) fn check(resource_type: &str, p: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
     if resource_type != "AWS::Lambda::Permission" {
         return Vec::new();
     }
-    public_permission(p).into_iter().collect()
+    public_permission(p, ctx).into_iter().collect()
 }
 
-fn public_permission(p: &Value) -> Option<Hit> {
+fn public_permission(p: &Value, ctx: &Ctx<'_>) -> Option<Hit> {
     const RULE: RuleId = RuleId::LambdaPermissionPublic;
     let principal = &p["Principal"];
+    // `!GetAtt SomeRole.Arn`: that one principal of this template.
+    if is_concrete_reference(principal, ctx.types) {
+        return None;
+    }
     if is_intrinsic(principal) {
         return Some(unknown(RULE, "the Principal could not be resolved"));
     }

@@ -12,6 +12,7 @@ pub(crate) mod lambda_permission_public;
 pub(crate) mod multiple_event_triggers;
 pub(crate) mod provider_escalation;
 pub(crate) mod role_without_boundary;
+pub(crate) mod secret_like_environment;
 pub(crate) mod service_token_unqualified;
 pub(crate) mod shared_execution_role;
 pub(crate) mod suppression_without_reason;
@@ -57,6 +58,8 @@ pub enum RuleId {
     ProviderEscalation,
     /// `invoke-policy-overwritten`
     InvokePolicyOverwritten,
+    /// `secret-like-environment`
+    SecretLikeEnvironment,
 }
 
 /// Every rule's descriptor, in [`RuleId`] order.
@@ -74,11 +77,12 @@ pub const RULES: &[Rule] = &[
     wildcard_in_arn::RULE,
     provider_escalation::RULE,
     invoke_policy_overwritten::RULE,
+    secret_like_environment::RULE,
 ];
 
 impl RuleId {
     /// Every rule, in order.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::CustomResourceUnsigned,
         Self::ServiceTokenUnqualified,
         Self::LambdaPermissionPublic,
@@ -92,6 +96,7 @@ impl RuleId {
         Self::WildcardInArn,
         Self::ProviderEscalation,
         Self::InvokePolicyOverwritten,
+        Self::SecretLikeEnvironment,
     ];
 
     /// The rule's descriptor.
@@ -110,6 +115,7 @@ impl RuleId {
             Self::WildcardInArn => &wildcard_in_arn::RULE,
             Self::ProviderEscalation => &provider_escalation::RULE,
             Self::InvokePolicyOverwritten => &invoke_policy_overwritten::RULE,
+            Self::SecretLikeEnvironment => &secret_like_environment::RULE,
         }
     }
 
@@ -161,6 +167,7 @@ const PER_RESOURCE: &[PerResource] = &[
     iam_passrole_wildcard::check,
     role_without_boundary::check,
     wildcard_in_arn::check,
+    secret_like_environment::check,
 ];
 
 /// Every per-resource rule's findings for one resource.
@@ -195,7 +202,7 @@ pub(crate) fn template_wide(
 /// policy's or managed policy's document, a SAM function's `Policies` documents.
 pub(crate) fn policy_statements(resource_type: &str, properties: &Value) -> Vec<Value> {
     let mut statements: Vec<Value> = iam::policy_documents(resource_type, properties)
-        .into_iter()
+        .iter()
         .flat_map(iam::allow_statements)
         .collect();
     if resource_type == "AWS::Serverless::Function" {

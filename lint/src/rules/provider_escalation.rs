@@ -69,7 +69,7 @@ pub(crate) fn check(graph: &Graph<'_>) -> BTreeMap<String, Vec<Hit>> {
                 }
             }
             for document in documents {
-                for statement in statement_list(document) {
+                for statement in statement_list(&document) {
                     let invokes = statement["Effect"] == json!("Allow")
                         && list_of(&statement["Action"])
                             .iter()

@@ -8,7 +8,7 @@ use serde_json::Value;
 use super::{fail, unknown, Ctx, Hit, RuleId};
 use crate::{
     finding::{Rule, Severity},
-    graph::is_custom_resource,
+    graph::{is_custom_resource, is_function},
 };
 
 /// The rule.
@@ -29,8 +29,36 @@ pub(crate) fn check(resource_type: &str, p: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
 
 fn service_token(token: &Value, types: &BTreeMap<String, String>) -> Option<Hit> {
     const RULE: RuleId = RuleId::ServiceTokenUnqualified;
-    if let Some(arn) = token.as_str() {
-        let qualifier = arn.split(':').nth(7);
+    if let Some(text) = token.as_str() {
+        // A resolved Sub: `${Fn.Arn}` is the unqualified function, `${Alias}` a qualified one.
+        if let Some(inner) = text.strip_prefix("${") {
+            let name = inner.split('}').next().unwrap_or_default();
+            let (target, attribute) = name.split_once('.').unwrap_or((name, ""));
+            return match types.get(target).map(String::as_str) {
+                Some(t)
+                    if is_function(t) && attribute == "Arn" && text == format!("${{{name}}}") =>
+                {
+                    Some(fail(
+                        RULE,
+                        format!("the ServiceToken is {target}.Arn, the unqualified function"),
+                    ))
+                }
+                Some(_) => None,
+                None => Some(unknown(
+                    RULE,
+                    format!("the ServiceToken `{text}` could not be resolved"),
+                )),
+            };
+        }
+        let parts: Vec<&str> = text.split(':').collect();
+        if parts.first() != Some(&"arn") {
+            return Some(unknown(RULE, "the ServiceToken is not an ARN"));
+        }
+        if parts.get(2) != Some(&"lambda") {
+            // An SNS topic (or another service): no function version to pin.
+            return None;
+        }
+        let qualifier = parts.get(7).copied();
         return match qualifier {
             None => Some(fail(
                 RULE,
@@ -42,7 +70,7 @@ fn service_token(token: &Value, types: &BTreeMap<String, String>) -> Option<Hit>
     }
     if let Some(args) = token.get("Fn::GetAtt").and_then(Value::as_array) {
         let target = args.first().and_then(Value::as_str).unwrap_or_default();
-        if types.get(target).map(String::as_str) == Some("AWS::Lambda::Function")
+        if types.get(target).is_some_and(|t| is_function(t))
             && args.get(1).and_then(Value::as_str) == Some("Arn")
         {
             return Some(fail(
@@ -54,7 +82,7 @@ fn service_token(token: &Value, types: &BTreeMap<String, String>) -> Option<Hit>
     if let Some(target) = token.get("Ref").and_then(Value::as_str) {
         if matches!(
             types.get(target).map(String::as_str),
-            Some("AWS::Lambda::Version" | "AWS::Lambda::Alias")
+            Some("AWS::Lambda::Version" | "AWS::Lambda::Alias" | "AWS::SNS::Topic")
         ) {
             return None;
         }

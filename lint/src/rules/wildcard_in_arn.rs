@@ -79,20 +79,26 @@ fn statement(statement: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
     hits
 }
 
-/// Whether an ARN ending in `:*` stays within one named resource: `<type>:<name>:*` (a log
-/// group's streams, a layer's versions), not `function:*` or `arn:aws:s3:::*`.
+/// Whether an ARN ending in `:*` or `/*` stays within one named resource: `<type>:<name>:*` (a
+/// log group's streams, a layer's versions), `<bucket>/*` (a bucket's objects), `<type>/<name>/*`
+/// (a table's indexes and streams), `<api-id>/*` (an API's stages and routes); not
+/// `function:*`, `role/*` or `arn:aws:s3:::*`.
 fn one_named_resource(arn: &str) -> bool {
+    if let Some(base) = arn.strip_suffix("/*") {
+        let base = iam::without_variables(base);
+        let parts: Vec<&str> = base.splitn(6, ':').collect();
+        let [_, _, service, _, _, resource] = parts[..] else {
+            return false;
+        };
+        let named =
+            !resource.is_empty() && !base.contains('*') && !resource.split('/').any(str::is_empty);
+        // S3 and API Gateway name the resource first; elsewhere a type comes before the name.
+        return named && (matches!(service, "s3" | "execute-api") || resource.contains('/'));
+    }
     let Some(base) = arn.strip_suffix(":*") else {
         return false;
     };
-    // `${AWS::Region}` and the like are single names; they must not count as separators.
-    let mut base = base.to_owned();
-    while let Some(start) = base.find("${") {
-        let Some(len) = base[start..].find('}') else {
-            break;
-        };
-        base.replace_range(start..=start + len, "v");
-    }
+    let base = iam::without_variables(base);
     let segments: Vec<&str> = base.split(':').collect();
     segments.len() >= 7 && !base.contains('*') && segments.iter().skip(5).all(|s| !s.is_empty())
 }
@@ -112,6 +118,22 @@ mod tests {
         assert!(one_named_resource(
             "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:/x:*"
         ));
+        for scoped in [
+            "arn:aws:s3:::my-bucket/*",
+            "arn:${AWS::Partition}:s3:::${Bucket}/*",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/T/*",
+            "arn:aws:execute-api:us-east-1:123456789012:abc123/*",
+        ] {
+            assert!(one_named_resource(scoped), "{scoped}");
+        }
+        for broad in [
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:s3:::*/*",
+            "arn:aws:dynamodb:us-east-1:123456789012:table/*",
+            "arn:aws:execute-api:us-east-1:123456789012:*/*",
+        ] {
+            assert!(!one_named_resource(broad), "{broad}");
+        }
         for broad in [
             "arn:aws:lambda:us-east-1:123456789012:function:*",
             "arn:aws:s3:::*",

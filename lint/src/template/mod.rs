@@ -2,20 +2,29 @@
 //!
 //! Both formats are read with saphyr (JSON is YAML), keeping every node's position so findings
 //! can name lines and so `warden sign` can insert one line into the original text instead of
-//! re-serialising it (comments and formatting survive). Scalars are read raw: a plain scalar
-//! whose meaning could differ between YAML readers (`010`, `1.10`, `yes`) is an error asking to
-//! quote it, rather than a silent guess.
+//! re-serialising it (comments and formatting survive). Scalars are read raw, then as the
+//! [`Reading`] asks: strictly (a plain scalar whose meaning could differ between YAML readers,
+//! `010`, `1.10`, `yes`, is an error naming the quoting that fixes it, rather than a silent
+//! guess), or as `warden lint` reads them (text unless unmistakable; unknown tags kept as opaque
+//! values).
 
-use saphyr::{MarkedYaml, Scalar, ScalarStyle, YamlData, YamlLoader};
+mod flow;
+mod scalar;
+
+use saphyr::{MarkedYaml, Scalar, ScalarStyle, Tag, YamlData, YamlLoader};
 use saphyr_parser::Parser;
 use serde_json::{Map, Number, Value};
+
+pub use scalar::Reading;
+
+pub(crate) use flow::reindent as reindent_flow;
 
 use crate::Error;
 
 /// The template errors of this module are [`Error::Template`].
 pub type TemplateError = Error;
 
-fn error(line: usize, message: impl Into<String>) -> TemplateError {
+pub(crate) fn error(line: usize, message: impl Into<String>) -> TemplateError {
     Error::Template {
         line,
         message: message.into(),
@@ -83,6 +92,12 @@ impl<'s> Template<'s> {
             let logical_id = scalar_text(key).ok_or_else(|| {
                 error(key.span.start.line(), "a resource's logical id is not text")
             })?;
+            if logical_id.starts_with("Fn::ForEach::") {
+                return Err(error(
+                    key.span.start.line(),
+                    format!("{logical_id}: Fn::ForEach (the AWS::LanguageExtensions transform) is not expanded here; use the processed template"),
+                ));
+            }
             let resource_type = entry(body, "Type")
                 .and_then(|(_, t)| scalar_text(t))
                 .ok_or_else(|| {
@@ -127,6 +142,7 @@ pub fn entry<'t, 's>(
 pub fn scalar_text(node: &MarkedYaml<'_>) -> Option<String> {
     match &node.data {
         YamlData::Representation(text, _, None) => Some(text.to_string()),
+        YamlData::Representation(text, _, Some(tag)) if non_specific(tag) => Some(text.to_string()),
         YamlData::Value(Scalar::String(s)) => Some(s.to_string()),
         _ => None,
     }
@@ -143,16 +159,29 @@ fn long_form(suffix: &str) -> Option<String> {
     })
 }
 
-fn intrinsic(name: String, mut argument: Value, line: usize) -> Result<Value, TemplateError> {
+fn intrinsic(
+    name: String,
+    mut argument: Value,
+    line: usize,
+    reading: Reading,
+) -> Result<Value, TemplateError> {
     if name == "Fn::GetAtt" {
         if let Value::String(s) = &argument {
-            let (resource, attribute) = s
-                .split_once('.')
-                .ok_or_else(|| error(line, format!("!GetAtt {s} is not Resource.Attribute")))?;
-            argument = Value::Array(vec![
-                Value::String(resource.into()),
-                Value::String(attribute.into()),
-            ]);
+            match s.split_once('.') {
+                Some((resource, attribute)) => {
+                    argument = Value::Array(vec![
+                        Value::String(resource.into()),
+                        Value::String(attribute.into()),
+                    ]);
+                }
+                None if reading == Reading::Lint => {}
+                None => {
+                    return Err(error(
+                        line,
+                        format!("!GetAtt {s} is not Resource.Attribute"),
+                    ))
+                }
+            }
         }
     }
     let mut map = Map::new();
@@ -160,29 +189,49 @@ fn intrinsic(name: String, mut argument: Value, line: usize) -> Result<Value, Te
     Ok(Value::Object(map))
 }
 
-fn tag_name(handle: &str, suffix: &str, line: usize) -> Result<String, TemplateError> {
-    if handle == "!" {
-        if let Some(name) = long_form(suffix) {
-            return Ok(name);
-        }
-    }
-    Err(error(line, format!("unknown tag {handle}{suffix}")))
+/// The bare `!` tag: "not a specific type", a string for a scalar (YAML 1.2, PyYAML).
+fn non_specific(tag: &Tag) -> bool {
+    format!("{}{}", tag.handle, tag.suffix) == "!"
 }
 
-/// Converts a node to JSON, short-form intrinsics to long form.
+/// A tagged value: a short-form intrinsic in long form or, when reading for lint, an unknown
+/// tag (`!Rain::Embed`) kept as `{"!Rain::Embed": value}`, which the rules cannot resolve.
+fn tagged(tag: &Tag, value: Value, line: usize, reading: Reading) -> Result<Value, TemplateError> {
+    if tag.handle == "!" {
+        if let Some(name) = long_form(&tag.suffix) {
+            return intrinsic(name, value, line, reading);
+        }
+    }
+    if reading == Reading::Lint {
+        let mut map = Map::new();
+        map.insert(format!("{}{}", tag.handle, tag.suffix), value);
+        return Ok(Value::Object(map));
+    }
+    Err(error(
+        line,
+        format!("unknown tag {}{}", tag.handle, tag.suffix),
+    ))
+}
+
+/// Converts a node to JSON, short-form intrinsics to long form, reading scalars strictly.
 pub fn to_json(node: &MarkedYaml<'_>) -> Result<Value, TemplateError> {
+    to_json_as(node, Reading::Strict)
+}
+
+/// Converts a node to JSON, short-form intrinsics to long form, scalars read as `reading` says.
+pub fn to_json_as(node: &MarkedYaml<'_>, reading: Reading) -> Result<Value, TemplateError> {
     let line = node.span.start.line();
     Ok(match &node.data {
         YamlData::Representation(text, style, tag) => match tag {
-            Some(tag) if tag.is_yaml_core_schema() => plain_or_quoted(text, *style, line)?,
-            Some(tag) => intrinsic(
-                tag_name(&tag.handle, &tag.suffix, line)?,
-                Value::String(text.to_string()),
-                line,
-            )?,
-            None => plain_or_quoted(text, *style, line)?,
+            Some(tag) if non_specific(tag) => Value::String(text.to_string()),
+            Some(tag) if tag.is_yaml_core_schema() && &*tag.suffix == "str" => {
+                Value::String(text.to_string())
+            }
+            Some(tag) if tag.is_yaml_core_schema() => scalar(text, *style, line, reading)?,
+            Some(tag) => tagged(tag, Value::String(text.to_string()), line, reading)?,
+            None => scalar(text, *style, line, reading)?,
         },
-        YamlData::Value(scalar) => match scalar {
+        YamlData::Value(value) => match value {
             Scalar::Null => Value::Null,
             Scalar::Boolean(b) => Value::Bool(*b),
             Scalar::Integer(i) => Value::Number((*i).into()),
@@ -191,89 +240,47 @@ pub fn to_json(node: &MarkedYaml<'_>) -> Result<Value, TemplateError> {
             }
             Scalar::String(s) => Value::String(s.to_string()),
         },
-        YamlData::Sequence(items) => {
-            Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?)
-        }
+        YamlData::Sequence(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| to_json_as(item, reading))
+                .collect::<Result<_, _>>()?,
+        ),
         YamlData::Mapping(map) => {
             let mut out = Map::new();
             for (k, v) in map.iter() {
-                let key = scalar_text(k)
-                    .ok_or_else(|| error(k.span.start.line(), "a mapping key is not text"))?;
-                out.insert(key, to_json(v)?);
+                let Some(key) = scalar_text(k) else {
+                    if reading == Reading::Lint {
+                        continue;
+                    }
+                    return Err(error(k.span.start.line(), "a mapping key is not text"));
+                };
+                out.insert(key, to_json_as(v, reading)?);
             }
             Value::Object(out)
         }
-        YamlData::Tagged(tag, inner) => intrinsic(
-            tag_name(&tag.handle, &tag.suffix, line)?,
-            to_json(inner)?,
-            line,
-        )?,
+        YamlData::Tagged(tag, inner) if non_specific(tag) => to_json_as(inner, reading)?,
+        YamlData::Tagged(tag, inner) => tagged(tag, to_json_as(inner, reading)?, line, reading)?,
         YamlData::Alias(_) | YamlData::BadValue => {
-            return Err(error(line, "unsupported YAML (alias or bad value)"))
+            if reading == Reading::Lint {
+                return Ok(Value::Null);
+            }
+            return Err(error(line, "unsupported YAML (alias or bad value)"));
         }
     })
 }
 
-/// Resolves a scalar's raw text the way every YAML reader agrees on, or refuses.
-fn plain_or_quoted(text: &str, style: ScalarStyle, line: usize) -> Result<Value, TemplateError> {
+/// A scalar's value: quoted scalars are text, plain ones as `reading` says.
+fn scalar(
+    text: &str,
+    style: ScalarStyle,
+    line: usize,
+    reading: Reading,
+) -> Result<Value, TemplateError> {
     if style != ScalarStyle::Plain {
         return Ok(Value::String(text.to_owned()));
     }
-    match text {
-        "" | "~" | "null" | "Null" | "NULL" => return Ok(Value::Null),
-        "true" | "True" | "TRUE" => return Ok(Value::Bool(true)),
-        "false" | "False" | "FALSE" => return Ok(Value::Bool(false)),
-        "yes" | "Yes" | "YES" | "no" | "No" | "NO" | "on" | "On" | "ON" | "off" | "Off" | "OFF"
-        | "y" | "Y" | "n" | "N" => {
-            return Err(error(
-                line,
-                format!("`{text}` is a boolean in YAML 1.1 but a string in YAML 1.2: quote it"),
-            ));
-        }
-        _ => {}
-    }
-    // YAML 1.1 sexagesimal (`1:30` is 90 there, a string in YAML 1.2).
-    let sexagesimal = text.contains(':')
-        && text.split(':').all(|part| {
-            !part.is_empty()
-                && part
-                    .trim_start_matches(['+', '-'])
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == '.')
-        });
-    if sexagesimal {
-        return Err(error(
-            line,
-            format!("`{text}` is a number in YAML 1.1 but a string in YAML 1.2: quote it"),
-        ));
-    }
-    let numeric = text.starts_with(|c: char| c.is_ascii_digit() || "+-.".contains(c))
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-._".contains(c));
-    if !numeric {
-        return Ok(Value::String(text.to_owned()));
-    }
-    if let Ok(i) = text.parse::<i64>() {
-        if i.to_string() == text {
-            return Ok(Value::Number(i.into()));
-        }
-    } else if let Ok(f) = text.parse::<f64>() {
-        if let Some(n) = Number::from_f64(f).filter(|n| n.to_string() == text) {
-            return Ok(Value::Number(n));
-        }
-    } else if !text.starts_with("0x")
-        && !text.starts_with("0o")
-        && !text.starts_with("0b")
-        && !text.contains('_')
-        && !text.starts_with('.')
-    {
-        return Ok(Value::String(text.to_owned()));
-    }
-    Err(error(
-        line,
-        format!("`{text}` could be read as different numbers by different YAML readers: quote it"),
-    ))
+    scalar::plain(text, line, reading)
 }
 
 /// Whether a JSON value contains an intrinsic function anywhere.
@@ -286,12 +293,14 @@ pub fn has_intrinsic(value: &Value) -> bool {
 }
 
 /// Whether a JSON value is itself an intrinsic function (`{"Ref": ...}`, `{"Fn::...": ...}`,
-/// `{"Condition": ...}`).
+/// `{"Condition": ...}`), or an unknown tag read for lint (`{"!Rain::Embed": ...}`): a value
+/// known only at deploy time.
 pub fn is_intrinsic(value: &Value) -> bool {
     value.as_object().is_some_and(|m| {
         m.len() == 1
-            && m.keys()
-                .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+            && m.keys().all(|k| {
+                k == "Ref" || k == "Condition" || k.starts_with("Fn::") || k.starts_with('!')
+            })
     })
 }
 

@@ -1,0 +1,157 @@
+//! Issue 18's silent passes and false positives, each as a true-positive template (the rule
+//! reports it, with the status given) and a false-positive one (the rule stays silent).
+#![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+
+use warden_lint::{lint, Status};
+
+/// `(what, rule, status, template)`: the rule reports `status` on the template.
+const TRUE_POSITIVES: &[(&str, &str, Status, &str)] = &[
+    ("broad managed policy on a role", "iam-wildcard-action", Status::Fail, "
+Resources:
+  R:
+    Type: AWS::IAM::Role
+    Properties:
+      ManagedPolicyArns: [!Sub 'arn:${AWS::Partition}:iam::aws:policy/IAMFullAccess']
+"),
+    ("Fn::If in a statement list, the else branch broad", "iam-wildcard-action", Status::Fail, "
+Conditions: {C: !Equals [a, b]}
+Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement: !If [C, [{Effect: Allow, Action: s3:GetObject, Resource: '*'}], [{Effect: Allow, Action: '*', Resource: '*'}]]
+"),
+    ("Fn::If in an Action", "iam-passrole-wildcard", Status::Fail, "
+Conditions: {C: !Equals [a, b]}
+Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement: [{Effect: Allow, Action: !If [C, s3:GetObject, iam:PassRole], Resource: '*'}]
+"),
+    ("a PolicyDocument given as a JSON string", "iam-wildcard-action", Status::Fail, r#"
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument: '{"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}'
+"#),
+    ("an unresolvable PolicyDocument is UNKNOWN", "iam-wildcard-action", Status::Unknown, "
+Resources:
+  P:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument: !ImportValue shared-policy
+"),
+    ("NotResource with PassRole", "iam-passrole-wildcard", Status::Fail, "
+Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement: [{Effect: Allow, Action: iam:PassRole, NotResource: 'arn:aws:iam::123456789012:role/admin'}]
+"),
+    ("a user's inline policy", "iam-wildcard-action", Status::Fail, "
+Resources:
+  U:
+    Type: AWS::IAM::User
+    Properties:
+      Policies: [{PolicyName: p, PolicyDocument: {Statement: [{Effect: Allow, Action: 'lambda:*', Resource: '*'}]}}]
+"),
+    ("a secret literal in a function's environment", "secret-like-environment", Status::Fail, "
+Resources:
+  F:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment: {Variables: {DB_PASSWORD: hunter2}}
+"),
+    ("a SAM function's Arn as ServiceToken is unqualified", "service-token-unqualified", Status::Fail, "
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  F: {Type: AWS::Serverless::Function, Properties: {Handler: h, Runtime: python3.12, CodeUri: .}}
+  C: {Type: Custom::Thing, Properties: {ServiceToken: !GetAtt F.Arn}}
+"),
+    ("a wildcard after a resource type", "wildcard-in-arn", Status::Fail, "
+Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement: [{Effect: Allow, Action: dynamodb:GetItem, Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/*'}]
+"),
+];
+
+/// `(what, rule, template)`: the rule says nothing about the template.
+const FALSE_POSITIVES: &[(&str, &str, &str)] = &[
+    ("a wildcard after one named bucket, table or API", "wildcard-in-arn", "
+Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::my-bucket/*'}
+          - {Effect: Allow, Action: dynamodb:Query, Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/T/*'}
+          - {Effect: Allow, Action: execute-api:Invoke, Resource: 'arn:aws:execute-api:us-east-1:123456789012:abc123/*'}
+"),
+    ("PassRole on resources that can match no role", "iam-passrole-wildcard", "
+Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement: [{Effect: Allow, Action: '*', Resource: 'arn:aws:s3:::*'}]
+"),
+    ("an SNS topic as ServiceToken", "service-token-unqualified", "
+Resources:
+  T: {Type: AWS::SNS::Topic}
+  A: {Type: Custom::Thing, Properties: {ServiceToken: !Ref T}}
+  B: {Type: Custom::Thing, Properties: {ServiceToken: 'arn:aws:sns:us-east-1:123456789012:provider'}}
+"),
+    ("a principal of this template", "lambda-permission-public", "
+Resources:
+  R: {Type: AWS::IAM::Role, Properties: {PermissionsBoundary: b}}
+  F: {Type: AWS::Lambda::Function, Properties: {Role: !GetAtt R.Arn}}
+  P: {Type: AWS::Lambda::Permission, Properties: {FunctionName: !Ref F, Action: lambda:InvokeFunction, Principal: !GetAtt R.Arn}}
+"),
+    ("references and empty values in a function's environment", "secret-like-environment", "
+Resources:
+  F:
+    Type: AWS::Lambda::Function
+    Properties:
+      Environment: {Variables: {DB_PASSWORD: '{{resolve:secretsmanager:db}}', API_KEY: !Ref Key, SECRET_ARN: 'arn:aws:secretsmanager:x', TOKEN: ''}}
+"),
+    ("a narrow managed policy", "iam-wildcard-action", "
+Resources:
+  R:
+    Type: AWS::IAM::Role
+    Properties:
+      ManagedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'arn:aws:iam::123456789012:policy/AdministratorAccess']
+"),
+];
+
+#[test]
+fn every_true_positive_is_reported_with_its_status() {
+    for (what, rule, status, template) in TRUE_POSITIVES {
+        let findings = lint("t.yaml", template).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.rule == *rule && f.status == *status),
+            "{what}: no {status:?} {rule} in {findings:#?}"
+        );
+    }
+}
+
+#[test]
+fn no_false_positive_is_reported() {
+    for (what, rule, template) in FALSE_POSITIVES {
+        let findings = lint("t.yaml", template).unwrap_or_else(|e| panic!("{what}: {e}"));
+        assert!(
+            !findings.iter().any(|f| f.rule == *rule),
+            "{what}: {rule} fired: {findings:#?}"
+        );
+    }
+}
