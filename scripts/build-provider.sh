@@ -11,7 +11,7 @@ PYTHON="${WARDEN_TEST_PYTHON:-python3}"
 if ! command -v cargo-lambda >/dev/null 2>&1; then
   "$PYTHON" -m pip install --quiet --disable-pip-version-check 'cargo-lambda>=1.8,<2'
 fi
-if ! rustup target list --installed | grep -qx aarch64-unknown-linux-gnu; then
+if ! grep -qx aarch64-unknown-linux-gnu <<<"$(rustup target list --installed)"; then
   rustup target add aarch64-unknown-linux-gnu
 fi
 cargo lambda build --release --arm64 --output-format zip --locked \

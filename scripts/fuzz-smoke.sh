@@ -15,7 +15,9 @@ mkdir -p corpus/template
 # real-template corpus (tests/corpus).
 cp ../cfn/*.yaml ../cfn/examples/*.yaml corpus/template/
 for f in ../cli/tests/fixtures/lint/*/*; do cp "$f" "corpus/template/$(basename "$(dirname "$f")")-$(basename "$f")"; done
-find ../tests/corpus -name "*.y*ml" | head -n 100 | while read -r f; do cp "$f" "corpus/template/corpus-$(echo "$f" | md5sum | cut -c1-12).yaml"; done
+# (No `find | head`: under pipefail, head closing the pipe early kills find with SIGPIPE, exit 141.)
+mapfile -t corpus_templates < <(find ../tests/corpus -name "*.y*ml" | sort)
+for f in "${corpus_templates[@]:0:100}"; do cp "$f" "corpus/template/corpus-$(echo "$f" | md5sum | cut -c1-12).yaml"; done
 for target in event response_url response_budget signature canonical_json ticket requirements index_page index_url wheel template lint_parameters decision_line iam_policy; do
   echo "fuzzing $target for ${seconds}s"
   cargo fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 | tail -n 3
