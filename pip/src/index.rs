@@ -11,7 +11,10 @@ use pep508_rs::pep440_rs::VersionSpecifiers;
 use serde::Deserialize;
 use url::Url;
 
-use crate::error::{cut, Error};
+use crate::{
+    error::{cut, Error},
+    setting::{Named, Setting},
+};
 
 /// The `Accept` header an index client sends: JSON preferred, HTML accepted.
 pub const ACCEPT: &str =
@@ -126,7 +129,9 @@ fn raw_path(given: &str) -> &str {
 pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, Error> {
     let given = given.map(str::trim).filter(|g| !g.is_empty());
     let (Some(given), false) = (given, allowed.is_empty()) else {
-        return Err(Error::NoIndexConfigured);
+        return Err(Error::NoIndexConfigured {
+            setting: Named::new(Setting::IndexUrl),
+        });
     };
     // Shown without userinfo, query or fragment (they may hold tokens).
     let shown = given
@@ -139,6 +144,7 @@ pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, E
     let refuse = |problem: &'static str| Error::IndexNotAllowed {
         url: cut(shown),
         problem,
+        setting: Named::new(Setting::IndexUrl),
     };
     let mut url = Url::parse(given).map_err(|_| refuse("is not a URL"))?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -382,11 +388,11 @@ mod tests {
         check_index_url(Some("http://127.0.0.1:8080/simple/"), &allowed).unwrap();
         assert!(matches!(
             check_index_url(None, &allowed),
-            Err(Error::NoIndexConfigured)
+            Err(Error::NoIndexConfigured { .. })
         ));
         assert!(matches!(
             check_index_url(Some("https://mirror.invalid/simple"), &[]),
-            Err(Error::NoIndexConfigured)
+            Err(Error::NoIndexConfigured { .. })
         ));
         for (url, needle) in [
             ("https://user:secret@mirror.invalid/simple", "credentials"),

@@ -23,7 +23,7 @@ use warden_pip::{
     http::{BoxFuture, ByteRange, FetchFailure, Fetched, IndexTransport, Ranged},
     requirements::{parse_list, parse_requirements_txt},
     target::Target,
-    Error,
+    Error, Surface,
 };
 
 const INDEX: &str = "https://index.invalid/simple/";
@@ -595,8 +595,19 @@ async fn unknown_packages_unsatisfiable_constraints_and_dead_indexes_are_clear()
     assert!(err.contains("lib"), "{err}");
 
     for (failure, needle) in [
-        (FetchFailure::Timeout, "timed out (timeout 30 s)"),
+        (
+            FetchFailure::Timeout,
+            "timed out: nothing arrived for 30 s (the provider's index timeout bounds the wait for each read, not a whole download)",
+        ),
         (FetchFailure::Connect, "could not be reached"),
+        (
+            FetchFailure::Dns,
+            "could not be found: its host name does not resolve (DNS lookup failed)",
+        ),
+        (
+            FetchFailure::Refused,
+            "refused the connection (nothing listens on that host and port)",
+        ),
     ] {
         let index = world(false);
         index.fail(&format!("{INDEX}app/"), failure);
@@ -606,7 +617,28 @@ async fn unknown_packages_unsatisfiable_constraints_and_dead_indexes_are_clear()
             "{err}"
         );
         assert!(err.contains(needle), "{err}");
+        // Only a timeout mentions the timeout.
+        assert_eq!(
+            err.contains("30 s"),
+            failure == FetchFailure::Timeout,
+            "{err}"
+        );
     }
+    // On the command line, the flag is named.
+    let index = world(false);
+    index.fail(&format!("{INDEX}app/"), FetchFailure::Timeout);
+    let err = builder(&index, &["app"])
+        .surface(Surface::Cli)
+        .build()
+        .unwrap()
+        .run()
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("nothing arrived for 30 s (--timeout bounds the wait for each read"),
+        "{err}"
+    );
     let index = world(false);
     index.fail(
         "https://files.invalid/lib-1.5-py3-none-any.whl",
@@ -625,7 +657,7 @@ async fn the_configuration_is_checked_before_any_request() {
         .transport(index.clone())
         .build()
         .unwrap_err();
-    assert!(matches!(err, Error::NoIndexConfigured), "{err}");
+    assert!(matches!(err, Error::NoIndexConfigured { .. }), "{err}");
     let err = builder(&index, &["lib"])
         .allow_sdist(true)
         .build()
