@@ -134,8 +134,7 @@ pub fn resolve(
                 return Err(failure);
             }
             Err(match error {
-                PubGrubError::NoSolution(mut tree) => {
-                    tree.collapse_no_versions();
+                PubGrubError::NoSolution(tree) => {
                     let refused = provider.refused.borrow();
                     let offered = provider.versions.borrow();
                     let explain = Explain {
