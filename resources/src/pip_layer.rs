@@ -21,7 +21,12 @@
 //! Data: `LayerVersionArn`, `LayerArn`, `Version`, `ContentSha256`, `ZippedBytes`,
 //! `UnzippedBytes`, `Files` and `Packages` (`name==version` joined by commas), or, when the
 //! list is long, `PackagesSha256` (the SHA-256 of that list) instead, so the answer stays
-//! within CloudFormation's 4096-byte limit.
+//! within CloudFormation's 4096-byte limit; `PythonVersion` (the release requirements were
+//! checked against), `UnzippedHeadroomBytes` (what is left of Lambda's 250 MB unzipped limit
+//! after this layer and `ReserveUnzippedBytes`), with `Exclude`: `Excluded` (`name==version`
+//! of what was left out) and `ExcludedUnzippedBytes` (what that saved), and, when there is
+//! something to know (a yanked release installed through an exact pin, a version skipped for
+//! unusable metadata), `Warnings` (joined by `; `, cut to fit).
 
 use std::{sync::Arc, time::Duration};
 
@@ -40,6 +45,7 @@ use warden_pip::{
     build::BuiltLayer,
     client::sha256_hex,
     cut,
+    exclude::parse_exclude,
     http::IndexTransport,
     requirements::{parse_list, parse_requirements_txt, RequirementLine},
     target::Target,
@@ -56,6 +62,9 @@ pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
 
 /// The `Packages` value is replaced by `PackagesSha256` above this many characters.
 const MAX_PACKAGES_CHARS: usize = 1500;
+
+/// `Warnings` is cut to this many characters.
+const MAX_WARNINGS_CHARS: usize = 600;
 
 /// Lambda's limit on a layer description.
 const MAX_DESCRIPTION_CHARS: usize = 256;
@@ -98,6 +107,35 @@ pub struct PipLayerProperties {
     /// The layer's license (SPDX id or URL).
     #[serde(default)]
     pub license_info: Option<String>,
+    /// The runtime's Python release (`3.X.Y`) requirements are checked against (default: a
+    /// late patch release per runtime, see `warden_pip::target`).
+    #[serde(default)]
+    pub python_version: Option<String>,
+    /// Packages the runtime provides (e.g. `boto3,botocore`): resolved, not installed. A list
+    /// or a comma-separated string.
+    #[serde(default)]
+    pub exclude: Option<Requirements>,
+    /// Unzipped bytes of the function and its other layers, counted with this layer against
+    /// Lambda's 250 MB unzipped limit (default 0). A number or a numeric string.
+    #[serde(default, deserialize_with = "bytes")]
+    pub reserve_unzipped_bytes: u64,
+}
+
+/// A byte count: CloudFormation passes numbers as strings.
+fn bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Count {
+        Number(u64),
+        Text(String),
+    }
+    match Count::deserialize(d)? {
+        Count::Number(n) => Ok(n),
+        Count::Text(t) => t
+            .trim()
+            .parse()
+            .map_err(|_| serde::de::Error::custom("expected a number of bytes")),
+    }
 }
 
 fn default_architecture() -> String {
@@ -150,7 +188,8 @@ impl PipLayerBuilder {
         self
     }
 
-    /// The timeout of each request to the index (default 30 s).
+    /// The idle timeout of each read from the index: the wait for an answer and for each read
+    /// of it, not a whole download (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.index = self.index.timeout(timeout);
         self
@@ -263,14 +302,24 @@ impl PipLayer {
     /// Builds the layer the properties describe.
     pub async fn build_layer(&self, p: &PipLayerProperties) -> Result<BuiltLayer, Error> {
         let requirements = requirements(&p.requirements)?;
-        let target = Target::new(&p.runtime, &p.architecture)?;
+        let mut target = Target::new(&p.runtime, &p.architecture)?;
+        if let Some(version) = &p.python_version {
+            target = target.with_python_version(version)?;
+        }
+        let exclude = match &p.exclude {
+            None => Default::default(),
+            Some(Requirements::Text(text)) => parse_exclude(&[text])?,
+            Some(Requirements::List(items)) => parse_exclude(items)?,
+        };
         let builder = self
             .index
             .layer_build(p.index_url.as_deref())?
             .requirements(requirements)
             .target(target)
             .require_hashes(p.require_hashes)
-            .allow_sdist(p.allow_sdist);
+            .allow_sdist(p.allow_sdist)
+            .exclude(exclude)
+            .reserve_unzipped(p.reserve_unzipped_bytes);
         Ok(builder.build()?.run().await?)
     }
 }
@@ -590,6 +639,48 @@ fn data(
     } else {
         out.push(("PackagesSha256", sha256_hex(packages.as_bytes())));
     }
+    out.push(("PythonVersion", python_version(p)));
+    out.push(("UnzippedHeadroomBytes", layer.headroom_bytes().to_string()));
+    if !layer.excluded.is_empty() {
+        let excluded: Vec<String> = layer
+            .excluded
+            .iter()
+            .map(|e| format!("{}=={}", e.name, e.version))
+            .collect();
+        out.push((
+            "Excluded",
+            cut_chars(&excluded.join(","), MAX_PACKAGES_CHARS),
+        ));
+        out.push(("ExcludedUnzippedBytes", layer.excluded_bytes().to_string()));
+    }
+    if !layer.warnings.is_empty() {
+        out.push((
+            "Warnings",
+            cut_chars(&layer.warnings.join("; "), MAX_WARNINGS_CHARS),
+        ));
+    }
+    out
+}
+
+/// The Python release the layer was built for.
+fn python_version(p: &PipLayerProperties) -> String {
+    let target = Target::new(&p.runtime, &p.architecture);
+    let target = match &p.python_version {
+        Some(v) => target.and_then(|t| t.with_python_version(v)),
+        None => target,
+    };
+    target
+        .map(|t| t.python_full_version().to_string())
+        .unwrap_or_default()
+}
+
+/// At most `limit` characters, then `…`.
+fn cut_chars(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(limit).collect();
+    out.push('…');
     out
 }
 
@@ -605,12 +696,16 @@ impl PipLayer {
             .await
             .map_err(|e| HandlerError::new(e.to_string()))?;
         ctx.logger().info(format!(
-            "built layer {}: {} packages, {} bytes zipped, sha256 {}",
+            "built layer {}: {} packages, {} bytes zipped, sha256 {}, {} bytes of unzipped headroom",
             p.layer_name,
             layer.packages.len(),
             layer.zip.bytes.len(),
-            layer.zip.sha256
+            layer.zip.sha256,
+            layer.headroom_bytes()
         ));
+        for warning in &layer.warnings {
+            ctx.logger().warn(warning.clone());
+        }
         let (arn, version) = self.publish(ctx, p, &layer).await?;
         Ok((layer, arn, version))
     }
@@ -834,6 +929,26 @@ mod tests {
         .unwrap();
         assert!(p.require_hashes && !p.allow_sdist);
         assert_eq!(p.architecture, "x86_64");
+        assert_eq!(p.reserve_unzipped_bytes, 0);
+        let p: PipLayerProperties = serde_json::from_value(serde_json::json!({
+            "LayerName": "deps", "Requirements": "requests\n", "Runtime": "python3.9",
+            "PythonVersion": "3.9.1", "Exclude": ["boto3", "botocore"],
+            "ReserveUnzippedBytes": "1048576",
+        }))
+        .unwrap();
+        assert_eq!(p.reserve_unzipped_bytes, 1_048_576);
+        assert_eq!(python_version(&p), "3.9.1");
+        assert_eq!(
+            p.exclude,
+            Some(Requirements::List(vec!["boto3".into(), "botocore".into()]))
+        );
+        assert!(
+            serde_json::from_value::<PipLayerProperties>(serde_json::json!({
+                "LayerName": "d", "Requirements": [], "Runtime": "python3.12",
+                "ReserveUnzippedBytes": "lots",
+            }))
+            .is_err()
+        );
         assert_eq!(p.requirements, Requirements::Text("requests\n".into()));
         for bad in [
             serde_json::json!({"LayerName": "d", "Requirements": [], "Runtime": "python3.12", "RequireHashes": "yes"}),
