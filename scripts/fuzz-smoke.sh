@@ -14,7 +14,7 @@ mkdir -p corpus/template
 # Seed the template corpus with the shipped templates and the lint fixtures.
 cp ../cfn/*.yaml ../cfn/examples/*.yaml corpus/template/
 for f in ../cli/tests/fixtures/lint/*/*; do cp "$f" "corpus/template/$(basename "$(dirname "$f")")-$(basename "$f")"; done
-for target in event response_url response_budget signature canonical_json ticket requirements index_page index_url wheel template; do
+for target in event response_url response_budget signature canonical_json ticket requirements build_settings index_page index_url wheel template; do
   echo "fuzzing $target for ${seconds}s"
   cargo fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 | tail -n 3
 done

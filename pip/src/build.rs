@@ -375,8 +375,14 @@ fn yanked_warnings(chosen: &[ChosenWheel], requirements: &[RequirementLine]) -> 
                 .find(|l| l.requirement.name == c.name)
                 .map(|l| format!(" (requirement `{}`)", l.requirement))
                 .unwrap_or_default();
+            let why = c
+                .file
+                .yanked_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
             format!(
-                "{} {} is yanked on the index; installed because it is pinned exactly{pin}",
+                "{} {} is yanked on the index{why}; installed because it is pinned exactly{pin}",
                 c.name, c.version
             )
         })

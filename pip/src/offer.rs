@@ -195,7 +195,13 @@ pub(crate) fn offer(
                 .unwrap_or_default();
             format!("requires Python {spec}; the target is {python}")
         } else {
-            "yanked; pin it with == to use it anyway".to_owned()
+            let why = page
+                .iter()
+                .filter(|f| WheelName::parse(&f.filename).is_ok_and(|w| &w.version == version))
+                .find_map(|f| f.yanked_reason.as_deref())
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            format!("yanked{why}; pin it with == to use it anyway")
         };
         out.refused.insert(version.clone(), why);
     }

@@ -156,7 +156,7 @@ async fn exact_pins_select_yanked_releases_with_a_warning() {
         assert_eq!(
             layer.warnings,
             [format!(
-                "lib 1.2 is yanked on the index; installed because it is pinned exactly (requirement `{pin}`)"
+                "lib 1.2 is yanked on the index (broken release); installed because it is pinned exactly (requirement `{pin}`)"
             )]
         );
     }
@@ -175,7 +175,7 @@ async fn exact_pins_select_yanked_releases_with_a_warning() {
     // A range is not an exact pin: the yanked release is refused, and the error says so.
     let err = build(&index, &["lib>1.0"]).await.unwrap_err().to_string();
     assert!(
-        err.contains("no version of lib >1.0 can be used (it exists on the index, but 1.2: yanked; pin it with == to use it anyway)"),
+        err.contains("no version of lib >1.0 can be used (it exists on the index, but 1.2: yanked (broken release); pin it with == to use it anyway)"),
         "{err}"
     );
 }

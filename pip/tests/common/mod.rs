@@ -246,6 +246,12 @@ pub fn publish(index: &MemoryIndex, project: &str, files: Vec<File>, html: bool)
         } else {
             serde_json::json!({ "sha256": hash })
         };
+        // A yanked file says why (PEP 592).
+        let yanked_json = if f.yanked {
+            serde_json::json!("broken release")
+        } else {
+            serde_json::json!(false)
+        };
         if f.metadata {
             let meta = f
                 .served_metadata
@@ -255,13 +261,13 @@ pub fn publish(index: &MemoryIndex, project: &str, files: Vec<File>, html: bool)
             index.put(&format!("{url}.metadata"), "binary/octet-stream", meta);
             json.push(serde_json::json!({
                 "filename": f.filename, "url": url, "hashes": hashes,
-                "requires-python": f.requires_python, "yanked": f.yanked,
+                "requires-python": f.requires_python, "yanked": yanked_json,
                 "core-metadata": {"sha256": meta_hash},
             }));
         } else {
             json.push(serde_json::json!({
                 "filename": f.filename, "url": url, "hashes": hashes,
-                "requires-python": f.requires_python, "yanked": f.yanked,
+                "requires-python": f.requires_python, "yanked": yanked_json,
             }));
         }
         let python = f
@@ -273,7 +279,11 @@ pub fn publish(index: &MemoryIndex, project: &str, files: Vec<File>, html: bool)
                 )
             })
             .unwrap_or_default();
-        let yanked = if f.yanked { " data-yanked=\"\"" } else { "" };
+        let yanked = if f.yanked {
+            " data-yanked=\"broken release\""
+        } else {
+            ""
+        };
         let fragment = if hash.is_empty() {
             String::new()
         } else {
