@@ -13,6 +13,7 @@
 #![forbid(unsafe_code)]
 
 pub mod build;
+mod built;
 pub mod client;
 mod error;
 pub mod exclude;

@@ -39,11 +39,9 @@ use cfn_warden::{
     config::Environment, credentials::SessionPolicy, protocol::RequestType, Context, Created,
     CustomResource, Deleted, HandlerError, PhysicalId, Updated,
 };
-use serde::{Deserialize, Deserializer};
 
 use warden_pip::{
     build::BuiltLayer,
-    client::sha256_hex,
     cut,
     exclude::parse_exclude,
     http::IndexTransport,
@@ -60,103 +58,17 @@ pub const RESOURCE_TYPE: &str = "Custom::PipLayer";
 /// The largest zip PublishLayerVersion takes inline (bytes).
 pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
 
-/// The `Packages` value is replaced by `PackagesSha256` above this many characters.
-const MAX_PACKAGES_CHARS: usize = 1500;
-
-/// `Warnings` is cut to this many characters.
-const MAX_WARNINGS_CHARS: usize = 600;
-
 /// Lambda's limit on a layer description.
 const MAX_DESCRIPTION_CHARS: usize = 256;
 
-/// `Requirements`: a requirements.txt body or a list of requirement strings.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Requirements {
-    /// A requirements.txt body.
-    Text(String),
-    /// PEP 508 strings.
-    List(Vec<String>),
-}
+mod data;
+mod properties;
 
-/// The properties of `Custom::PipLayer`.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct PipLayerProperties {
-    /// The layer's name (letters, digits, `-`, `_`; at most 140).
-    pub layer_name: String,
-    /// What to install.
-    pub requirements: Requirements,
-    /// `python3.9` … `python3.14`.
-    pub runtime: String,
-    /// `x86_64` (default) or `arm64`.
-    #[serde(default = "default_architecture")]
-    pub architecture: String,
-    /// The index; must be on the provider's allow-list. Default: the provider's index.
-    #[serde(default)]
-    pub index_url: Option<String>,
-    /// Every requirement pinned with `==` and `--hash`.
-    #[serde(default, deserialize_with = "flag")]
-    pub require_hashes: bool,
-    /// Build sdists (refused: that would run a Python build backend).
-    #[serde(default, deserialize_with = "flag")]
-    pub allow_sdist: bool,
-    /// The layer's description (the content hash is appended).
-    #[serde(default)]
-    pub description: Option<String>,
-    /// The layer's license (SPDX id or URL).
-    #[serde(default)]
-    pub license_info: Option<String>,
-    /// The runtime's Python release (`3.X.Y`) requirements are checked against (default: a
-    /// late patch release per runtime, see `warden_pip::target`).
-    #[serde(default)]
-    pub python_version: Option<String>,
-    /// Packages the runtime provides (e.g. `boto3,botocore`): resolved, not installed. A list
-    /// or a comma-separated string.
-    #[serde(default)]
-    pub exclude: Option<Requirements>,
-    /// Unzipped bytes of the function and its other layers, counted with this layer against
-    /// Lambda's 250 MB unzipped limit (default 0). A number or a numeric string.
-    #[serde(default, deserialize_with = "bytes")]
-    pub reserve_unzipped_bytes: u64,
-}
-
-/// A byte count: CloudFormation passes numbers as strings.
-fn bytes<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Count {
-        Number(u64),
-        Text(String),
-    }
-    match Count::deserialize(d)? {
-        Count::Number(n) => Ok(n),
-        Count::Text(t) => t
-            .trim()
-            .parse()
-            .map_err(|_| serde::de::Error::custom("expected a number of bytes")),
-    }
-}
-
-fn default_architecture() -> String {
-    "x86_64".to_owned()
-}
-
-/// CloudFormation passes every property as a string: `"true"`/`"false"` as well as booleans.
-pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Flag {
-        Bool(bool),
-        Text(String),
-    }
-    match Flag::deserialize(d)? {
-        Flag::Bool(b) => Ok(b),
-        Flag::Text(t) if t.eq_ignore_ascii_case("true") => Ok(true),
-        Flag::Text(t) if t.eq_ignore_ascii_case("false") => Ok(false),
-        Flag::Text(_) => Err(serde::de::Error::custom("expected true or false")),
-    }
-}
+use data::data;
+#[cfg(test)]
+use data::python_version;
+pub(crate) use properties::flag;
+pub use properties::{PipLayerProperties, Requirements};
 
 /// The provider's settings for `Custom::PipLayer`: the index settings and where large layers
 /// are staged. Build with [`PipLayer::builder`] or [`PipLayer::from_env`].
@@ -614,74 +526,6 @@ impl PipLayer {
             .ok_or_else(|| HandlerError::new("PublishLayerVersion returned no LayerVersionArn"))?;
         Ok((arn.to_owned(), published.version()))
     }
-}
-
-/// The Data of an answer, as strings (what `Fn::GetAtt` returns).
-fn data(
-    ctx: &Context,
-    p: &PipLayerProperties,
-    layer: &BuiltLayer,
-    arn: &str,
-    version: i64,
-) -> Vec<(&'static str, String)> {
-    let packages = layer.pins().join(",");
-    let mut out = vec![
-        ("LayerVersionArn", arn.to_owned()),
-        ("LayerArn", layer_arn(ctx, &p.layer_name)),
-        ("Version", version.to_string()),
-        ("ContentSha256", layer.zip.sha256.clone()),
-        ("ZippedBytes", layer.zip.bytes.len().to_string()),
-        ("UnzippedBytes", layer.zip.unzipped_bytes.to_string()),
-        ("Files", layer.zip.files.to_string()),
-    ];
-    if packages.len() <= MAX_PACKAGES_CHARS {
-        out.push(("Packages", packages));
-    } else {
-        out.push(("PackagesSha256", sha256_hex(packages.as_bytes())));
-    }
-    out.push(("PythonVersion", python_version(p)));
-    out.push(("UnzippedHeadroomBytes", layer.headroom_bytes().to_string()));
-    if !layer.excluded.is_empty() {
-        let excluded: Vec<String> = layer
-            .excluded
-            .iter()
-            .map(|e| format!("{}=={}", e.name, e.version))
-            .collect();
-        out.push((
-            "Excluded",
-            cut_chars(&excluded.join(","), MAX_PACKAGES_CHARS),
-        ));
-        out.push(("ExcludedUnzippedBytes", layer.excluded_bytes().to_string()));
-    }
-    if !layer.warnings.is_empty() {
-        out.push((
-            "Warnings",
-            cut_chars(&layer.warnings.join("; "), MAX_WARNINGS_CHARS),
-        ));
-    }
-    out
-}
-
-/// The Python release the layer was built for.
-fn python_version(p: &PipLayerProperties) -> String {
-    let target = Target::new(&p.runtime, &p.architecture);
-    let target = match &p.python_version {
-        Some(v) => target.and_then(|t| t.with_python_version(v)),
-        None => target,
-    };
-    target
-        .map(|t| t.python_full_version().to_string())
-        .unwrap_or_default()
-}
-
-/// At most `limit` characters, then `…`.
-fn cut_chars(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_owned();
-    }
-    let mut out: String = text.chars().take(limit).collect();
-    out.push('…');
-    out
 }
 
 impl PipLayer {
