@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): `warden build-layer` against `uv pip install --target` + zip and
 # `pip install --target` + zip, for the same requirements, the same target (python3.12 arm64)
-# and the same local index (pypiserver on loopback), with a cold and a warm cache. Prints a
-# Markdown table: median wall time of RUNS runs, peak RSS, and the ratios to warden measured in
-# this run.
+# and the same local index, with a cold and a warm cache, on two index servers: pypiserver
+# threaded (paste) and pypiserver's default single-threaded server (wsgiref: one connection at
+# a time, closed after each answer, a listen backlog of 5), what many teams run internally.
+# Prints a Markdown table: median wall time of RUNS runs, peak RSS, and the ratios to warden
+# measured in this run.
 #
-#   scripts/bench-layer.sh            # RUNS=3 by default
+#   scripts/bench-layer.sh                          # RUNS=3, both servers, warden uv pip
+#   RUNS=5 SERVERS=wsgiref TOOLS="warden uv" scripts/bench-layer.sh
 #
 # Needs: python3 with pip (installs uv, pypiserver and paste), /usr/bin/time, zip. pip downloads the
 # wheels from whatever index pip is configured with on this machine; nothing here names one.
@@ -37,18 +40,27 @@ if [ ! -f "$index_dir/.complete" ]; then
   touch "$index_dir/.complete"
 fi
 
-port="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-# A threaded server (paste): pypiserver's fallback, wsgiref, serves one connection at a time
-# and drops connections past its small backlog; every tool then waits out 1 s SYN retries.
-"$PYTHON" -m pypiserver run --server paste -i 127.0.0.1 -p "$port" --disable-fallback "$index_dir" \
-  >"$work/pypiserver.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-index="http://127.0.0.1:$port/simple/"
-for _ in $(seq 1 100); do
-  curl -sf "$index" >/dev/null && break
-  sleep 0.1
-done
+SERVERS="${SERVERS:-paste wsgiref}"
+TOOLS="${TOOLS:-warden uv pip}"
+server=""
+trap '[ -n "$server" ] && kill "$server" 2>/dev/null || true' EXIT
+
+# start_server KIND: serves the wheels with pypiserver's KIND server; sets $index.
+start_server() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  local port
+  port="$("$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+  "$PYTHON" -m pypiserver run --server "$1" -i 127.0.0.1 -p "$port" --disable-fallback \
+    "$index_dir" >"$work/pypiserver-$1.log" 2>&1 &
+  server=$!
+  index="http://127.0.0.1:$port/simple/"
+  for _ in $(seq 1 100); do
+    curl -sf "$index" >/dev/null && return
+    sleep 0.1
+  done
+  echo "pypiserver ($1) did not start: see $work/pypiserver-$1.log" >&2
+  exit 2
+}
 
 # measure NAME CACHE_DIR COMMAND...: prints "seconds kib" of one run.
 measure() {
@@ -85,16 +97,19 @@ run_tool() { # tool set cache
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "| requirements | cache | warden s | uv s | pip s | uv/warden | pip/warden | warden RSS MiB | uv RSS MiB | pip RSS MiB |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.1f×", a / b; else print "n/a" }'; }
+echo "| server | requirements | cache | warden s | uv s | pip s | uv/warden | pip/warden | warden RSS MiB | uv RSS MiB | pip RSS MiB |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
+for kind in $SERVERS; do
+start_server "$kind"
 for set in "${sets[@]}"; do
   for mode in cold warm; do
     declare -A secs rss
-    for tool in warden uv pip; do
+    for tool in $TOOLS; do
       times=()
       peak=0
       for _ in $(seq 1 "$RUNS"); do
-        cache="$work/cache-$tool"
+        cache="$work/cache-$kind-$tool"
         if [ "$mode" = cold ]; then rm -rf "$cache"; fi
         mkdir -p "$cache"
         if [ "$mode" = warm ] && [ -z "$(ls -A "$cache")" ]; then run_tool "$tool" "$set" "$cache" >/dev/null; fi
@@ -105,8 +120,8 @@ for set in "${sets[@]}"; do
       secs[$tool]="$(printf '%s\n' "${times[@]}" | median)"
       rss[$tool]="$((peak / 1024))"
     done
-    ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f×", a / b; else print "n/a" }'; }
-    echo "| $set | $mode | ${secs[warden]} | ${secs[uv]} | ${secs[pip]} | $(ratio "${secs[uv]}" "${secs[warden]}") | $(ratio "${secs[pip]}" "${secs[warden]}") | ${rss[warden]} | ${rss[uv]} | ${rss[pip]} |"
+    echo "| $kind | $set | $mode | ${secs[warden]:-} | ${secs[uv]:-} | ${secs[pip]:-} | $(ratio "${secs[uv]:-}" "${secs[warden]:-}") | $(ratio "${secs[pip]:-}" "${secs[warden]:-}") | ${rss[warden]:-} | ${rss[uv]:-} | ${rss[pip]:-} |"
     unset secs rss
   done
+done
 done

@@ -3,7 +3,9 @@
 # loopback (idempotent; sourced by test.sh and demo.sh). pip downloads from whatever index pip is
 # configured with on this machine; nothing here names one.
 #   - requests[socks] and its dependencies, pinned, for python3.12 on arm64 (a cross build);
-#   - the same for this machine's own Python, so a test can import the built layer.
+#   - the same for this machine's own Python, so a test can import the built layer;
+#   - cryptography 43.0.3 and 44.0.0 (whose Requires-Python excludes 3.9.0 and 3.9.1) with cffi
+#     and pycparser, for python3.9 on x86_64: the runtime's Python must be a late patch release.
 PYTHON="${WARDEN_TEST_PYTHON:-python3}"
 WARDEN_TEST_WHEELS="${WARDEN_TEST_WHEELS:-$(pwd)/target/test-wheels}"
 export WARDEN_TEST_WHEELS
@@ -20,4 +22,14 @@ if [ ! -f "$WARDEN_TEST_WHEELS/.complete" ]; then
   download --platform manylinux2014_aarch64 --python-version 3.12
   download
   touch "$WARDEN_TEST_WHEELS/.complete"
+fi
+if [ ! -f "$WARDEN_TEST_WHEELS/.complete-python39" ]; then
+  # --python-version with a patch release: pip, too, would refuse cryptography 44 for "3.9"
+  # (3.9.0). One pin per call: pip downloads one version of a package at a time.
+  ok=1
+  for pin in cryptography==43.0.3 cryptography==44.0.0 cffi==1.17.1 pycparser==2.22; do
+    "$PYTHON" -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+      -d "$WARDEN_TEST_WHEELS" --platform manylinux_2_17_x86_64 --python-version 3.9.23 "$pin" || ok=0
+  done
+  [ "$ok" = 1 ] && touch "$WARDEN_TEST_WHEELS/.complete-python39"
 fi

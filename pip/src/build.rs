@@ -7,7 +7,11 @@
 //! 2. One wheel is chosen per package; downloads run with bounded concurrency, each checked
 //!    against the index's SHA-256 and the requirement's `--hash` pins, and installed (RECORD
 //!    checked) on a blocking thread as soon as it arrives.
-//! 3. The archive is built from the installed wheels, sorted, under `python/`.
+//!    Packages the runtime provides (`exclude`) are resolved but not installed; what they would
+//!    have taken is reported.
+//! 3. The archive is built from the installed wheels, sorted, under `python/`, and checked
+//!    against Lambda's 250 MB unzipped limit together with the bytes reserved for the function
+//!    and its other layers; the report says what headroom is left.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -18,106 +22,27 @@ use std::{
 };
 
 use futures_util::{stream, StreamExt as _, TryStreamExt as _};
-use pep508_rs::{
-    pep440_rs::{Operator, Version},
-    ExtraName, PackageName, VersionOrUrl,
-};
+use pep508_rs::{pep440_rs::Version, PackageName};
 use url::Url;
 
 use super::{
-    client::{
-        python_excludes, requirements_of, target_python, BlockingSource, ChosenWheel, IndexClient,
-    },
+    client::{ChosenWheel, IndexClient},
     http::{IndexTransport, ReqwestIndexTransport},
-    layer_zip::{self, LayerZip, LAYER_ROOT},
+    layer_zip::{self, LAYER_ROOT, MAX_UNZIPPED_BYTES},
     requirements::RequirementLine,
     resolve::{resolve, Resolution},
     target::Target,
     wheel::{install, InstalledWheel, LayerFile},
 };
-use crate::error::{cut, Error};
+use crate::{
+    error::{cut, Error},
+    exclude::{measure, ExcludedPackage},
+    pinned::{check_closure, exact_pin, exact_versions, pinned_set},
+    setting::{Named, Setting, Surface},
+    source::BlockingSource,
+};
 
-/// What a build reports as it goes (a progress bar, a log).
-pub trait Progress: Send + Sync {
-    /// Called for each step; must not block.
-    fn event(&self, event: &BuildEvent<'_>);
-}
-
-/// A step of a build.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum BuildEvent<'a> {
-    /// The resolver asks the index about a package.
-    LookingUp {
-        /// The package.
-        package: &'a str,
-    },
-    /// The set of packages is known.
-    Resolved {
-        /// How many.
-        packages: usize,
-    },
-    /// A wheel was downloaded (or taken from the cache) and its hash checked.
-    Downloaded {
-        /// The wheel.
-        filename: &'a str,
-        /// Its size.
-        bytes: u64,
-        /// From the cache.
-        cached: bool,
-    },
-    /// A wheel was installed.
-    Installed {
-        /// The wheel.
-        filename: &'a str,
-    },
-}
-
-/// Reports nothing.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn event(&self, _: &BuildEvent<'_>) {}
-}
-
-/// One package in a built layer.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BuiltPackage {
-    /// The normalised name.
-    pub name: String,
-    /// The version.
-    pub version: String,
-    /// The wheel installed.
-    pub filename: String,
-    /// The wheel's SHA-256.
-    pub sha256: String,
-    /// The wheel's size.
-    pub wheel_bytes: u64,
-    /// The size of its installed files.
-    pub unzipped_bytes: u64,
-}
-
-/// A built layer.
-#[derive(Clone, Debug)]
-pub struct BuiltLayer {
-    /// The archive.
-    pub zip: LayerZip,
-    /// The packages, sorted by name.
-    pub packages: Vec<BuiltPackage>,
-    /// Whether the requirements were resolved (false: fully pinned input, closure checked).
-    pub resolved: bool,
-}
-
-impl BuiltLayer {
-    /// `name==version` for every package, sorted.
-    pub fn pins(&self) -> Vec<String> {
-        self.packages
-            .iter()
-            .map(|p| format!("{}=={}", p.name, p.version))
-            .collect()
-    }
-}
+pub use crate::built::{BuildEvent, BuiltLayer, BuiltPackage, NoProgress, Progress};
 
 /// A configured layer build. Build one with [`LayerBuild::builder`].
 pub struct LayerBuild {
@@ -132,6 +57,9 @@ pub struct LayerBuild {
     cache_dir: Option<PathBuf>,
     transport: Arc<dyn IndexTransport>,
     progress: Arc<dyn Progress>,
+    surface: Surface,
+    exclude: BTreeSet<PackageName>,
+    reserved: u64,
 }
 
 impl std::fmt::Debug for LayerBuild {
@@ -160,6 +88,9 @@ pub struct LayerBuildBuilder {
     cache_dir: Option<PathBuf>,
     transport: Option<Arc<dyn IndexTransport>>,
     progress: Option<Arc<dyn Progress>>,
+    surface: Surface,
+    exclude: BTreeSet<PackageName>,
+    reserved: u64,
 }
 
 impl LayerBuild {
@@ -216,13 +147,36 @@ impl LayerBuildBuilder {
         self
     }
 
-    /// How many downloads run at once (default 8, at least 1).
+    /// Whose names errors use for settings (default [`Surface::Resource`]: `IndexUrl`; the
+    /// command line: `--index-url`).
+    pub fn surface(mut self, surface: Surface) -> Self {
+        self.surface = surface;
+        self
+    }
+
+    /// Packages resolved but not installed: the runtime provides them (see
+    /// [`crate::exclude::parse_exclude`]).
+    pub fn exclude(mut self, names: BTreeSet<PackageName>) -> Self {
+        self.exclude = names;
+        self
+    }
+
+    /// Unzipped bytes of the function and its other layers: the build fails when they and
+    /// this layer exceed Lambda's 250 MB unzipped limit (default 0: the layer alone).
+    pub fn reserve_unzipped(mut self, bytes: u64) -> Self {
+        self.reserved = bytes;
+        self
+    }
+
+    /// How many requests run at once (default 8, at least 1; fewer when the server cannot
+    /// take them).
     pub fn concurrency(mut self, n: usize) -> Self {
         self.concurrency = Some(n.max(1));
         self
     }
 
-    /// The timeout of each request (default 30 s).
+    /// The idle timeout of each read from the index: the wait for an answer and for each
+    /// read of its body, not for a whole download (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -248,12 +202,22 @@ impl LayerBuildBuilder {
 
     /// Checks the configuration.
     pub fn build(self) -> Result<LayerBuild, Error> {
+        let surface = self.surface;
+        self.checked().map_err(|e| e.for_surface(surface))
+    }
+
+    fn checked(self) -> Result<LayerBuild, Error> {
         if self.allow_sdist {
-            return Err(Error::SdistUnsupported);
+            return Err(Error::SdistUnsupported {
+                setting: Named::new(Setting::AllowSdist),
+            });
         }
-        let index = self.index.ok_or(Error::NoIndexConfigured)?;
+        let index = self.index.ok_or(Error::NoIndexConfigured {
+            setting: Named::new(Setting::IndexUrl),
+        })?;
         let target = self.target.ok_or(Error::UnsupportedRuntime {
             runtime: "(none given)".to_owned(),
+            setting: Named::new(Setting::Runtime),
         })?;
         if self.requirements.is_empty() {
             return Err(Error::MalformedRequirement {
@@ -274,12 +238,14 @@ impl LayerBuildBuilder {
                     package: line.requirement.name.to_string(),
                     line: line.line,
                     problem,
+                    setting: Named::new(Setting::RequireHashes),
                 });
             }
         }
+        let concurrency = self.concurrency.unwrap_or(8);
         let transport = match self.transport {
             Some(t) => t,
-            None => Arc::new(ReqwestIndexTransport::new()?),
+            None => Arc::new(ReqwestIndexTransport::with_concurrency(concurrency)?),
         };
         Ok(LayerBuild {
             root: self.root.unwrap_or_else(|| LAYER_ROOT.to_owned()),
@@ -288,13 +254,41 @@ impl LayerBuildBuilder {
             target,
             index,
             require_hashes: self.require_hashes,
-            concurrency: self.concurrency.unwrap_or(8),
+            concurrency,
             timeout: self.timeout.unwrap_or(Duration::from_secs(30)),
             cache_dir: self.cache_dir,
             transport,
             progress: self.progress.unwrap_or_else(|| Arc::new(NoProgress)),
+            surface: self.surface,
+            exclude: self.exclude,
+            reserved: self.reserved,
         })
     }
+}
+
+/// A warning for each yanked release installed (only ever through an exact pin).
+fn yanked_warnings(chosen: &[ChosenWheel], requirements: &[RequirementLine]) -> Vec<String> {
+    chosen
+        .iter()
+        .filter(|c| c.file.yanked)
+        .map(|c| {
+            let pin = requirements
+                .iter()
+                .find(|l| l.requirement.name == c.name)
+                .map(|l| format!(" (requirement `{}`)", l.requirement))
+                .unwrap_or_default();
+            let why = c
+                .file
+                .yanked_reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            format!(
+                "{} {} is yanked on the index{why}; installed because it is pinned exactly{pin}",
+                c.name, c.version
+            )
+        })
+        .collect()
 }
 
 /// The installed wheel must be what was chosen, and say about itself what resolution read
@@ -328,19 +322,6 @@ fn check_consistent(
     Ok(())
 }
 
-/// The version of a requirement pinned with `==` (no wildcard), if it is.
-fn exact_pin(line: &RequirementLine) -> Option<Version> {
-    match &line.requirement.version_or_url {
-        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
-            match specifiers.iter().collect::<Vec<_>>()[..] {
-                [only] if *only.operator() == Operator::Equal => Some(only.version().clone()),
-                _ => None,
-            }
-        }
-        _ => None,
-    }
-}
-
 impl LayerBuild {
     /// Whether the input skips resolution (every line pinned and hashed).
     fn fully_pinned(&self) -> bool {
@@ -351,26 +332,50 @@ impl LayerBuild {
 
     /// Runs the build.
     pub async fn run(&self) -> Result<BuiltLayer, Error> {
-        let client = Arc::new(IndexClient::new(
-            self.transport.clone(),
-            self.index.clone(),
-            self.target.clone(),
-            self.timeout,
-            self.cache_dir.clone(),
-        ));
+        self.run_checked()
+            .await
+            .map_err(|e| e.for_surface(self.surface))
+    }
+
+    async fn run_checked(&self) -> Result<BuiltLayer, Error> {
+        let client = Arc::new(
+            IndexClient::new(
+                self.transport.clone(),
+                self.index.clone(),
+                self.target.clone(),
+                self.timeout,
+                self.cache_dir.clone(),
+            )
+            .with_pinned_yanked(exact_versions(&self.requirements)),
+        );
         let pinned = self.fully_pinned();
-        let resolution = if pinned {
-            self.pinned_set()?
+        let (resolution, mut warnings) = if pinned {
+            (pinned_set(&self.requirements, &self.target)?, Vec::new())
         } else {
             self.resolve(client.clone()).await?
         };
         let pins = Arc::new(self.pins());
-        let chosen = self.choose_all(&client, resolution, &pins).await?;
+        let (excluded, chosen): (Vec<ChosenWheel>, Vec<ChosenWheel>) = self
+            .choose_all(&client, resolution, &pins)
+            .await?
+            .into_iter()
+            .partition(|c| self.exclude.contains(&c.name));
+        warnings.extend(yanked_warnings(&chosen, &self.requirements));
         // Wheels fetched for metadata but not chosen are not needed any more.
         client.keep_only(&chosen.iter().map(|c| &c.file.url).collect());
         self.progress.event(&BuildEvent::Resolved {
             packages: chosen.len(),
         });
+        let excluded_versions: Resolution = excluded
+            .iter()
+            .map(|c| (c.name.clone(), c.version.clone()))
+            .collect();
+        let mut excluded: Vec<ExcludedPackage> = stream::iter(excluded)
+            .map(|c| measure(client.clone(), c))
+            .buffer_unordered(self.concurrency)
+            .collect()
+            .await;
+        excluded.sort_by(|a, b| a.name.cmp(&b.name));
         let mut installed = stream::iter(chosen)
             .map(|chosen| {
                 let client = client.clone();
@@ -401,7 +406,12 @@ impl LayerBuild {
             .await?;
         installed.sort_by(|a, b| a.0.name.cmp(&b.0.name));
         if pinned {
-            self.check_closure(&installed)?;
+            check_closure(
+                &self.requirements,
+                &self.target,
+                &installed,
+                &excluded_versions,
+            )?;
         }
         let packages = installed
             .iter()
@@ -419,10 +429,21 @@ impl LayerBuild {
         let zip = tokio::task::spawn_blocking(move || layer_zip::build(&root, &inline, &wheels))
             .await
             .map_err(|_| Error::BuildWorker)??;
+        if zip.unzipped_bytes + self.reserved > MAX_UNZIPPED_BYTES {
+            return Err(Error::OverUnzippedLimit {
+                layer: zip.unzipped_bytes,
+                reserved: self.reserved,
+                limit: MAX_UNZIPPED_BYTES,
+                setting: Named::new(Setting::ReserveUnzipped),
+            });
+        }
         Ok(BuiltLayer {
             zip,
             packages,
             resolved: !pinned,
+            excluded,
+            reserved_unzipped_bytes: self.reserved,
+            warnings,
         })
     }
 
@@ -487,31 +508,8 @@ impl LayerBuild {
         out
     }
 
-    /// Fully pinned input as a resolution (lines whose markers hold for the target).
-    fn pinned_set(&self) -> Result<Resolution, Error> {
-        let mut out = Resolution::new();
-        for line in &self.requirements {
-            if !line.requirement.marker.evaluate(self.target.markers(), &[]) {
-                continue;
-            }
-            let Some(version) = exact_pin(line) else {
-                continue;
-            };
-            if let Some(other) = out.insert(line.requirement.name.clone(), version.clone()) {
-                if other != version {
-                    return Err(Error::Unsatisfiable {
-                        explanation: format!(
-                            "{} is pinned to both {other} and {version}",
-                            line.requirement.name
-                        ),
-                    });
-                }
-            }
-        }
-        Ok(out)
-    }
-
-    async fn resolve(&self, client: Arc<IndexClient>) -> Result<Resolution, Error> {
+    /// Resolves; with the versions skipped for unusable metadata, as warnings.
+    async fn resolve(&self, client: Arc<IndexClient>) -> Result<(Resolution, Vec<String>), Error> {
         let progress = self.progress.clone();
         let source = BlockingSource::new(
             client.clone(),
@@ -525,81 +523,16 @@ impl LayerBuild {
         );
         let requirements = self.requirements.clone();
         let target = client.target().clone();
-        tokio::task::spawn_blocking(move || resolve(&requirements, &target, &source))
-            .await
-            .map_err(|_| Error::BuildWorker)?
-    }
-
-    /// For fully pinned input: every dependency (with the extras asked for) must be pinned,
-    /// at a version it accepts.
-    fn check_closure(
-        &self,
-        installed: &[(super::client::ChosenWheel, String, u64, InstalledWheel)],
-    ) -> Result<(), Error> {
-        let versions: BTreeMap<&PackageName, &Version> = installed
-            .iter()
-            .map(|(c, ..)| (&c.name, &c.version))
-            .collect();
-        let mut extras: BTreeMap<PackageName, BTreeSet<ExtraName>> = BTreeMap::new();
-        for line in &self.requirements {
-            extras
-                .entry(line.requirement.name.clone())
-                .or_default()
-                .extend(line.requirement.extras.iter().cloned());
-        }
-        let mut excluded: Vec<String> = installed
-            .iter()
-            .filter_map(|(c, _, _, wheel)| {
-                python_excludes(&target_python(&self.target), &wheel.metadata)
-                    .map(|why| format!("{}=={} ({why})", c.name, c.version))
-            })
-            .collect();
-        if !excluded.is_empty() {
-            excluded.sort();
-            return Err(self.no_wheel(excluded));
-        }
-        // Extras asked for by dependencies widen what must be present: iterate to a fixed
-        // point. Each round but the last adds an extra, and there are at most as many as the
-        // dependencies name, so this bound is never the reason to stop.
-        let mut rounds = 1;
-        for (_, _, _, wheel) in installed {
-            for dep in requirements_of(&wheel.filename, &wheel.metadata)? {
-                rounds += dep.extras.len();
-            }
-        }
-        for _ in 0..=rounds {
-            let mut grew = false;
-            for (chosen, _, _, wheel) in installed {
-                let asked: Vec<ExtraName> = extras
-                    .get(&chosen.name)
-                    .map(|e| e.iter().cloned().collect())
-                    .unwrap_or_default();
-                for dep in requirements_of(&wheel.filename, &wheel.metadata)? {
-                    if !dep.marker.evaluate(self.target.markers(), &asked) {
-                        continue;
-                    }
-                    let fits = versions
-                        .get(&dep.name)
-                        .is_some_and(|v| match &dep.version_or_url {
-                            Some(VersionOrUrl::VersionSpecifier(s)) => s.contains(v),
-                            _ => true,
-                        });
-                    if !fits {
-                        return Err(Error::UnpinnedDependency {
-                            package: format!("{}=={}", chosen.name, chosen.version),
-                            needs: cut(&dep.to_string()),
-                        });
-                    }
-                    let entry = extras.entry(dep.name.clone()).or_default();
-                    for extra in &dep.extras {
-                        grew |= entry.insert(extra.clone());
-                    }
-                }
-            }
-            if !grew {
-                return Ok(());
-            }
-        }
-        Ok(())
+        tokio::task::spawn_blocking(move || {
+            let resolution = resolve(&requirements, &target, &source)?;
+            let skipped = source
+                .skipped()
+                .into_iter()
+                .map(|s| format!("skipped {s}"))
+                .collect();
+            Ok((resolution, skipped))
+        })
+        .await
+        .map_err(|_| Error::BuildWorker)?
     }
 }

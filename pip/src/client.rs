@@ -12,8 +12,7 @@
 //! - Every download is checked against the SHA-256 the index states; wheels are kept in
 //!   memory by URL and, with a cache directory, on disk by SHA-256.
 //!
-//! [`BlockingSource`] adapts the client to the (synchronous) resolver: it runs on a blocking
-//! thread and waits on the client's futures through the runtime handle.
+//! [`crate::source::BlockingSource`] adapts the client to the (synchronous) resolver.
 
 use std::{
     collections::{BTreeMap, BTreeSet, HashMap},
@@ -31,14 +30,19 @@ use url::Url;
 use super::{
     http::{shown, IndexTransport},
     index::{self, IndexFile},
+    offer::offer,
     remote_zip::{read_metadata, RemoteRead},
     requirements::parse_pep508,
-    resolve::{Availability, Needs, PackageSource},
+    resolve::Availability,
     target::Target,
     wheel::{metadata_entry, parse_metadata, WheelMetadata},
     wheel_name::WheelName,
 };
-use crate::error::{cut, Error};
+pub use crate::source::BlockingSource;
+use crate::{
+    error::{cut, Error},
+    setting::{Named, Setting},
+};
 
 /// The largest index page read (bytes).
 const MAX_PAGE_BYTES: u64 = 32 * 1024 * 1024;
@@ -79,6 +83,8 @@ pub struct IndexClient {
     python: Version,
     timeout: Duration,
     cache_dir: Option<PathBuf>,
+    pinned_yanked: BTreeMap<PackageName, BTreeSet<Version>>,
+    refused: Mutex<HashMap<PackageName, Vec<(Version, String)>>>,
     pages: Mutex<HashMap<PackageName, Arc<Vec<IndexFile>>>>,
     wheels: Mutex<HashMap<Url, VerifiedWheel>>,
     metadata: Mutex<HashMap<Url, Arc<WheelMetadata>>>,
@@ -93,7 +99,7 @@ impl std::fmt::Debug for IndexClient {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -118,15 +124,6 @@ fn followable(url: &Url) -> Result<(), Error> {
     }
 }
 
-/// The version in an sdist file name (`name-1.0.tar.gz`, `name-1.0.zip`).
-fn sdist_version(filename: &str) -> Option<Version> {
-    let stem = filename
-        .strip_suffix(".tar.gz")
-        .or_else(|| filename.strip_suffix(".zip"))?;
-    let (_, version) = stem.rsplit_once('-')?;
-    Version::from_str(version).ok()
-}
-
 impl IndexClient {
     /// A client for `index` (already checked against the allow-list) and `target`.
     pub fn new(
@@ -136,7 +133,7 @@ impl IndexClient {
         timeout: Duration,
         cache_dir: Option<PathBuf>,
     ) -> Self {
-        let python = target_python(&target);
+        let python = target.python_full_version().clone();
         Self {
             transport,
             index,
@@ -144,10 +141,30 @@ impl IndexClient {
             python,
             timeout,
             cache_dir,
+            pinned_yanked: BTreeMap::new(),
+            refused: Mutex::default(),
             pages: Mutex::default(),
             wheels: Mutex::default(),
             metadata: Mutex::default(),
         }
+    }
+
+    /// Admits these versions even when yanked: the user's requirements pin them exactly
+    /// (`==`, `===`), and a yanked release is selected when an exact pin is its only match.
+    #[must_use]
+    pub fn with_pinned_yanked(mut self, pinned: BTreeMap<PackageName, BTreeSet<Version>>) -> Self {
+        self.pinned_yanked = pinned;
+        self
+    }
+
+    /// The transport.
+    pub fn transport(&self) -> &dyn IndexTransport {
+        self.transport.as_ref()
+    }
+
+    /// The idle timeout of each read.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
     }
 
     /// The target.
@@ -163,8 +180,9 @@ impl IndexClient {
             .await
             .map_err(|failure| Error::IndexUnreachable {
                 url: shown(url),
-                problem: failure.describe(),
+                failure,
                 timeout_seconds: self.timeout.as_secs(),
+                setting: Named::new(Setting::Timeout),
             })?;
         if (300..400).contains(&fetched.status) {
             return Err(Error::IndexRedirect { url: shown(url) });
@@ -220,69 +238,37 @@ impl IndexClient {
         python_excludes(&self.python, metadata)
     }
 
-    /// The usable versions of `name`, or why there are none.
+    /// The usable versions of `name`, or why there are none. Versions that exist but cannot
+    /// be used are kept with why ([`IndexClient::refused`]).
     pub async fn availability(&self, name: &PackageName) -> Result<Availability, Error> {
         let page = self.page(name).await?;
-        let mut usable = BTreeSet::new();
-        let mut all = BTreeSet::new();
-        let (mut wheels, mut compatible, mut python_ok, mut sdists) = (0, 0, 0, 0);
-        let mut platforms = BTreeSet::new();
-        for file in page.iter() {
-            if let Ok(wheel) = WheelName::parse(&file.filename) {
-                if &wheel.name != name {
-                    continue;
-                }
-                wheels += 1;
-                all.insert(wheel.version.clone());
-                let fits = self
-                    .target
-                    .priority(&wheel.python, &wheel.abi, &wheel.platform)
-                    .is_some();
-                if !fits {
-                    platforms.insert(wheel.platform.clone());
-                    continue;
-                }
-                compatible += 1;
-                if !self.python_ok(file) {
-                    continue;
-                }
-                python_ok += 1;
-                if !file.yanked {
-                    usable.insert(wheel.version);
-                }
-            } else if let Some(version) = sdist_version(&file.filename) {
-                sdists += 1;
-                all.insert(version);
-            }
+        let offer = offer(&page, name, &self.target, self.pinned_yanked.get(name));
+        lock(&self.refused).insert(
+            name.clone(),
+            offer
+                .refused
+                .iter()
+                .map(|(v, why)| (v.clone(), why.clone()))
+                .collect(),
+        );
+        if !offer.usable.is_empty() {
+            return Ok(Availability::Versions(offer.usable.into_iter().collect()));
         }
-        if !usable.is_empty() {
-            return Ok(Availability::Versions(usable.into_iter().collect()));
-        }
-        if all.is_empty() {
-            return Err(Error::UnknownPackage {
+        match offer.why_none {
+            Some(why) => Ok(Availability::Unusable {
+                why,
+                versions: offer.refused.into_keys().collect(),
+            }),
+            None => Err(Error::UnknownPackage {
                 package: cut(name.as_ref()),
-            });
+            }),
         }
-        let why = if wheels == 0 && sdists > 0 {
-            "only an sdist; building sdists needs Python, publish a wheel".to_owned()
-        } else if compatible == 0 {
-            let listed: Vec<String> = platforms.into_iter().take(4).collect();
-            format!(
-                "no wheel for this platform; wheels exist for {}",
-                listed.join(", ")
-            )
-        } else if python_ok == 0 {
-            format!(
-                "every compatible wheel requires another Python than {}",
-                self.python
-            )
-        } else {
-            "every compatible wheel is yanked".to_owned()
-        };
-        Ok(Availability::Unusable {
-            why,
-            versions: all.into_iter().collect(),
-        })
+    }
+
+    /// The versions of `name` that exist but cannot be used, with why (after
+    /// [`IndexClient::availability`]).
+    pub fn refused(&self, name: &PackageName) -> Vec<(Version, String)> {
+        lock(&self.refused).get(name).cloned().unwrap_or_default()
     }
 
     /// The wheel installed for `name` at `version`: the best-ranked compatible one, among
@@ -296,9 +282,13 @@ impl IndexClient {
         let page = self.page(name).await?;
         let pinned = |file: &IndexFile| file.sha256.as_ref().is_some_and(|h| pins.contains(h));
         let any_pinned = page.iter().any(pinned);
+        let yanked_ok = self
+            .pinned_yanked
+            .get(name)
+            .is_some_and(|v| v.contains(version));
         let best = page
             .iter()
-            .filter(|file| !file.yanked && self.python_ok(file))
+            .filter(|file| (!file.yanked || yanked_ok) && self.python_ok(file))
             .filter(|file| !any_pinned || pinned(file))
             .filter_map(|file| {
                 let wheel = WheelName::parse(&file.filename).ok()?;
@@ -308,7 +298,7 @@ impl IndexClient {
                 let rank = self
                     .target
                     .priority(&wheel.python, &wheel.abi, &wheel.platform)?;
-                Some((rank, file))
+                Some(((file.yanked, rank), file))
             })
             .min_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.filename.cmp(&b.1.filename)));
         match best {
@@ -541,7 +531,7 @@ impl IndexClient {
     }
 }
 
-/// Why `metadata`'s `Requires-Python` rules out `python` (`3.X.0`), if it does. An
+/// Why `metadata`'s `Requires-Python` rules out `python`, if it does. An
 /// unparsable specifier rules it out too (it cannot be shown to fit).
 pub fn python_excludes(python: &Version, metadata: &WheelMetadata) -> Option<String> {
     let spec = metadata.requires_python.as_deref()?.trim();
@@ -552,12 +542,6 @@ pub fn python_excludes(python: &Version, metadata: &WheelMetadata) -> Option<Str
         Ok(parsed) if parsed.contains(python) => None,
         _ => Some(format!("requires Python {}", cut(spec))),
     }
-}
-
-/// The Python version a target is checked as (`3.X.0`).
-pub fn target_python(target: &Target) -> Version {
-    Version::from_str(&format!("{}.0", target.python_version()))
-        .unwrap_or_else(|_| Version::new([3]))
 }
 
 /// `METADATA` from the single top-level `.dist-info` directory of a wheel.
@@ -591,61 +575,10 @@ pub fn requirements_of(
         .requires_dist
         .iter()
         .map(|line| {
-            parse_pep508(line).map_err(|_| Error::MalformedWheel {
+            parse_pep508(line).map_err(|_| Error::MalformedRequiresDist {
                 wheel: cut(filename),
-                problem: "has a Requires-Dist line that is not PEP 508",
+                line: cut(line),
             })
         })
         .collect()
-}
-
-/// The client as the resolver's package source, for use on a blocking thread.
-pub struct BlockingSource {
-    client: Arc<IndexClient>,
-    handle: tokio::runtime::Handle,
-    /// Called with each package name as it is first looked up (progress).
-    on_lookup: Box<dyn Fn(&PackageName) + Send + Sync>,
-    seen: Mutex<BTreeMap<PackageName, ()>>,
-    pins: BTreeMap<PackageName, BTreeSet<String>>,
-}
-
-impl BlockingSource {
-    /// Adapts `client`; `handle` runs its futures; `pins` are the `--hash` pins per package.
-    pub fn new(
-        client: Arc<IndexClient>,
-        handle: tokio::runtime::Handle,
-        on_lookup: Box<dyn Fn(&PackageName) + Send + Sync>,
-        pins: BTreeMap<PackageName, BTreeSet<String>>,
-    ) -> Self {
-        Self {
-            client,
-            handle,
-            on_lookup,
-            seen: Mutex::default(),
-            pins,
-        }
-    }
-}
-
-impl PackageSource for BlockingSource {
-    fn versions(&self, name: &PackageName) -> Result<Availability, Error> {
-        if lock(&self.seen).insert(name.clone(), ()).is_none() {
-            (self.on_lookup)(name);
-        }
-        self.handle.block_on(self.client.availability(name))
-    }
-
-    fn requirements(&self, name: &PackageName, version: &Version) -> Result<Needs, Error> {
-        let none = BTreeSet::new();
-        let pins = self.pins.get(name).unwrap_or(&none);
-        let chosen = self
-            .handle
-            .block_on(self.client.choose(name, version, pins))?;
-        self.client.prefetch_metadata(&self.handle, &chosen, pins)?;
-        let metadata = self.handle.block_on(self.client.metadata(&chosen, pins))?;
-        if let Some(why) = self.client.metadata_excludes(&metadata) {
-            return Ok(Needs::Unusable(why));
-        }
-        requirements_of(&chosen.file.filename, &metadata).map(Needs::Requirements)
-    }
 }

@@ -1,5 +1,10 @@
 //! The crate's one error type.
 
+use crate::{
+    http::FetchFailure,
+    setting::{Named, Surface},
+};
+
 /// Everything that can go wrong resolving, fetching, checking and packing a layer.
 ///
 /// Messages are sent to CloudFormation as the FAILED reason: they name packages, lines and
@@ -8,16 +13,40 @@
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The runtime is not one Lambda offers for Python layers.
-    #[error("unsupported Runtime `{runtime}`: expected python3.9 to python3.14")]
+    #[error("unsupported {setting} `{runtime}`: expected python3.9 to python3.14")]
     UnsupportedRuntime {
         /// The value given (cut).
         runtime: String,
+        /// The setting (`Runtime`, `--runtime`).
+        setting: Named,
     },
     /// The architecture is not x86_64 or arm64.
-    #[error("unsupported Architecture `{architecture}`: expected x86_64 or arm64")]
+    #[error("unsupported {setting} `{architecture}`: expected x86_64 or arm64")]
     UnsupportedArchitecture {
         /// The value given (cut).
         architecture: String,
+        /// The setting (`Architecture`, `--arch`).
+        setting: Named,
+    },
+    /// The Python version given is not a release of the runtime's Python.
+    #[error("{setting} `{given}` is not a 3.X.Y release of {runtime}'s Python (e.g. {example})")]
+    InvalidPythonVersion {
+        /// The value given (cut).
+        given: String,
+        /// The runtime, e.g. `python3.9`.
+        runtime: String,
+        /// The runtime's default, as an example.
+        example: String,
+        /// The setting (`PythonVersion`, `--python-version`).
+        setting: Named,
+    },
+    /// A package to exclude is not a package name.
+    #[error("{setting}: `{name}` is not a package name")]
+    InvalidExclude {
+        /// The value given (cut).
+        name: String,
+        /// The setting (`Exclude`, `--exclude`).
+        setting: Named,
     },
     /// A requirement line could not be read.
     #[error("requirement line {line}: {problem}")]
@@ -61,6 +90,14 @@ pub enum Error {
         /// What is wrong.
         problem: &'static str,
     },
+    /// A wheel's METADATA has a dependency that is not a PEP 508 requirement.
+    #[error("{wheel} has a Requires-Dist line that is not PEP 508: `{line}`")]
+    MalformedRequiresDist {
+        /// The wheel's file name (cut).
+        wheel: String,
+        /// The line (cut).
+        line: String,
+    },
     /// A wheel's file does not match its RECORD.
     #[error("wheel {wheel}: `{path}` {problem}")]
     WheelRecordMismatch {
@@ -81,6 +118,19 @@ pub enum Error {
         /// The other.
         second: String,
     },
+    /// The layer and what is reserved for the function and its other layers are over
+    /// Lambda's unzipped limit.
+    #[error("the layer is {layer} bytes unzipped and {setting} reserves {reserved} for the function and its other layers: {} bytes over Lambda's limit of {limit} bytes (function and all layers, unzipped)", layer + reserved - limit)]
+    OverUnzippedLimit {
+        /// The layer's unzipped size.
+        layer: u64,
+        /// The bytes reserved.
+        reserved: u64,
+        /// The limit.
+        limit: u64,
+        /// The setting (`ReserveUnzippedBytes`, `--reserve-unzipped`).
+        setting: Named,
+    },
     /// The layer is over a Lambda size limit.
     #[error("the layer is {size} bytes {what}, over Lambda's limit of {limit} bytes")]
     LayerTooLarge {
@@ -99,15 +149,20 @@ pub enum Error {
         source: zip::result::ZipError,
     },
     /// No package index is configured.
-    #[error("no package index is configured: give IndexUrl (and allow it in the provider's index allow-list); no index is built in")]
-    NoIndexConfigured,
+    #[error("{}", no_index(*setting))]
+    NoIndexConfigured {
+        /// The setting (`IndexUrl`, `--index-url`).
+        setting: Named,
+    },
     /// The index URL is not acceptable.
-    #[error("IndexUrl `{url}` {problem}")]
+    #[error("{setting} `{url}` {problem}")]
     IndexNotAllowed {
         /// The URL given (cut; userinfo never shown).
         url: String,
         /// What is wrong.
         problem: &'static str,
+        /// The setting (`IndexUrl`, `--index-url`).
+        setting: Named,
     },
     /// An index page could not be read.
     #[error("the index page for `{package}` is not valid {format}")]
@@ -118,14 +173,16 @@ pub enum Error {
         format: &'static str,
     },
     /// The index (or a file it links) did not answer.
-    #[error("the package index at {url} {problem} (timeout {timeout_seconds} s)")]
+    #[error("the package index at {url} {}", unreachable(*failure, *timeout_seconds, *setting))]
     IndexUnreachable {
         /// The URL (no credentials, query or fragment).
         url: String,
         /// What happened.
-        problem: &'static str,
-        /// The per-request timeout.
+        failure: FetchFailure,
+        /// The idle timeout of each read.
         timeout_seconds: u64,
+        /// The timeout's setting (`--timeout`, or the provider's).
+        setting: Named,
     },
     /// The index answered with an error status.
     #[error("the package index answered HTTP {status} for {url}")]
@@ -177,7 +234,7 @@ pub enum Error {
         against: &'static str,
     },
     /// Under `RequireHashes`, a requirement has no `==` pin or no `--hash`.
-    #[error("requirement line {line} (`{package}`) {problem}, and RequireHashes is on")]
+    #[error("requirement line {line} (`{package}`) {problem}, and {setting} is on")]
     HashRequired {
         /// The requirement's package.
         package: String,
@@ -185,6 +242,8 @@ pub enum Error {
         line: usize,
         /// `has no --hash` or `is not pinned with ==`.
         problem: &'static str,
+        /// The setting (`RequireHashes`, `--require-hashes`).
+        setting: Named,
     },
     /// Fully pinned requirements skip resolution, so they must list every dependency.
     #[error("the pinned requirements are not complete: {package} needs {needs}, which is not pinned (add it with its --hash)")]
@@ -195,14 +254,62 @@ pub enum Error {
         needs: String,
     },
     /// `AllowSdist` was asked for.
-    #[error("AllowSdist: building an sdist runs its Python build backend, which cfn-warden never does; publish a wheel for the package to the index instead")]
-    SdistUnsupported,
+    #[error("{setting}: building an sdist runs its Python build backend, which cfn-warden never does; publish a wheel for the package to the index instead")]
+    SdistUnsupported {
+        /// The setting (`AllowSdist`).
+        setting: Named,
+    },
     /// The HTTP client could not be built.
     #[error("could not build the HTTP client for the package index")]
     HttpClient,
     /// A build step stopped without an answer (a panic in a worker).
     #[error("a layer build worker stopped unexpectedly")]
     BuildWorker,
+}
+
+impl Error {
+    /// The same error, naming settings as `surface` spells them (`--index-url` on the command
+    /// line, `IndexUrl` in a resource). Errors name a resource's properties until told
+    /// otherwise.
+    #[must_use]
+    pub fn for_surface(mut self, surface: Surface) -> Self {
+        match &mut self {
+            Self::UnsupportedRuntime { setting, .. }
+            | Self::UnsupportedArchitecture { setting, .. }
+            | Self::InvalidPythonVersion { setting, .. }
+            | Self::InvalidExclude { setting, .. }
+            | Self::OverUnzippedLimit { setting, .. }
+            | Self::NoIndexConfigured { setting }
+            | Self::IndexNotAllowed { setting, .. }
+            | Self::IndexUnreachable { setting, .. }
+            | Self::HashRequired { setting, .. }
+            | Self::SdistUnsupported { setting } => setting.surface = surface,
+            _ => {}
+        }
+        self
+    }
+}
+
+fn no_index(setting: Named) -> String {
+    match setting.surface {
+        Surface::Cli => format!(
+            "no package index: give {setting} URL or set WARDEN_INDEX_URL; no index is built in"
+        ),
+        _ => format!(
+            "no package index is configured: give {setting} (and allow it in the provider's index allow-list); no index is built in"
+        ),
+    }
+}
+
+/// What an unreachable index did, with the timeout only where it was the reason.
+fn unreachable(failure: FetchFailure, timeout_seconds: u64, setting: Named) -> String {
+    match failure {
+        FetchFailure::Timeout => format!(
+            "{}: nothing arrived for {timeout_seconds} s ({setting} bounds the wait for each read, not a whole download)",
+            failure.describe()
+        ),
+        other => other.describe().to_owned(),
+    }
 }
 
 /// Cuts untrusted text for an error message: at most 120 bytes (on a character boundary),

@@ -2,16 +2,28 @@
 //! serve pages and wheels from memory, and its reqwest implementation over rustls.
 //!
 //! Range requests ([`IndexTransport::get_range`]) let the client read a wheel's METADATA
-//! without downloading the wheel. Every request has a timeout; bodies are read with a size cap; redirects are followed only
-//! within the same origin and to plain paths (a redirect to another host, or to a path a
-//! server decodes into another, could step outside the index allow-list). URLs in errors are shown without userinfo, query or fragment.
+//! without downloading the wheel. The timeout bounds each wait: for the answer's headers, then
+//! for each read of the body (an idle timeout, so a large wheel on a slow but steady link is
+//! not cut off); bodies are read with a size cap; redirects are followed only within the same
+//! origin and to plain paths (a redirect to another host, or to a path a server decodes into
+//! another, could step outside the index allow-list). URLs in errors are shown without
+//! userinfo, query or fragment.
+//!
+//! The reqwest transport reuses connections (HTTP/1.1 keep-alive, HTTP/2 where the server
+//! offers it) and keeps as many requests in flight as the server takes (adapted: fewer after a
+//! connect stall, few to a server that closes every connection).
+//! Connection failures are told apart: a host name that does not resolve, a refused
+//! connection, a connection that is never accepted.
 
-use std::{fmt, future::Future, pin::Pin, time::Duration};
+use std::{fmt, future::Future, pin::Pin, sync::Arc, time::Duration};
 
 use bytes::Bytes;
 use url::Url;
 
-use crate::error::{cut, Error};
+use crate::{
+    error::{cut, Error},
+    pace::{Pace, TimeConnects},
+};
 
 /// A boxed, sendable future (the trait is object safe).
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -31,9 +43,15 @@ pub struct Fetched {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum FetchFailure {
-    /// No answer within the timeout.
+    /// Nothing arrived within the idle timeout (headers, or a read of the body).
     Timeout,
-    /// The connection could not be made.
+    /// The host name does not resolve.
+    Dns,
+    /// The server refused the connection (nothing listens on the port).
+    Refused,
+    /// The connection was not accepted in time (no route, or dropped by a firewall).
+    ConnectTimeout,
+    /// The connection could not be made otherwise.
     Connect,
     /// The body is larger than the cap.
     TooLarge,
@@ -48,7 +66,12 @@ impl FetchFailure {
     pub fn describe(self) -> &'static str {
         match self {
             Self::Timeout => "timed out",
-            Self::Connect => "could not be reached (connection refused or no route)",
+            Self::Dns => "could not be found: its host name does not resolve (DNS lookup failed)",
+            Self::Refused => "refused the connection (nothing listens on that host and port)",
+            Self::ConnectTimeout => {
+                "did not accept a connection within 10 s (no route to the host, or a firewall drops the packets)"
+            }
+            Self::Connect => "could not be reached (the connection failed or was reset)",
             Self::TooLarge => "sent a body over the size limit",
             Self::Transport => "failed in transport (TLS, reset or redirect)",
             Self::Status(_) => "answered with an error status",
@@ -132,10 +155,14 @@ pub fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
     (start <= end && end < total).then_some((start, end, total))
 }
 
+/// How long a connection may take to establish.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The transport over reqwest and rustls (the `ring` provider).
 #[derive(Clone)]
 pub struct ReqwestIndexTransport {
     client: reqwest::Client,
+    pace: Arc<Pace>,
 }
 
 impl fmt::Debug for ReqwestIndexTransport {
@@ -146,9 +173,14 @@ impl fmt::Debug for ReqwestIndexTransport {
 
 impl ReqwestIndexTransport {
     /// Builds the client: same-origin redirects to plain paths only (at most 5; see
-    /// [`super::index::ambiguous_path`]), a 10-second connect timeout,
-    /// no proxy from the environment.
+    /// [`super::index::ambiguous_path`]), a 10-second connect timeout, no proxy from the
+    /// environment, at most 8 requests in flight (adapted to the server).
     pub fn new() -> Result<Self, Error> {
+        Self::with_concurrency(8)
+    }
+
+    /// As [`ReqwestIndexTransport::new`], with at most `max` requests in flight.
+    pub fn with_concurrency(max: usize) -> Result<Self, Error> {
         // Installing fails only when a provider is already installed, which is just as good.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let redirects = reqwest::redirect::Policy::custom(|attempt| {
@@ -163,31 +195,87 @@ impl ReqwestIndexTransport {
                 attempt.stop()
             }
         });
+        let pace = Arc::new(Pace::new(max));
         let client = reqwest::Client::builder()
             .redirect(redirects)
             .no_proxy()
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .connector_layer(TimeConnects::new(pace.clone()))
             .user_agent(concat!("cfn-warden/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|_| Error::HttpClient)?;
-        Ok(Self { client })
+        Ok(Self { client, pace })
     }
 }
 
-fn failure(error: &reqwest::Error) -> FetchFailure {
+/// The I/O error under a reqwest error, if any.
+fn io_kind(error: &reqwest::Error) -> Option<std::io::ErrorKind> {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            return Some(io.kind());
+        }
+        source = cause.source();
+    }
+    None
+}
+
+/// Why a request failed; for a failed connection, whether the host name resolves at all.
+async fn failure(url: &Url, error: &reqwest::Error) -> FetchFailure {
+    if !error.is_connect() {
+        return if error.is_timeout() {
+            FetchFailure::Timeout
+        } else {
+            FetchFailure::Transport
+        };
+    }
+    match io_kind(error) {
+        Some(std::io::ErrorKind::ConnectionRefused) => return FetchFailure::Refused,
+        Some(std::io::ErrorKind::TimedOut) => return FetchFailure::ConnectTimeout,
+        _ => {}
+    }
     if error.is_timeout() {
-        FetchFailure::Timeout
-    } else if error.is_connect() {
-        FetchFailure::Connect
-    } else {
-        FetchFailure::Transport
+        return FetchFailure::ConnectTimeout;
+    }
+    if !resolves(url).await {
+        return FetchFailure::Dns;
+    }
+    FetchFailure::Connect
+}
+
+/// Whether `url`'s host resolves to at least one address.
+async fn resolves(url: &Url) -> bool {
+    let (Some(host), Some(port)) = (url.host_str(), url.port_or_known_default()) else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let lookup = tokio::net::lookup_host((host, port));
+    match tokio::time::timeout(CONNECT_TIMEOUT, lookup).await {
+        Ok(Ok(mut addresses)) => addresses.next().is_some(),
+        _ => false,
     }
 }
 
-/// Reads a body to the end, refusing more than `max_bytes` (announced or sent).
+/// Whether the server will close the connection after this answer.
+fn closes_connection(response: &reqwest::Response) -> bool {
+    let connection = response
+        .headers()
+        .get(http::header::CONNECTION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    connection.split(',').any(|t| t.trim() == "close")
+        || (response.version() == http::Version::HTTP_10
+            && !connection.split(',').any(|t| t.trim() == "keep-alive"))
+}
+
+/// Reads a body to the end, refusing more than `max_bytes` (announced or sent), waiting at
+/// most `idle` for each read.
 async fn read_capped(
+    url: &Url,
     response: &mut reqwest::Response,
     max_bytes: u64,
+    idle: Duration,
 ) -> Result<Vec<u8>, FetchFailure> {
     if response.content_length().is_some_and(|n| n > max_bytes) {
         return Err(FetchFailure::TooLarge);
@@ -197,7 +285,13 @@ async fn read_capped(
         .and_then(|n| usize::try_from(n).ok())
         .unwrap_or(0);
     let mut body = Vec::with_capacity(capacity);
-    while let Some(chunk) = response.chunk().await.map_err(|e| failure(&e))? {
+    loop {
+        let chunk = match tokio::time::timeout(idle, response.chunk()).await {
+            Err(_) => return Err(FetchFailure::Timeout),
+            Ok(Err(e)) => return Err(failure(url, &e).await),
+            Ok(Ok(None)) => break,
+            Ok(Ok(Some(chunk))) => chunk,
+        };
         if (body.len() + chunk.len()) as u64 > max_bytes {
             return Err(FetchFailure::TooLarge);
         }
@@ -215,6 +309,7 @@ impl IndexTransport for ReqwestIndexTransport {
         max_bytes: u64,
     ) -> BoxFuture<'a, Result<Fetched, FetchFailure>> {
         Box::pin(async move {
+            let _slot = self.pace.slot().await;
             let mut response = self
                 .send(url, http::header::ACCEPT, accept.to_owned(), timeout)
                 .await?;
@@ -225,7 +320,8 @@ impl IndexTransport for ReqwestIndexTransport {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
-            let body = read_capped(&mut response, max_bytes).await?;
+            let body = read_capped(url, &mut response, max_bytes, timeout).await?;
+            self.pace.completed();
             Ok(Fetched {
                 status,
                 content_type,
@@ -246,21 +342,25 @@ impl IndexTransport for ReqwestIndexTransport {
 }
 
 impl ReqwestIndexTransport {
-    /// A GET with one extra header.
+    /// A GET with one extra header, waiting at most `idle` for the answer's headers once
+    /// connected (and at most the connect timeout for the connection).
     async fn send(
         &self,
         url: &Url,
         name: http::header::HeaderName,
         value: String,
-        timeout: Duration,
+        idle: Duration,
     ) -> Result<reqwest::Response, FetchFailure> {
-        self.client
-            .get(url.clone())
-            .header(name, value)
-            .timeout(timeout)
-            .send()
-            .await
-            .map_err(|e| failure(&e))
+        let sent = self.client.get(url.clone()).header(name, value).send();
+        let response = match tokio::time::timeout(idle + CONNECT_TIMEOUT, sent).await {
+            Err(_) => return Err(FetchFailure::Timeout),
+            Ok(Err(e)) => return Err(failure(url, &e).await),
+            Ok(Ok(response)) => response,
+        };
+        if closes_connection(&response) {
+            self.pace.closing_server();
+        }
+        Ok(response)
     }
 
     async fn ranged(
@@ -274,6 +374,7 @@ impl ReqwestIndexTransport {
             ByteRange::Suffix(n) => format!("bytes=-{n}"),
             ByteRange::Span { start, end } => format!("bytes={start}-{end}"),
         };
+        let _slot = self.pace.slot().await;
         let mut response = self.send(url, http::header::RANGE, header, timeout).await?;
         let status = response.status().as_u16();
         let content_range = response
@@ -281,7 +382,8 @@ impl ReqwestIndexTransport {
             .get(http::header::CONTENT_RANGE)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_content_range);
-        let body = read_capped(&mut response, max_bytes).await?;
+        let body = read_capped(url, &mut response, max_bytes, timeout).await?;
+        self.pace.completed();
         match (status, content_range) {
             (206, Some((start, end, total))) if end - start + 1 == body.len() as u64 => {
                 Ok(Ranged::Part {

@@ -11,7 +11,10 @@ use pep508_rs::pep440_rs::VersionSpecifiers;
 use serde::Deserialize;
 use url::Url;
 
-use crate::error::{cut, Error};
+use crate::{
+    error::{cut, Error},
+    setting::{Named, Setting},
+};
 
 /// The `Accept` header an index client sends: JSON preferred, HTML accepted.
 pub const ACCEPT: &str =
@@ -28,8 +31,10 @@ pub struct IndexFile {
     pub sha256: Option<String>,
     /// The Python versions it supports.
     pub requires_python: Option<VersionSpecifiers>,
-    /// Yanked (PEP 592): never chosen unless pinned exactly (not supported here: skipped).
+    /// Yanked (PEP 592): chosen only when the requirements pin its version exactly.
     pub yanked: bool,
+    /// Why it was yanked, when the index says (cut).
+    pub yanked_reason: Option<String>,
     /// PEP 658 metadata: `None` = not offered; `Some(hash)` = offered (hash may be unknown).
     pub metadata: Option<Option<String>>,
 }
@@ -126,7 +131,9 @@ fn raw_path(given: &str) -> &str {
 pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, Error> {
     let given = given.map(str::trim).filter(|g| !g.is_empty());
     let (Some(given), false) = (given, allowed.is_empty()) else {
-        return Err(Error::NoIndexConfigured);
+        return Err(Error::NoIndexConfigured {
+            setting: Named::new(Setting::IndexUrl),
+        });
     };
     // Shown without userinfo, query or fragment (they may hold tokens).
     let shown = given
@@ -139,6 +146,7 @@ pub fn check_index_url(given: Option<&str>, allowed: &[String]) -> Result<Url, E
     let refuse = |problem: &'static str| Error::IndexNotAllowed {
         url: cut(shown),
         problem,
+        setting: Named::new(Setting::IndexUrl),
     };
     let mut url = Url::parse(given).map_err(|_| refuse("is not a URL"))?;
     if !url.username().is_empty() || url.password().is_some() {
@@ -247,6 +255,12 @@ fn specifiers(text: Option<&str>) -> Option<VersionSpecifiers> {
         .and_then(|t| VersionSpecifiers::from_str(t).ok())
 }
 
+/// A yank reason as shown in messages: one line, cut; none when empty.
+fn reason(text: &str) -> Option<String> {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!line.is_empty()).then(|| cut(&line))
+}
+
 /// Parses a PEP 691 JSON page.
 pub fn parse_json(package: &str, body: &str, page: &Url) -> Result<Vec<IndexFile>, Error> {
     let parsed: JsonPage =
@@ -256,10 +270,10 @@ pub fn parse_json(package: &str, body: &str, page: &Url) -> Result<Vec<IndexFile
         .into_iter()
         .filter_map(|f| {
             let (url, fragment_hash) = resolve(page, &f.url)?;
-            let yanked = match &f.yanked {
-                Some(serde_json::Value::Bool(b)) => *b,
-                Some(serde_json::Value::String(_)) => true,
-                _ => false,
+            let (yanked, yanked_reason) = match &f.yanked {
+                Some(serde_json::Value::Bool(b)) => (*b, None),
+                Some(serde_json::Value::String(why)) => (true, reason(why)),
+                _ => (false, None),
             };
             Some(IndexFile {
                 sha256: f
@@ -269,6 +283,7 @@ pub fn parse_json(package: &str, body: &str, page: &Url) -> Result<Vec<IndexFile
                     .or(fragment_hash),
                 requires_python: specifiers(f.requires_python.as_deref()),
                 yanked,
+                yanked_reason,
                 metadata: metadata_value(f.core_metadata.as_ref())
                     .or_else(|| metadata_value(f.dist_info_metadata.as_ref())),
                 filename: f.filename,
@@ -327,6 +342,10 @@ pub fn parse_html(package: &str, body: &str, page: &Url) -> Result<Vec<IndexFile
             sha256,
             requires_python: specifiers(attribute("data-requires-python").flatten().as_deref()),
             yanked: attribute("data-yanked").is_some(),
+            yanked_reason: attribute("data-yanked")
+                .flatten()
+                .as_deref()
+                .and_then(reason),
             metadata,
         });
     }
@@ -368,6 +387,7 @@ mod tests {
             .contains(&"3.12".parse().unwrap()));
         assert!(!files[0].yanked && files[0].metadata.is_none());
         assert!(files[2].yanked);
+        assert_eq!(files[2].yanked_reason.as_deref(), Some("broken"));
         assert_eq!(files[2].metadata, Some(Some(H.to_owned())));
     }
 
@@ -382,11 +402,11 @@ mod tests {
         check_index_url(Some("http://127.0.0.1:8080/simple/"), &allowed).unwrap();
         assert!(matches!(
             check_index_url(None, &allowed),
-            Err(Error::NoIndexConfigured)
+            Err(Error::NoIndexConfigured { .. })
         ));
         assert!(matches!(
             check_index_url(Some("https://mirror.invalid/simple"), &[]),
-            Err(Error::NoIndexConfigured)
+            Err(Error::NoIndexConfigured { .. })
         ));
         for (url, needle) in [
             ("https://user:secret@mirror.invalid/simple", "credentials"),

@@ -13,18 +13,27 @@
 #![forbid(unsafe_code)]
 
 pub mod build;
+mod built;
 pub mod client;
 mod error;
+pub mod exclude;
+mod explain;
 pub mod http;
 pub mod index;
 pub mod layer_zip;
+mod offer;
+mod pace;
+mod pinned;
 mod remote_zip;
 pub mod requirements;
 pub mod resolve;
+pub mod setting;
 mod settings;
+pub mod source;
 pub mod target;
 pub mod wheel;
 pub mod wheel_name;
 
 pub use error::{cut, Error};
+pub use setting::{Named, Setting, Surface};
 pub use settings::{IndexSettings, IndexSettingsBuilder};

@@ -172,3 +172,51 @@ pub(crate) fn read_metadata(
         RemoteRead::Unavailable
     }
 }
+
+/// The total uncompressed size of the entries of the wheel at `url`, read from its central
+/// directory with range requests (`None` when ranges do not work out).
+pub(crate) fn unzipped_size(
+    transport: &dyn IndexTransport,
+    handle: &tokio::runtime::Handle,
+    url: &Url,
+    timeout: Duration,
+    max_wheel_bytes: u64,
+) -> Option<u64> {
+    let first = handle.block_on(transport.get_range(
+        url,
+        ByteRange::Suffix(BLOCK),
+        timeout,
+        max_wheel_bytes,
+    ));
+    let (start, total, body) = match first {
+        Ok(Ranged::Whole(bytes)) => return whole_unzipped_size(&bytes),
+        Ok(Ranged::Part { start, total, body })
+            if start + body.len() as u64 == total && total <= max_wheel_bytes =>
+        {
+            (start, total, body)
+        }
+        _ => return None,
+    };
+    let mut remote = RemoteFile {
+        transport,
+        handle,
+        url,
+        timeout,
+        total,
+        position: 0,
+        segments: vec![(start, body)],
+        fetched: 0,
+    };
+    let archive = zip::ZipArchive::new(&mut remote).ok()?;
+    archive
+        .decompressed_size()
+        .and_then(|n| u64::try_from(n).ok())
+}
+
+/// The total uncompressed size of the entries of a wheel at hand.
+pub(crate) fn whole_unzipped_size(bytes: &[u8]) -> Option<u64> {
+    let archive = zip::ZipArchive::new(io::Cursor::new(bytes)).ok()?;
+    archive
+        .decompressed_size()
+        .and_then(|n| u64::try_from(n).ok())
+}

@@ -23,7 +23,7 @@ use pubgrub::{
 };
 
 use super::{requirements::RequirementLine, target::Target};
-use crate::error::Error;
+use crate::{error::Error, explain::Explain};
 
 /// What the resolver asks of the index.
 pub trait PackageSource {
@@ -34,6 +34,13 @@ pub trait PackageSource {
     /// The requirements (`Requires-Dist`) of `name` at `version`, or why that version cannot
     /// be used after all (e.g. its metadata's `Requires-Python` excludes the target).
     fn requirements(&self, name: &PackageName, version: &Version) -> Result<Needs, Error>;
+
+    /// The versions of `name` that exist but are not offered, with why (e.g. no wheel for this
+    /// Python version, yanked), for error messages. Default: none known.
+    fn refused(&self, name: &PackageName) -> Vec<(Version, String)> {
+        let _ = name;
+        Vec::new()
+    }
 }
 
 /// What a package version needs.
@@ -63,9 +70,14 @@ pub enum Availability {
 
 /// A pubgrub package.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum Node {
+pub(crate) enum Node {
+    /// All the requirements (version 0).
     Root,
+    /// One requirement line, by index (version 0): explanations name the user's requirement.
+    Line(usize),
+    /// A package.
     Name(PackageName),
+    /// A package with an extra.
     Extra(PackageName, ExtraName),
 }
 
@@ -73,6 +85,7 @@ impl fmt::Display for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Root => f.write_str("the requirements"),
+            Self::Line(i) => write!(f, "requirement {}", i + 1),
             Self::Name(n) => write!(f, "{n}"),
             Self::Extra(n, e) => write!(f, "{n}[{e}]"),
         }
@@ -93,6 +106,7 @@ pub fn resolve(
         target,
         source,
         versions: RefCell::default(),
+        refused: RefCell::default(),
         unusable: RefCell::default(),
         failure: RefCell::default(),
     };
@@ -120,9 +134,18 @@ pub fn resolve(
                 return Err(failure);
             }
             Err(match error {
-                PubGrubError::NoSolution(tree) => Error::Unsatisfiable {
-                    explanation: DefaultStringReporter::report(&tree),
-                },
+                PubGrubError::NoSolution(tree) => {
+                    let refused = provider.refused.borrow();
+                    let offered = provider.versions.borrow();
+                    let explain = Explain {
+                        lines: requirements,
+                        refused: &refused,
+                        offered: &offered,
+                    };
+                    Error::Unsatisfiable {
+                        explanation: DefaultStringReporter::report_with_formatter(&tree, &explain),
+                    }
+                }
                 _ => Error::Unsatisfiable {
                     explanation: "the resolver stopped".to_owned(),
                 },
@@ -136,6 +159,7 @@ struct Provider<'a> {
     target: &'a Target,
     source: &'a dyn PackageSource,
     versions: RefCell<BTreeMap<PackageName, Vec<Version>>>,
+    refused: RefCell<BTreeMap<PackageName, Vec<(Version, String)>>>,
     unusable: RefCell<BTreeMap<PackageName, String>>,
     /// The first source error (unknown package, index down): reported as is.
     failure: RefCell<Option<Error>>,
@@ -180,6 +204,9 @@ impl Provider<'_> {
         self.versions
             .borrow_mut()
             .insert(name.clone(), found.clone());
+        self.refused
+            .borrow_mut()
+            .insert(name.clone(), self.source.refused(name));
         Ok(found)
     }
 
@@ -219,7 +246,7 @@ impl DependencyProvider for Provider<'_> {
             Node::Name(n) | Node::Extra(n, _) => {
                 self.versions.borrow().get(n).map_or(usize::MAX, Vec::len)
             }
-            Node::Root => 0,
+            Node::Root | Node::Line(_) => 0,
         };
         (statistics.conflict_count(), std::cmp::Reverse(known))
     }
@@ -230,7 +257,10 @@ impl DependencyProvider for Provider<'_> {
         range: &Ranges<Version>,
     ) -> Result<Option<Version>, SourceFailed> {
         let name = match package {
-            Node::Root => return Ok(Some(Version::new([0]))),
+            Node::Root | Node::Line(_) => {
+                let zero = Version::new([0]);
+                return Ok(range.contains(&zero).then_some(zero));
+            }
             Node::Name(n) | Node::Extra(n, _) => n,
         };
         let candidates = self.candidates(name)?;
@@ -252,10 +282,15 @@ impl DependencyProvider for Provider<'_> {
         let markers = self.target.markers();
         match package {
             Node::Root => {
-                for line in self.requirements {
+                for (i, line) in self.requirements.iter().enumerate() {
                     if line.requirement.marker.evaluate(markers, &[]) {
-                        Self::add(&mut deps, &line.requirement);
+                        deps.insert(Node::Line(i), Ranges::full());
                     }
+                }
+            }
+            Node::Line(i) => {
+                if let Some(line) = self.requirements.get(*i) {
+                    Self::add(&mut deps, &line.requirement);
                 }
             }
             Node::Name(name) if self.unusable.borrow().contains_key(name) => {}

@@ -7,10 +7,10 @@ use url::Url;
 
 use crate::{build::LayerBuildBuilder, http::IndexTransport, index::check_index_url, Error};
 
-/// The default per-request timeout.
+/// The default idle timeout of each read from the index.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The index allow-list, the default index, the per-request timeout and the transport. Build
+/// The index allow-list, the default index, the idle timeout and the transport. Build
 /// with [`IndexSettings::builder`].
 #[derive(Clone)]
 pub struct IndexSettings {
@@ -52,7 +52,8 @@ impl IndexSettingsBuilder {
         self
     }
 
-    /// The timeout of each request to the index (default 30 s).
+    /// The idle timeout of each read from the index: the wait for an answer and for each read
+    /// of it, not a whole download (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

@@ -3,16 +3,57 @@
 //!
 //! python3.9 to python3.11 run on Amazon Linux 2 (glibc 2.26), python3.12 and later on Amazon
 //! Linux 2023 (glibc 2.34). Platforms go from `manylinux_2_<cap>` down to `manylinux_2_17`
-//! (alias `manylinux2014`), then on x86_64 the older `manylinux2010` (2.12) and `manylinux1`
-//! (2.5), which run on any newer glibc. Never musllinux. Tag order follows the installers'
+//! (alias `manylinux2014`), and on x86_64 on down to `manylinux_2_5` (every glibc minor, with
+//! the aliases `manylinux2010` at 2.12 and `manylinux1` at 2.5), as `packaging.tags` lists
+//! them; all run on any newer glibc. Never musllinux. Tag order follows the installers'
 //! (`packaging.tags`): CPython ABI tags, then abi3 down to cp32, then `none` for each platform,
 //! then pure-Python tags; earlier is preferred.
+//!
+//! # The Python version
+//!
+//! `Requires-Python` and `python_full_version` markers compare against a full `3.X.Y`
+//! release. Lambda applies CPython patch releases to its managed runtimes automatically, so a
+//! runtime is modelled as a late patch release, not `3.X.0` (which would wrongly fail
+//! `Requires-Python: !=3.9.0,!=3.9.1`, as cryptography 44 and later declare). The default for
+//! each runtime ([`default_python`]) is the CPython patch release of that line published on
+//! python.org in June 2025 (3.14: its first release, 3.14.0 of October 2025, with which the
+//! runtime launched): every Lambda runtime updated since then runs it or a later patch. It is
+//! a floor, deliberately not the newest release: modelling a patch the runtime does not have
+//! yet could admit a package that fails on it. A function pinned to an older runtime version
+//! (runtime management controls) can name its exact release with
+//! [`Target::with_python_version`] (`--python-version`, `PythonVersion`).
 
 use std::collections::HashMap;
 
 use pep508_rs::{MarkerEnvironment, MarkerEnvironmentBuilder};
 
-use crate::error::{cut, Error};
+use pep508_rs::pep440_rs::Version;
+
+use crate::{
+    error::{cut, Error},
+    setting::{Named, Setting},
+};
+
+/// The Python release each runtime is modelled as, by minor version (see the module docs for
+/// the source of each value).
+const DEFAULT_PYTHON: [(u8, &str); 6] = [
+    (9, "3.9.23"),   // CPython 3.9.23, 2025-06-03
+    (10, "3.10.18"), // CPython 3.10.18, 2025-06-03
+    (11, "3.11.13"), // CPython 3.11.13, 2025-06-03
+    (12, "3.12.11"), // CPython 3.12.11, 2025-06-03
+    (13, "3.13.5"),  // CPython 3.13.5, 2025-06-11
+    (14, "3.14.0"),  // CPython 3.14.0, 2025-10-07 (the runtime launched with it)
+];
+
+/// The Python release a runtime (`python3.X`) is modelled as by default, e.g. `3.9.23` for
+/// `python3.9`.
+pub fn default_python(runtime: &str) -> Option<&'static str> {
+    let minor: u8 = runtime.strip_prefix("python3.")?.parse().ok()?;
+    DEFAULT_PYTHON
+        .iter()
+        .find(|(m, _)| *m == minor)
+        .map(|(_, v)| *v)
+}
 
 /// The CPU architecture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -31,6 +72,7 @@ impl Arch {
             "arm64" => Ok(Self::Arm64),
             other => Err(Error::UnsupportedArchitecture {
                 architecture: cut(other),
+                setting: Named::new(Setting::Architecture),
             }),
         }
     }
@@ -67,6 +109,7 @@ pub struct Tag {
 #[derive(Clone, Debug)]
 pub struct Target {
     minor: u8,
+    python: Version,
     arch: Arch,
     tags: Vec<Tag>,
     priority: HashMap<Tag, usize>,
@@ -81,6 +124,7 @@ impl Target {
     pub fn new(runtime: &str, arch: &str) -> Result<Self, Error> {
         let unsupported = || Error::UnsupportedRuntime {
             runtime: cut(runtime),
+            setting: Named::new(Setting::Runtime),
         };
         let minor: u8 = runtime
             .strip_prefix("python3.")
@@ -95,14 +139,47 @@ impl Target {
             .rev()
             .map(|(i, t)| (t.clone(), i))
             .collect();
-        let markers = markers(minor, arch).map_err(|_| unsupported())?;
+        let full = default_python(runtime).ok_or_else(unsupported)?;
+        let python = full.parse().map_err(|_| unsupported())?;
+        let markers = markers(minor, arch, full).map_err(|_| unsupported())?;
         Ok(Self {
             minor,
+            python,
             arch,
             tags,
             priority,
             markers,
         })
+    }
+
+    /// The same target with the runtime's Python modelled as release `version` (`3.X.Y`, of
+    /// the runtime's minor version) instead of the default ([`default_python`]).
+    pub fn with_python_version(mut self, version: &str) -> Result<Self, Error> {
+        let runtime = self.runtime();
+        let example = default_python(&runtime).unwrap_or("3.X.Y").to_owned();
+        let invalid = || Error::InvalidPythonVersion {
+            given: cut(version),
+            runtime: runtime.clone(),
+            example: example.clone(),
+            setting: Named::new(Setting::PythonVersion),
+        };
+        let given = version.trim();
+        let parts: Vec<&str> = given.split('.').collect();
+        let numeric = parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()));
+        if !numeric || parts[0] != "3" || parts[1] != self.minor.to_string() {
+            return Err(invalid());
+        }
+        self.python = given.parse().map_err(|_| invalid())?;
+        self.markers = markers(self.minor, self.arch, given).map_err(|_| invalid())?;
+        Ok(self)
+    }
+
+    /// The full Python release requirements are checked against, e.g. `3.9.23`.
+    pub fn python_full_version(&self) -> &Version {
+        &self.python
     }
 
     /// Lambda's runtime name, e.g. `python3.12`.
@@ -177,9 +254,14 @@ fn platforms(minor: u8, arch: Arch) -> Vec<String> {
         }
     }
     if arch == Arch::X86_64 {
-        for (glibc_minor, alias) in [(12, "manylinux2010"), (5, "manylinux1")] {
+        // Every glibc minor down to 2.5, as `packaging.tags` lists them for x86_64.
+        for glibc_minor in (5..=16).rev() {
             out.push(format!("manylinux_2_{glibc_minor}_{machine}"));
-            out.push(format!("{alias}_{machine}"));
+            match glibc_minor {
+                12 => out.push(format!("manylinux2010_{machine}")),
+                5 => out.push(format!("manylinux1_{machine}")),
+                _ => {}
+            }
         }
     }
     out
@@ -229,22 +311,20 @@ fn tags(minor: u8, arch: Arch) -> Vec<Tag> {
 fn markers(
     minor: u8,
     arch: Arch,
+    full: &str,
 ) -> Result<MarkerEnvironment, pep508_rs::pep440_rs::VersionParseError> {
     let version = format!("3.{minor}");
-    // A patch level for python_full_version: only comparisons against 3.X.Y use it; Lambda
-    // tracks recent patch releases, so .0 is the conservative choice for `>=` markers.
-    let full = format!("3.{minor}.0");
     let release = if minor <= 11 { "5.10.0" } else { "6.1.0" };
     MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
         implementation_name: "cpython",
-        implementation_version: &full,
+        implementation_version: full,
         os_name: "posix",
         platform_machine: arch.machine(),
         platform_python_implementation: "CPython",
         platform_release: release,
         platform_system: "Linux",
         platform_version: "#1 SMP",
-        python_full_version: &full,
+        python_full_version: full,
         python_version: &version,
         sys_platform: "linux",
     })
@@ -337,6 +417,67 @@ mod tests {
         assert!(arm
             .priority("cp312", "cp312", "manylinux1_aarch64")
             .is_none());
+    }
+
+    #[test]
+    fn x86_64_lists_every_manylinux_glibc_down_to_2_5() {
+        let t = Target::new("python3.11", "x86_64").unwrap();
+        let mut last = 0;
+        for minor in (5..=26).rev() {
+            let p = t
+                .priority("cp311", "cp311", &format!("manylinux_2_{minor}_x86_64"))
+                .unwrap_or_else(|| panic!("manylinux_2_{minor}"));
+            assert!(p > last || minor == 26, "2_{minor} out of order");
+            last = p;
+        }
+        assert!(t
+            .priority("cp311", "cp311", "manylinux_2_4_x86_64")
+            .is_none());
+        // arm64 wheels start at 2_17, as in packaging.tags.
+        let arm = Target::new("python3.11", "arm64").unwrap();
+        assert!(arm
+            .priority("cp311", "cp311", "manylinux_2_16_aarch64")
+            .is_none());
+    }
+
+    #[test]
+    fn each_runtime_is_a_late_patch_release_and_can_be_overridden() {
+        use std::str::FromStr as _;
+        let t = Target::new("python3.9", "x86_64").unwrap();
+        assert_eq!(t.python_full_version().to_string(), "3.9.23");
+        let spec =
+            pep508_rs::pep440_rs::VersionSpecifiers::from_str(">=3.9,!=3.9.0,!=3.9.1").unwrap();
+        assert!(spec.contains(t.python_full_version()));
+        for minor in 9..=14 {
+            let runtime = format!("python3.{minor}");
+            let t = Target::new(&runtime, "arm64").unwrap();
+            assert!(
+                t.python_full_version()
+                    .to_string()
+                    .starts_with(&format!("3.{minor}.")),
+                "{runtime}"
+            );
+        }
+        let old = t.clone().with_python_version("3.9.1").unwrap();
+        assert!(!spec.contains(old.python_full_version()));
+        let check = |target: &Target, marker: &str| {
+            pep508_rs::Requirement::<pep508_rs::VerbatimUrl>::from_str(&format!("x; {marker}"))
+                .unwrap()
+                .marker
+                .evaluate(target.markers(), &[])
+        };
+        assert!(check(&t, "python_full_version >= '3.9.2'"));
+        assert!(!check(&old, "python_full_version >= '3.9.2'"));
+        for bad in [
+            "3.10.1", "3.9", "3.9.x", "4.9.1", "3.9.1rc1", " ", "3.9.1.1",
+        ] {
+            let err = t.clone().with_python_version(bad).unwrap_err().to_string();
+            assert!(
+                err.starts_with("PythonVersion `")
+                    && err.contains("python3.9's Python (e.g. 3.9.23)"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

@@ -21,7 +21,12 @@
 //! Data: `LayerVersionArn`, `LayerArn`, `Version`, `ContentSha256`, `ZippedBytes`,
 //! `UnzippedBytes`, `Files` and `Packages` (`name==version` joined by commas), or, when the
 //! list is long, `PackagesSha256` (the SHA-256 of that list) instead, so the answer stays
-//! within CloudFormation's 4096-byte limit.
+//! within CloudFormation's 4096-byte limit; `PythonVersion` (the release requirements were
+//! checked against), `UnzippedHeadroomBytes` (what is left of Lambda's 250 MB unzipped limit
+//! after this layer and `ReserveUnzippedBytes`), with `Exclude`: `Excluded` (`name==version`
+//! of what was left out) and `ExcludedUnzippedBytes` (what that saved), and, when there is
+//! something to know (a yanked release installed through an exact pin, a version skipped for
+//! unusable metadata), `Warnings` (joined by `; `, cut to fit).
 
 use std::{sync::Arc, time::Duration};
 
@@ -34,12 +39,11 @@ use cfn_warden::{
     config::Environment, credentials::SessionPolicy, protocol::RequestType, Context, Created,
     CustomResource, Deleted, HandlerError, PhysicalId, Updated,
 };
-use serde::{Deserialize, Deserializer};
 
 use warden_pip::{
     build::BuiltLayer,
-    client::sha256_hex,
     cut,
+    exclude::parse_exclude,
     http::IndexTransport,
     requirements::{parse_list, parse_requirements_txt, RequirementLine},
     target::Target,
@@ -54,71 +58,17 @@ pub const RESOURCE_TYPE: &str = "Custom::PipLayer";
 /// The largest zip PublishLayerVersion takes inline (bytes).
 pub const MAX_DIRECT_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
 
-/// The `Packages` value is replaced by `PackagesSha256` above this many characters.
-const MAX_PACKAGES_CHARS: usize = 1500;
-
 /// Lambda's limit on a layer description.
 const MAX_DESCRIPTION_CHARS: usize = 256;
 
-/// `Requirements`: a requirements.txt body or a list of requirement strings.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(untagged)]
-pub enum Requirements {
-    /// A requirements.txt body.
-    Text(String),
-    /// PEP 508 strings.
-    List(Vec<String>),
-}
+mod data;
+mod properties;
 
-/// The properties of `Custom::PipLayer`.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct PipLayerProperties {
-    /// The layer's name (letters, digits, `-`, `_`; at most 140).
-    pub layer_name: String,
-    /// What to install.
-    pub requirements: Requirements,
-    /// `python3.9` … `python3.14`.
-    pub runtime: String,
-    /// `x86_64` (default) or `arm64`.
-    #[serde(default = "default_architecture")]
-    pub architecture: String,
-    /// The index; must be on the provider's allow-list. Default: the provider's index.
-    #[serde(default)]
-    pub index_url: Option<String>,
-    /// Every requirement pinned with `==` and `--hash`.
-    #[serde(default, deserialize_with = "flag")]
-    pub require_hashes: bool,
-    /// Build sdists (refused: that would run a Python build backend).
-    #[serde(default, deserialize_with = "flag")]
-    pub allow_sdist: bool,
-    /// The layer's description (the content hash is appended).
-    #[serde(default)]
-    pub description: Option<String>,
-    /// The layer's license (SPDX id or URL).
-    #[serde(default)]
-    pub license_info: Option<String>,
-}
-
-fn default_architecture() -> String {
-    "x86_64".to_owned()
-}
-
-/// CloudFormation passes every property as a string: `"true"`/`"false"` as well as booleans.
-pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Flag {
-        Bool(bool),
-        Text(String),
-    }
-    match Flag::deserialize(d)? {
-        Flag::Bool(b) => Ok(b),
-        Flag::Text(t) if t.eq_ignore_ascii_case("true") => Ok(true),
-        Flag::Text(t) if t.eq_ignore_ascii_case("false") => Ok(false),
-        Flag::Text(_) => Err(serde::de::Error::custom("expected true or false")),
-    }
-}
+use data::data;
+#[cfg(test)]
+use data::python_version;
+pub(crate) use properties::flag;
+pub use properties::{PipLayerProperties, Requirements};
 
 /// The provider's settings for `Custom::PipLayer`: the index settings and where large layers
 /// are staged. Build with [`PipLayer::builder`] or [`PipLayer::from_env`].
@@ -150,7 +100,8 @@ impl PipLayerBuilder {
         self
     }
 
-    /// The timeout of each request to the index (default 30 s).
+    /// The idle timeout of each read from the index: the wait for an answer and for each read
+    /// of it, not a whole download (default 30 s).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.index = self.index.timeout(timeout);
         self
@@ -263,14 +214,24 @@ impl PipLayer {
     /// Builds the layer the properties describe.
     pub async fn build_layer(&self, p: &PipLayerProperties) -> Result<BuiltLayer, Error> {
         let requirements = requirements(&p.requirements)?;
-        let target = Target::new(&p.runtime, &p.architecture)?;
+        let mut target = Target::new(&p.runtime, &p.architecture)?;
+        if let Some(version) = &p.python_version {
+            target = target.with_python_version(version)?;
+        }
+        let exclude = match &p.exclude {
+            None => Default::default(),
+            Some(Requirements::Text(text)) => parse_exclude(&[text])?,
+            Some(Requirements::List(items)) => parse_exclude(items)?,
+        };
         let builder = self
             .index
             .layer_build(p.index_url.as_deref())?
             .requirements(requirements)
             .target(target)
             .require_hashes(p.require_hashes)
-            .allow_sdist(p.allow_sdist);
+            .allow_sdist(p.allow_sdist)
+            .exclude(exclude)
+            .reserve_unzipped(p.reserve_unzipped_bytes);
         Ok(builder.build()?.run().await?)
     }
 }
@@ -566,32 +527,6 @@ impl PipLayer {
     }
 }
 
-/// The Data of an answer, as strings (what `Fn::GetAtt` returns).
-fn data(
-    ctx: &Context,
-    p: &PipLayerProperties,
-    layer: &BuiltLayer,
-    arn: &str,
-    version: i64,
-) -> Vec<(&'static str, String)> {
-    let packages = layer.pins().join(",");
-    let mut out = vec![
-        ("LayerVersionArn", arn.to_owned()),
-        ("LayerArn", layer_arn(ctx, &p.layer_name)),
-        ("Version", version.to_string()),
-        ("ContentSha256", layer.zip.sha256.clone()),
-        ("ZippedBytes", layer.zip.bytes.len().to_string()),
-        ("UnzippedBytes", layer.zip.unzipped_bytes.to_string()),
-        ("Files", layer.zip.files.to_string()),
-    ];
-    if packages.len() <= MAX_PACKAGES_CHARS {
-        out.push(("Packages", packages));
-    } else {
-        out.push(("PackagesSha256", sha256_hex(packages.as_bytes())));
-    }
-    out
-}
-
 impl PipLayer {
     async fn build_and_publish(
         &self,
@@ -604,12 +539,16 @@ impl PipLayer {
             .await
             .map_err(|e| HandlerError::new(e.to_string()))?;
         ctx.logger().info(format!(
-            "built layer {}: {} packages, {} bytes zipped, sha256 {}",
+            "built layer {}: {} packages, {} bytes zipped, sha256 {}, {} bytes of unzipped headroom",
             p.layer_name,
             layer.packages.len(),
             layer.zip.bytes.len(),
-            layer.zip.sha256
+            layer.zip.sha256,
+            layer.headroom_bytes()
         ));
+        for warning in &layer.warnings {
+            ctx.logger().warn(warning.clone());
+        }
         let (arn, version) = self.publish(ctx, p, &layer).await?;
         Ok((layer, arn, version))
     }
@@ -881,6 +820,26 @@ mod tests {
         .unwrap();
         assert!(p.require_hashes && !p.allow_sdist);
         assert_eq!(p.architecture, "x86_64");
+        assert_eq!(p.reserve_unzipped_bytes, 0);
+        let p: PipLayerProperties = serde_json::from_value(serde_json::json!({
+            "LayerName": "deps", "Requirements": "requests\n", "Runtime": "python3.9",
+            "PythonVersion": "3.9.1", "Exclude": ["boto3", "botocore"],
+            "ReserveUnzippedBytes": "1048576",
+        }))
+        .unwrap();
+        assert_eq!(p.reserve_unzipped_bytes, 1_048_576);
+        assert_eq!(python_version(&p), "3.9.1");
+        assert_eq!(
+            p.exclude,
+            Some(Requirements::List(vec!["boto3".into(), "botocore".into()]))
+        );
+        assert!(
+            serde_json::from_value::<PipLayerProperties>(serde_json::json!({
+                "LayerName": "d", "Requirements": [], "Runtime": "python3.12",
+                "ReserveUnzippedBytes": "lots",
+            }))
+            .is_err()
+        );
         assert_eq!(p.requirements, Requirements::Text("requests\n".into()));
         for bad in [
             serde_json::json!({"LayerName": "d", "Requirements": [], "Runtime": "python3.12", "RequireHashes": "yes"}),

@@ -261,7 +261,7 @@ async fn hash_pins_are_honoured_and_pinned_input_must_be_complete() {
     assert_eq!(failed.status.code(), Some(1));
     assert!(
         stderr(&failed)
-            .contains("requirement line 1 (`requests`) has no --hash, and RequireHashes is on"),
+            .contains("requirement line 1 (`requests`) has no --hash, and --require-hashes is on"),
         "{}",
         stderr(&failed)
     );
@@ -313,7 +313,44 @@ async fn bad_input_gets_a_clear_error_and_the_documented_exit_code() {
     refused(&["requests", "requests >= = 2"], "requirement line 2");
     refused(
         &["requests", "--runtime", "python3.8"],
-        "unsupported Runtime `python3.8`",
+        "unsupported --runtime `python3.8`",
+    );
+    refused(
+        &[
+            "requests",
+            "--runtime",
+            "python3.9",
+            "--python-version",
+            "3.10.1",
+        ],
+        "--python-version `3.10.1` is not a 3.X.Y release of python3.9's Python (e.g. 3.9.23)",
+    );
+    refused(
+        &["requests", "--exclude", "boto3,not/a-name"],
+        "--exclude: `not/a-name` is not a package name",
+    );
+    refused(
+        &["requests", "--require-hashes"],
+        "is not pinned with ==, and --require-hashes is on",
+    );
+    // A version that exists, without a wheel for this Python: the tags that exist.
+    refused(
+        &[
+            "charset-normalizer==3.4.0",
+            "--runtime",
+            "python3.13",
+            "--arch",
+            "arm64",
+        ],
+        "no wheel for this Python version (cp313); wheels exist for cp312-cp312",
+    );
+    // No resolver internals.
+    let output = build(index.url(), &out, &["urllib3<2", "urllib3>=2"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert!(
+        text.contains("`urllib3<2` asks for urllib3 <2") && !text.contains("requirements 0"),
+        "{text}"
     );
     let file = dir.join("requirements.txt");
     std::fs::write(&file, "requests\n-r other.txt\n").unwrap();
@@ -333,9 +370,18 @@ async fn bad_input_gets_a_clear_error_and_the_documented_exit_code() {
     let output = build(&dead, &out, &["requests", "--timeout", "5s"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
-        stderr(&output).contains("could not be reached"),
+        stderr(&output).contains("refused the connection (nothing listens on that host and port)"),
         "{}",
         stderr(&output)
+    );
+    // A host name that does not resolve (.invalid never does): said so, without a timeout.
+    let output = build("https://index.invalid/simple/", &out, &["requests"]);
+    assert_eq!(output.status.code(), Some(2));
+    let text = stderr(&output);
+    assert!(
+        text.contains("its host name does not resolve (DNS lookup failed)")
+            && !text.contains("timeout"),
+        "{text}"
     );
 
     // No index at all: exit 2 and how to give one.
@@ -343,4 +389,115 @@ async fn bad_input_gets_a_clear_error_and_the_documented_exit_code() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("give --index-url URL or set WARDEN_INDEX_URL"));
     assert!(!out.exists());
+}
+
+#[tokio::test]
+async fn python39_layers_get_current_cryptography_and_excluded_packages_are_reported() {
+    let index = PackageIndex::start().await.unwrap();
+    let dir = scratch("python39");
+    let out = dir.join("layer.zip");
+    let py39 = ["--runtime", "python3.9", "--arch", "x86_64"];
+    // cryptography 44 declares Requires-Python !=3.9.0,!=3.9.1: a late 3.9 takes it.
+    let built = summary(&build(
+        index.url(),
+        &out,
+        &[&["cryptography"][..], &py39].concat(),
+    ));
+    assert_eq!(built["python_version"], "3.9.23");
+    let versions: Vec<String> = built["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}=={}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        versions,
+        ["cffi==1.17.1", "cryptography==44.0.0", "pycparser==2.22"]
+    );
+    // An early 3.9 does not.
+    let early = [&["cryptography"][..], &py39, &["--python-version", "3.9.1"]].concat();
+    let built = summary(&build(index.url(), &out, &early));
+    assert_eq!(built["packages"][1]["version"], "43.0.3");
+    let output = build(
+        index.url(),
+        &out,
+        &[
+            &["cryptography>=44"][..],
+            &py39,
+            &["--python-version", "3.9.1"],
+        ]
+        .concat(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("requires Python >=3.7, !=3.9.0, !=3.9.1"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Excluded: resolved, not installed, what they would have taken reported.
+    let exclude = [
+        &["cryptography"][..],
+        &py39,
+        &["--exclude", "cffi,pycparser"],
+    ]
+    .concat();
+    let built = summary(&build(index.url(), &out, &exclude));
+    assert_eq!(built["packages"].as_array().unwrap().len(), 1);
+    let excluded = built["excluded"].as_array().unwrap();
+    assert_eq!(excluded.len(), 2);
+    assert_eq!(excluded[0]["name"], "cffi");
+    let saved = built["excluded_unzipped_bytes"].as_u64().unwrap();
+    // What the wheels hold, read here independently.
+    let wheels = warden_e2e::package_index::test_wheels();
+    let mut expected = 0;
+    for name in [
+        "cffi-1.17.1-cp39-cp39-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+        "pycparser-2.22-py3-none-any.whl",
+    ] {
+        let file = std::fs::File::open(wheels.join(name)).unwrap();
+        let mut archive = zip::ZipArchive::new(file).unwrap();
+        for i in 0..archive.len() {
+            expected += archive.by_index(i).unwrap().size();
+        }
+    }
+    assert_eq!(saved, expected);
+    let installed = names(&out);
+    assert!(installed
+        .iter()
+        .any(|n| n.starts_with("python/cryptography/")));
+    assert!(
+        installed.iter().all(|n| !n.starts_with("python/cffi")
+            && !n.starts_with("python/_cffi_backend")
+            && !n.starts_with("python/pycparser")),
+        "{installed:?}"
+    );
+    // Headroom: what is left of 250 MB after the layer and the reserve.
+    let reserve = (200u64 * 1024 * 1024).to_string();
+    let reserved = [&exclude[..], &["--reserve-unzipped", &reserve]].concat();
+    let built = summary(&build(index.url(), &out, &reserved));
+    assert_eq!(
+        built["headroom_bytes"].as_u64().unwrap(),
+        250 * 1024 * 1024 - 200 * 1024 * 1024 - built["unzipped_bytes"].as_u64().unwrap()
+    );
+    let reserve = (250u64 * 1024 * 1024).to_string();
+    let output = build(
+        index.url(),
+        &out,
+        &[&exclude[..], &["--reserve-unzipped", &reserve]].concat(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "--reserve-unzipped reserves 262144000 for the function and its other layers"
+        ),
+        "{}",
+        stderr(&output)
+    );
 }

@@ -93,6 +93,13 @@ async fn create_update_and_delete_a_layer_on_moto() {
     );
     let sha = data["ContentSha256"].as_str().unwrap().to_owned();
     assert_eq!(sha.len(), 64);
+    assert_eq!(data["PythonVersion"], "3.12.11");
+    let unzipped: u64 = data["UnzippedBytes"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        data["UnzippedHeadroomBytes"],
+        (250 * 1024 * 1024 - unzipped).to_string().as_str()
+    );
+    assert!(data.get("Warnings").is_none() && data.get("Excluded").is_none());
     // The declared policy (its resources are unit-tested): publish and list.
     assert_eq!(
         declared_actions(&line),
@@ -213,6 +220,18 @@ async fn bad_layers_fail_with_a_clear_reason_and_publish_nothing() {
             "is not pinned with ==, and RequireHashes is on",
         ),
         (json!({"AllowSdist": true}), "AllowSdist"),
+        (
+            json!({"PythonVersion": "3.13.1"}),
+            "PythonVersion `3.13.1` is not a 3.X.Y release of python3.12's Python",
+        ),
+        (
+            json!({"Exclude": "boto3,not/a-name"}),
+            "Exclude: `not/a-name` is not a package name",
+        ),
+        (
+            json!({"ReserveUnzippedBytes": "262144000"}),
+            "ReserveUnzippedBytes reserves 262144000 for the function and its other layers",
+        ),
         (
             json!({"Requirements": "requests\n-r other.txt\n"}),
             "requirement line 2",

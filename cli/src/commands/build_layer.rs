@@ -13,10 +13,12 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::{json, Value};
 use warden_pip::{
     build::{BuildEvent, BuiltLayer, LayerBuild, Progress},
+    exclude::parse_exclude,
     index::check_index_url,
+    layer_zip::MAX_UNZIPPED_BYTES,
     requirements::{parse_list, parse_requirements_txt, RequirementLine},
     target::Target,
-    Error,
+    Error, Surface,
 };
 
 /// The arguments of `warden build-layer`.
@@ -33,6 +35,18 @@ pub(crate) struct Args {
     /// The architecture: x86_64 or arm64.
     #[arg(long, default_value = "x86_64")]
     pub(crate) arch: String,
+    /// The runtime's Python release, 3.X.Y, checked against Requires-Python and markers
+    /// (default: a late patch release per runtime, e.g. 3.9.23 for python3.9).
+    #[arg(long, value_name = "3.X.Y")]
+    pub(crate) python_version: Option<String>,
+    /// Packages the runtime already provides (e.g. boto3,botocore): resolved, not installed;
+    /// the bytes saved are reported. Comma-separated, repeatable.
+    #[arg(long, value_name = "NAMES")]
+    pub(crate) exclude: Vec<String>,
+    /// Unzipped bytes of the function and its other layers: the build fails when they and this
+    /// layer exceed Lambda's 250 MB unzipped limit (the headroom left is reported).
+    #[arg(long, value_name = "BYTES", default_value_t = 0)]
+    pub(crate) reserve_unzipped: u64,
     /// The package index (simple API, PEP 691 or PEP 503). No index is built in.
     #[arg(long, env = "WARDEN_INDEX_URL")]
     pub(crate) index_url: Option<String>,
@@ -45,10 +59,13 @@ pub(crate) struct Args {
     /// Keep downloaded wheels here (by SHA-256) for the next build.
     #[arg(long, env = "WARDEN_CACHE_DIR")]
     pub(crate) cache_dir: Option<PathBuf>,
-    /// How many downloads run at once.
+    /// How many requests to the index run at once, at most (fewer when the server cannot take
+    /// them: after connect stalls, or when it closes every connection).
     #[arg(long, default_value_t = 8)]
     pub(crate) concurrency: usize,
-    /// The timeout of each request to the index.
+    /// The idle timeout: how long to wait for the index to answer, and then for each read of
+    /// the answer. It bounds silence, not a whole download: a large wheel on a slow but steady
+    /// link is not cut off.
     #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
     pub(crate) timeout: Duration,
     /// Print the summary as JSON.
@@ -144,9 +161,13 @@ fn run(args: &Args) -> Result<Outcome> {
         Ok(lines) => lines,
         Err(message) => return Ok(Outcome::Refused(message)),
     };
-    let target = match Target::new(&args.runtime, &args.arch) {
+    let target = match target(args) {
         Ok(t) => t,
-        Err(e) => return Ok(Outcome::Refused(e.to_string())),
+        Err(e) => return Ok(Outcome::Refused(e.for_surface(Surface::Cli).to_string())),
+    };
+    let exclude = match parse_exclude(&args.exclude) {
+        Ok(names) => names,
+        Err(e) => return Ok(Outcome::Refused(e.for_surface(Surface::Cli).to_string())),
     };
     let Some(given) = args.index_url.as_deref() else {
         anyhow::bail!(
@@ -156,7 +177,7 @@ fn run(args: &Args) -> Result<Outcome> {
     // On the command line the index given is the allow-list; the https rule still holds.
     let index = match check_index_url(Some(given), &[given.to_owned()]) {
         Ok(url) => url,
-        Err(e) => return Ok(Outcome::Refused(e.to_string())),
+        Err(e) => return Ok(Outcome::Refused(e.for_surface(Surface::Cli).to_string())),
     };
     let bar = if std::io::stderr().is_terminal() && !args.json {
         ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())
@@ -171,6 +192,9 @@ fn run(args: &Args) -> Result<Outcome> {
         .require_hashes(args.require_hashes)
         .concurrency(args.concurrency)
         .timeout(args.timeout)
+        .exclude(exclude)
+        .reserve_unzipped(args.reserve_unzipped)
+        .surface(Surface::Cli)
         .progress(Arc::new(Bar(bar.clone())));
     if let Some(dir) = &args.cache_dir {
         builder = builder.cache_dir(dir);
@@ -200,6 +224,15 @@ fn run(args: &Args) -> Result<Outcome> {
     Ok(Outcome::Built)
 }
 
+/// The target, with the Python release given (if any).
+fn target(args: &Args) -> Result<Target, Error> {
+    let target = Target::new(&args.runtime, &args.arch)?;
+    match &args.python_version {
+        Some(version) => target.with_python_version(version),
+        None => Ok(target),
+    }
+}
+
 /// Writes next to the destination, then renames: a failed build never leaves a partial file.
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut partial = path.as_os_str().to_owned();
@@ -219,6 +252,7 @@ fn summary(layer: &BuiltLayer, target: &Target, output: &Path, seconds: f64) -> 
         "unzipped_bytes": layer.zip.unzipped_bytes,
         "files": layer.zip.files,
         "resolved": layer.resolved,
+        "python_version": target.python_full_version().to_string(),
         "seconds": (seconds * 1000.0).round() / 1000.0,
         "packages": layer.packages.iter().map(|p| json!({
             "name": p.name,
@@ -228,6 +262,16 @@ fn summary(layer: &BuiltLayer, target: &Target, output: &Path, seconds: f64) -> 
             "wheel_bytes": p.wheel_bytes,
             "unzipped_bytes": p.unzipped_bytes,
         })).collect::<Vec<_>>(),
+        "excluded": layer.excluded.iter().map(|e| json!({
+            "name": e.name,
+            "version": e.version,
+            "unzipped_bytes": e.unzipped_bytes,
+        })).collect::<Vec<_>>(),
+        "excluded_unzipped_bytes": layer.excluded_bytes(),
+        "reserved_unzipped_bytes": layer.reserved_unzipped_bytes,
+        "unzipped_limit_bytes": MAX_UNZIPPED_BYTES,
+        "headroom_bytes": layer.headroom_bytes(),
+        "warnings": layer.warnings,
     })
 }
 
@@ -278,6 +322,17 @@ fn text(summary: &Value) -> String {
             size(p["unzipped_bytes"].as_u64().unwrap_or(0)),
         ));
     }
+    for e in summary["excluded"].as_array().cloned().unwrap_or_default() {
+        let saved = match e["unzipped_bytes"].as_u64() {
+            Some(bytes) => format!("{} saved", size(bytes)),
+            None => "size unknown".to_owned(),
+        };
+        out.push_str(&format!(
+            "  excluded {} {} (the runtime provides it; {saved})\n",
+            e["name"].as_str().unwrap_or_default(),
+            e["version"].as_str().unwrap_or_default(),
+        ));
+    }
     out.push_str(&format!(
         "{} packages, {} files, {} zipped, {} unzipped\nsha256 {}\n",
         packages.len(),
@@ -286,5 +341,22 @@ fn text(summary: &Value) -> String {
         size(field("unzipped_bytes")),
         summary["sha256"].as_str().unwrap_or_default(),
     ));
+    let reserved = field("reserved_unzipped_bytes");
+    let reserved = if reserved > 0 {
+        format!(" and {} reserved", size(reserved))
+    } else {
+        String::new()
+    };
+    out.push_str(&format!(
+        "headroom {} of Lambda's {} unzipped limit (function and all layers) after this layer{reserved}\n",
+        size(field("headroom_bytes")),
+        size(field("unzipped_limit_bytes")),
+    ));
+    for warning in summary["warnings"].as_array().cloned().unwrap_or_default() {
+        out.push_str(&format!(
+            "warning: {}\n",
+            warning.as_str().unwrap_or_default()
+        ));
+    }
     out
 }
