@@ -10,3 +10,6 @@ source scripts/fetch-test-wheels.sh
 # End-to-end tests drive the workspace binaries; build them first.
 cargo build --locked --workspace --bins
 cargo test --locked --workspace
+# A user's resource outside the workspace (tests/user-crate): in process, on moto in ticket mode
+# and as a binary, with nothing but the published kit. Same target directory: shared builds.
+CARGO_TARGET_DIR="$PWD/target" cargo test --locked --manifest-path tests/user-crate/Cargo.toml

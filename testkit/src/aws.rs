@@ -201,7 +201,8 @@ impl Aws {
         builder.build()
     }
 
-    fn http_client(&self) -> SharedHttpClient {
+    /// The recording HTTP client (forwarding or replaying).
+    pub(crate) fn http_client(&self) -> SharedHttpClient {
         let upstream = self.upstream.clone();
         let calls = self.calls.clone();
         let real = cfn_warden::aws::https_client();

@@ -99,24 +99,41 @@ impl CfnEvent {
         self
     }
 
-    /// The RequestId.
-    pub fn request_id(&self) -> &str {
+    /// Sets one resource property (in `ResourceProperties`).
+    pub fn property(mut self, key: &str, value: Value) -> Self {
+        if let Some(Value::Object(p)) = self.fields.get_mut("ResourceProperties") {
+            p.insert(key.into(), value);
+        }
+        self
+    }
+
+    /// A top-level text field (`""` when absent or not text).
+    pub(crate) fn text(&self, key: &str) -> &str {
         self.fields
-            .get("RequestId")
+            .get(key)
             .and_then(Value::as_str)
             .unwrap_or_default()
+    }
+
+    /// The stack name in the StackId (`arn:...:stack/NAME/ID`).
+    pub fn stack_name(&self) -> &str {
+        self.text("StackId").split('/').nth(1).unwrap_or_default()
+    }
+
+    /// The RequestId.
+    pub fn request_id(&self) -> &str {
+        self.text("RequestId")
+    }
+
+    /// The LogicalResourceId.
+    pub fn logical_id(&self) -> &str {
+        self.text("LogicalResourceId")
     }
 
     /// The owner digest a resource writes for this event's stack and logical id
     /// ([`cfn_warden::Context::owner_digest`]), to put in canned replies.
     pub fn owner_digest(&self) -> String {
-        let get = |k: &str| {
-            self.fields
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-        };
-        cfn_warden::service::owner_digest(get("StackId"), get("LogicalResourceId"))
+        cfn_warden::service::owner_digest(self.text("StackId"), self.text("LogicalResourceId"))
     }
 
     /// The presign signature in the response URL: a secret that must never be logged.
@@ -126,18 +143,11 @@ impl CfnEvent {
 
     /// The response URL this event will carry.
     pub fn response_url(&self) -> String {
-        let get = |k: &str| {
-            self.fields
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
         let path = format!(
             "{}|{}|{}",
-            get("StackId"),
-            get("LogicalResourceId"),
-            get("RequestId")
+            self.text("StackId"),
+            self.text("LogicalResourceId"),
+            self.text("RequestId")
         );
         let base = self.response_base.clone().unwrap_or_else(|| {
             format!(

@@ -9,7 +9,7 @@ use std::{
 
 use bytes::Bytes;
 use cfn_warden::{
-    credentials::{SessionPolicy, WorkCredentials},
+    credentials::{ticket::DataKeys, SessionPolicy, TicketLayer, TicketSettings, WorkCredentials},
     decision::{DecisionLine, MemorySink},
     pipeline::{
         CredentialSource, IntoPipeline, Invocation, Outcome, Pipeline, Rejection,
@@ -150,6 +150,72 @@ impl Stage for Credentials {
     }
 }
 
+/// Runs after the ticket layer: wraps the work-role credential source it put into the context
+/// so each declaration is remembered and the handler's calls go through the kit's [`Aws`].
+struct RecordTicketGrants {
+    aws: Aws,
+    granted: Arc<Mutex<Vec<SessionPolicy>>>,
+}
+
+impl Stage for RecordTicketGrants {
+    fn before<'a>(
+        &'a self,
+        invocation: &'a mut Invocation,
+    ) -> BoxFuture<'a, Result<(), Rejection>> {
+        let extensions = invocation.context.extensions_mut();
+        if let Some(inner) = extensions.get::<SharedCredentialSource>().cloned() {
+            extensions.insert(SharedCredentialSource(Arc::new(RecordedSource {
+                inner,
+                aws: self.aws.clone(),
+                granted: self.granted.clone(),
+            })));
+        }
+        Box::pin(async { Ok(()) })
+    }
+}
+
+struct RecordedSource {
+    inner: SharedCredentialSource,
+    aws: Aws,
+    granted: Arc<Mutex<Vec<SessionPolicy>>>,
+}
+
+impl CredentialSource for RecordedSource {
+    fn grant<'a>(
+        &'a self,
+        policy: &'a SessionPolicy,
+        ctx: &'a mut Context,
+    ) -> BoxFuture<'a, Result<(), Rejection>> {
+        Box::pin(async move {
+            if let Ok(mut granted) = self.granted.lock() {
+                granted.push(policy.clone());
+            }
+            self.inner.0.grant(policy, ctx).await?;
+            if let Some(WorkCredentials(config)) = ctx.extensions_mut().remove::<WorkCredentials>()
+            {
+                let recorded = config
+                    .to_builder()
+                    .http_client(self.aws.http_client())
+                    .build();
+                ctx.extensions_mut().insert(WorkCredentials(recorded));
+            }
+            Ok(())
+        })
+    }
+
+    fn withdraw(&self, ctx: &mut Context) {
+        self.inner.0.withdraw(ctx);
+    }
+}
+
+/// Where the handler's credentials come from.
+enum Grants {
+    /// Exactly what it declares, from the kit's [`Aws`], with no check.
+    Test,
+    /// The real ticket layer.
+    Ticket(TicketLayer),
+}
+
 type Configure<H> = Box<dyn FnOnce(WardenBuilder<H>) -> WardenBuilder<H> + Send>;
 
 /// Builds a [`Harness`].
@@ -161,6 +227,7 @@ pub struct HarnessBuilder<H> {
     time_limit: Duration,
     function_arn: String,
     configure: Vec<Configure<H>>,
+    grants: Result<Grants, cfn_warden::Error>,
 }
 
 impl<H: IntoPipeline + 'static> HarnessBuilder<H> {
@@ -190,6 +257,21 @@ impl<H: IntoPipeline + 'static> HarnessBuilder<H> {
         self
     }
 
+    /// Ticket mode: requests must carry a `WardenTicket` sealed with `keys` under
+    /// `settings.key_id`; the real ticket layer opens it, checks its principal with STS at
+    /// `base` (its endpoint and region; credentials come from the ticket) and assumes the work
+    /// role with the declared session policy. The handler's calls still go through the
+    /// harness's [`Aws`]. [`crate::TicketWorld::harness`] sets all of this up on moto.
+    pub fn ticket_layer(
+        mut self,
+        settings: TicketSettings,
+        keys: Arc<dyn DataKeys>,
+        base: aws_config::SdkConfig,
+    ) -> Self {
+        self.grants = TicketLayer::new(settings, keys, Some(base)).map(Grants::Ticket);
+        self
+    }
+
     /// Adds a tower layer, as [`WardenBuilder::layer`] does (e.g. a verifier of your own).
     pub fn layer<L>(mut self, layer: L) -> Self
     where
@@ -216,15 +298,26 @@ impl<H: IntoPipeline + 'static> HarnessBuilder<H> {
                 .response_reserve(Duration::from_millis(200))
                 .build()?,
         };
-        let source = SharedCredentialSource(Arc::new(TestCredentials {
-            aws: self.aws.clone(),
-            granted: granted.clone(),
-        }));
         let mut builder = Warden::builder(self.handler)
             .config(config)
             .transport(answers.clone())
-            .decision_sink(Arc::new(sink.clone()))
-            .layer(StageLayer::new(Credentials(source)));
+            .decision_sink(Arc::new(sink.clone()));
+        builder = match self.grants? {
+            Grants::Test => builder.layer(StageLayer::new(Credentials(SharedCredentialSource(
+                Arc::new(TestCredentials {
+                    aws: self.aws.clone(),
+                    granted: granted.clone(),
+                }),
+            )))),
+            Grants::Ticket(layer) => {
+                builder
+                    .layer(layer)
+                    .layer(StageLayer::new(RecordTicketGrants {
+                        aws: self.aws.clone(),
+                        granted: granted.clone(),
+                    }))
+            }
+        };
         for configure in self.configure {
             builder = configure(builder);
         }
@@ -270,6 +363,7 @@ impl Harness {
             time_limit: Duration::from_secs(30),
             function_arn: FUNCTION_ARN.to_owned(),
             configure: Vec::new(),
+            grants: Ok(Grants::Test),
         }
     }
 

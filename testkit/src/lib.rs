@@ -69,21 +69,67 @@ mod access;
 mod aws;
 mod event;
 mod harness;
+mod moto;
+pub mod process;
+mod tickets;
 
 pub use access::Access;
 pub use aws::{Aws, AwsCall, REGION};
 pub use event::{sign_properties, sign_properties_for, CfnEvent, ACCOUNT, STACK_ID};
 pub use harness::{Exchange, Harness, HarnessBuilder, FUNCTION_ARN, TEST_CREDENTIALS_CHECK};
+pub use moto::{free_port, Moto, RestAnswer};
+pub use tickets::{TicketWorld, DEPLOYER, TICKET_ROLE_NAME, WORK_ROLE_NAME};
 
 /// What can go wrong building a harness.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum KitError {
-    /// The runtime refused the configuration.
-    #[error("the runtime refused the harness configuration")]
+    /// The runtime refused the configuration, or a ticket could not be sealed.
+    #[error("cfn-warden refused the test set-up")]
     Runtime {
         /// Its error.
         #[from]
         source: cfn_warden::Error,
+    },
+    /// A socket or process operation failed.
+    #[error("{what}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A wait ran out.
+    #[error("timed out waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: &'static str,
+    },
+    /// An HTTP call to an emulator failed.
+    #[error("HTTP call to {what} failed")]
+    Http {
+        /// The call.
+        what: &'static str,
+        /// The cause.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// An emulator answered something unexpected.
+    #[error("unexpected answer from {what}: {body}")]
+    Unexpected {
+        /// The call.
+        what: &'static str,
+        /// The answer (at most 500 characters).
+        body: String,
+    },
+    /// An AWS SDK call made while setting up failed.
+    #[error("{operation} failed")]
+    Aws {
+        /// The operation.
+        operation: &'static str,
+        /// The SDK's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 }

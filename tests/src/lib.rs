@@ -1,10 +1,8 @@
 //! End-to-end harness for cfn-warden.
 //!
-//! - [`LocalLambda`]: one loopback HTTP server that is both a Lambda Runtime API (driving the
-//!   real provider binaries) and a fake CloudFormation response endpoint (recording every PUT,
-//!   answering as scripted).
-//! - [`Provider`]: a provider binary started against it, with stdout (decision lines) and
-//!   stderr (logs) captured.
+//! - [`LocalLambda`], [`Provider`], [`Session`] (from the `cfn-warden-test` kit's process
+//!   harness): the workspace's binaries driven through a local Lambda Runtime API and a fake
+//!   CloudFormation endpoint; [`bin`] finds a workspace binary.
 //! - [`CfnEvent`] (from the `cfn-warden-test` kit): realistic events, with response URLs under
 //!   the local endpoint.
 //! - [`package_index`]: a `pypiserver` child process serving real wheels, for the layer
@@ -15,21 +13,49 @@
 //! Only loopback addresses are ever used; every wait is bounded.
 #![forbid(unsafe_code)]
 
-mod local_lambda;
 pub mod moto;
 pub mod package_index;
-mod provider;
 pub mod recorder;
-mod session;
 mod ticket_world;
 
+pub use cfn_warden_test::process::{
+    CfnBehaviour, Exchange, LocalLambda, Provider, ReceivedPut, RuntimeResult, Session,
+};
 pub use cfn_warden_test::{
     sign_properties, sign_properties_for, CfnEvent, ACCOUNT, REGION, STACK_ID,
 };
-pub use local_lambda::{CfnBehaviour, Exchange, LocalLambda, ReceivedPut, RuntimeResult};
-pub use provider::{binary_path, Provider};
-pub use session::Session;
 pub use ticket_world::{rewrite_ticket, TicketWorld, TICKET_STACK};
+
+/// Where a workspace binary lives: next to the running executable (the demo) or one level up
+/// (test executables live in `target/<profile>/deps`).
+pub fn binary_path(name: &'static str) -> Result<std::path::PathBuf, HarnessError> {
+    let exe = std::env::current_exe().map_err(|source| HarnessError::Io {
+        what: "locating the current executable",
+        source,
+    })?;
+    let mut dir = exe
+        .parent()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let path = dir.join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(HarnessError::MissingBinary { name, path })
+    }
+}
+
+/// [`binary_path`] for tests: panics with the error (naming the build command) when missing.
+#[allow(
+    clippy::panic,
+    reason = "test set-up: a missing binary is a broken environment"
+)]
+pub fn bin(name: &'static str) -> std::path::PathBuf {
+    binary_path(name).unwrap_or_else(|e| panic!("{e}"))
+}
 
 /// Errors of the harness.
 #[non_exhaustive]
@@ -72,6 +98,13 @@ pub enum HarnessError {
         /// The cause.
         #[source]
         source: reqwest::Error,
+    },
+    /// The test kit (moto, tickets) failed.
+    #[error("test kit")]
+    Kit {
+        /// Its error.
+        #[from]
+        source: cfn_warden_test::KitError,
     },
     /// An emulator answered something unexpected.
     #[error("unexpected answer from {what}: {body}")]

@@ -166,7 +166,9 @@ impl TicketWorld {
         ));
         env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Session::start_with_env(binary, &env).await.unwrap()
+        Session::start_with_env(crate::bin(binary), &env)
+            .await
+            .unwrap()
     }
 }
 

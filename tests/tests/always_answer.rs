@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use warden_e2e::{CfnBehaviour, CfnEvent, Session};
+use warden_e2e::{bin, CfnBehaviour, CfnEvent, Session};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -28,7 +28,7 @@ async fn still_serves(s: &mut Session) {
 
 #[tokio::test]
 async fn handler_error_is_failed_with_its_reason() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
         "Thing",
@@ -46,7 +46,7 @@ async fn handler_error_is_failed_with_its_reason() {
 
 #[tokio::test]
 async fn panic_is_failed_without_the_payload_anywhere() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let payload = "panic-payload-7f3a9c";
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
@@ -74,7 +74,7 @@ async fn panic_is_failed_without_the_payload_anywhere() {
 
 #[tokio::test]
 async fn hang_is_failed_timed_out_before_the_deadline() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
         "Thing",
@@ -99,7 +99,7 @@ async fn hang_is_failed_timed_out_before_the_deadline() {
 
 #[tokio::test]
 async fn service_timeout_shorter_than_lambda_bounds_the_work() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let e = s
         .prepare(CfnEvent::create(
             "Custom::Faulty",
@@ -119,7 +119,7 @@ async fn service_timeout_shorter_than_lambda_bounds_the_work() {
 
 #[tokio::test]
 async fn big_data_is_failed_naming_the_size() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
         "Thing",
@@ -149,7 +149,7 @@ async fn big_data_is_failed_naming_the_size() {
 
 #[tokio::test]
 async fn the_put_is_byte_exact_with_empty_content_type() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let message = "héllo — ünïcödé 😀";
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
@@ -178,7 +178,7 @@ async fn the_put_is_byte_exact_with_empty_content_type() {
 
 #[tokio::test]
 async fn endpoint_failing_three_times_then_succeeding_is_retried() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     s.lambda.script_cfn(&[
         CfnBehaviour::Status(500),
         CfnBehaviour::Status(500),
@@ -210,7 +210,7 @@ async fn endpoint_failing_three_times_then_succeeding_is_retried() {
 
 #[tokio::test]
 async fn endpoint_never_answering_gives_up_before_the_deadline() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     s.lambda.script_cfn(&[CfnBehaviour::Hang; 10]);
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
@@ -238,7 +238,7 @@ async fn endpoint_never_answering_gives_up_before_the_deadline() {
 
 #[tokio::test]
 async fn a_handler_blocking_its_thread_is_answered_then_the_process_is_replaced() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
         "Thing",
@@ -273,7 +273,7 @@ async fn a_handler_blocking_its_thread_is_answered_then_the_process_is_replaced(
 
 #[tokio::test]
 async fn an_awaiting_hang_is_aborted_without_replacing_the_process() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let e = s.prepare(CfnEvent::create(
         "Custom::Faulty",
         "Thing",

@@ -9,12 +9,12 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use warden_e2e::{binary_path, moto::Moto, CfnEvent, Session};
+use warden_e2e::{bin, binary_path, moto::Moto, CfnEvent, Session};
 
 #[tokio::test]
 async fn decision_lines_are_read_from_a_log_group() {
     let moto = Moto::start().await.unwrap();
-    let mut session = Session::start("hello-resource").await.unwrap();
+    let mut session = Session::start(bin("hello-resource")).await.unwrap();
     let ok = session.prepare(CfnEvent::create(
         "Custom::Hello",
         "Greeting",

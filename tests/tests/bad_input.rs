@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use warden_e2e::{CfnEvent, Session, REGION};
+use warden_e2e::{bin, CfnEvent, Session, REGION};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -70,7 +70,7 @@ async fn expect_failed(s: &mut Session, event: Value, needle: &str) -> (Value, V
 
 #[tokio::test]
 async fn unroutable_events_are_denied_without_a_put() {
-    let mut s = Session::start("hello-resource").await.unwrap();
+    let mut s = Session::start(bin("hello-resource")).await.unwrap();
     let line = expect_deny(&mut s, b"this is not json".to_vec(), "event is not JSON").await;
     assert_eq!(line["result"], "unroutable");
     expect_deny(&mut s, b"[1,2,3]".to_vec(), "not a JSON object").await;
@@ -91,7 +91,7 @@ async fn unroutable_events_are_denied_without_a_put() {
 
 #[tokio::test]
 async fn forged_response_urls_are_never_fetched() {
-    let mut s = Session::start("hello-resource").await.unwrap();
+    let mut s = Session::start(bin("hello-resource")).await.unwrap();
     let e = hello(&s);
     let stack_path = e.response_url().split("/cfn/").nth(1).unwrap().to_owned();
     let compact = REGION.replace('-', "");
@@ -115,7 +115,7 @@ async fn forged_response_urls_are_never_fetched() {
 
 #[tokio::test]
 async fn service_token_and_stack_mismatches_are_denied() {
-    let mut s = Session::start("hello-resource").await.unwrap();
+    let mut s = Session::start(bin("hello-resource")).await.unwrap();
     let other = "arn:aws:lambda:us-east-1:123456789012:function:someone-else";
     let e = hello(&s).service_token(other);
     expect_deny(&mut s, e.to_bytes(), "ServiceToken does not equal").await;
@@ -141,7 +141,7 @@ async fn service_token_and_stack_mismatches_are_denied() {
 
 #[tokio::test]
 async fn routable_bad_input_is_failed_with_a_precise_reason() {
-    let mut s = Session::start("hello-resource").await.unwrap();
+    let mut s = Session::start(bin("hello-resource")).await.unwrap();
     let base = hello(&s).to_value();
     let with = |k: &str, v: Value| {
         let mut e = base.clone();
@@ -249,7 +249,7 @@ async fn routable_bad_input_is_failed_with_a_precise_reason() {
 
 #[tokio::test]
 async fn a_six_megabyte_event_is_failed_naming_the_size() {
-    let mut s = Session::start("hello-resource").await.unwrap();
+    let mut s = Session::start(bin("hello-resource")).await.unwrap();
     let mut e = hello(&s).to_value();
     e["ResourceProperties"]["Padding"] = json!("p".repeat(6 * 1024 * 1024));
     let size = serde_json::to_vec(&e).unwrap().len();
@@ -265,7 +265,7 @@ async fn a_six_megabyte_event_is_failed_naming_the_size() {
 
 #[tokio::test]
 async fn unknown_top_level_fields_are_tolerated_and_reported() {
-    let mut s = Session::start("hello-resource").await.unwrap();
+    let mut s = Session::start(bin("hello-resource")).await.unwrap();
     let e = hello(&s).field("FutureField", json!({"x": 1}));
     let (x, line) = s.send(&e, LIMIT).await.unwrap();
     assert_eq!(x.answer().unwrap()["Status"], "SUCCESS");
@@ -312,7 +312,7 @@ async fn an_insecure_prefix_off_loopback_is_refused_at_start() {
 async fn the_delete_after_an_invalid_create_succeeds_without_the_handler() {
     // A Create refused as invalid gets the failure sentinel; CloudFormation's following Delete
     // carries the same invalid fields and must still succeed, or the stack gets stuck.
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let props = json!({"Mode": "error", "Padding": "p".repeat(2 * 1024 * 1024)});
     let create = s.prepare(CfnEvent::create("Custom::Faulty", "Thing", props.clone()));
     let (x, _) = s.send(&create, LIMIT).await.unwrap();

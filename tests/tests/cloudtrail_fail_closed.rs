@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use warden_e2e::{moto::Moto, CfnEvent, Session};
+use warden_e2e::{bin, moto::Moto, CfnEvent, Session};
 
 #[tokio::test]
 async fn an_unanswerable_cloudtrail_lookup_fails_closed() {
@@ -27,7 +27,7 @@ async fn an_unanswerable_cloudtrail_lookup_fails_closed() {
     ));
     env.push(("WARDEN_CLOUDTRAIL_BUDGET_SECONDS", "2".to_owned()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut s = Session::start_with_env("hello-resource", &env)
+    let mut s = Session::start_with_env(bin("hello-resource"), &env)
         .await
         .unwrap();
     let e = s.prepare(CfnEvent::create(

@@ -36,7 +36,7 @@ use std::{path::PathBuf, process::Output, time::Duration};
 use base64::Engine as _;
 use serde_json::{json, Value};
 use warden_e2e::{
-    binary_path, moto::Moto, recorder::Recorder, LocalLambda, Provider, ACCOUNT, REGION,
+    bin, binary_path, moto::Moto, recorder::Recorder, LocalLambda, Provider, ACCOUNT, REGION,
 };
 
 const FUNCTION: &str = "cfn-warden-provider";
@@ -231,7 +231,7 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
         "true".into(),
     ));
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    let provider = Provider::spawn("warden-provider", &lambda, FUNCTION, &env_refs).unwrap();
+    let provider = Provider::spawn(bin("warden-provider"), &lambda, FUNCTION, &env_refs).unwrap();
 
     // The application stack: signed, sealed, deployed through a change set.
     let signing_key = keys.path().join("deploy-1.pk8").display().to_string();

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use warden_e2e::{CfnEvent, RuntimeResult, Session};
+use warden_e2e::{bin, CfnEvent, RuntimeResult, Session};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -24,7 +24,7 @@ fn answer_of(exchange: &warden_e2e::Exchange) -> Value {
 
 #[tokio::test]
 async fn hello_create_update_delete() {
-    let mut s = Session::start("hello-resource").await.unwrap();
+    let mut s = Session::start(bin("hello-resource")).await.unwrap();
 
     let create = s.prepare(CfnEvent::create(
         "Custom::Hello",
@@ -100,7 +100,7 @@ async fn hello_create_update_delete() {
 
 #[tokio::test]
 async fn failed_update_then_rollback_update_then_delete() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let ok = json!({"Mode": "ok", "Message": "v1"});
     let bad = json!({"Mode": "error", "Message": "update refused"});
 
@@ -170,7 +170,7 @@ async fn failed_update_then_rollback_update_then_delete() {
 
 #[tokio::test]
 async fn failed_create_gets_a_sentinel_whose_delete_skips_the_handler() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let props = json!({"Mode": "error", "Message": "create refused"});
     let (x, _) = s
         .send(
@@ -208,7 +208,7 @@ async fn failed_create_gets_a_sentinel_whose_delete_skips_the_handler() {
 
 #[tokio::test]
 async fn replacement_then_delete_of_the_old_id() {
-    let mut s = Session::start("faulty-resource").await.unwrap();
+    let mut s = Session::start(bin("faulty-resource")).await.unwrap();
     let v1 = json!({"Mode": "ok", "Generation": "1"});
     let v2 = json!({"Mode": "ok", "Generation": "2"});
     let (x, _) = s

@@ -13,7 +13,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use warden_e2e::{moto::Moto, LocalLambda, Provider};
+use warden_e2e::{bin, moto::Moto, LocalLambda, Provider};
 
 #[tokio::test]
 async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
@@ -41,7 +41,7 @@ async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
     let lambda = LocalLambda::start().await.unwrap();
     let prefix = format!("{}/", moto.endpoint());
     let provider = Provider::spawn(
-        "hello-resource",
+        bin("hello-resource"),
         &lambda,
         "hello-resource",
         &[("WARDEN_INSECURE_RESPONSE_URL_PREFIX", &prefix)],
@@ -121,7 +121,8 @@ async fn the_stack_operation_check_asks_moto_whether_the_create_is_in_flight() {
         "true".to_owned(),
     ));
     let env_refs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let provider = Provider::spawn("hello-resource", &lambda, "hello-resource", &env_refs).unwrap();
+    let provider =
+        Provider::spawn(bin("hello-resource"), &lambda, "hello-resource", &env_refs).unwrap();
 
     let event = |logical: &str, request_id: &str| {
         json!({

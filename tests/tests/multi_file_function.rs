@@ -11,7 +11,9 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use warden_e2e::{moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION};
+use warden_e2e::{
+    bin, moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION,
+};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const TYPE: &str = "Custom::MultiFileFunction";
@@ -25,7 +27,7 @@ async fn world() -> (Moto, PackageIndex, Session, String) {
     env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
     env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let session = Session::start_with_env("warden-provider", &env)
+    let session = Session::start_with_env(bin("warden-provider"), &env)
         .await
         .unwrap();
     (moto, index, session, role)

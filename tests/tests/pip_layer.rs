@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use warden_e2e::{
-    moto::Moto, package_index::PackageIndex, recorder::RecordedCall, CfnEvent, Session,
+    bin, moto::Moto, package_index::PackageIndex, recorder::RecordedCall, CfnEvent, Session,
     TicketWorld, ACCOUNT, REGION,
 };
 
@@ -30,7 +30,7 @@ async fn world_with(extra: &[(&str, &str)]) -> (Moto, PackageIndex, Session) {
     env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
     env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let session = Session::start_with_env("warden-provider", &env)
+    let session = Session::start_with_env(bin("warden-provider"), &env)
         .await
         .unwrap();
     (moto, index, session)

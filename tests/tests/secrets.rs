@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use serde_json::json;
-use warden_e2e::{CfnBehaviour, CfnEvent, Session};
+use warden_e2e::{bin, CfnBehaviour, CfnEvent, Session};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -28,7 +28,7 @@ fn assert_absent(output: &str, secrets: &[String]) {
 
 #[tokio::test]
 async fn hello_never_logs_urls_signatures_or_property_values() {
-    let mut s = Session::start_with_env("hello-resource", &[("WARDEN_LOG", "trace")])
+    let mut s = Session::start_with_env(bin("hello-resource"), &[("WARDEN_LOG", "trace")])
         .await
         .unwrap();
     let mut secrets = Vec::new();
@@ -83,7 +83,7 @@ async fn hello_never_logs_urls_signatures_or_property_values() {
 
 #[tokio::test]
 async fn faulty_never_logs_panic_payloads_or_enum_values() {
-    let mut s = Session::start_with_env("faulty-resource", &[("WARDEN_LOG", "trace")])
+    let mut s = Session::start_with_env(bin("faulty-resource"), &[("WARDEN_LOG", "trace")])
         .await
         .unwrap();
     let secrets = vec![

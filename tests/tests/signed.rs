@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use cfn_warden::verify::signed::Ed25519SigningKey;
 use serde_json::json;
-use warden_e2e::{sign_properties, CfnEvent, Session};
+use warden_e2e::{bin, sign_properties, CfnEvent, Session};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -17,7 +17,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 async fn signed_requests_pass_and_forged_ones_are_refused_generically() {
     let (key, _) = Ed25519SigningKey::generate("e2e-key").unwrap();
     let keys = serde_json::to_string(&vec![key.public_config()]).unwrap();
-    let mut s = Session::start_with_env("hello-resource", &[("WARDEN_SIGNING_KEYS", &keys)])
+    let mut s = Session::start_with_env(bin("hello-resource"), &[("WARDEN_SIGNING_KEYS", &keys)])
         .await
         .unwrap();
     let props = json!({"Name": "Signed"});

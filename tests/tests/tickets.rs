@@ -12,7 +12,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use cfn_warden::credentials::SessionPolicy;
 use serde_json::{json, Value};
-use warden_e2e::{rewrite_ticket, CfnEvent, Session, TicketWorld, ACCOUNT, REGION};
+use warden_e2e::{bin, rewrite_ticket, CfnEvent, Session, TicketWorld, ACCOUNT, REGION};
 
 const LIMIT: Duration = Duration::from_secs(30);
 const STACK: &str = warden_e2e::TICKET_STACK;
@@ -555,7 +555,7 @@ async fn provider_role_mode_is_explicit_and_flagged_on_every_line() {
             env.push(("WARDEN_CREDENTIALS", mode.into()));
         }
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        let mut session = Session::start_with_env("faulty-resource", &env)
+        let mut session = Session::start_with_env(bin("faulty-resource"), &env)
             .await
             .unwrap();
         let (answer, line) = session

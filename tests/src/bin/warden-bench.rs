@@ -16,7 +16,7 @@ use std::{
 use anyhow::{bail, Context as _, Result};
 use serde_json::json;
 use tokio::process::Command;
-use warden_e2e::{binary_path, CfnEvent, LocalLambda, Provider};
+use warden_e2e::{bin, binary_path, CfnEvent, LocalLambda, Provider};
 
 #[derive(Clone, Copy)]
 enum Peer {
@@ -82,9 +82,12 @@ fn settings() -> Result<Settings> {
 
 fn spawn(peer: Peer, lambda: &LocalLambda, s: &Settings) -> Result<Provider> {
     let provider = match peer {
-        Peer::Warden => {
-            Provider::spawn("hello-resource", lambda, "hello", &[("WARDEN_LOG", "warn")])?
-        }
+        Peer::Warden => Provider::spawn(
+            bin("hello-resource"),
+            lambda,
+            "hello",
+            &[("WARDEN_LOG", "warn")],
+        )?,
         Peer::Crhelper => {
             let mut command = Command::new(&s.python);
             command

@@ -14,7 +14,7 @@ use anyhow::{Context as _, Result};
 use cfn_warden::verify::signed::Ed25519SigningKey;
 use serde_json::{json, Value};
 use warden_e2e::{
-    package_index::PackageIndex, sign_properties, CfnEvent, Exchange, Session, TicketWorld,
+    bin, package_index::PackageIndex, sign_properties, CfnEvent, Exchange, Session, TicketWorld,
     ACCOUNT, REGION,
 };
 
@@ -23,7 +23,7 @@ const LIMIT: Duration = Duration::from_secs(20);
 #[tokio::main]
 async fn main() -> Result<()> {
     println!("cfn-warden demo: real provider binaries, a local Lambda Runtime API, a fake CloudFormation.\n");
-    let mut hello = Session::start("hello-resource")
+    let mut hello = Session::start(bin("hello-resource"))
         .await
         .context("starting hello-resource")?;
 
@@ -74,9 +74,10 @@ async fn main() -> Result<()> {
     section("Signed properties: hello-resource started with WARDEN_SIGNING_KEYS");
     let (key, _) = Ed25519SigningKey::generate("demo-key")?;
     let keys = serde_json::to_string(&vec![key.public_config()])?;
-    let mut signed = Session::start_with_env("hello-resource", &[("WARDEN_SIGNING_KEYS", &keys)])
-        .await
-        .context("starting hello-resource with signing keys")?;
+    let mut signed =
+        Session::start_with_env(bin("hello-resource"), &[("WARDEN_SIGNING_KEYS", &keys)])
+            .await
+            .context("starting hello-resource with signing keys")?;
     let props = json!({"Name": "Signed World"});
     let token = sign_properties(&key, "Custom::Hello", "Signed", &props)?;
     let mut genuine = props.clone();
@@ -96,7 +97,7 @@ async fn main() -> Result<()> {
     let (x, line) = signed.send(&unsigned, LIMIT).await?;
     show("Create without a signature", &x, &line);
 
-    let mut faulty = Session::start("faulty-resource")
+    let mut faulty = Session::start(bin("faulty-resource"))
         .await
         .context("starting faulty-resource")?;
     section("faulty-resource: CloudFormation always gets exactly one answer");

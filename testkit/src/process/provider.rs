@@ -1,7 +1,7 @@
 //! A provider binary running against the local Runtime API, with its output captured.
 
 use std::{
-    path::PathBuf,
+    path::Path,
     process::Stdio,
     sync::{Arc, Mutex},
     time::Duration,
@@ -12,26 +12,8 @@ use tokio::{
     process::{Child, Command},
 };
 
-use crate::{local_lambda::LocalLambda, HarnessError};
-
-/// Where a workspace binary lives: next to the running executable (the demo) or one level up
-/// (test executables live in `target/<profile>/deps`).
-pub fn binary_path(name: &'static str) -> Result<PathBuf, HarnessError> {
-    let exe = std::env::current_exe().map_err(|source| HarnessError::Io {
-        what: "locating the current executable",
-        source,
-    })?;
-    let mut dir = exe.parent().map(PathBuf::from).unwrap_or_default();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let path = dir.join(name);
-    if path.is_file() {
-        Ok(path)
-    } else {
-        Err(HarnessError::MissingBinary { name, path })
-    }
-}
+use super::LocalLambda;
+use crate::KitError;
 
 /// A running provider process.
 pub struct Provider {
@@ -42,16 +24,18 @@ pub struct Provider {
 }
 
 impl Provider {
-    /// Starts `binary` against `lambda`, as function `function_name`, with the insecure
-    /// response prefix set to the local endpoint and `extra_env` added.
+    /// Starts the program at `binary` (in a test of the crate that builds it,
+    /// `env!("CARGO_BIN_EXE_<name>")`) against `lambda`, as function `function_name`, with the
+    /// insecure response prefix set to the local endpoint and `extra_env` added. The
+    /// environment is cleared first: only `PATH`, what Lambda sets and `extra_env` remain.
     pub fn spawn(
-        binary: &'static str,
+        binary: impl AsRef<Path>,
         lambda: &LocalLambda,
         function_name: &str,
         extra_env: &[(&str, &str)],
-    ) -> Result<Self, HarnessError> {
+    ) -> Result<Self, KitError> {
         Self::spawn_command(
-            Command::new(binary_path(binary)?),
+            Command::new(binary.as_ref()),
             lambda,
             function_name,
             extra_env,
@@ -65,7 +49,7 @@ impl Provider {
         lambda: &LocalLambda,
         function_name: &str,
         extra_env: &[(&str, &str)],
-    ) -> Result<Self, HarnessError> {
+    ) -> Result<Self, KitError> {
         command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -97,7 +81,7 @@ impl Provider {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
-        let mut child = command.spawn().map_err(|source| HarnessError::Io {
+        let mut child = command.spawn().map_err(|source| KitError::Io {
             what: "starting the provider",
             source,
         })?;
@@ -150,7 +134,7 @@ impl Provider {
         &self,
         n: usize,
         timeout: Duration,
-    ) -> Result<Vec<serde_json::Value>, HarnessError> {
+    ) -> Result<Vec<serde_json::Value>, KitError> {
         let started = tokio::time::Instant::now();
         loop {
             let d = self.decisions();
@@ -158,7 +142,7 @@ impl Provider {
                 return Ok(d);
             }
             if started.elapsed() > timeout {
-                return Err(HarnessError::Timeout {
+                return Err(KitError::Timeout {
                     what: "decision lines",
                 });
             }

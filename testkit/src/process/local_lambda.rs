@@ -21,7 +21,7 @@ use tokio::{
     sync::{mpsc, oneshot, Notify},
 };
 
-use crate::HarnessError;
+use crate::KitError;
 
 /// How the fake CloudFormation endpoint answers one PUT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -139,15 +139,14 @@ impl Drop for LocalLambda {
 
 impl LocalLambda {
     /// Starts on an ephemeral loopback port.
-    pub async fn start() -> Result<Self, HarnessError> {
-        let listener =
-            TcpListener::bind("127.0.0.1:0")
-                .await
-                .map_err(|source| HarnessError::Io {
-                    what: "binding the local Lambda server",
-                    source,
-                })?;
-        let addr = listener.local_addr().map_err(|source| HarnessError::Io {
+    pub async fn start() -> Result<Self, KitError> {
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|source| KitError::Io {
+                what: "binding the local Lambda server",
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| KitError::Io {
             what: "reading the local address",
             source,
         })?;
@@ -251,7 +250,7 @@ impl LocalLambda {
     }
 
     /// Waits until at least `n` polls arrived.
-    pub async fn wait_for_polls(&self, n: u64, timeout: Duration) -> Result<(), HarnessError> {
+    pub async fn wait_for_polls(&self, n: u64, timeout: Duration) -> Result<(), KitError> {
         let wait = async {
             loop {
                 let notified = self.state.poll_notify.notified();
@@ -263,7 +262,7 @@ impl LocalLambda {
         };
         tokio::time::timeout(timeout, wait)
             .await
-            .map_err(|_| HarnessError::Timeout {
+            .map_err(|_| KitError::Timeout {
                 what: "a runtime poll",
             })
     }
@@ -278,7 +277,7 @@ impl LocalLambda {
         function_arn: &str,
         time_limit: Duration,
         response_path_hint: Option<&str>,
-    ) -> Result<Exchange, HarnessError> {
+    ) -> Result<Exchange, KitError> {
         let id = format!("lambda-req-{}", self.next_id.fetch_add(1, Ordering::SeqCst));
         let sent_at = SystemTime::now();
         let deadline = sent_at + time_limit;
@@ -295,10 +294,10 @@ impl LocalLambda {
         });
         let result = tokio::time::timeout(time_limit + Duration::from_secs(10), rx)
             .await
-            .map_err(|_| HarnessError::Timeout {
+            .map_err(|_| KitError::Timeout {
                 what: "the runtime's result",
             })?
-            .map_err(|_| HarnessError::Timeout {
+            .map_err(|_| KitError::Timeout {
                 what: "the runtime's result (channel closed)",
             })?;
         let result_at = SystemTime::now();

@@ -1,10 +1,11 @@
 //! One provider binary driven through one local Lambda: the unit most tests work with.
 
-use std::time::Duration;
+use std::{path::Path, time::Duration};
 
 use serde_json::Value;
 
-use crate::{CfnEvent, Exchange, HarnessError, LocalLambda, Provider};
+use super::{Exchange, LocalLambda, Provider};
+use crate::{CfnEvent, KitError};
 
 /// A started provider and its local Lambda.
 pub struct Session {
@@ -16,18 +17,24 @@ pub struct Session {
 }
 
 impl Session {
-    /// Starts `binary` (as function `binary`) and waits for its first poll.
-    pub async fn start(binary: &'static str) -> Result<Self, HarnessError> {
+    /// Starts the program at `binary` (as the function named like its file) and waits for
+    /// its first poll.
+    pub async fn start(binary: impl AsRef<Path>) -> Result<Self, KitError> {
         Self::start_with_env(binary, &[]).await
     }
 
     /// Starts `binary` with extra environment variables.
     pub async fn start_with_env(
-        binary: &'static str,
+        binary: impl AsRef<Path>,
         env: &[(&str, &str)],
-    ) -> Result<Self, HarnessError> {
+    ) -> Result<Self, KitError> {
+        let binary = binary.as_ref();
+        let name = binary
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "provider".to_owned());
         let lambda = LocalLambda::start().await?;
-        let provider = Provider::spawn(binary, &lambda, binary, env)?;
+        let provider = Provider::spawn(binary, &lambda, &name, env)?;
         lambda.wait_for_polls(1, Duration::from_secs(20)).await?;
         Ok(Self {
             lambda,
@@ -50,7 +57,7 @@ impl Session {
         &mut self,
         event: &CfnEvent,
         time_limit: Duration,
-    ) -> Result<(Exchange, Value), HarnessError> {
+    ) -> Result<(Exchange, Value), KitError> {
         self.send_raw(event.to_bytes(), time_limit).await
     }
 
@@ -60,7 +67,7 @@ impl Session {
         &mut self,
         event: CfnEvent,
         time_limit: Duration,
-    ) -> Result<(Value, Value), HarnessError> {
+    ) -> Result<(Value, Value), KitError> {
         let event = self.prepare(event);
         let (exchange, line) = self.send(&event, time_limit).await?;
         Ok((exchange.answer().unwrap_or(Value::Null), line))
@@ -71,7 +78,7 @@ impl Session {
         &mut self,
         body: Vec<u8>,
         time_limit: Duration,
-    ) -> Result<(Exchange, Value), HarnessError> {
+    ) -> Result<(Exchange, Value), KitError> {
         let arn = self.provider.function_arn().to_owned();
         let exchange = self.lambda.invoke(body, &arn, time_limit, None).await?;
         self.sent += 1;

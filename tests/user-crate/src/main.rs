@@ -1,0 +1,4 @@
+//! The Lambda serving `Custom::Setting`.
+fn main() -> std::process::ExitCode {
+    cfn_warden::main(setting_resource::Setting)
+}
