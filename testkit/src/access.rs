@@ -27,6 +27,14 @@ impl Access {
         }
     }
 
+    /// What IAM authorises for `call`, for the calls the kit knows (Lambda and S3 REST
+    /// calls, SSM parameters by `Name`, `sts:GetCallerIdentity`): the action, the resource ARN
+    /// and, for a call that passes a role, `iam:PassRole` on it with `iam:PassedToService`.
+    /// `None` for any other call: map it yourself.
+    pub fn of(call: &AwsCall) -> Option<Vec<Access>> {
+        crate::known::accesses(call)
+    }
+
     /// Adds a context key (e.g. `("iam:PassedToService", "lambda.amazonaws.com")`).
     #[must_use]
     pub fn with(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
@@ -81,6 +89,36 @@ impl Exchange {
                 access.action,
                 access.resource
             );
+        }
+    }
+
+    /// Panics unless every AWS call of this exchange is allowed by what the handler declared,
+    /// each judged on what [`Access::of`] says it needs (including `iam:PassRole` for a role
+    /// passed to Lambda).
+    ///
+    /// # Panics
+    ///
+    /// Naming the first call that is denied, undecided, or not known to [`Access::of`].
+    pub fn assert_known_calls_allowed(&self) {
+        for call in &self.calls {
+            let Some(accesses) = Access::of(call) else {
+                panic!(
+                    "the kit does not know what {} {} needs: use assert_calls_allowed with your own mapping",
+                    call.action(),
+                    call.uri
+                );
+            };
+            for access in accesses {
+                let decision = self.decide(&access);
+                assert!(
+                    decision.is_allowed(),
+                    "{} on {} (call {} {}) is not allowed by the declared session policy: {decision}",
+                    access.action,
+                    access.resource,
+                    call.method,
+                    call.uri
+                );
+            }
         }
     }
 

@@ -69,6 +69,7 @@ mod access;
 mod aws;
 mod event;
 mod harness;
+mod known;
 mod moto;
 pub mod process;
 mod tickets;
