@@ -161,6 +161,12 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
             &format!("ApprovedServiceRoleArns={execution_role}"),
             "--parameter",
             &format!("SigningKeys={signing_keys}"),
+            // The extension point for a user's own resources (README "Deploying your own
+            // handler"): the conditional statements must deploy too.
+            "--parameter",
+            "ExtraWorkActions=ssm:PutParameter,ssm:DeleteParameter",
+            "--parameter",
+            &format!("ExtraWorkResources=arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/*"),
             "--capability",
             "CAPABILITY_NAMED_IAM",
             "--json",
