@@ -34,6 +34,7 @@ mod files;
 mod finding;
 mod graph;
 pub mod iam;
+pub mod inventory;
 mod model;
 mod parameters;
 pub mod report;

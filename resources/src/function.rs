@@ -24,7 +24,7 @@
 //! and its `CustomResource` implementation.
 
 mod apply;
-mod policy;
+pub(crate) mod policy;
 mod properties;
 
 use cfn_warden::{

@@ -4,6 +4,7 @@
 //! Imports `cfn-warden` and `warden-pip`.
 #![forbid(unsafe_code)]
 
+pub mod declared;
 mod error;
 pub mod function;
 mod names;

@@ -289,8 +289,8 @@ fn layer_in(stack: &cfn_warden::protocol::StackArn, id: &str) -> Option<(String,
 }
 
 /// The session policy for a request on the layer `layer` (its ARN); `version` is the version
-/// in the physical id, for a Delete.
-fn policy(
+/// in the physical id, for a Delete. Also what `warden explain` shows ([`crate::declared`]).
+pub(crate) fn policy(
     request: RequestType,
     layer: &str,
     version: Option<i64>,

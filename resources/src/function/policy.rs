@@ -19,8 +19,9 @@ pub(super) fn function_arn(ctx: &Context, name: &str) -> String {
     )
 }
 
-/// The session policy for a request on function `function` (its ARN).
-pub(super) fn policy(
+/// The session policy for a request on function `function` (its ARN). Also what `warden
+/// explain` shows ([`crate::declared`]).
+pub(crate) fn policy(
     request: RequestType,
     function: &str,
     role: &str,
