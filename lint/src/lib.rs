@@ -9,6 +9,8 @@
 //!   `Fn::Join`, the template's own resources);
 //! - [`iam`]: the IAM analysis shared by the rules and by `warden scan` (statements, action
 //!   patterns, escalating actions, broad managed policies);
+//! - `arn`: ARN text before deployment (references as `${Name}`, fields, the resource a
+//!   reference names);
 //! - `graph`: the resource graph (ServiceToken → alias or version → function);
 //! - `rules`: one module per rule, each with its [`Rule`] descriptor; [`RuleId`] names them;
 //! - [`report`]: text, JSON, SARIF 2.1.0 and JUnit output.
@@ -29,6 +31,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod arn;
 mod error;
 mod files;
 mod finding;

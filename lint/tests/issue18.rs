@@ -81,6 +81,28 @@ Resources:
       PolicyDocument:
         Statement: [{Effect: Allow, Action: dynamodb:GetItem, Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/*'}]
 "),
+    ("two APIs and a queue are three triggers", "multiple-event-triggers", Status::Fail, "
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api: {Type: AWS::Serverless::Api, Properties: {StageName: prod}}
+  Queue: {Type: AWS::SQS::Queue}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: h
+      Runtime: python3.12
+      CodeUri: .
+      Events:
+        Get: {Type: Api, Properties: {Path: /a, Method: get, RestApiId: !Ref Api}}
+        Implicit: {Type: Api, Properties: {Path: /b, Method: get}}
+        Messages: {Type: SQS, Properties: {Queue: !GetAtt Queue.Arn}}
+"),
+    ("permissions of two APIs", "multiple-event-triggers", Status::Fail, "
+Resources:
+  F: {Type: AWS::Lambda::Function, Properties: {Role: arn:aws:iam::123456789012:role/f}}
+  A: {Type: AWS::Lambda::Permission, Properties: {FunctionName: !Ref F, Action: lambda:InvokeFunction, Principal: apigateway.amazonaws.com, SourceArn: 'arn:aws:execute-api:us-east-1:123456789012:abc123/*/GET/a'}}
+  B: {Type: AWS::Lambda::Permission, Properties: {FunctionName: !Ref F, Action: lambda:InvokeFunction, Principal: apigateway.amazonaws.com, SourceArn: 'arn:aws:execute-api:us-east-1:123456789012:def456/*/GET/a'}}
+"),
 ];
 
 /// `(what, rule, template)`: the rule says nothing about the template.
@@ -130,6 +152,58 @@ Resources:
     Properties:
       ManagedPolicyArns: ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'arn:aws:iam::123456789012:policy/AdministratorAccess']
 "),
+    ("routes and permissions of one API", "multiple-event-triggers", "
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Api: {Type: AWS::Serverless::Api, Properties: {StageName: prod}}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: h
+      Runtime: python3.12
+      CodeUri: .
+      Events:
+        Get: {Type: Api, Properties: {Path: /a, Method: get, RestApiId: !Ref Api}}
+        Post: {Type: Api, Properties: {Path: /a, Method: post, RestApiId: !Ref Api}}
+  Root:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref F
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Join ['', ['arn:aws:execute-api:', !Ref 'AWS::Region', ':', !Ref 'AWS::AccountId', ':', !Ref Api, '/*/GET/']]
+  Any:
+    Type: AWS::Lambda::Permission
+    Properties:
+      FunctionName: !Ref F
+      Action: lambda:InvokeFunction
+      Principal: apigateway.amazonaws.com
+      SourceArn: !Sub 'arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*/*/*'
+"),
+    ("several events of one bucket, and of the implicit API", "multiple-event-triggers", "
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Bucket: {Type: AWS::S3::Bucket}
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: h
+      Runtime: python3.12
+      CodeUri: .
+      Events:
+        Created: {Type: S3, Properties: {Bucket: !Ref Bucket, Events: 's3:ObjectCreated:*'}}
+        Removed: {Type: S3, Properties: {Bucket: !Ref Bucket, Events: 's3:ObjectRemoved:*'}}
+  G:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: h
+      Runtime: python3.12
+      CodeUri: .
+      Events:
+        Get: {Type: HttpApi, Properties: {Path: /a, Method: get}}
+        Put: {Type: HttpApi, Properties: {Path: /a, Method: put}}
+        Post: {Type: HttpApi, Properties: {Path: /a, Method: post}}
+"),
 ];
 
 #[test]
@@ -155,3 +229,4 @@ fn no_false_positive_is_reported() {
         );
     }
 }
+
