@@ -145,6 +145,15 @@ Resources:
       PolicyDocument:
         Statement: [{Effect: Allow, Action: lambda:InvokeFunction, Resource: 'arn:aws:lambda:us-east-1:123456789012:function:prod-*'}]
 "),
+    ("PassRole on a resource that can match no role is an info finding", "passrole-non-role-resource", Status::Fail, "
+Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: [s3:GetObject, iam:PassRole], Resource: 'arn:aws:s3:::*'}
+"),
 ];
 
 /// `(what, rule, template)`: the rule says nothing about the template.
@@ -311,6 +320,32 @@ Resources:
             Statement:
               - {Effect: Allow, Action: lambda:InvokeFunction, Resource: ['arn:aws:lambda:us-east-1:123456789012:function:literal-name', !Sub '${Other.Arn}:*']}
               - {Effect: Allow, Action: lambda:InvokeFunction, NotResource: 'arn:aws:lambda:*:*:function:*'}
+"),
+    ("an explicit PassRole on a bucket pattern is no role wildcard", "iam-passrole-wildcard", "
+Resources:
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - {Effect: Allow, Action: [s3:GetObject, iam:PassRole], Resource: 'arn:aws:s3:::*'}
+"),
+    ("PassRole on roles, and `*` actions on a bucket", "passrole-non-role-resource", "
+Resources:
+  R: {Type: AWS::IAM::Role, Properties: {PermissionsBoundary: b}}
+  P:
+    Type: AWS::IAM::Policy
+    Properties:
+      PolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: iam:PassRole
+            Resource:
+              - !GetAtt R.Arn
+              - !Sub '${R.Arn}'
+              - !Sub 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${R}'
+              - 'arn:aws:iam::123456789012:role/app-*'
+          - {Effect: Allow, Action: '*', Resource: 'arn:aws:s3:::bucket/*'}
 "),
 ];
 
