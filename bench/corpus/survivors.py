@@ -3,8 +3,8 @@
 Usage: python3 survivors.py MODE FILES_LIST -- CMD [ARGS...]
 
 cfn-guard and checkov stop a whole multi-template run at the first template they cannot handle
-(cfn-guard: a parser error, exit 255; checkov 3.3.30: a Python exception on some templates, no
-JSON report), so each is timed over the templates it gets through, found here:
+(cfn-guard: a parser error, exit 255; checkov 3.3.30: no JSON report, a Python exception, on
+some templates), so each is timed over the templates it gets through, found here:
 
 - `each`: CMD FILE per template; a template is read when the exit code is 0 or 19 (cfn-guard:
   pass, or rules failed).
