@@ -25,6 +25,7 @@ const RULES: &[&str] = &[
     "provider-escalation",
     "invoke-policy-overwritten",
     "secret-like-environment",
+    "passrole-non-role-resource",
 ];
 
 fn fixture(rule: &str, kind: &str) -> String {
@@ -217,6 +218,38 @@ fn sorted(value: &Value) -> Value {
         Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
         other => other.clone(),
     }
+}
+
+/// An info finding is reported in every format but never fails the run: exit code 0, SARIF
+/// level `note`, JUnit `<system-out>` instead of a failure.
+#[test]
+fn info_findings_never_change_the_exit_code() {
+    let tp = fixture("passrole-non-role-resource", "tp");
+    let (code, out, _) = lint(&[&tp]);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains(": Info passrole-non-role-resource [Policy]"),
+        "{out}"
+    );
+    let (code, out, _) = lint(&[&tp, "--format", "json"]);
+    assert_eq!(code, 0);
+    let report: Value = serde_json::from_str(&out).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 1, "{report}");
+    assert_eq!(findings[0]["severity"], "info");
+    let (code, out, _) = lint(&[&tp, "--format", "sarif"]);
+    assert_eq!(code, 0);
+    let sarif: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(sarif["runs"][0]["results"][0]["level"], "note");
+    let (code, out, _) = lint(&[&tp, "--format", "junit"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("failures=\"0\""), "{out}");
+    assert!(
+        out.contains("name=\"passrole-non-role-resource\"><system-out>"),
+        "{out}"
+    );
+    // `--fail-on` starts at low: info cannot be asked to fail the run.
+    assert_eq!(lint(&[&tp, "--fail-on", "info"]).0, 2);
 }
 
 fn scratch(name: &str) -> std::path::PathBuf {

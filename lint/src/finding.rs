@@ -5,11 +5,15 @@ use std::{fmt, str::FromStr};
 
 use serde::Serialize;
 
-/// How serious a finding is.
+/// How serious a finding is. `Info` findings are reported but never fail a run: `--fail-on`
+/// starts at `Low` (the CLI does not offer `info`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// A smell, not a risk: reported, never a failure.
+    #[cfg_attr(feature = "clap", value(skip))]
+    Info,
     /// Worth knowing.
     Low,
     /// Should be fixed.
@@ -22,7 +26,7 @@ impl Severity {
     /// The SARIF `level`.
     pub fn sarif_level(self) -> &'static str {
         match self {
-            Self::Low => "note",
+            Self::Info | Self::Low => "note",
             Self::Medium => "warning",
             Self::High => "error",
         }
@@ -32,6 +36,7 @@ impl Severity {
 impl fmt::Display for Severity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Self::Info => "info",
             Self::Low => "low",
             Self::Medium => "medium",
             Self::High => "high",
@@ -39,15 +44,16 @@ impl fmt::Display for Severity {
     }
 }
 
-/// `low`, `medium` or `high`.
+/// `info`, `low`, `medium` or `high`.
 #[derive(Debug, thiserror::Error)]
-#[error("`{0}` is not a severity (low, medium, high)")]
+#[error("`{0}` is not a severity (info, low, medium, high)")]
 pub struct UnknownSeverity(String);
 
 impl FromStr for Severity {
     type Err = UnknownSeverity;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
+            "info" => Ok(Self::Info),
             "low" => Ok(Self::Low),
             "medium" => Ok(Self::Medium),
             "high" => Ok(Self::High),
@@ -106,4 +112,24 @@ pub struct FileError {
     pub line: usize,
     /// What is wrong.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn info_is_below_low_and_reads_back() {
+        assert!(Severity::Info < Severity::Low);
+        for s in [
+            Severity::Info,
+            Severity::Low,
+            Severity::Medium,
+            Severity::High,
+        ] {
+            assert_eq!(s.to_string().parse::<Severity>().ok(), Some(s));
+        }
+        assert_eq!(Severity::Info.sarif_level(), "note");
+        assert!("none".parse::<Severity>().is_err());
+    }
 }

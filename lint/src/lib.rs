@@ -9,6 +9,10 @@
 //!   `Fn::Join`, the template's own resources);
 //! - [`iam`]: the IAM analysis shared by the rules and by `warden scan` (statements, action
 //!   patterns, escalating actions, broad managed policies);
+//! - `arn`: ARN text before deployment (references as `${Name}`, fields, the resource a
+//!   reference names);
+//! - `glob`: IAM resource patterns against names known only at deployment (covers, may
+//!   match);
 //! - `graph`: the resource graph (ServiceToken → alias or version → function);
 //! - `rules`: one module per rule, each with its [`Rule`] descriptor; [`RuleId`] names them;
 //! - [`report`]: text, JSON, SARIF 2.1.0 and JUnit output.
@@ -29,9 +33,11 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod arn;
 mod error;
 mod files;
 mod finding;
+mod glob;
 mod graph;
 pub mod iam;
 pub mod inventory;

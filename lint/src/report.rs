@@ -26,6 +26,7 @@ pub fn text(findings: &[Finding], colour: bool) -> String {
             (true, Severity::High) => format!("\x1b[1;31m{severity}\x1b[0m"),
             (true, Severity::Medium) => format!("\x1b[33m{severity}\x1b[0m"),
             (true, Severity::Low) => format!("\x1b[36m{severity}\x1b[0m"),
+            (true, Severity::Info) => format!("\x1b[2m{severity}\x1b[0m"),
         };
         out.push_str(&format!(
             "{location}: {severity} {} [{}] {}{status}\n",
@@ -36,8 +37,9 @@ pub fn text(findings: &[Finding], colour: bool) -> String {
     out
 }
 
-/// JUnit XML: one test case per rule and file, failing when the rule found something there.
-/// A file in `errors` (not linted) is one test case with an `<error>`.
+/// JUnit XML: one test case per rule and file, failing when the rule found something there
+/// (an `info` finding is no failure: it is listed in the case's `<system-out>`). A file in
+/// `errors` (not linted) is one test case with an `<error>`.
 pub fn junit(
     files: &[String],
     findings: &[Finding],
@@ -64,18 +66,26 @@ pub fn junit(
                 escape(file),
                 rule.id
             ));
-            if !hits.is_empty() {
-                failures += 1;
-                let detail: Vec<String> = hits
+            let detail = |hits: &[&Finding]| {
+                let lines: Vec<String> = hits
                     .iter()
                     .map(|f| format!("{}:{} [{}] {}", f.file, f.line, f.logical_id, f.message))
                     .collect();
+                escape(&lines.join("\n"))
+            };
+            let (notes, failing): (Vec<&Finding>, Vec<&Finding>) =
+                hits.into_iter().partition(|f| f.severity == Severity::Info);
+            if !failing.is_empty() {
+                failures += 1;
                 cases.push_str(&format!(
                     "<failure message=\"{} finding(s)\" type=\"{:?}\">{}</failure>",
-                    hits.len(),
+                    failing.len(),
                     rule.severity,
-                    escape(&detail.join("\n"))
+                    detail(&failing)
                 ));
+            }
+            if !notes.is_empty() {
+                cases.push_str(&format!("<system-out>{}</system-out>", detail(&notes)));
             }
             cases.push_str("</testcase>\n");
         }

@@ -1,7 +1,7 @@
 //! `iam-passrole-wildcard`: an Allow statement granting `iam:PassRole` on `*`, on an ARN
 //! pattern that can match IAM roles, or on everything but some resources (`NotResource`)
 //! (roles, users, groups, policies, SAM `Policies` documents). A pattern that can match no role
-//! (`arn:aws:s3:::*`) is not a role wildcard.
+//! (`arn:aws:s3:::*`) is not a role wildcard (`passrole-non-role-resource` reports it as info).
 
 use serde_json::Value;
 
@@ -58,7 +58,7 @@ fn statement(statement: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
 
 /// Whether a resource pattern can match an IAM role's ARN
 /// (`arn:<partition>:iam::<account>:role/<path><name>`).
-fn may_match_a_role(pattern: &str) -> bool {
+pub(crate) fn may_match_a_role(pattern: &str) -> bool {
     if !pattern.starts_with("arn:") {
         return iam::action_matches(pattern, "arn:aws:iam::123456789012:role/r");
     }

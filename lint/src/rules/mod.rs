@@ -10,6 +10,7 @@ pub(crate) mod iam_wildcard_action;
 pub(crate) mod invoke_policy_overwritten;
 pub(crate) mod lambda_permission_public;
 pub(crate) mod multiple_event_triggers;
+pub(crate) mod passrole_non_role_resource;
 pub(crate) mod provider_escalation;
 pub(crate) mod role_without_boundary;
 pub(crate) mod secret_like_environment;
@@ -60,6 +61,8 @@ pub enum RuleId {
     InvokePolicyOverwritten,
     /// `secret-like-environment`
     SecretLikeEnvironment,
+    /// `passrole-non-role-resource`
+    PassroleNonRoleResource,
 }
 
 /// Every rule's descriptor, in [`RuleId`] order.
@@ -78,11 +81,12 @@ pub const RULES: &[Rule] = &[
     provider_escalation::RULE,
     invoke_policy_overwritten::RULE,
     secret_like_environment::RULE,
+    passrole_non_role_resource::RULE,
 ];
 
 impl RuleId {
     /// Every rule, in order.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::CustomResourceUnsigned,
         Self::ServiceTokenUnqualified,
         Self::LambdaPermissionPublic,
@@ -97,6 +101,7 @@ impl RuleId {
         Self::ProviderEscalation,
         Self::InvokePolicyOverwritten,
         Self::SecretLikeEnvironment,
+        Self::PassroleNonRoleResource,
     ];
 
     /// The rule's descriptor.
@@ -116,6 +121,7 @@ impl RuleId {
             Self::ProviderEscalation => &provider_escalation::RULE,
             Self::InvokePolicyOverwritten => &invoke_policy_overwritten::RULE,
             Self::SecretLikeEnvironment => &secret_like_environment::RULE,
+            Self::PassroleNonRoleResource => &passrole_non_role_resource::RULE,
         }
     }
 
@@ -168,6 +174,7 @@ const PER_RESOURCE: &[PerResource] = &[
     role_without_boundary::check,
     wildcard_in_arn::check,
     secret_like_environment::check,
+    passrole_non_role_resource::check,
 ];
 
 /// Every per-resource rule's findings for one resource.
