@@ -4,7 +4,7 @@
 use cfn_warden::Context;
 use warden_pip::{build::BuiltLayer, client::sha256_hex, target::Target};
 
-use super::{layer_arn, PipLayerProperties};
+use super::{policy::layer_arn, PipLayerProperties};
 
 /// The `Packages` value is replaced by `PackagesSha256` above this many characters.
 const MAX_PACKAGES_CHARS: usize = 1500;

@@ -2,6 +2,7 @@
 //! as a string).
 
 use serde::{Deserialize, Deserializer};
+use warden_pip::requirements::{parse_list, parse_requirements_txt, RequirementLine};
 
 /// `Requirements`: a requirements.txt body or a list of requirement strings.
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
@@ -89,5 +90,13 @@ pub(crate) fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
         Flag::Text(t) if t.eq_ignore_ascii_case("true") => Ok(true),
         Flag::Text(t) if t.eq_ignore_ascii_case("false") => Ok(false),
         Flag::Text(_) => Err(serde::de::Error::custom("expected true or false")),
+    }
+}
+
+/// Parses `Requirements` in either form.
+pub fn requirements(given: &Requirements) -> Result<Vec<RequirementLine>, warden_pip::Error> {
+    match given {
+        Requirements::Text(body) => parse_requirements_txt(body),
+        Requirements::List(items) => parse_list(items),
     }
 }
