@@ -24,6 +24,10 @@ use crate::{
     Error, Options,
 };
 
+mod choose;
+
+use choose::Chooser;
+
 /// The values pseudo parameters take while explaining (there is no deployment to ask).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Assumptions {
@@ -79,14 +83,8 @@ pub fn read(source: &str, options: &Options, assumptions: &Assumptions) -> Resul
     let template = Template::parse(source)?;
     let parameters = model::parameter_values(&template, &options.parameters);
     let listed = model::resources(&template, &parameters);
-    let types: BTreeMap<String, String> = listed
-        .iter()
-        .map(|r| (r.logical_id.clone(), r.resource_type.clone()))
-        .collect();
-    let scope = Scope {
-        defaults: &parameters,
-        types: &types,
-    };
+    let types = model::types(&listed);
+    let scope = Scope::new(&parameters, &types);
     let conditions = match template
         .section("Conditions")
         .map(|s| to_json_as(s, Reading::Lint))
@@ -137,151 +135,6 @@ pub fn read(source: &str, options: &Options, assumptions: &Assumptions) -> Resul
     stack.notes.sort();
     stack.notes.dedup();
     Ok(stack)
-}
-
-/// Evaluates `Conditions` and chooses `Fn::If` branches.
-struct Chooser {
-    definitions: Map<String, Value>,
-    values: BTreeMap<String, Option<bool>>,
-    notes: Vec<String>,
-}
-
-impl Chooser {
-    /// The value of condition `name`, `None` when it depends on something unknown.
-    fn condition(&mut self, name: &str) -> Option<bool> {
-        if let Some(v) = self.values.get(name) {
-            return *v;
-        }
-        // Guard against a cycle: a condition being evaluated reads as unknown.
-        self.values.insert(name.to_owned(), None);
-        let definition = self.definitions.get(name).cloned();
-        let value = definition.and_then(|d| self.evaluate(&d));
-        self.values.insert(name.to_owned(), value);
-        value
-    }
-
-    fn evaluate(&mut self, expression: &Value) -> Option<bool> {
-        let (function, argument) = expression.as_object()?.iter().next()?;
-        let items = argument.as_array();
-        match function.as_str() {
-            "Condition" => self.condition(argument.as_str()?),
-            "Fn::Not" => self.evaluate(items?.first()?).map(|b| !b),
-            "Fn::And" => {
-                let mut all = Some(true);
-                for item in items? {
-                    match self.evaluate(item) {
-                        Some(false) => return Some(false),
-                        None => all = None,
-                        Some(true) => {}
-                    }
-                }
-                all
-            }
-            "Fn::Or" => {
-                let mut any = Some(false);
-                for item in items? {
-                    match self.evaluate(item) {
-                        Some(true) => return Some(true),
-                        None => any = None,
-                        Some(false) => {}
-                    }
-                }
-                any
-            }
-            "Fn::Equals" => {
-                let items = items?;
-                let (a, b) = (items.first()?, items.get(1)?);
-                let known = |v: &Value| !matches!(v, Value::Object(_));
-                (known(a) && known(b)).then(|| text(a) == text(b))
-            }
-            _ => None,
-        }
-    }
-
-    /// `value` with every `Fn::If` chosen and `AWS::NoValue` removed.
-    fn choose(&mut self, value: &Value) -> Value {
-        match value {
-            Value::Array(items) => {
-                let mut out = Vec::new();
-                for item in items {
-                    match self.branches(item) {
-                        Some(branches) => out.extend(branches),
-                        None => {
-                            let chosen = self.choose(item);
-                            if !is_no_value(&chosen) {
-                                out.push(chosen);
-                            }
-                        }
-                    }
-                }
-                Value::Array(out)
-            }
-            Value::Object(map) => {
-                if let Some(args) = map.get("Fn::If").filter(|_| map.len() == 1) {
-                    return self.if_first(args);
-                }
-                let mut out = Map::new();
-                for (k, v) in map {
-                    let chosen = self.choose(v);
-                    if !is_no_value(&chosen) {
-                        out.insert(k.clone(), chosen);
-                    }
-                }
-                Value::Object(out)
-            }
-            other => other.clone(),
-        }
-    }
-
-    /// In a list: an `Fn::If` whose condition is unknown contributes both branches.
-    fn branches(&mut self, item: &Value) -> Option<Vec<Value>> {
-        let args = item.get("Fn::If")?.as_array()?;
-        let name = args.first()?.as_str()?;
-        if self.condition(name).is_some() {
-            return None;
-        }
-        self.notes.push(format!(
-            "condition {name} depends on an unknown value: both branches counted in lists"
-        ));
-        Some(
-            args.iter()
-                .skip(1)
-                .map(|b| self.choose(b))
-                .filter(|b| !is_no_value(b))
-                .collect(),
-        )
-    }
-
-    fn if_first(&mut self, args: &Value) -> Value {
-        let Some(args) = args.as_array() else {
-            return Value::Null;
-        };
-        let name = args.first().and_then(Value::as_str).unwrap_or_default();
-        let branch = match self.condition(name) {
-            Some(true) => args.get(1),
-            Some(false) => args.get(2),
-            None => {
-                self.notes.push(format!(
-                    "condition {name} depends on an unknown value: its first branch read"
-                ));
-                args.get(1)
-            }
-        };
-        branch.map(|b| self.choose(b)).unwrap_or(Value::Null)
-    }
-}
-
-fn is_no_value(value: &Value) -> bool {
-    value.get("Ref").and_then(Value::as_str) == Some("AWS::NoValue")
-}
-
-/// A scalar's text (what `Fn::Equals` compares), or the JSON of anything else.
-fn text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
-        other => other.to_string(),
-    }
 }
 
 impl Stack {
@@ -588,86 +441,4 @@ impl Stack {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TEMPLATE: &str = r#"
-Parameters:
-  Extra:
-    Type: CommaDelimitedList
-    Default: ""
-  Mode:
-    Type: String
-Conditions:
-  HasExtra: !Not [!Equals [!Join ["", !Ref Extra], ""]]
-  Unknown: !Equals [!Ref Mode, "x"]
-Resources:
-  Work:
-    Type: AWS::IAM::Role
-    Properties:
-      RoleName: !Sub "${AWS::StackName}-work"
-      PermissionsBoundary: !Ref Ceiling
-      AssumeRolePolicyDocument: {}
-      ManagedPolicyArns: [!Ref Policy, "arn:aws:iam::aws:policy/ReadOnlyAccess"]
-  Policy:
-    Type: AWS::IAM::ManagedPolicy
-    Properties:
-      PolicyDocument:
-        Statement:
-          - Effect: Allow
-            Action: lambda:GetFunction
-            Resource: !Sub "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:app-*"
-          - !If [HasExtra, {Effect: Allow, Action: !Ref Extra, Resource: "*"}, !Ref AWS::NoValue]
-          - !If [Unknown, {Effect: Allow, Action: "s3:GetObject", Resource: "*"}, {Effect: Allow, Action: "s3:PutObject", Resource: "*"}]
-  Ceiling:
-    Type: AWS::IAM::ManagedPolicy
-    Properties:
-      PolicyDocument: {Statement: [{Effect: Allow, Action: "*", Resource: "*"}]}
-  Fn:
-    Type: AWS::Lambda::Function
-    Properties:
-      Role: !GetAtt Work.Arn
-      Environment:
-        Variables:
-          WORK: !GetAtt Work.Arn
-"#;
-
-    #[test]
-    fn conditions_choose_branches_and_names_become_concrete() {
-        let stack = read(TEMPLATE, &Options::default(), &Assumptions::default()).unwrap();
-        assert_eq!(stack.role_of("Fn"), Some(Named::Here("Work".into())));
-        assert_eq!(
-            stack.environment("Fn")["WORK"],
-            "arn:aws:iam::111122223333:role/stack-work"
-        );
-        assert_eq!(stack.boundary("Work"), Some(Named::Here("Ceiling".into())));
-        assert_eq!(
-            stack.managed_policies("Work")[1],
-            Named::Elsewhere("arn:aws:iam::aws:policy/ReadOnlyAccess".into())
-        );
-        let documents = stack.role_documents("Work");
-        assert_eq!(documents.len(), 1, "{documents:?}");
-        let statements = documents[0].1["Statement"].as_array().unwrap();
-        // HasExtra is false (default ""), Unknown depends on Mode: both branches.
-        assert_eq!(statements.len(), 3, "{statements:?}");
-        assert_eq!(
-            statements[0]["Resource"],
-            "arn:aws:lambda:us-east-1:111122223333:function:app-*"
-        );
-        assert!(stack.notes().iter().any(|n| n.contains("Unknown")));
-
-        let given = Options::with_parameters(BTreeMap::from([
-            ("Extra".to_owned(), "ssm:GetParameter".to_owned()),
-            ("Mode".to_owned(), "x".to_owned()),
-        ]));
-        let stack = read(TEMPLATE, &given, &Assumptions::default()).unwrap();
-        let statements = stack.role_documents("Work")[0].1["Statement"].clone();
-        assert_eq!(statements.as_array().unwrap().len(), 3, "{statements}");
-        assert_eq!(
-            statements[1]["Action"],
-            serde_json::json!(["ssm:GetParameter"])
-        );
-        assert_eq!(statements[2]["Action"], "s3:GetObject");
-        assert!(stack.notes().is_empty(), "{:?}", stack.notes());
-    }
-}
+mod tests;

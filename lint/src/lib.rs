@@ -104,14 +104,8 @@ pub fn lint_with(file: &str, source: &str, options: &Options) -> Result<Vec<Find
     };
     let parameters = model::parameter_values(&template, &options.parameters);
     let resources = model::resources(&template, &parameters);
-    let types: BTreeMap<String, String> = resources
-        .iter()
-        .map(|r| (r.logical_id.clone(), r.resource_type.clone()))
-        .collect();
-    let scope = Scope {
-        defaults: &parameters,
-        types: &types,
-    };
+    let types = model::types(&resources);
+    let scope = Scope::new(&parameters, &types);
     let mut all_properties = BTreeMap::new();
     for resource in &resources {
         let properties = match &resource.properties {

@@ -60,6 +60,14 @@ pub(crate) fn parameter_values(
     values
 }
 
+/// Each resource's type by logical id.
+pub(crate) fn types(resources: &[LintResource]) -> BTreeMap<String, String> {
+    resources
+        .iter()
+        .map(|r| (r.logical_id.clone(), r.resource_type.clone()))
+        .collect()
+}
+
 /// The resources, in template order, `Fn::ForEach` expanded over `parameters`.
 pub(crate) fn resources(
     template: &Template<'_>,

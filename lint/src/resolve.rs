@@ -13,6 +13,16 @@ pub(crate) struct Scope<'a> {
     pub(crate) types: &'a BTreeMap<String, String>,
 }
 
+impl<'a> Scope<'a> {
+    /// Parameter values (given, else defaults) and the resources' types by logical id.
+    pub(crate) fn new(
+        defaults: &'a Map<String, Value>,
+        types: &'a BTreeMap<String, String>,
+    ) -> Self {
+        Self { defaults, types }
+    }
+}
+
 /// Resolves what can be resolved without deploying: `Ref` to a parameter with a default,
 /// `Fn::Sub` (parameters with defaults and the substitution map; pseudo parameters and the
 /// template's own resources stay `${...}`, since they are concrete names at deploy time) and
