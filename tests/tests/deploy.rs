@@ -25,6 +25,10 @@
 //! cannot be exercised), no IAM enforcement, no per-resource stack events (the stack's status
 //! stands for the resource's), and no Update or Delete events to custom resources (the bridge
 //! adds them).
+//!
+//! This file stays over 600 lines on purpose: the first test is one scenario told in order
+//! (each step needs the stacks, provider and signatures the steps before it left), so cutting
+//! it into files would scatter one story without making any part independent.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -80,6 +84,40 @@ fn summary(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).expect("--json prints one JSON summary")
 }
 
+/// `warden ... --json` that must succeed with `status`: its summary.
+async fn warden_settled(moto: &Moto, args: &[&str], status: &str) -> Value {
+    let output = warden(moto, args).await;
+    assert_eq!(output.status.code(), Some(0));
+    let summary = summary(&output);
+    assert_eq!(summary["status"], status);
+    summary
+}
+
+/// `warden deploy` of the repository's `template` with `parameters` (`KEY=VALUE`) and
+/// CAPABILITY_NAMED_IAM, which must create the stack: its summary.
+async fn deploy_iam_stack(
+    moto: &Moto,
+    stack: &str,
+    template: &str,
+    parameters: &[String],
+) -> Value {
+    let template = repo_file(template);
+    let mut args = vec!["deploy", "--stack-name", stack, "--template", &template];
+    for parameter in parameters {
+        args.extend(["--parameter", parameter.as_str()]);
+    }
+    args.extend(["--capability", "CAPABILITY_NAMED_IAM", "--json"]);
+    warden_settled(moto, &args, "CREATE_COMPLETE").await
+}
+
+/// A stack output of a summary, as text.
+fn output(summary: &Value, name: &str) -> String {
+    summary["outputs"][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("output {name} in {summary}"))
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_request() {
     let lambda = LocalLambda::start().await.unwrap();
@@ -98,31 +136,9 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
         .unwrap();
 
     // The platform stack: boundary and CloudFormation execution role.
-    let boundary = warden(
-        &moto,
-        &[
-            "deploy",
-            "--stack-name",
-            "app-platform",
-            "--template",
-            &repo_file("cfn/boundary.yaml"),
-            "--capability",
-            "CAPABILITY_NAMED_IAM",
-            "--json",
-        ],
-    )
-    .await;
-    assert_eq!(boundary.status.code(), Some(0));
-    let boundary = summary(&boundary);
-    assert_eq!(boundary["status"], "CREATE_COMPLETE");
-    let boundary_arn = boundary["outputs"]["ApplicationRuntimeBoundaryArn"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let execution_role = boundary["outputs"]["CloudFormationExecutionRoleArn"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let boundary = deploy_iam_stack(&moto, "app-platform", "cfn/boundary.yaml", &[]).await;
+    let boundary_arn = output(&boundary, "ApplicationRuntimeBoundaryArn");
+    let execution_role = output(&boundary, "CloudFormationExecutionRoleArn");
     assert_eq!(
         execution_role,
         format!("arn:aws:iam::{ACCOUNT}:role/app-CloudFormationExecutionRole")
@@ -143,42 +159,25 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
     assert_eq!(keygen.status.code(), Some(0));
     let signing_keys = String::from_utf8(keygen.stdout).unwrap().trim().to_owned();
     let deployer = format!("arn:aws:iam::{ACCOUNT}:user/moto");
-    let provider_stack = warden(
+    let provider_stack = deploy_iam_stack(
         &moto,
+        "cfn-warden",
+        "cfn/provider.yaml",
         &[
-            "deploy",
-            "--stack-name",
-            "cfn-warden",
-            "--template",
-            &repo_file("cfn/provider.yaml"),
-            "--parameter",
-            "CodeBucket=warden-code",
-            "--parameter",
-            "CodeKey=warden-provider.zip",
-            "--parameter",
-            &format!("DeployPrincipalArns={deployer}"),
-            "--parameter",
-            &format!("ApprovedServiceRoleArns={execution_role}"),
-            "--parameter",
-            &format!("SigningKeys={signing_keys}"),
+            "CodeBucket=warden-code".to_owned(),
+            "CodeKey=warden-provider.zip".to_owned(),
+            format!("DeployPrincipalArns={deployer}"),
+            format!("ApprovedServiceRoleArns={execution_role}"),
+            format!("SigningKeys={signing_keys}"),
             // The extension point for a user's own resources (README "Deploying your own
             // handler"): the conditional statements must deploy too.
-            "--parameter",
-            "ExtraWorkActions=ssm:PutParameter,ssm:DeleteParameter",
-            "--parameter",
-            &format!("ExtraWorkResources=arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/*"),
-            "--capability",
-            "CAPABILITY_NAMED_IAM",
-            "--json",
+            "ExtraWorkActions=ssm:PutParameter,ssm:DeleteParameter".to_owned(),
+            format!("ExtraWorkResources=arn:aws:ssm:{REGION}:{ACCOUNT}:parameter/app/*"),
         ],
     )
     .await;
-    assert_eq!(provider_stack.status.code(), Some(0));
-    let provider_stack = summary(&provider_stack);
-    assert_eq!(provider_stack["status"], "CREATE_COMPLETE");
-    let outputs = &provider_stack["outputs"];
-    let ticket_role = outputs["TicketRoleArn"].as_str().unwrap().to_owned();
-    let ticket_key = outputs["TicketKeyArn"].as_str().unwrap().to_owned();
+    let ticket_role = output(&provider_stack, "TicketRoleArn");
+    let ticket_key = output(&provider_stack, "TicketKeyArn");
     assert_eq!(
         ticket_role,
         format!("arn:aws:iam::{ACCOUNT}:role/{FUNCTION}-ticket")
@@ -241,6 +240,13 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
 
     // The application stack: signed, sealed, deployed through a change set.
     let signing_key = keys.path().join("deploy-1.pk8").display().to_string();
+    // What every command that seals or refreshes tickets is told.
+    let ticket_args = [
+        "--ticket-role",
+        ticket_role.as_str(),
+        "--key",
+        ticket_key.as_str(),
+    ];
     // `warden deploy` of the example application (or a variant of its template).
     let deploy_app = |stack: &str, template: &str, extra: &[&str]| {
         let mut args: Vec<String> = [
@@ -259,15 +265,10 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
             "CAPABILITY_NAMED_IAM",
             "--signing-key",
             &signing_key,
-            "--ticket-role",
-            &ticket_role,
-            "--key",
-            &ticket_key,
-            "--wait",
-            "3m",
-            "--json",
         ]
         .iter()
+        .chain(&ticket_args)
+        .chain(&["--wait", "3m", "--json"])
         .map(|a| (*a).to_owned())
         .collect();
         args.extend(extra.iter().map(|a| (*a).to_owned()));
@@ -355,15 +356,7 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
     );
     let refused = warden(
         &moto,
-        &[
-            "refresh",
-            "--stack-name",
-            "hello-app",
-            "--ticket-role",
-            &ticket_role,
-            "--key",
-            &ticket_key,
-        ],
+        &[&["refresh", "--stack-name", "hello-app"][..], &ticket_args].concat(),
     )
     .await;
     assert_eq!(refused.status.code(), Some(2));
@@ -383,18 +376,17 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
         &moto,
         &recorder.endpoint(),
         &[
-            "refresh",
-            "--stack-name",
-            "hello-app",
-            "--signing-key",
-            &signing_key,
-            "--ticket-role",
-            &ticket_role,
-            "--key",
-            &ticket_key,
-            "--wait",
-            "1m",
-        ],
+            &[
+                "refresh",
+                "--stack-name",
+                "hello-app",
+                "--signing-key",
+                &signing_key,
+            ][..],
+            &ticket_args,
+            &["--wait", "1m"],
+        ]
+        .concat(),
     )
     .await;
     let update = recorder
@@ -523,9 +515,12 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
         &variant.display().to_string(),
         &["--parameter", "AppId=param"],
     );
-    let app = warden(&moto, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
-    assert_eq!(app.status.code(), Some(0));
-    assert_eq!(summary(&app)["status"], "CREATE_COMPLETE");
+    warden_settled(
+        &moto,
+        &args.iter().map(String::as_str).collect::<Vec<_>>(),
+        "CREATE_COMPLETE",
+    )
+    .await;
     let of_param_stack = |kind: &str| {
         lambda
             .bridged()
@@ -555,15 +550,11 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
     let deleted = warden(
         &moto,
         &[
-            "delete",
-            "--stack-name",
-            "hello-param",
-            "--ticket-role",
-            &ticket_role,
-            "--key",
-            &ticket_key,
-            "--json",
-        ],
+            &["delete", "--stack-name", "hello-param"][..],
+            &ticket_args,
+            &["--json"],
+        ]
+        .concat(),
     )
     .await;
     if deleted.status.code() != Some(0) {
@@ -588,6 +579,13 @@ async fn shipped_templates_deploy_on_moto_and_the_provider_answers_moto_s_own_re
     );
 }
 
+/// `warden deploy --stack-name s --template <template>` with `more` arguments.
+async fn deploy_s(moto: &Moto, template: &str, more: &[&str]) -> Output {
+    let mut args = vec!["deploy", "--stack-name", "s", "--template", template];
+    args.extend(more);
+    warden(moto, &args).await
+}
+
 #[tokio::test]
 async fn deploy_refuses_bad_input_before_touching_the_stack() {
     let moto = Moto::start().await.unwrap();
@@ -600,37 +598,18 @@ async fn deploy_refuses_bad_input_before_touching_the_stack() {
     .unwrap();
     let path = template.display().to_string();
 
-    let unknown = warden(
-        &moto,
-        &[
-            "deploy",
-            "--stack-name",
-            "s",
-            "--template",
-            &path,
-            "--parameter",
-            "Nmae=x",
-        ],
-    )
-    .await;
-    assert_eq!(unknown.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("declares no such parameter"));
-
-    let malformed = warden(
-        &moto,
-        &[
-            "deploy",
-            "--stack-name",
-            "s",
-            "--template",
-            &path,
-            "--parameter",
-            "novalue",
-        ],
-    )
-    .await;
-    assert_eq!(malformed.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&malformed.stderr).contains("KEY=VALUE"));
+    // An undeclared parameter, and one without a value.
+    for (parameter, says) in [
+        ("Nmae=x", "declares no such parameter"),
+        ("novalue", "KEY=VALUE"),
+    ] {
+        let refused = deploy_s(&moto, &path, &["--parameter", parameter]).await;
+        assert_eq!(refused.status.code(), Some(2), "{parameter}");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains(says),
+            "{parameter}"
+        );
+    }
 
     let huge = dir.path().join("huge.yaml");
     std::fs::write(
@@ -641,17 +620,7 @@ async fn deploy_refuses_bad_input_before_touching_the_stack() {
         ),
     )
     .unwrap();
-    let too_big = warden(
-        &moto,
-        &[
-            "deploy",
-            "--stack-name",
-            "s",
-            "--template",
-            &huge.display().to_string(),
-        ],
-    )
-    .await;
+    let too_big = deploy_s(&moto, &huge.display().to_string(), &[]).await;
     assert_eq!(too_big.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&too_big.stderr).contains("51200 bytes"));
 
@@ -669,20 +638,7 @@ async fn deploy_refuses_bad_input_before_touching_the_stack() {
     assert!(!listed.contains("<StackName>s</StackName>"), "{listed}");
 
     // A plain stack deploys, and the summary says so.
-    let ok = warden(
-        &moto,
-        &[
-            "deploy",
-            "--stack-name",
-            "s",
-            "--template",
-            &path,
-            "--parameter",
-            "Name=topic-1",
-            "--json",
-        ],
-    )
-    .await;
+    let ok = deploy_s(&moto, &path, &["--parameter", "Name=topic-1", "--json"]).await;
     assert_eq!(ok.status.code(), Some(0));
     assert_eq!(summary(&ok)["status"], "CREATE_COMPLETE");
     assert!(String::from_utf8_lossy(&ok.stderr).contains("change: Add Topic AWS::SNS::Topic"));
