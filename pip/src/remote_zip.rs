@@ -121,6 +121,48 @@ impl Seek for RemoteFile<'_> {
     }
 }
 
+/// What the first read of a wheel's end gave: the whole file (a server without ranges), the
+/// file to read on with range requests, or nothing usable.
+enum Opened<'a> {
+    Whole(Bytes),
+    Remote(RemoteFile<'a>),
+    Unavailable,
+}
+
+/// Reads the last block of the wheel at `url` (where the central directory is).
+fn open<'a>(
+    transport: &'a dyn IndexTransport,
+    handle: &'a tokio::runtime::Handle,
+    url: &'a Url,
+    timeout: Duration,
+    max_wheel_bytes: u64,
+) -> Opened<'a> {
+    let first = handle.block_on(transport.get_range(
+        url,
+        ByteRange::Suffix(BLOCK),
+        timeout,
+        max_wheel_bytes,
+    ));
+    match first {
+        Ok(Ranged::Whole(bytes)) => Opened::Whole(bytes),
+        Ok(Ranged::Part { start, total, body })
+            if start + body.len() as u64 == total && total <= max_wheel_bytes =>
+        {
+            Opened::Remote(RemoteFile {
+                transport,
+                handle,
+                url,
+                timeout,
+                total,
+                position: 0,
+                segments: vec![(start, body)],
+                fetched: 0,
+            })
+        }
+        _ => Opened::Unavailable,
+    }
+}
+
 /// Reads the single `*.dist-info/METADATA` of the wheel at `url` with range requests.
 pub(crate) fn read_metadata(
     transport: &dyn IndexTransport,
@@ -130,30 +172,10 @@ pub(crate) fn read_metadata(
     max_wheel_bytes: u64,
     max_metadata_bytes: u64,
 ) -> RemoteRead {
-    let first = handle.block_on(transport.get_range(
-        url,
-        ByteRange::Suffix(BLOCK),
-        timeout,
-        max_wheel_bytes,
-    ));
-    let (start, total, body) = match first {
-        Ok(Ranged::Whole(bytes)) => return RemoteRead::Whole(bytes),
-        Ok(Ranged::Part { start, total, body })
-            if start + body.len() as u64 == total && total <= max_wheel_bytes =>
-        {
-            (start, total, body)
-        }
-        _ => return RemoteRead::Unavailable,
-    };
-    let mut remote = RemoteFile {
-        transport,
-        handle,
-        url,
-        timeout,
-        total,
-        position: 0,
-        segments: vec![(start, body)],
-        fetched: 0,
+    let mut remote = match open(transport, handle, url, timeout, max_wheel_bytes) {
+        Opened::Whole(bytes) => return RemoteRead::Whole(bytes),
+        Opened::Remote(remote) => remote,
+        Opened::Unavailable => return RemoteRead::Unavailable,
     };
     let Ok(mut archive) = zip::ZipArchive::new(&mut remote) else {
         return RemoteRead::Unavailable;
@@ -182,30 +204,10 @@ pub(crate) fn unzipped_size(
     timeout: Duration,
     max_wheel_bytes: u64,
 ) -> Option<u64> {
-    let first = handle.block_on(transport.get_range(
-        url,
-        ByteRange::Suffix(BLOCK),
-        timeout,
-        max_wheel_bytes,
-    ));
-    let (start, total, body) = match first {
-        Ok(Ranged::Whole(bytes)) => return whole_unzipped_size(&bytes),
-        Ok(Ranged::Part { start, total, body })
-            if start + body.len() as u64 == total && total <= max_wheel_bytes =>
-        {
-            (start, total, body)
-        }
-        _ => return None,
-    };
-    let mut remote = RemoteFile {
-        transport,
-        handle,
-        url,
-        timeout,
-        total,
-        position: 0,
-        segments: vec![(start, body)],
-        fetched: 0,
+    let mut remote = match open(transport, handle, url, timeout, max_wheel_bytes) {
+        Opened::Whole(bytes) => return whole_unzipped_size(&bytes),
+        Opened::Remote(remote) => remote,
+        Opened::Unavailable => return None,
     };
     let archive = zip::ZipArchive::new(&mut remote).ok()?;
     archive

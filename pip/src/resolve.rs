@@ -297,7 +297,16 @@ impl DependencyProvider for Provider<'_> {
             Node::Extra(name, _) if self.unusable.borrow().contains_key(name) => {
                 deps.insert(Node::Name(name.clone()), Ranges::singleton(version.clone()));
             }
-            Node::Name(name) => {
+            Node::Name(name) | Node::Extra(name, _) => {
+                // An extra depends on its package at the same version, and on the
+                // requirements whose markers hold with the extra.
+                let extras = match package {
+                    Node::Extra(_, extra) => {
+                        deps.insert(Node::Name(name.clone()), Ranges::singleton(version.clone()));
+                        std::slice::from_ref(extra)
+                    }
+                    _ => &[],
+                };
                 let requirements = self
                     .source
                     .requirements(name, version)
@@ -308,25 +317,7 @@ impl DependencyProvider for Provider<'_> {
                 };
                 for r in requirements
                     .iter()
-                    .filter(|r| r.marker.evaluate(markers, &[]))
-                {
-                    Self::add(&mut deps, r);
-                }
-            }
-            Node::Extra(name, extra) => {
-                deps.insert(Node::Name(name.clone()), Ranges::singleton(version.clone()));
-                let requirements = self
-                    .source
-                    .requirements(name, version)
-                    .map_err(|e| self.fail(e))?;
-                let requirements = match requirements {
-                    Needs::Requirements(r) => r,
-                    Needs::Unusable(why) => return Ok(Dependencies::Unavailable(why)),
-                };
-                let with_extra = std::slice::from_ref(extra);
-                for r in requirements
-                    .iter()
-                    .filter(|r| r.marker.evaluate(markers, with_extra))
+                    .filter(|r| r.marker.evaluate(markers, extras))
                 {
                     Self::add(&mut deps, r);
                 }

@@ -29,9 +29,7 @@ async fn resolves_installs_and_archives_the_same_bytes_twice() {
         let events = Arc::new(Events::default());
         let layer = builder(&index, &["app[fast]"])
             .progress(events.clone())
-            .build()
-            .unwrap()
-            .run()
+            .run_built()
             .await
             .unwrap();
         // Yanked 1.2, sdist-only 1.3, lib 2.0 (Requires-Python) and the win32-only
@@ -144,9 +142,7 @@ async fn pinned_and_hashed_input_skips_resolution_and_checks_the_closure() {
         .index(Url::parse(INDEX).unwrap())
         .transport(index.clone())
         .require_hashes(true)
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap();
     assert!(!layer.resolved);
@@ -278,9 +274,7 @@ async fn unknown_packages_unsatisfiable_constraints_and_dead_indexes_are_clear()
     index.fail(&format!("{INDEX}app/"), FetchFailure::Timeout);
     let err = builder(&index, &["app"])
         .surface(Surface::Cli)
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap_err()
         .to_string();
@@ -324,9 +318,7 @@ async fn the_cache_directory_serves_wheels_on_the_next_build() {
     let index = world(false);
     let first = builder(&index, &["lib"])
         .cache_dir(&dir)
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap();
     let events = Arc::new(Events::default());
@@ -334,9 +326,7 @@ async fn the_cache_directory_serves_wheels_on_the_next_build() {
     let second = builder(&index, &["lib"])
         .cache_dir(&dir)
         .progress(events.clone())
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap();
     assert_eq!(first.zip.sha256, second.zip.sha256);
@@ -358,9 +348,7 @@ async fn the_cache_directory_serves_wheels_on_the_next_build() {
     let index = world(false);
     let third = builder(&index, &["lib"])
         .cache_dir(&dir)
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap();
     assert_eq!(first.zip.sha256, third.zip.sha256);

@@ -102,26 +102,20 @@ async fn the_runtimes_python_is_a_late_patch_release_unless_told_otherwise() {
     let py39 = || Target::new("python3.9", "x86_64").unwrap();
     let layer = builder(&index, &["crypto"])
         .target(py39())
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap();
     assert_eq!(layer.pins(), ["crypto==44.0.0"]);
     let early = py39().with_python_version("3.9.1").unwrap();
     let layer = builder(&index, &["crypto"])
         .target(early.clone())
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap();
     assert_eq!(layer.pins(), ["crypto==43.0.3"]);
     let err = builder(&index, &["crypto>=44"])
         .target(early)
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap_err()
         .to_string();
@@ -165,9 +159,7 @@ async fn exact_pins_select_yanked_releases_with_a_warning() {
     let layer = builder(&index, &[])
         .requirements(parse_requirements_txt(&body).unwrap())
         .require_hashes(true)
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap();
     assert_eq!(layer.pins(), ["lib==1.2"]);
@@ -328,9 +320,7 @@ async fn excluded_packages_are_resolved_not_installed_and_what_they_saved_is_rep
         );
         let layer = builder(&index, &["app"])
             .exclude(parse_exclude(&["boto3,botocore"]).unwrap())
-            .build()
-            .unwrap()
-            .run()
+            .run_built()
             .await
             .unwrap();
         assert_eq!(layer.pins(), ["app==1.0"]);
@@ -375,9 +365,7 @@ async fn the_unzipped_limit_counts_the_function_and_other_layers() {
     let reserved = 100 * 1024 * 1024;
     let layer = builder(&index, &["lib"])
         .reserve_unzipped(reserved)
-        .build()
-        .unwrap()
-        .run()
+        .run_built()
         .await
         .unwrap();
     assert_eq!(
@@ -393,9 +381,7 @@ async fn the_unzipped_limit_counts_the_function_and_other_layers() {
         let err = builder(&index, &["lib"])
             .reserve_unzipped(reserved)
             .surface(surface)
-            .build()
-            .unwrap()
-            .run()
+            .run_built()
             .await
             .unwrap_err();
         assert!(matches!(err, Error::OverUnzippedLimit { .. }), "{err}");

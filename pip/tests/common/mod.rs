@@ -344,6 +344,19 @@ pub fn builder(
         .transport(index.clone())
 }
 
+/// Builds and runs a configured layer build (a configuration that does not build panics).
+pub trait RunBuild {
+    /// `.build().unwrap().run()`.
+    fn run_built(self) -> impl std::future::Future<Output = Result<BuiltLayer, Error>>;
+}
+
+impl RunBuild for warden_pip::build::LayerBuildBuilder {
+    fn run_built(self) -> impl std::future::Future<Output = Result<BuiltLayer, Error>> {
+        let build = self.build().unwrap();
+        async move { build.run().await }
+    }
+}
+
 pub async fn build(index: &Arc<MemoryIndex>, requirements: &[&str]) -> Result<BuiltLayer, Error> {
     builder(index, requirements).build()?.run().await
 }
