@@ -344,6 +344,17 @@ pub fn builder(
         .transport(index.clone())
 }
 
+/// The error of a build that must fail, as text.
+pub async fn build_err(index: &Arc<MemoryIndex>, requirements: &[&str]) -> String {
+    build(index, requirements).await.unwrap_err().to_string()
+}
+
+/// Asserts that the error text `err` says `needle`.
+#[track_caller]
+pub fn says(err: &str, needle: &str) {
+    assert!(err.contains(needle), "{err}");
+}
+
 /// Builds and runs a configured layer build (a configuration that does not build panics).
 pub trait RunBuild {
     /// `.build().unwrap().run()`.
