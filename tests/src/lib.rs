@@ -57,6 +57,25 @@ pub fn bin(name: &'static str) -> std::path::PathBuf {
     binary_path(name).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The actions of the policy a handler declared, from a provider-role-mode decision line (its
+/// `provider-role-credentials` check). Panics when the line has none.
+#[allow(
+    clippy::panic,
+    reason = "a test helper: a line without the check is a failed test"
+)]
+pub fn declared_actions(line: &serde_json::Value) -> Vec<String> {
+    let check = line["checks"]
+        .as_array()
+        .and_then(|checks| {
+            checks
+                .iter()
+                .find(|c| c["name"] == "provider-role-credentials")
+        })
+        .unwrap_or_else(|| panic!("no credentials check: {line}"));
+    serde_json::from_value(check["evidence"]["actions"].clone())
+        .unwrap_or_else(|e| panic!("the declared actions of {line}: {e}"))
+}
+
 /// Errors of the harness.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]

@@ -63,6 +63,22 @@ fn summary(output: &Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// `name==version` of every package a summary lists.
+fn pins(summary: &Value) -> Vec<String> {
+    summary["packages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            format!(
+                "{}=={}",
+                p["name"].as_str().unwrap(),
+                p["version"].as_str().unwrap()
+            )
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn builds_a_cross_layer_for_arm64_with_the_same_bytes_every_time() {
     let index = PackageIndex::start().await.unwrap();
@@ -76,18 +92,7 @@ async fn builds_a_cross_layer_for_arm64_with_the_same_bytes_every_time() {
         "arm64",
     ];
     let first = summary(&build(index.url(), &out, &args));
-    let pins: Vec<String> = first["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            format!(
-                "{}=={}",
-                p["name"].as_str().unwrap(),
-                p["version"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let pins: Vec<String> = pins(&first);
     assert_eq!(
         pins,
         [
@@ -404,18 +409,7 @@ async fn python39_layers_get_current_cryptography_and_excluded_packages_are_repo
         &[&["cryptography"][..], &py39].concat(),
     ));
     assert_eq!(built["python_version"], "3.9.23");
-    let versions: Vec<String> = built["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| {
-            format!(
-                "{}=={}",
-                p["name"].as_str().unwrap(),
-                p["version"].as_str().unwrap()
-            )
-        })
-        .collect();
+    let versions: Vec<String> = pins(&built);
     assert_eq!(
         versions,
         ["cffi==1.17.1", "cryptography==44.0.0", "pycparser==2.22"]

@@ -13,7 +13,28 @@
 use std::time::Duration;
 
 use serde_json::json;
-use warden_e2e::{bin, moto::Moto, LocalLambda, Provider};
+use warden_e2e::{bin, moto::Moto, Exchange, LocalLambda, Provider};
+
+/// Invokes the function with `event` through the local Lambda, as moto's CloudFormation would.
+async fn invoke(lambda: &LocalLambda, function_arn: &str, event: &serde_json::Value) -> Exchange {
+    lambda
+        .invoke(
+            serde_json::to_vec(event).unwrap(),
+            function_arn,
+            Duration::from_secs(30),
+            None,
+        )
+        .await
+        .unwrap()
+}
+
+/// The provider's first `n` decision lines, waiting up to `seconds` for them.
+async fn decisions_of(provider: &Provider, n: usize, seconds: u64) -> Vec<serde_json::Value> {
+    provider
+        .wait_for_decisions(n, Duration::from_secs(seconds))
+        .await
+        .unwrap()
+}
 
 #[tokio::test]
 async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
@@ -62,15 +83,7 @@ async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
         "ServiceToken": function_arn,
         "ResourceProperties": {"ServiceToken": function_arn, "Name": "Moto"}
     });
-    let exchange = lambda
-        .invoke(
-            serde_json::to_vec(&event).unwrap(),
-            &function_arn,
-            Duration::from_secs(30),
-            None,
-        )
-        .await
-        .unwrap();
+    let exchange = invoke(&lambda, &function_arn, &event).await;
     assert_eq!(
         exchange.result,
         warden_e2e::RuntimeResult::Response(
@@ -84,10 +97,7 @@ async fn hello_completes_a_moto_stack_and_getatt_reads_its_data() {
         outputs,
         vec![("Greeting".to_owned(), "Hello, Moto".to_owned())]
     );
-    let decisions = provider
-        .wait_for_decisions(1, Duration::from_secs(5))
-        .await
-        .unwrap();
+    let decisions = decisions_of(&provider, 1, 5).await;
     assert_eq!(decisions[0]["stack_id"], stack_id.as_str());
     assert_eq!(
         decisions[0]["checks"][0]["evidence"]["insecure_response_url_prefix"],
@@ -133,19 +143,8 @@ async fn the_stack_operation_check_asks_moto_whether_the_create_is_in_flight() {
     };
     // A resource CloudFormation is not creating: refused before the handler.
     let ghost = event("Ghost", "0d5c1e3a-2b6f-4a8e-9c1d-0e2f3a4b5c6d");
-    lambda
-        .invoke(
-            serde_json::to_vec(&ghost).unwrap(),
-            &function_arn,
-            Duration::from_secs(30),
-            None,
-        )
-        .await
-        .unwrap();
-    let decisions = provider
-        .wait_for_decisions(1, Duration::from_secs(10))
-        .await
-        .unwrap();
+    invoke(&lambda, &function_arn, &ghost).await;
+    let decisions = decisions_of(&provider, 1, 10).await;
     assert_eq!(decisions[0]["decision"], "deny", "{}", decisions[0]);
     assert!(
         decisions[0]["detail"]
@@ -162,19 +161,8 @@ async fn the_stack_operation_check_asks_moto_whether_the_create_is_in_flight() {
 
     // The resource moto is creating: allowed, answered, and the stack completes.
     let real = event("Greeting", "1d5c1e3a-2b6f-4a8e-9c1d-0e2f3a4b5c6d");
-    lambda
-        .invoke(
-            serde_json::to_vec(&real).unwrap(),
-            &function_arn,
-            Duration::from_secs(30),
-            None,
-        )
-        .await
-        .unwrap();
-    let decisions = provider
-        .wait_for_decisions(2, Duration::from_secs(10))
-        .await
-        .unwrap();
+    invoke(&lambda, &function_arn, &real).await;
+    let decisions = decisions_of(&provider, 2, 10).await;
     assert_eq!(decisions[1]["decision"], "allow", "{}", decisions[1]);
     let check = &decisions[1]["checks"][1];
     assert_eq!(check["name"], "stack-operation");

@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use warden_e2e::{
-    bin, moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION,
+    bin, declared_actions, moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT,
+    REGION,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -54,16 +55,6 @@ async fn function(moto: &Moto, name: &str) -> Value {
         .unwrap()
 }
 
-fn declared(line: &Value) -> Vec<String> {
-    let check = line["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "provider-role-credentials")
-        .unwrap_or_else(|| panic!("no credentials check: {line}"));
-    serde_json::from_value(check["evidence"]["actions"].clone()).unwrap()
-}
-
 #[tokio::test]
 async fn create_update_code_update_config_rename_and_delete() {
     let (moto, index, mut session, role) = world().await;
@@ -85,7 +76,7 @@ async fn create_update_code_update_config_rename_and_delete() {
     );
     assert_eq!(data["Version"], "1");
     let sha1 = data["CodeSha256"].as_str().unwrap().to_owned();
-    let actions = declared(&line);
+    let actions = declared_actions(&line);
     assert!(actions.contains(&"iam:PassRole".to_owned()), "{actions:?}");
     assert!(actions.contains(&"lambda:CreateFunction".to_owned()));
     let live = function(&moto, &name).await;
@@ -188,7 +179,7 @@ async fn create_update_code_update_config_rename_and_delete() {
         let (exchange, line) = session.send(&delete, LIMIT).await.unwrap();
         assert_eq!(exchange.answer().unwrap()["Status"], "SUCCESS", "{line}");
         assert_eq!(
-            declared(&line),
+            declared_actions(&line),
             ["lambda:DeleteFunction", "lambda:ListTags"]
         );
     }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use warden_e2e::{
-    bin, moto::Moto, package_index::PackageIndex, recorder::RecordedCall, CfnEvent, Session,
-    TicketWorld, ACCOUNT, REGION,
+    bin, declared_actions, moto::Moto, package_index::PackageIndex, recorder::RecordedCall,
+    CfnEvent, Session, TicketWorld, ACCOUNT, REGION,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -46,17 +46,6 @@ fn props(index: &PackageIndex, requirements: Value) -> Value {
         "RequireHashes": "false",
         "Description": "HTTP for humans",
     })
-}
-
-/// The actions of the declared policy, from the decision line.
-fn declared_actions(line: &Value) -> Vec<String> {
-    let check = line["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "provider-role-credentials")
-        .unwrap_or_else(|| panic!("no credentials check: {line}"));
-    serde_json::from_value(check["evidence"]["actions"].clone()).unwrap()
 }
 
 async fn versions(moto: &Moto) -> Vec<Value> {
