@@ -1,6 +1,6 @@
 //! The crate's one error type.
 
-use crate::eval::Layer;
+use crate::layer::Layer;
 
 /// Why a policy, a request or an evaluator could not be built.
 ///

@@ -53,6 +53,7 @@ mod condition;
 mod context;
 mod error;
 mod eval;
+mod layer;
 mod pattern;
 mod policy;
 mod probe;

@@ -38,6 +38,7 @@ use super::{
     wheel::{metadata_entry, parse_metadata, WheelMetadata},
     wheel_name::WheelName,
 };
+pub use crate::digest::sha256_hex;
 pub use crate::source::BlockingSource;
 use crate::{
     error::{cut, Error},
@@ -101,15 +102,6 @@ impl std::fmt::Debug for IndexClient {
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Lowercase hex SHA-256.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    ring::digest::digest(&ring::digest::SHA256, bytes)
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Every URL the client fetches (pages, files, metadata) must have a plain path (see

@@ -1,9 +1,7 @@
-//! The crate's one error type.
+//! The crate's one error type, and why a request got no answer ([`FetchFailure`]: the
+//! transport reports it, [`Error`] carries it; `crate::http` re-exports it). Imports `setting`.
 
-use crate::{
-    http::FetchFailure,
-    setting::{Named, Surface},
-};
+use crate::setting::{Named, Surface};
 
 /// Everything that can go wrong resolving, fetching, checking and packing a layer.
 ///
@@ -324,4 +322,44 @@ pub fn cut(text: &str) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
+}
+
+/// Why a request got no answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FetchFailure {
+    /// Nothing arrived within the idle timeout (headers, or a read of the body).
+    Timeout,
+    /// The host name does not resolve.
+    Dns,
+    /// The server refused the connection (nothing listens on the port).
+    Refused,
+    /// The connection was not accepted in time (no route, or dropped by a firewall).
+    ConnectTimeout,
+    /// The connection could not be made otherwise.
+    Connect,
+    /// The body is larger than the cap.
+    TooLarge,
+    /// Anything else on the way (TLS, reset, bad redirect).
+    Transport,
+    /// An error status where a file was expected.
+    Status(u16),
+}
+
+impl FetchFailure {
+    /// In words, for error messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::Timeout => "timed out",
+            Self::Dns => "could not be found: its host name does not resolve (DNS lookup failed)",
+            Self::Refused => "refused the connection (nothing listens on that host and port)",
+            Self::ConnectTimeout => {
+                "did not accept a connection within 10 s (no route to the host, or a firewall drops the packets)"
+            }
+            Self::Connect => "could not be reached (the connection failed or was reset)",
+            Self::TooLarge => "sent a body over the size limit",
+            Self::Transport => "failed in transport (TLS, reset or redirect)",
+            Self::Status(_) => "answered with an error status",
+        }
+    }
 }

@@ -11,7 +11,8 @@
 //!
 //! The reqwest transport reuses connections (HTTP/1.1 keep-alive, HTTP/2 where the server
 //! offers it) and keeps as many requests in flight as the server takes (adapted: fewer after a
-//! connect stall, few to a server that closes every connection).
+//! connect stall, few to a server that closes every connection): each connection is timed
+//! ([`TimeConnects`]) and reported to the adaptive limit in `crate::pace`.
 //! Connection failures are told apart: a host name that does not resolve, a refused
 //! connection, a connection that is never accepted.
 
@@ -20,9 +21,10 @@ use std::{fmt, future::Future, pin::Pin, sync::Arc, time::Duration};
 use bytes::Bytes;
 use url::Url;
 
+pub use crate::error::FetchFailure;
 use crate::{
     error::{cut, Error},
-    pace::{Pace, TimeConnects},
+    pace::Pace,
 };
 
 /// A boxed, sendable future (the trait is object safe).
@@ -37,46 +39,6 @@ pub struct Fetched {
     pub content_type: String,
     /// The body.
     pub body: Bytes,
-}
-
-/// Why a request got no answer.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FetchFailure {
-    /// Nothing arrived within the idle timeout (headers, or a read of the body).
-    Timeout,
-    /// The host name does not resolve.
-    Dns,
-    /// The server refused the connection (nothing listens on the port).
-    Refused,
-    /// The connection was not accepted in time (no route, or dropped by a firewall).
-    ConnectTimeout,
-    /// The connection could not be made otherwise.
-    Connect,
-    /// The body is larger than the cap.
-    TooLarge,
-    /// Anything else on the way (TLS, reset, bad redirect).
-    Transport,
-    /// An error status where a file was expected.
-    Status(u16),
-}
-
-impl FetchFailure {
-    /// In words, for error messages.
-    pub fn describe(self) -> &'static str {
-        match self {
-            Self::Timeout => "timed out",
-            Self::Dns => "could not be found: its host name does not resolve (DNS lookup failed)",
-            Self::Refused => "refused the connection (nothing listens on that host and port)",
-            Self::ConnectTimeout => {
-                "did not accept a connection within 10 s (no route to the host, or a firewall drops the packets)"
-            }
-            Self::Connect => "could not be reached (the connection failed or was reset)",
-            Self::TooLarge => "sent a body over the size limit",
-            Self::Transport => "failed in transport (TLS, reset or redirect)",
-            Self::Status(_) => "answered with an error status",
-        }
-    }
 }
 
 /// A byte range to ask for.
@@ -407,4 +369,65 @@ pub fn shown(url: &Url) -> String {
     clean.set_query(None);
     clean.set_fragment(None);
     cut(clean.as_str())
+}
+
+/// A tower layer timing each connection the HTTP client makes, reporting to a [`Pace`].
+#[derive(Clone, Debug)]
+pub(crate) struct TimeConnects {
+    pace: Arc<Pace>,
+}
+
+impl TimeConnects {
+    /// Reports to `pace`.
+    pub(crate) fn new(pace: Arc<Pace>) -> Self {
+        Self { pace }
+    }
+}
+
+impl<S> tower::Layer<S> for TimeConnects {
+    type Service = Timed<S>;
+
+    fn layer(&self, inner: S) -> Timed<S> {
+        Timed {
+            inner,
+            pace: self.pace.clone(),
+        }
+    }
+}
+
+/// A connector whose connections are timed.
+#[derive(Clone, Debug)]
+pub(crate) struct Timed<S> {
+    inner: S,
+    pace: Arc<Pace>,
+}
+
+impl<S, R> tower::Service<R> for Timed<S>
+where
+    S: tower::Service<R>,
+    S::Future: Send + 'static,
+    S::Response: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = BoxFuture<'static, Result<S::Response, S::Error>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: R) -> Self::Future {
+        let started = std::time::Instant::now();
+        let pace = self.pace.clone();
+        let connecting = self.inner.call(request);
+        Box::pin(async move {
+            let connected = connecting.await;
+            pace.connected(started.elapsed());
+            connected
+        })
+    }
 }

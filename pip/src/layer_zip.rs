@@ -13,13 +13,12 @@ use std::io::{Cursor, Write as _};
 use zip::{write::SimpleFileOptions, CompressionMethod, DateTime};
 
 use super::{
-    client::sha256_hex,
+    digest::sha256_hex,
     wheel::{InstalledWheel, LayerFile},
 };
 use crate::error::{cut, Error};
 
-/// Lambda's limit for the unzipped size of a function and its layers.
-pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
+pub use crate::wheel::MAX_UNZIPPED_BYTES;
 
 /// A built layer archive.
 #[derive(Clone, PartialEq, Eq)]

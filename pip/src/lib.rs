@@ -15,9 +15,9 @@
 pub mod build;
 mod built;
 pub mod client;
+mod digest;
 mod error;
 pub mod exclude;
-mod explain;
 pub mod http;
 pub mod index;
 pub mod layer_zip;

@@ -19,7 +19,6 @@
 
 use std::{
     sync::{Mutex, PoisonError},
-    task::{Context, Poll},
     time::{Duration, Instant},
 };
 
@@ -147,64 +146,6 @@ impl Pace {
             drop(state);
             self.changed.notify_waiters();
         }
-    }
-}
-
-/// A tower layer timing each connection the HTTP client makes, reporting to a [`Pace`].
-#[derive(Clone, Debug)]
-pub(crate) struct TimeConnects {
-    pace: std::sync::Arc<Pace>,
-}
-
-impl TimeConnects {
-    /// Reports to `pace`.
-    pub(crate) fn new(pace: std::sync::Arc<Pace>) -> Self {
-        Self { pace }
-    }
-}
-
-impl<S> tower::Layer<S> for TimeConnects {
-    type Service = Timed<S>;
-
-    fn layer(&self, inner: S) -> Timed<S> {
-        Timed {
-            inner,
-            pace: self.pace.clone(),
-        }
-    }
-}
-
-/// A connector whose connections are timed.
-#[derive(Clone, Debug)]
-pub(crate) struct Timed<S> {
-    inner: S,
-    pace: std::sync::Arc<Pace>,
-}
-
-impl<S, R> tower::Service<R> for Timed<S>
-where
-    S: tower::Service<R>,
-    S::Future: Send + 'static,
-    S::Response: Send + 'static,
-    S::Error: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = crate::http::BoxFuture<'static, Result<S::Response, S::Error>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, request: R) -> Self::Future {
-        let started = Instant::now();
-        let pace = self.pace.clone();
-        let connecting = self.inner.call(request);
-        Box::pin(async move {
-            let connected = connecting.await;
-            pace.connected(started.elapsed());
-            connected
-        })
     }
 }
 

@@ -23,7 +23,11 @@ use pubgrub::{
 };
 
 use super::{requirements::RequirementLine, target::Target};
-use crate::{error::Error, explain::Explain};
+use crate::error::Error;
+
+mod explain;
+
+use explain::Explain;
 
 /// What the resolver asks of the index.
 pub trait PackageSource {

@@ -18,8 +18,10 @@ use std::{
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use zip::DateTime;
 
-use super::layer_zip::MAX_UNZIPPED_BYTES;
 use crate::error::{cut, Error};
+
+/// Lambda's limit for the unzipped size of a function and its layers.
+pub const MAX_UNZIPPED_BYTES: u64 = 250 * 1024 * 1024;
 
 /// A file written into an archive as given (inline function code, or test content).
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,6 +5,8 @@ use warden_iam::{Context, Decision, Evaluator, Policy, Request};
 
 use crate::{AwsCall, Exchange};
 
+mod known;
+
 /// What one call needs from IAM: the action, the resource it acts on and the request context
 /// keys a condition may test (`iam:PassedToService`, …).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,7 +34,7 @@ impl Access {
     /// and, for a call that passes a role, `iam:PassRole` on it with `iam:PassedToService`.
     /// `None` for any other call: map it yourself.
     pub fn of(call: &AwsCall) -> Option<Vec<Access>> {
-        crate::known::accesses(call)
+        known::accesses(call)
     }
 
     /// Adds a context key (e.g. `("iam:PassedToService", "lambda.amazonaws.com")`).

@@ -69,7 +69,6 @@ mod access;
 mod aws;
 mod event;
 mod harness;
-mod known;
 mod moto;
 pub mod process;
 mod tickets;

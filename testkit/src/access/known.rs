@@ -6,7 +6,8 @@
 
 use percent_encoding::percent_decode_str;
 
-use crate::{Access, AwsCall, ACCOUNT, REGION};
+use super::Access;
+use crate::{AwsCall, ACCOUNT, REGION};
 
 /// The accesses `call` needs, or `None` when the table does not know it.
 pub(crate) fn accesses(call: &AwsCall) -> Option<Vec<Access>> {

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use pep508_rs::{pep440_rs::Version, PackageName};
 use pubgrub::{Derived, External, Map, Ranges, ReportFormatter, Term};
 
-use crate::{offer::listed, requirements::RequirementLine, resolve::Node};
+use super::Node;
+use crate::{offer::listed, requirements::RequirementLine};
 
 /// The formatter: the requirement lines (by index) and what the index had.
 pub(crate) struct Explain<'a> {
