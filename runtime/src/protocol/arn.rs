@@ -4,25 +4,56 @@ use std::fmt;
 
 use crate::Error;
 
-/// The accessors every parsed ARN type has over its `raw`, `partition`, `region` and `account`
-/// fields; `$what` names what the ARN identifies, for the docs.
+/// What every parsed ARN type holds: the text as received and its partition, region and
+/// account, each checked.
+#[derive(Clone, PartialEq, Eq)]
+pub(super) struct ArnHead {
+    pub(super) raw: String,
+    pub(super) partition: String,
+    pub(super) region: String,
+    pub(super) account: String,
+}
+
+impl ArnHead {
+    /// Checks `partition`, `region` and `account`, in that order; the first problem is the
+    /// error.
+    pub(super) fn checked(
+        raw: &str,
+        partition: &str,
+        region: &str,
+        account: &str,
+    ) -> Result<Self, &'static str> {
+        check_partition(partition)?;
+        check_region(region)?;
+        check_account(account)?;
+        Ok(Self {
+            raw: raw.to_owned(),
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            account: account.to_owned(),
+        })
+    }
+}
+
+/// The accessors every parsed ARN type has over its `head` ([`ArnHead`]); `$what` names what
+/// the ARN identifies, for the docs.
 macro_rules! arn_accessors {
     ($what:literal) => {
         /// The whole ARN as received.
         pub fn as_str(&self) -> &str {
-            &self.raw
+            &self.head.raw
         }
         #[doc = concat!("The ", $what, "'s partition: `aws`, `aws-cn`, `aws-us-gov`, ...")]
         pub fn partition(&self) -> &str {
-            &self.partition
+            &self.head.partition
         }
         #[doc = concat!("The ", $what, "'s region.")]
         pub fn region(&self) -> &str {
-            &self.region
+            &self.head.region
         }
         #[doc = concat!("The ", $what, "'s account id (12 digits).")]
         pub fn account(&self) -> &str {
-            &self.account
+            &self.head.account
         }
     };
 }
@@ -33,13 +64,13 @@ macro_rules! arn_formats_as_text {
     ($type:ty) => {
         impl fmt::Debug for $type {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.raw)
+                f.write_str(&self.head.raw)
             }
         }
 
         impl fmt::Display for $type {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.raw)
+                f.write_str(&self.head.raw)
             }
         }
     };
@@ -49,10 +80,7 @@ macro_rules! arn_formats_as_text {
 /// `arn:<partition>:cloudformation:<region>:<account>:stack/<name>/<id>`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct StackArn {
-    raw: String,
-    partition: String,
-    region: String,
-    account: String,
+    head: ArnHead,
     name: String,
 }
 
@@ -73,9 +101,7 @@ impl StackArn {
             ));
         };
         let resource = parts.next().ok_or_else(|| invalid("no resource part"))?;
-        check_partition(partition).map_err(invalid)?;
-        check_region(region).map_err(invalid)?;
-        check_account(account).map_err(invalid)?;
+        let head = ArnHead::checked(raw, partition, region, account).map_err(invalid)?;
         let mut resource_parts = resource.splitn(3, '/');
         let (Some("stack"), Some(name), Some(id)) = (
             resource_parts.next(),
@@ -102,10 +128,7 @@ impl StackArn {
             ));
         }
         Ok(Self {
-            raw: raw.to_owned(),
-            partition: partition.to_owned(),
-            region: region.to_owned(),
-            account: account.to_owned(),
+            head,
             name: name.to_owned(),
         })
     }
@@ -123,10 +146,7 @@ arn_formats_as_text!(StackArn);
 /// `arn:<partition>:lambda:<region>:<account>:function:<name>[:<qualifier>]`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct FunctionArn {
-    raw: String,
-    partition: String,
-    region: String,
-    account: String,
+    head: ArnHead,
     name: String,
     qualifier: Option<String>,
 }
@@ -149,9 +169,7 @@ impl FunctionArn {
                 ))
             }
         };
-        check_partition(partition).map_err(invalid)?;
-        check_region(region).map_err(invalid)?;
-        check_account(account).map_err(invalid)?;
+        let head = ArnHead::checked(raw, partition, region, account).map_err(invalid)?;
         let name_ok = !name.is_empty()
             && name.len() <= 64
             && name
@@ -172,10 +190,7 @@ impl FunctionArn {
             }
         }
         Ok(Self {
-            raw: raw.to_owned(),
-            partition: partition.to_owned(),
-            region: region.to_owned(),
-            account: account.to_owned(),
+            head,
             name: name.to_owned(),
             qualifier: qualifier.map(str::to_owned),
         })

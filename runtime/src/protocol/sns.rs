@@ -12,15 +12,24 @@
 
 use serde_json::Value;
 
+use super::arn::ArnHead;
 use crate::Error;
 
 /// A parsed SNS topic ARN: `arn:<partition>:sns:<region>:<account>:<name>`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct TopicArn {
-    raw: String,
-    partition: String,
-    region: String,
-    account: String,
+    head: ArnHead,
+}
+
+impl std::fmt::Debug for TopicArn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TopicArn")
+            .field("raw", &self.head.raw)
+            .field("partition", &self.head.partition)
+            .field("region", &self.head.region)
+            .field("account", &self.head.account)
+            .finish()
+    }
 }
 
 impl TopicArn {
@@ -37,23 +46,13 @@ impl TopicArn {
             && name
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
-        let ok = arn == "arn"
-            && service == "sns"
-            && super::arn::check_partition(partition).is_ok()
-            && super::arn::check_region(region).is_ok()
-            && super::arn::check_account(account).is_ok()
-            && name_ok;
-        if !ok {
-            return Err(invalid(
+        let head = ArnHead::checked(raw, partition, region, account).ok();
+        match head {
+            Some(head) if arn == "arn" && service == "sns" && name_ok => Ok(Self { head }),
+            _ => Err(invalid(
                 "TopicArn is not an arn:<partition>:sns:<region>:<account>:<name> ARN",
-            ));
+            )),
         }
-        Ok(Self {
-            raw: raw.to_owned(),
-            partition: partition.to_owned(),
-            region: region.to_owned(),
-            account: account.to_owned(),
-        })
     }
 
     super::arn::arn_accessors!("topic");
