@@ -74,6 +74,13 @@ pub struct CloudTrailVerifier {
     logs_lazy: tokio::sync::OnceCell<aws_sdk_cloudwatchlogs::Client>,
     source: Source,
     principals: Vec<regex::Regex>,
+    settings: Settings,
+}
+
+/// What the builder passes on to the verifier as given: the record's required values, the
+/// lookup's budget and polling, and what "not found" means.
+#[derive(Clone, Debug)]
+struct Settings {
     require_invoked_by: Vec<String>,
     require_source_ip: Vec<String>,
     budget: Duration,
@@ -83,12 +90,26 @@ pub struct CloudTrailVerifier {
     handler_reserve: Duration,
 }
 
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            require_invoked_by: vec![CLOUDFORMATION.to_owned()],
+            require_source_ip: vec![CLOUDFORMATION.to_owned()],
+            budget: Duration::from_secs(300),
+            not_found: NotFound::Deny,
+            first_delay: Duration::from_secs(2),
+            max_delay: Duration::from_secs(20),
+            handler_reserve: Duration::from_secs(30),
+        }
+    }
+}
+
 impl std::fmt::Debug for CloudTrailVerifier {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CloudTrailVerifier")
             .field("source", &self.source)
-            .field("budget", &self.budget)
-            .field("not_found", &self.not_found)
+            .field("budget", &self.settings.budget)
+            .field("not_found", &self.settings.not_found)
             .finish_non_exhaustive()
     }
 }
@@ -187,8 +208,8 @@ impl CloudTrailVerifier {
         };
         evidence.insert("source".into(), json!(source_name));
         let started = clock.now();
-        let give_up_at = (started + self.budget).min(deadline);
-        let mut delay = self.first_delay;
+        let give_up_at = (started + self.settings.budget).min(deadline);
+        let mut delay = self.settings.first_delay;
         let mut rounds = 0u32;
         loop {
             rounds += 1;
@@ -234,14 +255,14 @@ impl CloudTrailVerifier {
                 break;
             }
             tokio::time::sleep(delay).await;
-            delay = (delay * 2).min(self.max_delay);
+            delay = (delay * 2).min(self.settings.max_delay);
         }
         evidence.insert("rounds".into(), json!(rounds));
         let waited = clock
             .now()
             .duration_since(started)
             .unwrap_or(Duration::ZERO);
-        match self.not_found {
+        match self.settings.not_found {
             NotFound::Deny => Err(format!(
                 "no Invoke record for this request in CloudTrail after {} s",
                 waited.as_secs()
@@ -387,10 +408,10 @@ impl CloudTrailVerifier {
                     .as_ref()
                     .is_some_and(|v| required.iter().any(|r| r == v))
         };
-        if !accepted(&self.require_invoked_by, &record.invoked_by) {
+        if !accepted(&self.settings.require_invoked_by, &record.invoked_by) {
             return Err("the Invoke was not made through CloudFormation (invokedBy)".into());
         }
-        if !accepted(&self.require_source_ip, &record.source_ip) {
+        if !accepted(&self.settings.require_source_ip, &record.source_ip) {
             return Err("the Invoke was not made through CloudFormation (sourceIPAddress)".into());
         }
         Ok(())
@@ -406,7 +427,7 @@ impl Verifier for CloudTrailVerifier {
         let ctx = &invocation.context;
         // Leave the handler its reserve of the work budget (at most half of what is left).
         let left = ctx.remaining();
-        let reserve = self.handler_reserve.min(left / 2);
+        let reserve = self.settings.handler_reserve.min(left / 2);
         let deadline = ctx
             .deadline()
             .checked_sub(reserve)

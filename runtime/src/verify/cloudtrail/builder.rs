@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use aws_sdk_cloudtrail::Client;
 
-use super::{CloudTrailVerifier, NotFound, Source, CLOUDFORMATION};
+use super::{CloudTrailVerifier, NotFound, Settings, Source};
 use crate::Error;
 
 /// Builds a [`CloudTrailVerifier`].
@@ -16,13 +16,7 @@ pub struct CloudTrailVerifierBuilder {
     event_data_store: Option<String>,
     log_group: Option<String>,
     principals: Vec<String>,
-    require_invoked_by: Vec<String>,
-    require_source_ip: Vec<String>,
-    budget: Duration,
-    not_found: NotFound,
-    first_delay: Duration,
-    max_delay: Duration,
-    handler_reserve: Duration,
+    settings: Settings,
 }
 
 impl Default for CloudTrailVerifierBuilder {
@@ -33,13 +27,7 @@ impl Default for CloudTrailVerifierBuilder {
             event_data_store: None,
             log_group: None,
             principals: Vec::new(),
-            require_invoked_by: vec![CLOUDFORMATION.to_owned()],
-            require_source_ip: vec![CLOUDFORMATION.to_owned()],
-            budget: Duration::from_secs(300),
-            not_found: NotFound::Deny,
-            first_delay: Duration::from_secs(2),
-            max_delay: Duration::from_secs(20),
-            handler_reserve: Duration::from_secs(30),
+            settings: Settings::default(),
         }
     }
 }
@@ -87,7 +75,7 @@ impl CloudTrailVerifierBuilder {
         mut self,
         values: I,
     ) -> Self {
-        self.require_invoked_by = values.into_iter().map(Into::into).collect();
+        self.settings.require_invoked_by = values.into_iter().map(Into::into).collect();
         self
     }
 
@@ -96,33 +84,33 @@ impl CloudTrailVerifierBuilder {
         mut self,
         values: I,
     ) -> Self {
-        self.require_source_ip = values.into_iter().map(Into::into).collect();
+        self.settings.require_source_ip = values.into_iter().map(Into::into).collect();
         self
     }
 
     /// The longest the lookup may take (default 300 s; always within the invocation's deadline).
     pub fn budget(mut self, budget: Duration) -> Self {
-        self.budget = budget;
+        self.settings.budget = budget;
         self
     }
 
     /// What "not found in time" means (default: deny).
     pub fn not_found(mut self, policy: NotFound) -> Self {
-        self.not_found = policy;
+        self.settings.not_found = policy;
         self
     }
 
     /// How much of the work budget the lookup leaves for the handler (default 30 s; at most
     /// half of what is left when the lookup starts).
     pub fn handler_reserve(mut self, reserve: Duration) -> Self {
-        self.handler_reserve = reserve;
+        self.settings.handler_reserve = reserve;
         self
     }
 
     /// Polling backoff: first and largest delay (defaults 2 s and 20 s).
     pub fn poll_delays(mut self, first: Duration, max: Duration) -> Self {
-        self.first_delay = first;
-        self.max_delay = max;
+        self.settings.first_delay = first;
+        self.settings.max_delay = max;
         self
     }
 
@@ -164,7 +152,7 @@ impl CloudTrailVerifierBuilder {
             }
             (None, None) => return Err(invalid("(or WARDEN_CLOUDTRAIL_LOG_GROUP) is required")),
         };
-        if self.budget.is_zero() {
+        if self.settings.budget.is_zero() {
             return Err(Error::InvalidSetting {
                 name: "WARDEN_CLOUDTRAIL_BUDGET_SECONDS",
                 problem: "must be more than 0",
@@ -193,13 +181,7 @@ impl CloudTrailVerifierBuilder {
             logs_lazy: tokio::sync::OnceCell::new(),
             source,
             principals,
-            require_invoked_by: self.require_invoked_by,
-            require_source_ip: self.require_source_ip,
-            budget: self.budget,
-            not_found: self.not_found,
-            first_delay: self.first_delay,
-            max_delay: self.max_delay,
-            handler_reserve: self.handler_reserve,
+            settings: self.settings,
         })
     }
 }
