@@ -12,7 +12,7 @@
 //! The reqwest transport reuses connections (HTTP/1.1 keep-alive, HTTP/2 where the server
 //! offers it) and keeps as many requests in flight as the server takes (adapted: fewer after a
 //! connect stall, few to a server that closes every connection): each connection is timed
-//! ([`TimeConnects`]) and reported to the adaptive limit in `crate::pace`.
+//! (`TimeConnects`) and reported to the adaptive limit in `crate::pace`.
 //! Connection failures are told apart: a host name that does not resolve, a refused
 //! connection, a connection that is never accepted.
 

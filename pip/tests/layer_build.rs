@@ -257,10 +257,8 @@ async fn unknown_packages_unsatisfiable_constraints_and_dead_indexes_are_clear()
     index.fail(&format!("{INDEX}app/"), FetchFailure::Timeout);
     let err = builder(&index, &["app"])
         .surface(Surface::Cli)
-        .run_built()
-        .await
-        .unwrap_err()
-        .to_string();
+        .run_err()
+        .await;
     says(
         &err,
         "nothing arrived for 30 s (--timeout bounds the wait for each read",

@@ -109,10 +109,8 @@ async fn the_runtimes_python_is_a_late_patch_release_unless_told_otherwise() {
     assert_eq!(layer.pins(), ["crypto==43.0.3"]);
     let err = builder(&index, &["crypto>=44"])
         .target(early)
-        .run_built()
-        .await
-        .unwrap_err()
-        .to_string();
+        .run_err()
+        .await;
     says(
         &err,
         "44.0.0: requires Python >=3.7, !=3.9.0, !=3.9.1; the target is 3.9.1",
@@ -232,10 +230,7 @@ async fn a_version_without_a_wheel_for_this_python_says_which_tags_exist() {
 #[tokio::test]
 async fn errors_name_cli_flags_on_the_command_line_and_properties_in_resources() {
     let index = world(false);
-    for (surface, flag) in [
-        (Surface::Resource, "RequireHashes"),
-        (Surface::Cli, "--require-hashes"),
-    ] {
+    for (surface, flag) in each_surface("RequireHashes", "--require-hashes") {
         let err = builder(&index, &["lib"])
             .require_hashes(true)
             .surface(surface)
@@ -354,10 +349,7 @@ async fn the_unzipped_limit_counts_the_function_and_other_layers() {
     );
     let size = layer.zip.unzipped_bytes;
     let reserved = MAX_UNZIPPED_BYTES - size + 1;
-    for (surface, name) in [
-        (Surface::Resource, "ReserveUnzippedBytes"),
-        (Surface::Cli, "--reserve-unzipped"),
-    ] {
+    for (surface, name) in each_surface("ReserveUnzippedBytes", "--reserve-unzipped") {
         let err = builder(&index, &["lib"])
             .reserve_unzipped(reserved)
             .surface(surface)

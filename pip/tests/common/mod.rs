@@ -344,6 +344,15 @@ pub fn builder(
         .transport(index.clone())
 }
 
+/// Each surface with the name a setting has there: `resource` in a resource's properties, `cli`
+/// on the command line.
+pub fn each_surface<'a>(resource: &'a str, cli: &'a str) -> [(warden_pip::Surface, &'a str); 2] {
+    [
+        (warden_pip::Surface::Resource, resource),
+        (warden_pip::Surface::Cli, cli),
+    ]
+}
+
 /// The error of a build that must fail, as text.
 pub async fn build_err(index: &Arc<MemoryIndex>, requirements: &[&str]) -> String {
     build(index, requirements).await.unwrap_err().to_string()
@@ -359,6 +368,20 @@ pub fn says(err: &str, needle: &str) {
 pub trait RunBuild {
     /// `.build().unwrap().run()`.
     fn run_built(self) -> impl std::future::Future<Output = Result<BuiltLayer, Error>>;
+
+    /// The error of a run that must fail, as text.
+    fn run_err(self) -> impl std::future::Future<Output = String>
+    where
+        Self: Sized,
+    {
+        let run = self.run_built();
+        async move {
+            match run.await {
+                Ok(_) => panic!("the build succeeded"),
+                Err(e) => e.to_string(),
+            }
+        }
+    }
 }
 
 impl RunBuild for warden_pip::build::LayerBuildBuilder {
