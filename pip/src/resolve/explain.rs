@@ -1,7 +1,8 @@
 //! Why resolution failed, in the user's words: pubgrub's derivation tree written with the
 //! user's requirements (`` `urllib3<2` ``) instead of resolver internals (no "the requirements
 //! 0", no `∅`), and with what the index has when no version fits (a version that exists but
-//! has no wheel for this Python, a yanked one, the versions it does offer).
+//! has no wheel for this Python, a yanked one, the versions it does offer). A child of
+//! `resolve` (its `Node`); imports `offer` and `requirements`.
 
 use std::collections::BTreeMap;
 

@@ -9,7 +9,7 @@ use super::{CloudTrailVerifier, NotFound, Settings, Source};
 use crate::Error;
 
 /// Builds a [`CloudTrailVerifier`].
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct CloudTrailVerifierBuilder {
     client: Option<Client>,
     logs_client: Option<aws_sdk_cloudwatchlogs::Client>,
@@ -17,19 +17,6 @@ pub struct CloudTrailVerifierBuilder {
     log_group: Option<String>,
     principals: Vec<String>,
     settings: Settings,
-}
-
-impl Default for CloudTrailVerifierBuilder {
-    fn default() -> Self {
-        Self {
-            client: None,
-            logs_client: None,
-            event_data_store: None,
-            log_group: None,
-            principals: Vec::new(),
-            settings: Settings::default(),
-        }
-    }
 }
 
 impl CloudTrailVerifierBuilder {
