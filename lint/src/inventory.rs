@@ -20,7 +20,7 @@ use crate::{
     iam::list_of,
     model,
     resolve::{resolve, Scope},
-    template::{to_json_as, Reading, Template},
+    template::{to_json_as, Reading},
     Error, Options,
 };
 
@@ -76,7 +76,8 @@ pub struct Stack {
 
 /// Reads `source` with `options` (parameter values) under `assumptions`.
 pub fn read(source: &str, options: &Options, assumptions: &Assumptions) -> Result<Stack, Error> {
-    let template = Template::parse(source)?;
+    let mut reindented = None;
+    let template = crate::parse_leniently(source, &mut reindented)?;
     let parameters = model::parameter_values(&template, &options.parameters);
     let listed = model::resources(&template, &parameters);
     let types: BTreeMap<String, String> = listed
@@ -104,6 +105,17 @@ pub fn read(source: &str, options: &Options, assumptions: &Assumptions) -> Resul
     };
     let mut resources = BTreeMap::new();
     for r in &listed {
+        if let Some(name) = &r.condition {
+            match chooser.condition(name) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => chooser.notes.push(format!(
+                    "{} exists only when condition {name} holds, which depends on an unknown \
+                     value: counted as present",
+                    r.logical_id
+                )),
+            }
+        }
         let properties = resolve(&r.properties, &scope);
         let properties = chooser.choose(&properties);
         resources.insert(
@@ -460,6 +472,7 @@ impl Stack {
             Some("AWS::Lambda::Function") => "FunctionName",
             Some("AWS::Serverless::Function") => "FunctionName",
             Some("AWS::S3::Bucket") => "BucketName",
+            Some("AWS::Logs::LogGroup") => "LogGroupName",
             _ => "",
         };
         let name = self
@@ -491,6 +504,11 @@ impl Stack {
                 a.partition, a.region, a.account
             ),
             "AWS::S3::Bucket" => format!("arn:{}:s3:::{name}", a.partition),
+            // What `Fn::GetAtt LogGroup.Arn` gives: the group's streams included.
+            "AWS::Logs::LogGroup" => format!(
+                "arn:{}:logs:{}:{}:log-group:{name}:*",
+                a.partition, a.region, a.account
+            ),
             _ => return None,
         })
     }
@@ -619,6 +637,12 @@ Resources:
             Resource: !Sub "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:app-*"
           - !If [HasExtra, {Effect: Allow, Action: !Ref Extra, Resource: "*"}, !Ref AWS::NoValue]
           - !If [Unknown, {Effect: Allow, Action: "s3:GetObject", Resource: "*"}, {Effect: Allow, Action: "s3:PutObject", Resource: "*"}]
+  OnlyWithExtra:
+    Type: AWS::IAM::Policy
+    Condition: HasExtra
+    Properties:
+      Roles: [!Ref Work]
+      PolicyDocument: {Statement: [{Effect: Allow, Action: "sqs:*", Resource: "*"}]}
   Ceiling:
     Type: AWS::IAM::ManagedPolicy
     Properties:
@@ -661,7 +685,10 @@ Resources:
             ("Mode".to_owned(), "x".to_owned()),
         ]));
         let stack = read(TEMPLATE, &given, &Assumptions::default()).unwrap();
-        let statements = stack.role_documents("Work")[0].1["Statement"].clone();
+        let documents = stack.role_documents("Work");
+        assert_eq!(documents.len(), 2, "HasExtra holds: {documents:?}");
+        assert_eq!(documents[1].0, "OnlyWithExtra");
+        let statements = documents[0].1["Statement"].clone();
         assert_eq!(statements.as_array().unwrap().len(), 3, "{statements}");
         assert_eq!(
             statements[1]["Action"],
