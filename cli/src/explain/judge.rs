@@ -1,0 +1,461 @@
+//! A principal judged: its identity policies, boundary and session policy read from the stack
+//! and evaluated by `warden-iam` on the requests its narrowest policy names and on the
+//! escalation probes; what could not be evaluated is noted, and a decision it could change is
+//! unknown.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use warden_iam::{Context, Decision, Effect, Evaluator, Layer, Polarity, Policy, Request};
+use warden_lint::inventory::{Named, Stack};
+
+use super::{Check, Principal};
+
+/// The session policy a Create would declare (policy, JSON, placeholders), or why there is none.
+pub(super) type Session = Result<(Policy, Value, Vec<String>), String>;
+
+/// Judges `role`'s requests (∩ `session` when given).
+pub(super) fn judge(
+    kind: &'static str,
+    stack: &Stack,
+    role: Option<&Named>,
+    session: Option<Session>,
+    probes: &Probes,
+) -> Principal {
+    let mut principal = Principal {
+        kind,
+        role: None,
+        arn: None,
+        policies: Vec::new(),
+        boundary: None,
+        session_policy: None,
+        placeholders: Vec::new(),
+        notes: Vec::new(),
+        checks: Vec::new(),
+    };
+    let id = match role {
+        None => return principal,
+        Some(Named::Elsewhere(arn)) => {
+            principal.role = Some(arn.clone());
+            principal.notes.push(format!(
+                "the role {arn} is not in the template: its policies are not known here"
+            ));
+            return principal;
+        }
+        Some(Named::Here(id)) => id,
+    };
+    principal.role = Some(id.clone());
+    principal.arn = stack.arn(id);
+    let mut gaps = Gaps::default();
+    let mut identity: Vec<(String, Policy)> = Vec::new();
+    for (name, document) in stack.role_documents(id) {
+        if let Some(p) = read_policy(&name, &document, &mut principal.notes, &mut gaps.identity) {
+            identity.push((name, p));
+        }
+    }
+    for managed in stack.managed_policies(id) {
+        if let Named::Elsewhere(name) = managed {
+            let broad = warden_lint::iam::broad_managed_policy(&Value::String(name.clone()));
+            let read = broad
+                .and_then(|d| read_policy(&name, &d, &mut principal.notes, &mut gaps.identity));
+            match read {
+                Some(p) => identity.push((name, p)),
+                None => {
+                    principal.notes.push(format!(
+                        "managed policy {name} is not in the template: not evaluated"
+                    ));
+                    gaps.identity.push(name);
+                }
+            }
+        }
+    }
+    principal.policies = identity.iter().map(|(n, _)| n.clone()).collect();
+    let mut builder = Evaluator::builder();
+    for (name, p) in &identity {
+        builder = builder.identity_named(name.clone(), p.clone());
+    }
+    match stack.boundary(id) {
+        Some(Named::Here(b)) => {
+            let document = stack
+                .resource(&b)
+                .map(|r| r.properties["PolicyDocument"].clone())
+                .unwrap_or_default();
+            let mut missing = Vec::new();
+            if let Some(p) = read_policy(&b, &document, &mut principal.notes, &mut missing) {
+                builder = builder.boundary(p);
+            }
+            gaps.boundary = missing.pop();
+            principal.boundary = Some(b);
+        }
+        Some(Named::Elsewhere(b)) => {
+            principal.notes.push(format!(
+                "the permissions boundary {b} is not in the template: not evaluated"
+            ));
+            gaps.boundary = Some(b.clone());
+            principal.boundary = Some(b);
+        }
+        None => {}
+    }
+    let mut narrowest: Vec<&Policy> = identity.iter().map(|(_, p)| p).collect();
+    match session {
+        Some(Ok((policy, json, placeholders))) => {
+            builder = builder.session(policy.clone());
+            principal.session_policy = Some(json);
+            principal.placeholders = placeholders;
+            let evaluator = builder.build();
+            return finish(principal, evaluator, &[&policy], probes, &gaps);
+        }
+        Some(Err(reason)) => principal.notes.push(reason),
+        None => {}
+    }
+    if identity.is_empty() {
+        principal
+            .notes
+            .push("no identity policy: every request is implicitly denied".to_owned());
+        narrowest.clear();
+    }
+    let evaluator = builder.build();
+    finish(principal, evaluator, &narrowest, probes, &gaps)
+}
+
+/// Policies of a principal that could not be (fully) evaluated: a decision they could change
+/// is unknown, not denied or allowed.
+#[derive(Default)]
+struct Gaps {
+    /// Identity policies not evaluated, or read with an unresolved value.
+    identity: Vec<String>,
+    /// The boundary, when not evaluated.
+    boundary: Option<String>,
+}
+
+impl Gaps {
+    /// The decision as shown: (outcome, explanation). An implicit denial for want of an
+    /// identity statement is unknown when an identity policy was not evaluated; an allowance
+    /// is unknown when the boundary was not.
+    fn judge(&self, decision: &Decision) -> (&'static str, String) {
+        let why = decision.to_string();
+        match decision {
+            Decision::ImplicitDeny {
+                missing: Layer::Identity,
+            } if !self.identity.is_empty() => (
+                "unknown",
+                format!(
+                    "{why}, of those evaluated; not evaluated: {}",
+                    self.identity.join(", ")
+                ),
+            ),
+            Decision::Allowed { .. } if self.boundary.is_some() => (
+                "unknown",
+                format!(
+                    "{why}; the permissions boundary {} was not evaluated",
+                    self.boundary.as_deref().unwrap_or_default()
+                ),
+            ),
+            _ => (outcome(decision), why),
+        }
+    }
+}
+
+/// Evaluates the requests `named` policies name and the probes.
+fn finish(
+    mut principal: Principal,
+    evaluator: Result<Evaluator, warden_iam::Error>,
+    named: &[&Policy],
+    probes: &Probes,
+    gaps: &Gaps,
+) -> Principal {
+    let evaluator = match evaluator {
+        Ok(e) => e,
+        Err(e) => {
+            principal
+                .notes
+                .push(format!("the policies cannot be evaluated: {e}"));
+            return principal;
+        }
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    let requests = named
+        .iter()
+        .flat_map(|p| requests_named(p))
+        .map(|(a, r)| (a, r, false))
+        .chain(
+            probes
+                .requests
+                .iter()
+                .map(|(a, r)| (a.clone(), r.clone(), true)),
+        );
+    for (action, resource, probe) in requests {
+        if !seen.insert((action.to_ascii_lowercase(), resource.clone())) {
+            continue;
+        }
+        let context = context_for(&action);
+        let mut builder = Context::builder();
+        for (k, v) in &context {
+            builder = builder.value(k, v.clone());
+        }
+        let request = Request::builder()
+            .action(action.clone())
+            .resource(resource.clone())
+            .context(builder.build())
+            .build();
+        let decision = match request {
+            Ok(r) => evaluator.evaluate(&r),
+            Err(e) => {
+                principal
+                    .notes
+                    .push(format!("{action} on {resource}: not a request ({e})"));
+                continue;
+            }
+        };
+        let (decision, why) = gaps.judge(&decision);
+        principal.checks.push(Check {
+            action,
+            resource,
+            context,
+            decision,
+            why,
+            probe,
+        });
+    }
+    principal
+}
+
+fn outcome(decision: &Decision) -> &'static str {
+    if decision.is_allowed() {
+        "allowed"
+    } else if decision.is_denied() {
+        "denied"
+    } else {
+        "unknown"
+    }
+}
+
+/// What a handler's request carries that a policy may test: the service a role is passed to
+/// (Lambda, by both shipped resources). Other keys stay absent, so conditions on them are
+/// unknown.
+fn context_for(action: &str) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if action.eq_ignore_ascii_case("iam:PassRole") {
+        out.insert(
+            "iam:PassedToService".to_owned(),
+            "lambda.amazonaws.com".to_owned(),
+        );
+    }
+    out
+}
+
+/// The (action, sample resource) pairs a policy's `Allow` statements name: each listed action
+/// without a wildcard, on each listed resource with its wildcards filled.
+fn requests_named(policy: &Policy) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for statement in policy.statements() {
+        if statement.effect() != Effect::Allow {
+            continue;
+        }
+        let (Polarity::Listed, actions) = statement.actions() else {
+            continue;
+        };
+        let resources: Vec<String> = match statement.resources() {
+            Some((Polarity::Listed, list)) => list.iter().map(|r| sample(r)).collect(),
+            _ => vec!["*".to_owned()],
+        };
+        for action in actions.iter().filter(|a| !a.contains(['*', '?'])) {
+            for resource in &resources {
+                out.push((action.clone(), resource.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// One resource a pattern matches: `*` and `?` filled with `x` (`*` alone stays).
+fn sample(pattern: &str) -> String {
+    if pattern == "*" {
+        return pattern.to_owned();
+    }
+    pattern.replace(['*', '?'], "x")
+}
+
+/// Reads a policy document of the stack; what cannot be read is noted and the policy's name
+/// added to `gaps` (a policy read with an unresolved value too).
+fn read_policy(
+    name: &str,
+    document: &Value,
+    notes: &mut Vec<String>,
+    gaps: &mut Vec<String>,
+) -> Option<Policy> {
+    let document = match warden_lint::iam::document(document) {
+        Ok(d) => d,
+        Err(e) => {
+            notes.push(format!("{name}: {e}; not evaluated"));
+            gaps.push(name.to_owned());
+            return None;
+        }
+    };
+    let before = notes.len();
+    let document = unresolved_to_placeholders(name, &document, notes);
+    if notes.len() > before {
+        gaps.push(name.to_owned());
+    }
+    match Policy::parse(&document) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            notes.push(format!("{name}: {e}; not evaluated"));
+            gaps.push(name.to_owned());
+            None
+        }
+    }
+}
+
+/// What a template leaves unresolved in a statement's elements (an attribute the reading does
+/// not know): the text `UNRESOLVED(…)`, which matches no request, noted.
+fn unresolved_to_placeholders(name: &str, document: &Value, notes: &mut Vec<String>) -> Value {
+    fn walk(value: &Value, path: &str, found: &mut Vec<String>) -> Value {
+        match value {
+            Value::Object(map) if warden_lint::template::is_intrinsic(value) => {
+                found.push(format!("{path} = {value}"));
+                Value::String(format!(
+                    "UNRESOLVED({})",
+                    map.keys().next().map_or("", String::as_str)
+                ))
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), walk(v, &format!("{path}.{k}"), found)))
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| walk(v, &format!("{path}[{i}]"), found))
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+    let mut found = Vec::new();
+    let out = walk(document, name, &mut found);
+    notes.extend(
+        found
+            .into_iter()
+            .map(|f| format!("unresolved, read as matching nothing: {f}")),
+    );
+    out
+}
+
+/// Requests no policy of a provider should allow: the ways a custom resource's principal
+/// escalates.
+pub(super) struct Probes {
+    requests: Vec<(String, String)>,
+}
+
+impl Probes {
+    pub(super) fn new(stack: &Stack, provider_arn: &str) -> Self {
+        let a = stack.assumptions();
+        let (p, r, n) = (&a.partition, &a.region, &a.account);
+        let role = format!("arn:{p}:iam::{n}:role/any-role");
+        let function = format!("arn:{p}:lambda:{r}:{n}:function:any-function");
+        let requests = [
+            ("iam:PassRole", role.clone()),
+            ("iam:CreateRole", role.clone()),
+            ("iam:PutRolePolicy", role.clone()),
+            ("iam:AttachRolePolicy", role.clone()),
+            ("sts:AssumeRole", role),
+            ("lambda:CreateFunction", function.clone()),
+            ("lambda:UpdateFunctionCode", function),
+            ("lambda:UpdateFunctionCode", provider_arn.to_owned()),
+            ("lambda:InvokeFunction", provider_arn.to_owned()),
+            ("kms:Decrypt", format!("arn:{p}:kms:{r}:{n}:key/any-key")),
+            (
+                "s3:GetObject",
+                format!("arn:{p}:s3:::any-bucket/any-object"),
+            ),
+            (
+                "secretsmanager:GetSecretValue",
+                format!("arn:{p}:secretsmanager:{r}:{n}:secret:any-secret"),
+            ),
+        ];
+        Self {
+            requests: requests
+                .into_iter()
+                .map(|(a, r)| (a.to_owned(), r))
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+
+    use super::*;
+
+    #[test]
+    fn requests_are_the_listed_actions_on_sampled_resources() {
+        let policy: Policy = r#"{"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:GetObject", "s3:*"], "Resource": "arn:aws:s3:::b/p*"},
+            {"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "s3:PutObject", "Resource": "*"},
+            {"Effect": "Allow", "Action": "sqs:SendMessage", "NotResource": "arn:aws:sqs:*:*:q"}]}"#
+            .parse()
+            .unwrap();
+        assert_eq!(
+            requests_named(&policy),
+            [
+                ("s3:GetObject".to_owned(), "arn:aws:s3:::b/px".to_owned()),
+                ("sqs:SendMessage".to_owned(), "*".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn gaps_turn_what_they_could_change_into_unknown() {
+        let gaps = Gaps {
+            identity: vec!["team-extra".into()],
+            boundary: None,
+        };
+        let implicit = Decision::ImplicitDeny {
+            missing: Layer::Identity,
+        };
+        let (decision, why) = gaps.judge(&implicit);
+        assert_eq!(decision, "unknown");
+        assert!(why.contains("team-extra"), "{why}");
+        // A missing session statement is not something an unread identity policy changes.
+        let session = Decision::ImplicitDeny {
+            missing: Layer::Session,
+        };
+        assert_eq!(gaps.judge(&session).0, "denied");
+        let allowed = Decision::Allowed { by: Vec::new() };
+        assert_eq!(gaps.judge(&allowed).0, "allowed");
+        let unread_boundary = Gaps {
+            identity: Vec::new(),
+            boundary: Some("arn:aws:iam::1:policy/b".into()),
+        };
+        assert_eq!(unread_boundary.judge(&allowed).0, "unknown");
+        assert_eq!(Gaps::default().judge(&implicit).0, "denied");
+    }
+
+    #[test]
+    fn unresolved_values_are_named_and_match_nothing() {
+        let mut notes = Vec::new();
+        let mut gaps = Vec::new();
+        let document = serde_json::json!({"Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents",
+            "Resource": {"Fn::GetAtt": ["Group", "Arn"]}}]});
+        let policy = read_policy("logs", &document, &mut notes, &mut gaps).unwrap();
+        assert_eq!(gaps, ["logs"]);
+        assert!(notes[0].contains("Fn::GetAtt"), "{notes:?}");
+        assert_eq!(
+            requests_named(&policy),
+            [(
+                "logs:PutLogEvents".to_owned(),
+                "UNRESOLVED(Fn::GetAtt)".to_owned()
+            )]
+        );
+        let mut notes = Vec::new();
+        assert!(
+            read_policy("bad", &serde_json::json!("not json"), &mut notes, &mut gaps).is_none()
+        );
+        assert_eq!(gaps.len(), 2);
+    }
+}
