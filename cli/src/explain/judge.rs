@@ -55,8 +55,9 @@ pub(super) fn judge(
     }
     for managed in stack.managed_policies(id) {
         if let Named::Elsewhere(name) = managed {
-            let broad = warden_lint::iam::broad_managed_policy(&Value::String(name.clone()));
-            let read = broad
+            let known = warden_lint::iam::broad_managed_policy(&Value::String(name.clone()))
+                .or_else(|| known_managed_policy(&name));
+            let read = known
                 .and_then(|d| read_policy(&name, &d, &mut principal.notes, &mut gaps.identity));
             match read {
                 Some(p) => identity.push((name, p)),
@@ -64,7 +65,7 @@ pub(super) fn judge(
                     principal.notes.push(format!(
                         "managed policy {name} is not in the template: not evaluated"
                     ));
-                    gaps.identity.push(name);
+                    gaps.identity.push(Gap::whole(name));
                 }
             }
         }
@@ -80,18 +81,16 @@ pub(super) fn judge(
                 .resource(&b)
                 .map(|r| r.properties["PolicyDocument"].clone())
                 .unwrap_or_default();
-            let mut missing = Vec::new();
-            if let Some(p) = read_policy(&b, &document, &mut principal.notes, &mut missing) {
+            if let Some(p) = read_policy(&b, &document, &mut principal.notes, &mut gaps.boundary) {
                 builder = builder.boundary(p);
             }
-            gaps.boundary = missing.pop();
             principal.boundary = Some(b);
         }
         Some(Named::Elsewhere(b)) => {
             principal.notes.push(format!(
                 "the permissions boundary {b} is not in the template: not evaluated"
             ));
-            gaps.boundary = Some(b.clone());
+            gaps.boundary.push(Gap::whole(b.clone()));
             principal.boundary = Some(b);
         }
         None => {}
@@ -118,42 +117,110 @@ pub(super) fn judge(
     finish(principal, evaluator, &narrowest, probes, &gaps)
 }
 
-/// Policies of a principal that could not be (fully) evaluated: a decision they could change
-/// is unknown, not denied or allowed.
+/// A policy that could not be (fully) evaluated: all of it, or the statements with these
+/// action patterns (read with an unresolved value).
+#[derive(Debug, PartialEq)]
+struct Gap {
+    policy: String,
+    actions: Option<Vec<String>>,
+}
+
+impl Gap {
+    fn whole(policy: impl Into<String>) -> Self {
+        Self {
+            policy: policy.into(),
+            actions: None,
+        }
+    }
+
+    /// Whether what was not evaluated could concern `action`.
+    fn concerns(&self, action: &str) -> bool {
+        self.actions.as_ref().is_none_or(|patterns| {
+            patterns
+                .iter()
+                .any(|p| warden_iam::action_matches(p, action))
+        })
+    }
+}
+
+/// What of a principal's policies could not be evaluated: a decision it could change is
+/// unknown, not denied or allowed.
 #[derive(Default)]
 struct Gaps {
-    /// Identity policies not evaluated, or read with an unresolved value.
-    identity: Vec<String>,
-    /// The boundary, when not evaluated.
-    boundary: Option<String>,
+    identity: Vec<Gap>,
+    boundary: Vec<Gap>,
 }
 
 impl Gaps {
-    /// The decision as shown: (outcome, explanation). An implicit denial for want of an
-    /// identity statement is unknown when an identity policy was not evaluated; an allowance
-    /// is unknown when the boundary was not.
-    fn judge(&self, decision: &Decision) -> (&'static str, String) {
+    /// The decision on a request for `action` as shown: (outcome, explanation). A denial for
+    /// want of an allowing statement is unknown when a policy of that layer was not evaluated
+    /// for the action; an allowance is unknown when the boundary was not evaluated at all,
+    /// and says so when an identity policy was not (it could hold a `Deny`).
+    fn judge(&self, decision: &Decision, action: &str) -> (&'static str, String) {
         let why = decision.to_string();
+        let names = |gaps: &[Gap], all: bool| -> Vec<String> {
+            gaps.iter()
+                .filter(|g| g.concerns(action) && (!all || g.actions.is_none()))
+                .map(|g| g.policy.clone())
+                .collect()
+        };
         match decision {
-            Decision::ImplicitDeny {
-                missing: Layer::Identity,
-            } if !self.identity.is_empty() => (
-                "unknown",
-                format!(
-                    "{why}, of those evaluated; not evaluated: {}",
-                    self.identity.join(", ")
-                ),
-            ),
-            Decision::Allowed { .. } if self.boundary.is_some() => (
-                "unknown",
-                format!(
-                    "{why}; the permissions boundary {} was not evaluated",
-                    self.boundary.as_deref().unwrap_or_default()
-                ),
-            ),
+            Decision::ImplicitDeny { missing } => {
+                let gaps = match missing {
+                    Layer::Identity => names(&self.identity, false),
+                    Layer::Boundary => names(&self.boundary, false),
+                    _ => Vec::new(),
+                };
+                if gaps.is_empty() {
+                    return ("denied", why);
+                }
+                (
+                    "unknown",
+                    format!(
+                        "{why}, of those evaluated; not evaluated: {}",
+                        gaps.join(", ")
+                    ),
+                )
+            }
+            Decision::Allowed { .. } => {
+                let boundary = names(&self.boundary, true);
+                if !boundary.is_empty() {
+                    return (
+                        "unknown",
+                        format!(
+                            "{why}; the permissions boundary {} was not evaluated",
+                            boundary.join(", ")
+                        ),
+                    );
+                }
+                let identity = names(&self.identity, false);
+                if identity.is_empty() {
+                    ("allowed", why)
+                } else {
+                    (
+                        "allowed",
+                        format!(
+                            "{why} (unless a Deny in what was not evaluated: {})",
+                            identity.join(", ")
+                        ),
+                    )
+                }
+            }
             _ => (outcome(decision), why),
         }
     }
+}
+
+/// AWS managed policies narrow enough to be common on providers' roles, as their documents
+/// (from the AWS managed policy reference; version v1 of AWSLambdaBasicExecutionRole, unchanged
+/// since 2015).
+fn known_managed_policy(arn: &str) -> Option<Value> {
+    let name = arn.rsplit('/').next().unwrap_or(arn);
+    (name == "AWSLambdaBasicExecutionRole" && arn.contains(":aws:policy/")).then(|| {
+        serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": "*"}]})
+    })
 }
 
 /// Evaluates the requests `named` policies name and the probes.
@@ -207,7 +274,7 @@ fn finish(
                 continue;
             }
         };
-        let (decision, why) = gaps.judge(&decision);
+        let (decision, why) = gaps.judge(&decision, &action);
         principal.checks.push(Check {
             action,
             resource,
@@ -276,35 +343,64 @@ fn sample(pattern: &str) -> String {
     pattern.replace(['*', '?'], "x")
 }
 
-/// Reads a policy document of the stack; what cannot be read is noted and the policy's name
-/// added to `gaps` (a policy read with an unresolved value too).
+/// Reads a policy document of the stack; what cannot be read is noted and added to `gaps`:
+/// the whole policy, or the statements read with an unresolved value.
 fn read_policy(
     name: &str,
     document: &Value,
     notes: &mut Vec<String>,
-    gaps: &mut Vec<String>,
+    gaps: &mut Vec<Gap>,
 ) -> Option<Policy> {
     let document = match warden_lint::iam::document(document) {
         Ok(d) => d,
         Err(e) => {
             notes.push(format!("{name}: {e}; not evaluated"));
-            gaps.push(name.to_owned());
+            gaps.push(Gap::whole(name));
             return None;
         }
     };
     let before = notes.len();
     let document = unresolved_to_placeholders(name, &document, notes);
-    if notes.len() > before {
-        gaps.push(name.to_owned());
-    }
     match Policy::parse(&document) {
-        Ok(p) => Some(p),
+        Ok(p) => {
+            if notes.len() > before {
+                gaps.push(Gap {
+                    policy: name.to_owned(),
+                    actions: unresolved_statement_actions(&document),
+                });
+            }
+            Some(p)
+        }
         Err(e) => {
             notes.push(format!("{name}: {e}; not evaluated"));
-            gaps.push(name.to_owned());
+            gaps.push(Gap::whole(name));
             None
         }
     }
+}
+
+/// The action patterns of the statements holding an unresolved value; `None` when one of them
+/// has `NotAction` or no readable action (it could concern any action).
+fn unresolved_statement_actions(document: &Value) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    for statement in warden_lint::iam::list_of(&document["Statement"]) {
+        if !statement.to_string().contains("UNRESOLVED(") {
+            continue;
+        }
+        if statement.get("NotAction").is_some() {
+            return None;
+        }
+        let actions: Vec<String> = warden_lint::iam::list_of(&statement["Action"])
+            .iter()
+            .filter_map(|a| a.as_str().map(str::to_owned))
+            .filter(|a| !a.starts_with("UNRESOLVED("))
+            .collect();
+        if actions.is_empty() {
+            return None;
+        }
+        out.extend(actions);
+    }
+    Some(out)
 }
 
 /// What a template leaves unresolved in a statement's elements (an attribute the reading does
@@ -412,28 +508,47 @@ mod tests {
     #[test]
     fn gaps_turn_what_they_could_change_into_unknown() {
         let gaps = Gaps {
-            identity: vec!["team-extra".into()],
-            boundary: None,
+            identity: vec![
+                Gap::whole("team-extra"),
+                Gap {
+                    policy: "logs".into(),
+                    actions: Some(vec!["logs:Put*".into()]),
+                },
+            ],
+            boundary: Vec::new(),
         };
         let implicit = Decision::ImplicitDeny {
             missing: Layer::Identity,
         };
-        let (decision, why) = gaps.judge(&implicit);
+        let (decision, why) = gaps.judge(&implicit, "iam:PassRole");
         assert_eq!(decision, "unknown");
-        assert!(why.contains("team-extra"), "{why}");
+        assert!(why.contains("team-extra") && !why.contains("logs"), "{why}");
         // A missing session statement is not something an unread identity policy changes.
         let session = Decision::ImplicitDeny {
             missing: Layer::Session,
         };
-        assert_eq!(gaps.judge(&session).0, "denied");
+        assert_eq!(gaps.judge(&session, "iam:PassRole").0, "denied");
         let allowed = Decision::Allowed { by: Vec::new() };
-        assert_eq!(gaps.judge(&allowed).0, "allowed");
+        let (decision, why) = gaps.judge(&allowed, "s3:GetObject");
+        assert_eq!(decision, "allowed");
+        assert!(why.contains("unless a Deny"), "{why}");
+        // Only the statements read with an unresolved value are a gap.
+        let partial = Gaps {
+            identity: vec![Gap {
+                policy: "logs".into(),
+                actions: Some(vec!["logs:Put*".into()]),
+            }],
+            boundary: Vec::new(),
+        };
+        assert_eq!(partial.judge(&implicit, "iam:PassRole").0, "denied");
+        assert_eq!(partial.judge(&implicit, "logs:PutLogEvents").0, "unknown");
         let unread_boundary = Gaps {
             identity: Vec::new(),
-            boundary: Some("arn:aws:iam::1:policy/b".into()),
+            boundary: vec![Gap::whole("arn:aws:iam::1:policy/b")],
         };
-        assert_eq!(unread_boundary.judge(&allowed).0, "unknown");
-        assert_eq!(Gaps::default().judge(&implicit).0, "denied");
+        assert_eq!(unread_boundary.judge(&allowed, "s3:GetObject").0, "unknown");
+        assert_eq!(Gaps::default().judge(&implicit, "iam:PassRole").0, "denied");
+        assert_eq!(Gaps::default().judge(&allowed, "iam:PassRole").0, "allowed");
     }
 
     #[test]
@@ -443,7 +558,13 @@ mod tests {
         let document = serde_json::json!({"Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents",
             "Resource": {"Fn::GetAtt": ["Group", "Arn"]}}]});
         let policy = read_policy("logs", &document, &mut notes, &mut gaps).unwrap();
-        assert_eq!(gaps, ["logs"]);
+        assert_eq!(
+            gaps,
+            [Gap {
+                policy: "logs".into(),
+                actions: Some(vec!["logs:PutLogEvents".into()])
+            }]
+        );
         assert!(notes[0].contains("Fn::GetAtt"), "{notes:?}");
         assert_eq!(
             requests_named(&policy),

@@ -80,7 +80,8 @@ pub(crate) struct ProviderExplained {
     pub(crate) template: String,
     /// Its ARN under the assumptions.
     pub(crate) arn: String,
-    /// `WARDEN_CREDENTIALS`: `ticket`, `provider-role`, `none`.
+    /// `WARDEN_CREDENTIALS`: `ticket`, `provider-role`, `none`; `not a cfn-warden provider`
+    /// for a function without any `WARDEN_*` setting.
     pub(crate) credentials: String,
     /// Provider role, ticket role(s), work session.
     pub(crate) principals: Vec<Principal>,
@@ -270,9 +271,21 @@ fn explain_provider(
     let setting = |key: &str| env.get(key).and_then(Value::as_str).map(str::to_owned);
     let arn = stack.function_arn(function);
     let probes = Probes::new(stack, &arn);
-    let credentials = setting("WARDEN_CREDENTIALS").unwrap_or_else(|| "none".to_owned());
+    let warden = env.keys().any(|k| k.starts_with("WARDEN_"));
+    let credentials = match setting("WARDEN_CREDENTIALS") {
+        Some(mode) => mode,
+        None if warden => "none".to_owned(),
+        None => NOT_WARDEN.to_owned(),
+    };
     let mut principals = Vec::new();
-    let provider_role = stack.role_of(function);
+    let role_value = stack
+        .resource(function)
+        .map(|r| r.properties["Role"].clone())
+        .unwrap_or_default();
+    let provider_role = match &role_value {
+        Value::String(_) => stack.role_of(function),
+        _ => None,
+    };
     let mut own = judge(
         "provider role",
         stack,
@@ -280,9 +293,19 @@ fn explain_provider(
         None,
         &probes,
     );
-    if provider_role.is_none() {
-        own.notes
-            .push("the function names no role the template resolves".to_owned());
+    let sam = stack
+        .resource(function)
+        .is_some_and(|r| r.resource_type == "AWS::Serverless::Function");
+    match &role_value {
+        Value::Null if sam => own.notes.push(
+            "SAM makes this function's role from its Policies at deployment: not evaluated"
+                .to_owned(),
+        ),
+        Value::Null => own.notes.push("the function names no Role".to_owned()),
+        Value::String(_) => {}
+        other => own.notes.push(format!(
+            "the function's Role could not be resolved: {other}"
+        )),
     }
     principals.push(own);
     for ticket_role in setting("WARDEN_TICKET_PRINCIPALS")
@@ -315,6 +338,11 @@ fn explain_provider(
              invoke the provider may use it"
                 .into(),
         ),
+        NOT_WARDEN => principals[0].notes.push(
+            "not a cfn-warden provider (no WARDEN_* setting): its code works with this role \
+             for whoever invokes it"
+                .into(),
+        ),
         _ => principals[0].notes.push(format!(
             "WARDEN_CREDENTIALS={credentials}: handlers get no AWS credentials"
         )),
@@ -327,6 +355,9 @@ fn explain_provider(
         principals,
     }
 }
+
+/// `credentials` of a function without any `WARDEN_*` setting.
+const NOT_WARDEN: &str = "not a cfn-warden provider";
 
 /// The role name in `arn:…:sts::ACCOUNT:assumed-role/NAME/*`.
 fn ticket_role_name(principal: &str) -> Option<&str> {
