@@ -225,3 +225,28 @@ fn an_unknown_provider_is_said_and_a_bad_template_exits_2() {
     std::fs::remove_file(&bad).unwrap();
     assert_eq!(code, 2, "{err}");
 }
+
+#[test]
+fn a_sam_provider_is_judged_by_the_role_sam_makes() {
+    let e = explain(&[&repo("cli/tests/fixtures/explain/sam-provider.yaml")]);
+    let provider = &e["resources"][0]["provider"];
+    let own = principal(provider, "provider role");
+    assert_eq!(own["role"], "ProviderRole");
+    assert_eq!(own["boundary"], "Boundary");
+    let policies = own["policies"].to_string();
+    assert!(policies.contains("AWSLambdaBasicExecutionRole"), "{policies}");
+    assert!(policies.contains("AWSLambda_FullAccess"), "{policies}");
+    assert!(own["notes"].to_string().contains("S3ReadPolicy"));
+    assert_eq!(
+        check(own, "ssm:GetParameter", "parameter/app/x")["decision"],
+        "allowed"
+    );
+    assert_eq!(
+        check(own, "lambda:CreateFunction", "function:any-function")["decision"],
+        "allowed"
+    );
+    // AWSLambda_FullAccess passes roles; the boundary does not let it.
+    let pass = check(own, "iam:PassRole", "role/any-role");
+    assert_eq!(pass["decision"], "denied", "{pass:#}");
+    assert!(pass["why"].as_str().unwrap().contains("boundary"), "{pass:#}");
+}

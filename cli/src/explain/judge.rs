@@ -14,11 +14,28 @@ use super::{Check, Principal};
 /// The session policy a Create would declare (policy, JSON, placeholders), or why there is none.
 pub(super) type Session = Result<(Policy, Value, Vec<String>), String>;
 
-/// Judges `role`'s requests (∩ `session` when given).
+/// Where a principal's policies come from.
+pub(super) enum Subject<'a> {
+    /// A role, of the template or named elsewhere.
+    Role(&'a Named),
+    /// The role SAM makes for a function (logical id) without `Role`, from its `Policies` and
+    /// `PermissionsBoundary`.
+    SamFunction(&'a str),
+}
+
+/// A principal's policies as read, and what could not be read.
+#[derive(Default)]
+struct Read {
+    identity: Vec<(String, Policy)>,
+    boundary: Option<Policy>,
+    gaps: Gaps,
+}
+
+/// Judges the requests of `subject` (∩ `session` when given).
 pub(super) fn judge(
     kind: &'static str,
     stack: &Stack,
-    role: Option<&Named>,
+    subject: Option<Subject<'_>>,
     session: Option<Session>,
     probes: &Probes,
 ) -> Principal {
@@ -33,88 +50,176 @@ pub(super) fn judge(
         notes: Vec::new(),
         checks: Vec::new(),
     };
-    let id = match role {
+    let mut read = Read::default();
+    match subject {
         None => return principal,
-        Some(Named::Elsewhere(arn)) => {
+        Some(Subject::Role(Named::Elsewhere(arn))) => {
             principal.role = Some(arn.clone());
             principal.notes.push(format!(
                 "the role {arn} is not in the template: its policies are not known here"
             ));
             return principal;
         }
-        Some(Named::Here(id)) => id,
-    };
-    principal.role = Some(id.clone());
-    principal.arn = stack.arn(id);
-    let mut gaps = Gaps::default();
-    let mut identity: Vec<(String, Policy)> = Vec::new();
+        Some(Subject::Role(Named::Here(id))) => {
+            principal.role = Some(id.clone());
+            principal.arn = stack.arn(id);
+            read_role(stack, id, &mut principal, &mut read);
+        }
+        Some(Subject::SamFunction(function)) => {
+            principal.role = Some(format!("{function}Role"));
+            principal.notes.push(
+                "SAM makes this role at deployment: read from the function's Policies (with \
+                 AWSLambdaBasicExecutionRole, which SAM always attaches)"
+                    .to_owned(),
+            );
+            read_sam_role(stack, function, &mut principal, &mut read);
+        }
+    }
+    evaluate(principal, read, session, probes)
+}
+
+/// A template role's inline and attached policies and its boundary.
+fn read_role(stack: &Stack, id: &str, principal: &mut Principal, read: &mut Read) {
     for (name, document) in stack.role_documents(id) {
-        if let Some(p) = read_policy(&name, &document, &mut principal.notes, &mut gaps.identity) {
-            identity.push((name, p));
+        let policy = read_policy(
+            &name,
+            &document,
+            &mut principal.notes,
+            &mut read.gaps.identity,
+        );
+        if let Some(p) = policy {
+            read.identity.push((name, p));
         }
     }
     for managed in stack.managed_policies(id) {
         if let Named::Elsewhere(name) = managed {
-            let known = warden_lint::iam::broad_managed_policy(&Value::String(name.clone()))
-                .or_else(|| known_managed_policy(&name));
-            let read = known
-                .and_then(|d| read_policy(&name, &d, &mut principal.notes, &mut gaps.identity));
-            match read {
-                Some(p) => identity.push((name, p)),
-                None => {
-                    principal.notes.push(format!(
-                        "managed policy {name} is not in the template: not evaluated"
-                    ));
-                    gaps.identity.push(Gap::whole(name));
+            read_managed(&name, principal, read);
+        }
+    }
+    if let Some(boundary) = stack.boundary(id) {
+        read_boundary(stack, boundary, principal, read);
+    }
+}
+
+/// The role SAM makes for `function`: AWSLambdaBasicExecutionRole, each `Policies` entry (a
+/// managed policy, a document; a policy template is not expanded and is a gap) and the
+/// function's `PermissionsBoundary`.
+fn read_sam_role(stack: &Stack, function: &str, principal: &mut Principal, read: &mut Read) {
+    let Some(resource) = stack.resource(function) else {
+        return;
+    };
+    let properties = &resource.properties;
+    let partition = &stack.assumptions().partition;
+    let basic = format!("arn:{partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole");
+    read_managed(&basic, principal, read);
+    for (i, entry) in warden_lint::iam::sam_policy_entries(&properties["Policies"])
+        .iter()
+        .enumerate()
+    {
+        match entry {
+            Value::String(name) => read_managed(name, principal, read),
+            Value::Object(map) if map.contains_key("Statement") => {
+                let name = format!("{function}Role/Policies[{i}]");
+                let policy =
+                    read_policy(&name, entry, &mut principal.notes, &mut read.gaps.identity);
+                if let Some(p) = policy {
+                    read.identity.push((name, p));
                 }
+            }
+            other => {
+                let name = other
+                    .as_object()
+                    .and_then(|m| m.keys().next().cloned())
+                    .unwrap_or_else(|| other.to_string());
+                principal.notes.push(format!(
+                    "SAM policy template {name} is not expanded: not evaluated"
+                ));
+                read.gaps
+                    .identity
+                    .push(Gap::whole(format!("SAM policy template {name}")));
             }
         }
     }
-    principal.policies = identity.iter().map(|(n, _)| n.clone()).collect();
-    let mut builder = Evaluator::builder();
-    for (name, p) in &identity {
-        builder = builder.identity_named(name.clone(), p.clone());
+    let boundary = &properties["PermissionsBoundary"];
+    if !boundary.is_null() {
+        let named = stack.named(boundary, "AWS::IAM::ManagedPolicy");
+        read_boundary(stack, named, principal, read);
     }
-    match stack.boundary(id) {
-        Some(Named::Here(b)) => {
+}
+
+/// A managed policy named from outside the template: an AWS managed policy whose document is
+/// known, else a gap.
+fn read_managed(name: &str, principal: &mut Principal, read: &mut Read) {
+    let known = warden_lint::iam::broad_managed_policy(&Value::String(name.to_owned()))
+        .or_else(|| known_managed_policy(name));
+    let policy =
+        known.and_then(|d| read_policy(name, &d, &mut principal.notes, &mut read.gaps.identity));
+    match policy {
+        Some(p) => read.identity.push((name.to_owned(), p)),
+        None => {
+            principal.notes.push(format!(
+                "managed policy {name} is not in the template: not evaluated"
+            ));
+            read.gaps.identity.push(Gap::whole(name));
+        }
+    }
+}
+
+/// A permissions boundary: a managed policy of the template, else a gap.
+fn read_boundary(stack: &Stack, boundary: Named, principal: &mut Principal, read: &mut Read) {
+    match boundary {
+        Named::Here(b) => {
             let document = stack
                 .resource(&b)
                 .map(|r| r.properties["PolicyDocument"].clone())
                 .unwrap_or_default();
-            if let Some(p) = read_policy(&b, &document, &mut principal.notes, &mut gaps.boundary) {
-                builder = builder.boundary(p);
-            }
+            read.boundary =
+                read_policy(&b, &document, &mut principal.notes, &mut read.gaps.boundary);
             principal.boundary = Some(b);
         }
-        Some(Named::Elsewhere(b)) => {
+        Named::Elsewhere(b) => {
             principal.notes.push(format!(
                 "the permissions boundary {b} is not in the template: not evaluated"
             ));
-            gaps.boundary.push(Gap::whole(b.clone()));
+            read.gaps.boundary.push(Gap::whole(b.clone()));
             principal.boundary = Some(b);
         }
-        None => {}
     }
-    let mut narrowest: Vec<&Policy> = identity.iter().map(|(_, p)| p).collect();
+}
+
+/// Evaluates what was read (∩ `session`) on the requests its narrowest policy names and on
+/// the probes.
+fn evaluate(
+    mut principal: Principal,
+    read: Read,
+    session: Option<Session>,
+    probes: &Probes,
+) -> Principal {
+    principal.policies = read.identity.iter().map(|(n, _)| n.clone()).collect();
+    let mut builder = Evaluator::builder();
+    for (name, p) in &read.identity {
+        builder = builder.identity_named(name.clone(), p.clone());
+    }
+    if let Some(b) = &read.boundary {
+        builder = builder.boundary(b.clone());
+    }
     match session {
         Some(Ok((policy, json, placeholders))) => {
             builder = builder.session(policy.clone());
             principal.session_policy = Some(json);
             principal.placeholders = placeholders;
-            let evaluator = builder.build();
-            return finish(principal, evaluator, &[&policy], probes, &gaps);
+            return finish(principal, builder.build(), &[&policy], probes, &read.gaps);
         }
         Some(Err(reason)) => principal.notes.push(reason),
         None => {}
     }
-    if identity.is_empty() {
+    if read.identity.is_empty() {
         principal
             .notes
             .push("no identity policy: every request is implicitly denied".to_owned());
-        narrowest.clear();
     }
-    let evaluator = builder.build();
-    finish(principal, evaluator, &narrowest, probes, &gaps)
+    let narrowest: Vec<&Policy> = read.identity.iter().map(|(_, p)| p).collect();
+    finish(principal, builder.build(), &narrowest, probes, &read.gaps)
 }
 
 /// A policy that could not be (fully) evaluated: all of it, or the statements with these
@@ -216,7 +321,8 @@ impl Gaps {
 /// since 2015).
 fn known_managed_policy(arn: &str) -> Option<Value> {
     let name = arn.rsplit('/').next().unwrap_or(arn);
-    (name == "AWSLambdaBasicExecutionRole" && arn.contains(":aws:policy/")).then(|| {
+    let aws_managed = !arn.starts_with("arn:") || arn.contains(":aws:policy/");
+    (name == "AWSLambdaBasicExecutionRole" && aws_managed).then(|| {
         serde_json::json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
             "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": "*"}]})

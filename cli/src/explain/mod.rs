@@ -29,7 +29,7 @@ use serde_json::Value;
 use warden_iam::Policy;
 use warden_lint::inventory::{Resource, Stack};
 
-use judge::{judge, Probes, Session};
+use judge::{judge, Probes, Session, Subject};
 
 /// A template read as a stack, and the file it came from.
 #[derive(Clone, Copy)]
@@ -286,21 +286,17 @@ fn explain_provider(
         Value::String(_) => stack.role_of(function),
         _ => None,
     };
-    let mut own = judge(
-        "provider role",
-        stack,
-        provider_role.as_ref(),
-        None,
-        &probes,
-    );
     let sam = stack
         .resource(function)
         .is_some_and(|r| r.resource_type == "AWS::Serverless::Function");
+    let subject = match (&provider_role, &role_value) {
+        (Some(role), _) => Some(Subject::Role(role)),
+        (None, Value::Null) if sam => Some(Subject::SamFunction(function)),
+        _ => None,
+    };
+    let mut own = judge("provider role", stack, subject, None, &probes);
     match &role_value {
-        Value::Null if sam => own.notes.push(
-            "SAM makes this function's role from its Policies at deployment: not evaluated"
-                .to_owned(),
-        ),
+        Value::Null if sam => {}
         Value::Null => own.notes.push("the function names no Role".to_owned()),
         Value::String(_) => {}
         other => own.notes.push(format!(
@@ -316,7 +312,13 @@ fn explain_provider(
         let a = stack.assumptions();
         let role_arn = format!("arn:{}:iam::{}:role/{ticket_role}", a.partition, a.account);
         let named = stack.named(&Value::String(role_arn), "AWS::IAM::Role");
-        principals.push(judge("ticket role", stack, Some(&named), None, &probes));
+        principals.push(judge(
+            "ticket role",
+            stack,
+            Some(Subject::Role(&named)),
+            None,
+            &probes,
+        ));
     }
     match credentials.as_str() {
         "ticket" => {
@@ -325,7 +327,8 @@ fn explain_provider(
             let session = resource.map(|(id, r, resource_stack)| {
                 declared(id, r, resource_stack, setting("WARDEN_LAYER_BUCKET"))
             });
-            let mut principal = judge("work session", stack, work.as_ref(), session, &probes);
+            let subject = work.as_ref().map(Subject::Role);
+            let mut principal = judge("work session", stack, subject, session, &probes);
             if work.is_none() {
                 principal
                     .notes
