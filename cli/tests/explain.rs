@@ -234,7 +234,10 @@ fn a_sam_provider_is_judged_by_the_role_sam_makes() {
     assert_eq!(own["role"], "ProviderRole");
     assert_eq!(own["boundary"], "Boundary");
     let policies = own["policies"].to_string();
-    assert!(policies.contains("AWSLambdaBasicExecutionRole"), "{policies}");
+    assert!(
+        policies.contains("AWSLambdaBasicExecutionRole"),
+        "{policies}"
+    );
     assert!(policies.contains("AWSLambda_FullAccess"), "{policies}");
     assert!(own["notes"].to_string().contains("S3ReadPolicy"));
     assert_eq!(
@@ -248,5 +251,8 @@ fn a_sam_provider_is_judged_by_the_role_sam_makes() {
     // AWSLambda_FullAccess passes roles; the boundary does not let it.
     let pass = check(own, "iam:PassRole", "role/any-role");
     assert_eq!(pass["decision"], "denied", "{pass:#}");
-    assert!(pass["why"].as_str().unwrap().contains("boundary"), "{pass:#}");
+    assert!(
+        pass["why"].as_str().unwrap().contains("boundary"),
+        "{pass:#}"
+    );
 }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Explanation, ProviderExplained};
+use super::model::{Explanation, ProviderExplained};
 
 /// The explanation as text.
 pub(crate) fn text(e: &Explanation) -> String {
