@@ -3,7 +3,7 @@
 //! Commands: `check-event` (run the provider's screening on an event offline), `keygen` (make an
 //! Ed25519 signing key), `sign` (sign custom resources' properties in a template, with a local
 //! or AWS KMS key), `public-key` (a KMS key's provider configuration) and `audit` (decision
-//! logs), `lint` (templates), `seal` (sealed credential tickets in a template), `refresh`
+//! logs), `lint` (templates), `explain` (what a template's providers can do), `seal` (sealed credential tickets in a template), `refresh`
 //! (re-seal a deployed stack's tickets), `deploy` (sign, seal, change set, live events) and
 //! `delete` (refresh expiring tickets, then delete), and `build-layer` (a Python layer from pip
 //! requirements), and `scan` (a live account's Lambda functions).
@@ -24,6 +24,7 @@ use std::process::ExitCode;
 mod audit;
 mod commands;
 mod deploy;
+mod explain;
 mod scan;
 mod seal;
 mod sign;
@@ -57,6 +58,10 @@ enum Command {
     /// Lint CloudFormation templates (YAML or JSON, SAM included) for dangerous custom-resource,
     /// Lambda and IAM configurations. Exit 1 when a finding reaches --fail-on.
     Lint(commands::lint::Args),
+    /// Explain what each custom resource's provider can do: its own role, the ticket role and
+    /// the work session (work role ∩ boundary ∩ the policy the handler would declare), judged
+    /// by the local IAM evaluator on the requests the policies name and on escalation probes.
+    Explain(commands::explain::Args),
     /// Scan a live account's Lambda functions (the usual AWS environment: credentials, region,
     /// profiles, AWS_ENDPOINT_URL): functions not created by CloudFormation, shared roles,
     /// several triggers, wildcard role permissions, public resource policies, function URLs
@@ -117,6 +122,7 @@ fn run(cli: Cli) -> Result<bool> {
         Command::Keygen(args) => commands::keygen::exec(args),
         Command::Audit(args) => commands::audit::exec(args),
         Command::Lint(args) => commands::lint::exec(args),
+        Command::Explain(args) => commands::explain::exec(args),
         Command::Scan(args) => commands::scan::exec(args),
         Command::PublicKey(args) => commands::public_key::exec(args),
         Command::Sign(args) => commands::sign::exec(args),

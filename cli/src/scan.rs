@@ -474,14 +474,14 @@ async fn role_wildcards(iam: &aws_sdk_iam::Client, role_arn: &str) -> Result<Vec
     for (source, doc) in documents {
         // The same analysis as `warden lint`'s iam-wildcard-action.
         for statement in iam::allow_statements(&doc) {
-            if statement.get("NotAction").is_some() {
+            let broad = iam::broad_actions(&statement);
+            if broad.iter().any(|a| a == "NotAction") {
                 out.push(format!("{source} uses NotAction"));
             }
-            let actions = iam::list_of(&statement["Action"]);
-            let wild: Vec<&str> = actions
+            let wild: Vec<&str> = broad
                 .iter()
-                .filter_map(Value::as_str)
-                .filter(|a| iam::is_wildcard_action(a))
+                .map(String::as_str)
+                .filter(|a| *a != "NotAction")
                 .collect();
             if !wild.is_empty() {
                 out.push(format!("{source} allows {}", wild.join(", ")));

@@ -111,12 +111,9 @@ pub fn is_wildcard_action(action: &str) -> bool {
     action == "*" || action.ends_with(":*")
 }
 
-/// Whether an `Allow` statement's actions may include `iam:PassRole`.
+/// Whether an `Allow` statement's actions may include `iam:PassRole` (`NotAction` included).
 pub fn passes_role(statement: &Value) -> bool {
-    list_of(&statement["Action"])
-        .iter()
-        .filter_map(Value::as_str)
-        .any(|a| action_matches(a, "iam:PassRole"))
+    allows_action(statement, "iam:PassRole")
 }
 
 /// The policy documents a resource holds: a role's, user's or group's inline `Policies`, a
@@ -165,28 +162,65 @@ pub(crate) fn without_variables(text: &str) -> String {
     base
 }
 
-/// Whether IAM action pattern `pattern` (with `*` and `?`) matches `action`, ignoring case.
-/// Iterative with one remembered star: no exponential backtracking on patterns like `****Q`.
-pub fn action_matches(pattern: &str, action: &str) -> bool {
-    let (p, a) = (pattern.as_bytes(), action.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    let mut star: Option<(usize, usize)> = None;
-    while j < a.len() {
-        if i < p.len() && (p[i] == b'?' || p[i].eq_ignore_ascii_case(&a[j])) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == b'*' {
-            star = Some((i, j));
-            i += 1;
-        } else if let Some((si, sj)) = star {
-            i = si + 1;
-            j = sj + 1;
-            star = Some((si, sj + 1));
-        } else {
-            return false;
-        }
+/// Whether IAM action pattern `pattern` (with `*` and `?`) matches `action`, ignoring case:
+/// the evaluator's own matcher, so lint, scan and `warden explain` agree.
+pub use warden_iam::action_matches;
+
+/// The action part of a statement (its `Effect`, and `Action` or `NotAction` with both
+/// branches of every `Fn::If`) as a typed policy whose resource is `*`, so questions about
+/// actions are the evaluator's (`Policy::statements_allowing`), `NotAction` included; `None`
+/// when no action could be read (only unresolved intrinsics).
+pub fn action_policy(statement: &Value) -> Option<warden_iam::Policy> {
+    let (element, items) = match statement.get("NotAction") {
+        Some(not) => ("NotAction", list_of(not)),
+        None => ("Action", list_of(&statement["Action"])),
+    };
+    // A malformed action (no `service:` prefix) matches nothing; dropping it keeps the others
+    // judged (in a NotAction list it widens the statement: the cautious side).
+    let actions: Vec<&str> = items
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|a| {
+            *a == "*"
+                || a.split_once(':')
+                    .is_some_and(|(s, a)| !s.is_empty() && !a.is_empty())
+        })
+        .collect();
+    if actions.is_empty() {
+        return None;
     }
-    p[i..].iter().all(|c| *c == b'*')
+    let document = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": statement["Effect"], element: actions, "Resource": "*"}],
+    });
+    warden_iam::Policy::parse(&document).ok()
+}
+
+/// Whether a statement's actions may include `action` (a name or pattern), `NotAction`
+/// included (everything but its list).
+pub fn allows_action(statement: &Value, action: &str) -> bool {
+    action_policy(statement).is_some_and(|p| !p.statements_allowing(action).is_empty())
+}
+
+/// What makes a statement's actions broad: `NotAction` (everything but a list), and each `*` or
+/// `service:*` action. The one judgement `iam-wildcard-action` and `warden scan` share.
+pub fn broad_actions(statement: &Value) -> Vec<String> {
+    let Some(policy) = action_policy(statement) else {
+        return Vec::new();
+    };
+    policy
+        .statements()
+        .iter()
+        .filter(|s| s.effect() == warden_iam::Effect::Allow)
+        .flat_map(|s| match s.actions() {
+            (warden_iam::Polarity::Not, _) => vec!["NotAction".to_owned()],
+            (warden_iam::Polarity::Listed, actions) => actions
+                .iter()
+                .filter(|a| is_wildcard_action(a))
+                .cloned()
+                .collect(),
+        })
+        .collect()
 }
 
 /// Actions through which a provider's role escalates: passing roles, making or changing code,
@@ -241,35 +275,17 @@ pub fn broad_managed_policy_name(reference: &Value) -> Option<&'static str> {
         .find(|n| name == *n || name.ends_with(&format!("/{n}")))
 }
 
-/// Allowed actions of `documents` that escalate.
+/// Allowed actions of `documents` that escalate (`NotAction` included).
 pub fn escalating(documents: &[Value]) -> Vec<&'static str> {
     let mut out = Vec::new();
     for document in documents {
         for statement in statement_list(document) {
-            if statement["Effect"] != json!("Allow") {
+            let Some(policy) = action_policy(&statement) else {
                 continue;
-            }
-            if statement.get("NotAction").is_some() {
-                // Everything but the listed actions.
-                let excepted = list_of(&statement["NotAction"]);
-                for action in ESCALATING_ACTIONS {
-                    let is_excepted = excepted
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .any(|p| action_matches(p, action));
-                    if !is_excepted && !out.contains(action) {
-                        out.push(*action);
-                    }
-                }
-            }
-            for pattern in list_of(&statement["Action"]) {
-                let Some(pattern) = pattern.as_str() else {
-                    continue;
-                };
-                for action in ESCALATING_ACTIONS {
-                    if action_matches(pattern, action) && !out.contains(action) {
-                        out.push(*action);
-                    }
+            };
+            for action in ESCALATING_ACTIONS {
+                if !policy.statements_allowing(action).is_empty() && !out.contains(action) {
+                    out.push(*action);
                 }
             }
         }
@@ -280,6 +296,27 @@ pub fn escalating(documents: &[Value]) -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn actions_are_judged_by_the_evaluator_not_action_included() {
+        let not_s3 = json!({"Effect": "Allow", "NotAction": "s3:*", "Resource": "*"});
+        assert!(passes_role(&not_s3));
+        assert_eq!(broad_actions(&not_s3), ["NotAction"]);
+        let not_iam = json!({"Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"});
+        assert!(!passes_role(&not_iam));
+        let both = json!({"Effect": "Allow", "Resource": "*",
+            "Action": {"Fn::If": ["C", ["lambda:*", "bogus"], "iam:Pass*"]}});
+        assert!(passes_role(&both), "the Fn::If branch naming iam:Pass*");
+        assert_eq!(broad_actions(&both), ["lambda:*"]);
+        assert!(allows_action(&both, "lambda:CreateFunction"));
+        let unresolved = json!({"Effect": "Allow", "Action": {"Ref": "Actions"}, "Resource": "*"});
+        assert!(action_policy(&unresolved).is_none());
+        let deny = json!({"Effect": "Deny", "Action": "*", "Resource": "*"});
+        assert!(!passes_role(&deny));
+        assert!(broad_actions(&deny).is_empty());
+        let documents = [json!({"Statement": [not_s3]})];
+        assert_eq!(escalating(&documents), ESCALATING_ACTIONS);
+    }
 
     #[test]
     fn action_patterns_match_without_backtracking_blowup() {

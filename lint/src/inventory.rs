@@ -20,7 +20,7 @@ use crate::{
     iam::list_of,
     model,
     resolve::{resolve, Scope},
-    template::{to_json_as, Reading, Template},
+    template::{to_json_as, Reading},
     Error, Options,
 };
 
@@ -80,7 +80,8 @@ pub struct Stack {
 
 /// Reads `source` with `options` (parameter values) under `assumptions`.
 pub fn read(source: &str, options: &Options, assumptions: &Assumptions) -> Result<Stack, Error> {
-    let template = Template::parse(source)?;
+    let mut reindented = None;
+    let template = crate::parse_leniently(source, &mut reindented)?;
     let parameters = model::parameter_values(&template, &options.parameters);
     let listed = model::resources(&template, &parameters);
     let types = model::types(&listed);
@@ -102,6 +103,17 @@ pub fn read(source: &str, options: &Options, assumptions: &Assumptions) -> Resul
     };
     let mut resources = BTreeMap::new();
     for r in &listed {
+        if let Some(name) = &r.condition {
+            match chooser.condition(name) {
+                Some(true) => {}
+                Some(false) => continue,
+                None => chooser.notes.push(format!(
+                    "{} exists only when condition {name} holds, which depends on an unknown \
+                     value: counted as present",
+                    r.logical_id
+                )),
+            }
+        }
         let properties = resolve(&r.properties, &scope);
         let properties = chooser.choose(&properties);
         resources.insert(
@@ -313,6 +325,7 @@ impl Stack {
             Some("AWS::Lambda::Function") => "FunctionName",
             Some("AWS::Serverless::Function") => "FunctionName",
             Some("AWS::S3::Bucket") => "BucketName",
+            Some("AWS::Logs::LogGroup") => "LogGroupName",
             _ => "",
         };
         let name = self
@@ -344,6 +357,11 @@ impl Stack {
                 a.partition, a.region, a.account
             ),
             "AWS::S3::Bucket" => format!("arn:{}:s3:::{name}", a.partition),
+            // What `Fn::GetAtt LogGroup.Arn` gives: the group's streams included.
+            "AWS::Logs::LogGroup" => format!(
+                "arn:{}:logs:{}:{}:log-group:{name}:*",
+                a.partition, a.region, a.account
+            ),
             _ => return None,
         })
     }

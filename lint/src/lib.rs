@@ -80,6 +80,21 @@ impl Options {
     }
 }
 
+/// Parses a template as CloudFormation does: flow collections left of their key (accepted by
+/// PyYAML and CloudFormation) are re-indented into `reindented` and parsed from there.
+pub(crate) fn parse_leniently<'s>(
+    source: &'s str,
+    reindented: &'s mut Option<String>,
+) -> Result<Template<'s>, Error> {
+    match Template::parse(source) {
+        Ok(template) => Ok(template),
+        Err(e) => match reindent_flow(source) {
+            Some(text) => Template::parse(reindented.insert(text)).map_err(|_| e),
+            None => Err(e),
+        },
+    }
+}
+
 /// Lints one template's text; `file` names it in the findings.
 pub fn lint(file: &str, source: &str) -> Result<Vec<Finding>, Error> {
     lint_with(file, source, &Options::default())
@@ -90,18 +105,8 @@ pub fn lint(file: &str, source: &str) -> Result<Vec<Finding>, Error> {
 /// CloudFormation reads them ([`Reading::Lint`]), and a section no rule reads never refuses
 /// the template.
 pub fn lint_with(file: &str, source: &str, options: &Options) -> Result<Vec<Finding>, Error> {
-    let reindented: String;
-    let template = match Template::parse(source) {
-        Ok(template) => template,
-        // Flow collections left of their key: accepted by PyYAML and CloudFormation.
-        Err(e) => match reindent_flow(source) {
-            Some(text) => {
-                reindented = text;
-                Template::parse(&reindented).map_err(|_| e)?
-            }
-            None => return Err(e),
-        },
-    };
+    let mut reindented = None;
+    let template = parse_leniently(source, &mut reindented)?;
     let parameters = model::parameter_values(&template, &options.parameters);
     let resources = model::resources(&template, &parameters);
     let types = model::types(&resources);

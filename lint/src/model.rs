@@ -18,6 +18,8 @@ pub(crate) struct LintResource {
     /// Unresolved properties (`{}` when there are none).
     pub(crate) properties: Value,
     pub(crate) metadata: Value,
+    /// The resource's `Condition`: it exists only when that condition holds.
+    pub(crate) condition: Option<String>,
 }
 
 /// The template's parameters: each one's value (the given one, else its default) as `Ref`
@@ -96,6 +98,7 @@ pub(crate) fn resources(
                     line,
                     properties: body.get("Properties").cloned().unwrap_or(Value::Null),
                     metadata: body.get("Metadata").cloned().unwrap_or(Value::Null),
+                    condition: body["Condition"].as_str().map(str::to_owned),
                 });
             }
             continue;
@@ -113,6 +116,7 @@ pub(crate) fn resources(
             line,
             properties: json("Properties"),
             metadata: json("Metadata"),
+            condition: json("Condition").as_str().map(str::to_owned),
         });
     }
     out

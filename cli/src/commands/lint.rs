@@ -6,13 +6,12 @@
 //! every template was linted and a finding reaches it; 2 when a template (or the parameters
 //! file) could not be read or parsed, after the others were linted and reported.
 
-use std::{collections::BTreeMap, path::PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use warden_lint::{report, FileError, Options};
 
-use super::FindingsArgs;
-use crate::deploy::KeyValue;
+use super::{options::ParameterArgs, FindingsArgs};
 
 /// The arguments of `warden lint`.
 #[derive(clap::Args)]
@@ -22,31 +21,15 @@ pub(crate) struct Args {
     /// and node_modules skipped).
     #[arg(required = true)]
     pub(crate) paths: Vec<PathBuf>,
-    /// A template parameter's value, `KEY=VALUE` (repeatable; used instead of its Default;
-    /// wins over --parameters).
-    #[arg(long = "parameter")]
-    pub(crate) parameter: Vec<KeyValue>,
-    /// A JSON file of parameter values: {"Key": "Value"}, {"Parameters": {...}} or
-    /// [{"ParameterKey": ..., "ParameterValue": ...}].
-    #[arg(long)]
-    pub(crate) parameters: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) parameters: ParameterArgs,
     #[command(flatten)]
     pub(crate) output: FindingsArgs,
 }
 
 /// Runs the command; `Ok(false)` means exit code 1, an error exit code 2.
 pub(crate) fn exec(args: Args) -> Result<bool> {
-    let mut given = BTreeMap::new();
-    if let Some(path) = &args.parameters {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-        given = warden_lint::parse_parameters(&text)
-            .with_context(|| format!("reading {}", path.display()))?;
-    }
-    for kv in &args.parameter {
-        given.insert(kv.key.clone(), kv.value.clone());
-    }
-    let options = Options::with_parameters(given);
+    let options = Options::with_parameters(args.parameters.values()?);
     let (files, mut errors) = warden_lint::templates_under(&args.paths);
     let unreadable_directories = errors.len();
     let mut findings = Vec::new();

@@ -8,6 +8,7 @@ pub(crate) mod build_layer;
 pub(crate) mod check_event;
 pub(crate) mod delete;
 pub(crate) mod deploy;
+pub(crate) mod explain;
 pub(crate) mod keygen;
 pub(crate) mod lint;
 pub(crate) mod options;

@@ -126,3 +126,34 @@ pub(crate) async fn make_signer(
         (None, None) => None,
     })
 }
+
+/// Template parameter values given on the command line (`lint`, `explain`).
+#[derive(clap::Args)]
+pub(crate) struct ParameterArgs {
+    /// A template parameter's value, `KEY=VALUE` (repeatable; used instead of its Default;
+    /// wins over --parameters).
+    #[arg(long = "parameter")]
+    pub(crate) parameter: Vec<crate::deploy::KeyValue>,
+    /// A JSON file of parameter values: {"Key": "Value"}, {"Parameters": {...}} or
+    /// [{"ParameterKey": ..., "ParameterValue": ...}].
+    #[arg(long)]
+    pub(crate) parameters: Option<PathBuf>,
+}
+
+impl ParameterArgs {
+    /// The values: the file's, then each `--parameter` over them.
+    pub(crate) fn values(&self) -> Result<std::collections::BTreeMap<String, String>> {
+        use anyhow::Context as _;
+        let mut given = std::collections::BTreeMap::new();
+        if let Some(path) = &self.parameters {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            given = warden_lint::parse_parameters(&text)
+                .with_context(|| format!("reading {}", path.display()))?;
+        }
+        for kv in &self.parameter {
+            given.insert(kv.key.clone(), kv.value.clone());
+        }
+        Ok(given)
+    }
+}

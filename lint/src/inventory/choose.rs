@@ -14,7 +14,7 @@ pub(super) struct Chooser {
 
 impl Chooser {
     /// The value of condition `name`, `None` when it depends on something unknown.
-    fn condition(&mut self, name: &str) -> Option<bool> {
+    pub(super) fn condition(&mut self, name: &str) -> Option<bool> {
         if let Some(v) = self.values.get(name) {
             return *v;
         }

@@ -31,6 +31,12 @@ Resources:
             Resource: !Sub "arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:app-*"
           - !If [HasExtra, {Effect: Allow, Action: !Ref Extra, Resource: "*"}, !Ref AWS::NoValue]
           - !If [Unknown, {Effect: Allow, Action: "s3:GetObject", Resource: "*"}, {Effect: Allow, Action: "s3:PutObject", Resource: "*"}]
+  OnlyWithExtra:
+    Type: AWS::IAM::Policy
+    Condition: HasExtra
+    Properties:
+      Roles: [!Ref Work]
+      PolicyDocument: {Statement: [{Effect: Allow, Action: "sqs:*", Resource: "*"}]}
   Ceiling:
     Type: AWS::IAM::ManagedPolicy
     Properties:
@@ -73,7 +79,10 @@ fn conditions_choose_branches_and_names_become_concrete() {
         ("Mode".to_owned(), "x".to_owned()),
     ]));
     let stack = read(TEMPLATE, &given, &Assumptions::default()).unwrap();
-    let statements = stack.role_documents("Work")[0].1["Statement"].clone();
+    let documents = stack.role_documents("Work");
+    assert_eq!(documents.len(), 2, "HasExtra holds: {documents:?}");
+    assert_eq!(documents[1].0, "OnlyWithExtra");
+    let statements = documents[0].1["Statement"].clone();
     assert_eq!(statements.as_array().unwrap().len(), 3, "{statements}");
     assert_eq!(
         statements[1]["Action"],

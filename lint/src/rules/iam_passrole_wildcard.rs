@@ -60,7 +60,7 @@ fn statement(statement: &Value, ctx: &Ctx<'_>) -> Vec<Hit> {
 /// (`arn:<partition>:iam::<account>:role/<path><name>`).
 pub(crate) fn may_match_a_role(pattern: &str) -> bool {
     if !pattern.starts_with("arn:") {
-        return iam::action_matches(pattern, "arn:aws:iam::123456789012:role/r");
+        return warden_iam::resource_matches(pattern, "arn:aws:iam::123456789012:role/r");
     }
     let pattern = iam::without_variables(pattern);
     let parts: Vec<&str> = pattern.splitn(6, ':').collect();

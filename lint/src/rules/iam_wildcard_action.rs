@@ -64,15 +64,12 @@ pub(crate) fn check(resource_type: &str, p: &Value, _: &Ctx<'_>) -> Vec<Hit> {
 
 /// One Allow statement.
 fn statement(statement: &Value) -> Vec<Hit> {
+    let broad = iam::broad_actions(statement);
     let mut hits = Vec::new();
-    if statement.get("NotAction").is_some() {
+    if broad.iter().any(|a| a == "NotAction") {
         hits.push(fail(ID, "an Allow statement uses NotAction"));
     }
-    if iam::list_of(&statement["Action"])
-        .iter()
-        .filter_map(Value::as_str)
-        .any(iam::is_wildcard_action)
-    {
+    if broad.iter().any(|a| a != "NotAction") {
         hits.push(fail(ID, "an Allow statement grants wildcard actions"));
     }
     hits
