@@ -104,17 +104,14 @@ pub fn operation_deadline(
 
 impl Deadlines {
     /// These deadlines, no later than the operation's `deadline`: a poll answers by
-    /// `min(its Lambda deadline, the operation's deadline)` and stops work `reserve` earlier.
+    /// `min(its Lambda deadline, the operation's deadline)` and stops work `reserve` earlier
+    /// (not capped: a poll arriving within the reserve does no work).
     pub fn within(self, deadline: SystemTime, reserve: Duration) -> Self {
         if deadline >= self.answer_by {
             return self;
         }
-        let available = deadline
-            .duration_since(self.received_at)
-            .unwrap_or(Duration::ZERO);
-        let work_by = deadline
-            .checked_sub(reserve.min(available / 2))
-            .unwrap_or(self.received_at);
+        // The whole reserve: a poll arriving within it has no time to work.
+        let work_by = deadline.checked_sub(reserve).unwrap_or(self.received_at);
         Self {
             received_at: self.received_at,
             answer_by: deadline.max(self.received_at),

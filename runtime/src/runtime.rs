@@ -292,13 +292,16 @@ impl Warden {
                 request.response_url().expires_at(),
             ),
         };
-        let deadlines = Deadlines::compute(
+        let mut deadlines = Deadlines::compute(
             received_at,
             lambda.deadline,
             request.service_timeout().map(|t| t.duration()),
             self.config.response_reserve,
-        )
-        .within(op_deadline, self.config.response_reserve);
+        );
+        if resumed.is_some() {
+            // A poll: bounded by the operation's deadline, sealed into the continuation.
+            deadlines = deadlines.within(op_deadline, self.config.response_reserve);
+        }
 
         // 4. The pipeline, in its own task, under the deadline.
         let span = tracing::info_span!(
