@@ -259,10 +259,7 @@ impl Warden {
                 return deny;
             }
             Some(_) => {}
-            None => match self
-                .ledger
-                .original(request.request_id(), request.response_url())
-            {
+            None => match self.ledger.original(request.request_id(), body) {
                 Seen::New => {}
                 Seen::Answered(sent) => {
                     line.decision = Decision::Allow;
@@ -276,11 +273,6 @@ impl Warden {
                     line.result = ResultCode::Duplicate;
                     line.detail = Some("in progress already: no second worker".to_owned());
                     return Summary::nothing_sent(Decision::Allow);
-                }
-                Seen::OtherUrl => {
-                    line.result = ResultCode::Denied;
-                    line.detail = Some("RequestId seen already with another ResponseURL".to_owned());
-                    return deny;
                 }
             },
         }

@@ -9,7 +9,7 @@ use std::{
 
 use bytes::Bytes;
 
-use crate::{protocol::ResponseUrl, Error};
+use crate::Error;
 
 /// Requests remembered (the oldest is forgotten first).
 const CAPACITY: usize = 1024;
@@ -23,13 +23,12 @@ pub(crate) enum Seen {
     Answered(Bytes),
     /// Being worked on (or polled) already.
     InFlight,
-    /// The same RequestId with another ResponseURL: not a duplicate, a different request.
-    OtherUrl,
 }
 
 #[derive(Default)]
 struct Entry {
-    url: [u8; 32],
+    /// SHA-256 of the event as received: a duplicate is the same bytes.
+    event: [u8; 32],
     answered: Option<Bytes>,
     last_poll: u32,
 }
@@ -44,8 +43,8 @@ struct Inner {
 #[derive(Default)]
 pub(crate) struct Ledger(Mutex<Inner>);
 
-fn digest(url: &ResponseUrl) -> [u8; 32] {
-    let d = ring::digest::digest(&ring::digest::SHA256, url.expose().as_str().as_bytes());
+fn digest(event: &[u8]) -> [u8; 32] {
+    let d = ring::digest::digest(&ring::digest::SHA256, event);
     let mut out = [0u8; 32];
     out.copy_from_slice(d.as_ref());
     out
@@ -64,24 +63,24 @@ impl Inner {
 }
 
 impl Ledger {
-    /// An original delivery of `request_id`: records it as in flight when new.
-    pub(crate) fn original(&self, request_id: &str, url: &ResponseUrl) -> Seen {
+    /// An original delivery of `request_id` (the event's bytes): records it as in flight when
+    /// new. The same RequestId with other bytes is another request (CloudFormation and Lambda
+    /// retry with the same event): it replaces the record.
+    pub(crate) fn original(&self, request_id: &str, event: &[u8]) -> Seen {
         let Ok(mut inner) = self.0.lock() else {
             return Seen::New;
         };
-        let url = digest(url);
+        let event = digest(event);
         match inner.entries.get(request_id) {
-            Some(entry) if entry.url != url => Seen::OtherUrl,
-            Some(Entry {
-                answered: Some(body),
-                ..
-            }) => Seen::Answered(body.clone()),
-            Some(_) => Seen::InFlight,
-            None => {
+            Some(entry) if entry.event == event => match &entry.answered {
+                Some(body) => Seen::Answered(body.clone()),
+                None => Seen::InFlight,
+            },
+            _ => {
                 inner.insert(
                     request_id,
                     Entry {
-                        url,
+                        event,
                         ..Entry::default()
                     },
                 );
@@ -92,24 +91,27 @@ impl Ledger {
 
     /// A continuation starting poll `attempt`: refused when that poll (or a later one) already
     /// ran here or the request was answered; else recorded.
-    pub(crate) fn poll(&self, request_id: &str, url: &ResponseUrl, attempt: u32) -> Result<(), Error> {
+    pub(crate) fn poll(&self, request_id: &str, event: &[u8], attempt: u32) -> Result<(), Error> {
         let Ok(mut inner) = self.0.lock() else {
             return Ok(());
         };
-        let url = digest(url);
+        let event = digest(event);
         match inner.entries.get_mut(request_id) {
-            Some(entry) if entry.answered.is_some() || entry.last_poll >= attempt || entry.url != url => {
+            Some(entry)
+                if entry.event == event
+                    && (entry.answered.is_some() || entry.last_poll >= attempt) =>
+            {
                 Err(Error::ContinuationReplayed { attempt })
             }
-            Some(entry) => {
+            Some(entry) if entry.event == event => {
                 entry.last_poll = attempt;
                 Ok(())
             }
-            None => {
+            _ => {
                 inner.insert(
                     request_id,
                     Entry {
-                        url,
+                        event,
                         answered: None,
                         last_poll: attempt,
                     },

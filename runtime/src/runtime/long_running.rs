@@ -3,7 +3,7 @@
 
 use std::time::SystemTime;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::{Summary, Warden, LOGGED_ID_LIMIT};
 use crate::{
@@ -166,11 +166,8 @@ impl Warden {
             return Err(fail(Error::ContinuationExpired { deadline }));
         }
         let opened = continuations.open(&sealed).await.map_err(fail)?;
-        let event: Value = serde_json::from_str(&opened.event)
-            .map_err(|_| fail(Error::MalformedContinuation { problem: "event does not parse" }))?;
-        let envelope = crate::protocol::Envelope::from_value(&event).map_err(fail)?;
         self.ledger
-            .poll(&header.request_id, &envelope.response_url, header.attempt)
+            .poll(&header.request_id, opened.event.as_bytes(), header.attempt)
             .map_err(fail)?;
         Ok(Resumed {
             header,
