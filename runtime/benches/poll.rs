@@ -29,7 +29,11 @@ use serde_json::json;
 struct Nowhere;
 
 impl Scheduler for Nowhere {
-    fn schedule<'a>(&'a self, _: &'a str, _: Vec<u8>) -> BoxFuture<'a, Result<(), cfn_warden::Error>> {
+    fn schedule<'a>(
+        &'a self,
+        _: &'a str,
+        _: Vec<u8>,
+    ) -> BoxFuture<'a, Result<(), cfn_warden::Error>> {
         Box::pin(async { Ok(()) })
     }
 }
@@ -38,7 +42,12 @@ const STACK: &str = "arn:aws:cloudformation:us-east-1:123456789012:stack/warden-
 
 fn event() -> String {
     let properties: serde_json::Map<_, _> = (0..40)
-        .map(|i| (format!("Property{i:02}"), json!(format!("value-{i}-{}", "x".repeat(60)))))
+        .map(|i| {
+            (
+                format!("Property{i:02}"),
+                json!(format!("value-{i}-{}", "x".repeat(60))),
+            )
+        })
         .collect();
     json!({
         "RequestType": "Create",
@@ -54,7 +63,9 @@ fn event() -> String {
 }
 
 fn bench(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let continuations = Continuations::builder()
         .keys(Arc::new(LocalKeys::random().unwrap()))
         .key_id("local")
@@ -72,7 +83,9 @@ fn bench(c: &mut Criterion) {
         deadline: now + Duration::from_secs(3600),
     };
     let state = json!({ "build": "x".repeat(1000), "seen": 1 });
-    let key = rt.block_on(continuations.new_key("5f3c1a2b-0000-4000-8000-000000000001")).unwrap();
+    let key = rt
+        .block_on(continuations.new_key("5f3c1a2b-0000-4000-8000-000000000001"))
+        .unwrap();
     let first = continuations
         .seal(&ids(1), &key, &ContinuationBody::new(event(), state, None))
         .unwrap()

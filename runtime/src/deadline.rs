@@ -161,7 +161,10 @@ mod tests {
     fn operation_deadline_is_the_earliest_limit() {
         assert_eq!(operation_deadline(T0, None, None), T0 + s(3600));
         assert_eq!(operation_deadline(T0, Some(s(600)), None), T0 + s(600));
-        assert_eq!(operation_deadline(T0, Some(s(600)), Some(T0 + s(60))), T0 + s(60));
+        assert_eq!(
+            operation_deadline(T0, Some(s(600)), Some(T0 + s(60))),
+            T0 + s(60)
+        );
         let d = Deadlines::compute(T0, T0 + s(900), None, s(5)).within(T0 + s(100), s(5));
         assert_eq!((d.answer_by, d.work_by), (T0 + s(100), T0 + s(95)));
         let late = Deadlines::compute(T0, T0 + s(60), None, s(5)).within(T0 + s(100), s(5));

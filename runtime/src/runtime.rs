@@ -264,9 +264,7 @@ impl Warden {
                 Seen::Answered(sent) => {
                     line.decision = Decision::Allow;
                     line.result = ResultCode::Duplicate;
-                    return self
-                        .deliver(sent, &envelope, lambda_answer_by, line)
-                        .await;
+                    return self.deliver(sent, &envelope, lambda_answer_by, line).await;
                 }
                 Seen::InFlight => {
                     line.decision = Decision::Allow;

@@ -47,7 +47,12 @@ impl CustomResource for Slow {
         let done = self.step(ctx)?;
         Ok(Created::new().data("Done", done))
     }
-    async fn update(&self, _: Value, _: Option<Value>, _: &Context) -> Result<Updated, HandlerError> {
+    async fn update(
+        &self,
+        _: Value,
+        _: Option<Value>,
+        _: &Context,
+    ) -> Result<Updated, HandlerError> {
         Ok(Updated::keep())
     }
     async fn delete(&self, _: Option<Value>, ctx: &Context) -> Result<Deleted, HandlerError> {
@@ -71,8 +76,14 @@ fn harness(slow: Slow) -> (Harness, ManualClock) {
 fn fresh(event: CfnEvent) -> CfnEvent {
     let url = event.to_value()["ResponseURL"].as_str().unwrap().to_owned();
     let now = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-    let date: String = now.chars().filter(|c| c.is_ascii_digit() || *c == 'T').collect();
-    let url = url.replace("X-Amz-Date=20261122T000000Z", &format!("X-Amz-Date={date}Z"));
+    let date: String = now
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect();
+    let url = url.replace(
+        "X-Amz-Date=20261122T000000Z",
+        &format!("X-Amz-Date={date}Z"),
+    );
     event.field("ResponseURL", json!(url))
 }
 
@@ -82,7 +93,10 @@ fn create() -> CfnEvent {
 
 #[tokio::test]
 async fn an_operation_finishes_after_three_polls_with_one_answer() {
-    let slow = Slow { polls: 3, ..Slow::default() };
+    let slow = Slow {
+        polls: 3,
+        ..Slow::default()
+    };
     let (h, _) = harness(slow.clone());
     let first = h.send(&create()).await;
     assert_eq!(first.result(), "in-progress");
@@ -105,7 +119,10 @@ async fn an_operation_finishes_after_three_polls_with_one_answer() {
 
 #[tokio::test]
 async fn past_the_deadline_exactly_one_failed_and_nothing_runs_after() {
-    let slow = Slow { polls: 1000, ..Slow::default() };
+    let slow = Slow {
+        polls: 1000,
+        ..Slow::default()
+    };
     let (h, _) = harness(slow.clone());
     let event = create().field("ServiceTimeout", json!("100"));
     assert_eq!(h.send(&event).await.result(), "in-progress");
@@ -116,24 +133,39 @@ async fn past_the_deadline_exactly_one_failed_and_nothing_runs_after() {
     }
     let last = exchanges.last().unwrap();
     assert_eq!(last.status(), "FAILED");
-    assert!(last.reason().unwrap().contains("timed out"), "{:?}", last.reason());
+    assert!(
+        last.reason().unwrap().contains("timed out"),
+        "{:?}",
+        last.reason()
+    );
     assert_eq!(last.result(), "timeout");
     assert_eq!(h.answers().len(), 1);
     let calls = slow.calls.load(Ordering::SeqCst);
-    assert!(h.queued_polls().is_empty(), "nothing is scheduled after FAILED");
+    assert!(
+        h.queued_polls().is_empty(),
+        "nothing is scheduled after FAILED"
+    );
     assert_eq!(calls, 1 + exchanges.len());
 }
 
 #[tokio::test]
 async fn a_late_poll_answers_timed_out_without_running_the_handler() {
-    let slow = Slow { polls: 5, ..Slow::default() };
+    let slow = Slow {
+        polls: 5,
+        ..Slow::default()
+    };
     let (h, clock) = harness(slow.clone());
-    h.send(&create().field("ServiceTimeout", json!("120"))).await;
+    h.send(&create().field("ServiceTimeout", json!("120")))
+        .await;
     clock.advance(Duration::from_millis(119_900));
     let late = h.deliver_next_poll().await.unwrap();
     assert_eq!(late.status(), "FAILED");
     assert_eq!(late.result(), "timeout");
-    assert_eq!(slow.calls.load(Ordering::SeqCst), 1, "the handler did not run");
+    assert_eq!(
+        slow.calls.load(Ordering::SeqCst),
+        1,
+        "the handler did not run"
+    );
 }
 
 /// The queued continuation's JSON object.
@@ -144,7 +176,10 @@ fn continuation(h: &Harness) -> Value {
 
 #[tokio::test]
 async fn forged_replayed_and_expired_continuations_are_refused() {
-    let slow = Slow { polls: 3, ..Slow::default() };
+    let slow = Slow {
+        polls: 3,
+        ..Slow::default()
+    };
     let (h, clock) = harness(slow.clone());
     h.send(&create()).await;
     let genuine = continuation(&h);
@@ -161,38 +196,63 @@ async fn forged_replayed_and_expired_continuations_are_refused() {
         let x = h.send_json(&forged).await;
         assert_eq!(x.line.result, cfn_warden::decision::ResultCode::Denied);
         assert!(x.answer.is_none());
-        assert!(x.line.detail.as_deref().unwrap().contains("not authentic"), "{:?}", x.line.detail);
+        assert!(
+            x.line.detail.as_deref().unwrap().contains("not authentic"),
+            "{:?}",
+            x.line.detail
+        );
     }
-    assert_eq!(slow.calls.load(Ordering::SeqCst), 1, "no forgery ran the handler");
+    assert_eq!(
+        slow.calls.load(Ordering::SeqCst),
+        1,
+        "no forgery ran the handler"
+    );
 
     // The genuine one runs once; the same one again is a replay.
     let first = h.deliver_next_poll().await.unwrap();
     assert_eq!(first.result(), "in-progress");
     let replay = h.send_json(&genuine).await;
-    assert!(replay.line.detail.as_deref().unwrap().contains("replayed"), "{:?}", replay.line.detail);
+    assert!(
+        replay.line.detail.as_deref().unwrap().contains("replayed"),
+        "{:?}",
+        replay.line.detail
+    );
     assert_eq!(slow.calls.load(Ordering::SeqCst), 2);
 
     // Expired: after the operation's deadline (one hour by default).
     clock.advance(Duration::from_secs(3601));
     let expired = h.deliver_next_poll().await.unwrap();
-    assert!(expired.line.detail.as_deref().unwrap().contains("expired"), "{:?}", expired.line.detail);
+    assert!(
+        expired.line.detail.as_deref().unwrap().contains("expired"),
+        "{:?}",
+        expired.line.detail
+    );
     assert!(expired.answer.is_none());
     assert_eq!(slow.calls.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn the_response_url_is_never_in_clear_in_a_continuation() {
-    let (h, _) = harness(Slow { polls: 1, ..Slow::default() });
+    let (h, _) = harness(Slow {
+        polls: 1,
+        ..Slow::default()
+    });
     let event = create();
     h.send(&event).await;
     let text = String::from_utf8(h.queued_polls()[0].event.clone()).unwrap();
     let url = event.to_value()["ResponseURL"].as_str().unwrap().to_owned();
-    assert!(!text.contains(&url) && !text.contains("X-Amz-Signature"), "{text}");
+    assert!(
+        !text.contains(&url) && !text.contains("X-Amz-Signature"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
 async fn duplicated_create_and_delete_each_do_the_work_once() {
-    let slow = Slow { polls: 0, ..Slow::default() };
+    let slow = Slow {
+        polls: 0,
+        ..Slow::default()
+    };
     let (h, _) = harness(slow.clone());
     let create = create();
     let first = h.send(&create).await;
@@ -218,7 +278,10 @@ async fn duplicated_create_and_delete_each_do_the_work_once() {
 
 #[tokio::test]
 async fn a_duplicate_of_a_request_in_progress_starts_no_second_worker() {
-    let slow = Slow { polls: 2, ..Slow::default() };
+    let slow = Slow {
+        polls: 2,
+        ..Slow::default()
+    };
     let (h, _) = harness(slow.clone());
     let create = create();
     assert_eq!(h.send(&create).await.result(), "in-progress");

@@ -124,7 +124,12 @@ fn an_operation_is_one_row_with_its_polls_and_total_duration() {
     report.read_line(&line("2026-12-06T00:00:00.000Z", 0, "in-progress", None));
     report.read_line(&line("2026-12-06T00:00:30.000Z", 1, "in-progress", None));
     report.read_line(&line("2026-12-06T00:01:00.000Z", 2, "in-progress", None));
-    report.read_line(&line("2026-12-06T00:01:30.000Z", 3, "success", Some("SUCCESS")));
+    report.read_line(&line(
+        "2026-12-06T00:01:30.000Z",
+        3,
+        "success",
+        Some("SUCCESS"),
+    ));
     let json = serde_json::to_value(&report).unwrap();
     let ops = json["operations"].as_array().unwrap();
     assert_eq!(ops.len(), 1);

@@ -14,7 +14,8 @@
 //!
 //! Owns: the continuation wire format ([`token`]), its keys, the scheduler seam and the
 //! in-environment record of requests ([`Ledger`]). May import: `credentials::ticket` (the
-//! `DataKeys` seam), `deadline`, `protocol`, `secret`, `response::BoxFuture`, `aws` and the
+//! `DataKeys` seam), `service` (the state limit), `deadline`, `protocol`, `secret`,
+//! `response::BoxFuture`, `aws` and the
 //! crate error.
 
 #[cfg(feature = "aws")]
@@ -231,10 +232,7 @@ impl Continuations {
     /// Opens a continuation: its data key, then its tag. Expiry and replay are the runtime's
     /// checks; replay is checked only after this succeeded, so a forgery cannot mark a poll
     /// as run.
-    pub async fn open(
-        &self,
-        sealed: &SealedContinuation,
-    ) -> Result<ContinuationBody, Error> {
+    pub async fn open(&self, sealed: &SealedContinuation) -> Result<ContinuationBody, Error> {
         let key = self.key_of(sealed.header()).await?;
         sealed.open(key.plaintext.expose())
     }

@@ -183,7 +183,9 @@ impl SealedContinuation {
             sealed: sealed.to_vec(),
         };
         if this.to_event().len() > MAX_CONTINUATION_BYTES {
-            return Err(malformed("is larger than 240 KiB (the original event is too large)"));
+            return Err(malformed(
+                "is larger than 240 KiB (the original event is too large)",
+            ));
         }
         Ok(this)
     }
@@ -206,7 +208,10 @@ impl SealedContinuation {
             &header.request_id,
             &header.key_id,
         ];
-        if ids.iter().any(|id| id.is_empty() || id.len() > MAX_ID_CHARS) {
+        if ids
+            .iter()
+            .any(|id| id.is_empty() || id.len() > MAX_ID_CHARS)
+        {
             return Err(malformed("has an empty or overlong id"));
         }
         if header.data_key.is_empty() || header.not_before_ms > header.deadline_ms {

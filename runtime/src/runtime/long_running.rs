@@ -137,21 +137,12 @@ impl Warden {
             tokio::time::sleep(wait.min(lambda_left / MAX_WAIT_SHARE)).await;
         }
         let event = resumed.body.event.clone();
-        self.handle_inner(
-            event.as_bytes(),
-            lambda,
-            received_at,
-            line,
-            Some(resumed),
-        )
-        .await
+        self.handle_inner(event.as_bytes(), lambda, received_at, line, Some(resumed))
+            .await
     }
 
     /// Reads, dates, authenticates and replay-checks a continuation.
-    async fn resume(
-        &self,
-        body: &[u8],
-    ) -> Result<Resumed, (Error, Option<ContinuationHeader>)> {
+    async fn resume(&self, body: &[u8]) -> Result<Resumed, (Error, Option<ContinuationHeader>)> {
         let continuations = self.continuations.as_ref().ok_or((
             Error::LongRunningUnavailable {
                 setting: CONTINUATION_KEY_SETTING,
@@ -186,7 +177,10 @@ impl Warden {
         let attempt = later.resumed.map_or(0, |r| r.header.attempt);
         let started_at = later.resumed.map_or(later.received_at, Resumed::started_at);
         let reserve = self.config.response_reserve;
-        let work_by = later.deadline.checked_sub(reserve).unwrap_or(later.deadline);
+        let work_by = later
+            .deadline
+            .checked_sub(reserve)
+            .unwrap_or(later.deadline);
         let lambda_time = later
             .lambda
             .deadline

@@ -52,7 +52,9 @@ impl ProgressSlots {
     ) -> Result<(), HandlerError> {
         let state = serde_json::to_value(state)
             .map_err(|e| HandlerError::new(format!("the poll state is not JSON: {e}")))?;
-        let bytes = serde_json::to_vec(&state).map(|v| v.len()).unwrap_or(usize::MAX);
+        let bytes = serde_json::to_vec(&state)
+            .map(|v| v.len())
+            .unwrap_or(usize::MAX);
         if bytes > MAX_STATE_BYTES {
             return Err(HandlerError::new(format!(
                 "the poll state is {bytes} bytes of JSON; at most {MAX_STATE_BYTES} are carried"
