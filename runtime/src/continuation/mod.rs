@@ -13,7 +13,7 @@
 //! `docs/long-running.md`.
 //!
 //! Owns: the continuation wire format ([`token`]), its keys, the scheduler seam and the
-//! in-environment record of requests ([`Ledger`]). May import: `credentials::ticket` (the
+//! in-environment record of requests (`Ledger`). May import: `credentials::ticket` (the
 //! `DataKeys` seam), `service` (the state limit), `deadline`, `protocol`, `secret`,
 //! `response::BoxFuture`, `aws` and the
 //! crate error.
