@@ -27,6 +27,13 @@ struct Slow {
 }
 
 impl Slow {
+    fn after(polls: u32) -> Self {
+        Self {
+            polls,
+            ..Self::default()
+        }
+    }
+
     fn step(&self, ctx: &Context) -> Result<bool, HandlerError> {
         self.calls.fetch_add(1, Ordering::SeqCst);
         let seen = ctx
@@ -93,10 +100,7 @@ fn create() -> CfnEvent {
 
 #[tokio::test]
 async fn an_operation_finishes_after_three_polls_with_one_answer() {
-    let slow = Slow {
-        polls: 3,
-        ..Slow::default()
-    };
+    let slow = Slow::after(3);
     let (h, _) = harness(slow.clone());
     let first = h.send(&create()).await;
     assert_eq!(first.result(), "in-progress");
@@ -119,10 +123,7 @@ async fn an_operation_finishes_after_three_polls_with_one_answer() {
 
 #[tokio::test]
 async fn past_the_deadline_exactly_one_failed_and_nothing_runs_after() {
-    let slow = Slow {
-        polls: 1000,
-        ..Slow::default()
-    };
+    let slow = Slow::after(1000);
     let (h, _) = harness(slow.clone());
     let event = create().field("ServiceTimeout", json!("100"));
     assert_eq!(h.send(&event).await.result(), "in-progress");
@@ -150,10 +151,7 @@ async fn past_the_deadline_exactly_one_failed_and_nothing_runs_after() {
 
 #[tokio::test]
 async fn a_late_poll_answers_timed_out_without_running_the_handler() {
-    let slow = Slow {
-        polls: 5,
-        ..Slow::default()
-    };
+    let slow = Slow::after(5);
     let (h, clock) = harness(slow.clone());
     h.send(&create().field("ServiceTimeout", json!("120")))
         .await;
@@ -176,10 +174,7 @@ fn continuation(h: &Harness) -> Value {
 
 #[tokio::test]
 async fn forged_replayed_and_expired_continuations_are_refused() {
-    let slow = Slow {
-        polls: 3,
-        ..Slow::default()
-    };
+    let slow = Slow::after(3);
     let (h, clock) = harness(slow.clone());
     h.send(&create()).await;
     let genuine = continuation(&h);
@@ -233,10 +228,7 @@ async fn forged_replayed_and_expired_continuations_are_refused() {
 
 #[tokio::test]
 async fn the_response_url_is_never_in_clear_in_a_continuation() {
-    let (h, _) = harness(Slow {
-        polls: 1,
-        ..Slow::default()
-    });
+    let (h, _) = harness(Slow::after(1));
     let event = create();
     h.send(&event).await;
     let text = String::from_utf8(h.queued_polls()[0].event.clone()).unwrap();
@@ -249,10 +241,7 @@ async fn the_response_url_is_never_in_clear_in_a_continuation() {
 
 #[tokio::test]
 async fn duplicated_create_and_delete_each_do_the_work_once() {
-    let slow = Slow {
-        polls: 0,
-        ..Slow::default()
-    };
+    let slow = Slow::after(0);
     let (h, _) = harness(slow.clone());
     let create = create();
     let first = h.send(&create).await;
@@ -278,10 +267,7 @@ async fn duplicated_create_and_delete_each_do_the_work_once() {
 
 #[tokio::test]
 async fn a_duplicate_of_a_request_in_progress_starts_no_second_worker() {
-    let slow = Slow {
-        polls: 2,
-        ..Slow::default()
-    };
+    let slow = Slow::after(2);
     let (h, _) = harness(slow.clone());
     let create = create();
     assert_eq!(h.send(&create).await.result(), "in-progress");
