@@ -277,3 +277,43 @@ async fn a_duplicate_of_a_request_in_progress_starts_no_second_worker() {
     assert_eq!(h.queued_polls().len(), 1, "one chain of polls");
     assert_eq!(slow.calls.load(Ordering::SeqCst), 1);
 }
+
+/// A credential layer whose credentials expire ten minutes after the request arrives.
+struct ShortCredentials;
+
+impl cfn_warden::pipeline::Stage for ShortCredentials {
+    fn before<'a>(
+        &'a self,
+        invocation: &'a mut cfn_warden::pipeline::Invocation,
+    ) -> cfn_warden::response::BoxFuture<'a, Result<(), cfn_warden::pipeline::Rejection>> {
+        let ctx = &invocation.context;
+        ctx.note_credentials_expiry(ctx.clock().now() + Duration::from_secs(600));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn credentials_expiring_before_the_deadline_are_refused_up_front() {
+    let slow = Slow::after(3);
+    let h = Harness::builder(slow.clone())
+        .clock(ManualClock::default())
+        .layer(cfn_warden::pipeline::StageLayer::new(ShortCredentials))
+        .build()
+        .unwrap();
+    let refused = h.send(&create()).await;
+    assert_eq!(refused.status(), "FAILED");
+    let reason = refused.reason().unwrap();
+    assert!(
+        reason.contains("expire at") && reason.contains("deadline"),
+        "{reason}"
+    );
+    assert!(h.queued_polls().is_empty(), "no poll scheduled");
+    // With a ServiceTimeout that ends first, the same credentials are enough.
+    let h = Harness::builder(Slow::after(1))
+        .clock(ManualClock::default())
+        .layer(cfn_warden::pipeline::StageLayer::new(ShortCredentials))
+        .build()
+        .unwrap();
+    let event = create().field("ServiceTimeout", json!("300"));
+    assert_eq!(h.send(&event).await.result(), "in-progress");
+}

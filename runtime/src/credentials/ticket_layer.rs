@@ -166,8 +166,7 @@ impl Stage for TicketLayer {
                         latency_us,
                     ));
                     ctx.reserve_property_key(TICKET_PROPERTY_KEY);
-                    ctx.progress()
-                        .note_credentials_expiry(from_unix(credentials.expiration));
+                    ctx.note_credentials_expiry(from_unix(credentials.expiration));
                     let verification = with_credentials(&base, &credentials, "cfn-warden-ticket");
                     ctx.extensions_mut()
                         .insert(VerificationConfig(verification));

@@ -198,6 +198,14 @@ impl Context {
         self.polling.as_ref()
     }
 
+    /// For credential layers: the credentials this request works with expire at `at` (the
+    /// earliest noted counts). A handler answering in progress for an operation whose deadline
+    /// is later is answered FAILED up front, naming both instants (the ticket layer notes its
+    /// credentials' expiry).
+    pub fn note_credentials_expiry(&self, at: std::time::SystemTime) {
+        self.progress.note_credentials_expiry(at);
+    }
+
     pub(crate) fn set_polling(&mut self, polling: Polling) {
         self.polling = Some(polling);
     }
