@@ -393,3 +393,42 @@ async fn functions_this_resource_did_not_create_are_never_touched() {
         "{line}"
     );
 }
+
+#[tokio::test]
+async fn a_duplicated_create_adopts_what_the_first_made_and_a_duplicated_delete_succeeds() {
+    let (moto, index, mut session, role) = world().await;
+    let mut p = props(&index, &role, "def handler(e, c):\n    return 1\n");
+    p["FunctionName"] = json!("dup-fn");
+    let create = session.prepare(CfnEvent::create(TYPE, "Fn", p.clone()));
+    let (first, _) = session.send(&create, LIMIT).await.unwrap();
+    let first = first.answer().unwrap();
+    assert_eq!(first["Status"], "SUCCESS", "{first}");
+    // The same delivery again to the same environment: the same answer, no work.
+    let (again, line) = session.send(&create, LIMIT).await.unwrap();
+    assert_eq!(line["result"], "duplicate", "{line}");
+    assert_eq!(again.answer().unwrap(), first);
+    // Delivered to another environment (nothing in memory): the function is found by its
+    // owner tag and adopted, not created twice and not refused.
+    let mut env: Vec<(&str, String)> = moto.sdk_env();
+    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
+    env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let mut other = Session::start_with_env(bin("warden-provider"), &env)
+        .await
+        .unwrap();
+    let create = other.prepare(CfnEvent::create(TYPE, "Fn", p.clone()));
+    let (adopted, _) = other.send(&create, LIMIT).await.unwrap();
+    let adopted = adopted.answer().unwrap();
+    assert_eq!(adopted["Status"], "SUCCESS", "{adopted}");
+    assert_eq!(adopted["PhysicalResourceId"], first["PhysicalResourceId"]);
+    assert_eq!(adopted["Data"]["Arn"], first["Data"]["Arn"]);
+    // Delete, then the same Delete in another environment: gone is success.
+    let delete = session.prepare(CfnEvent::delete(TYPE, "Fn", "dup-fn", p.clone()));
+    let (deleted, _) = session.send(&delete, LIMIT).await.unwrap();
+    assert_eq!(deleted.answer().unwrap()["Status"], "SUCCESS");
+    let delete = other.prepare(CfnEvent::delete(TYPE, "Fn", "dup-fn", p));
+    let (again, _) = other.send(&delete, LIMIT).await.unwrap();
+    assert_eq!(again.answer().unwrap()["Status"], "SUCCESS");
+    let listed = moto.lambda_get("/2015-03-31/functions").await.unwrap();
+    assert_eq!(listed["Functions"], json!([]), "{listed}");
+}
