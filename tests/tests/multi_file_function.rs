@@ -23,14 +23,19 @@ async fn world() -> (Moto, PackageIndex, Session, String) {
     let moto = Moto::start().await.unwrap();
     let index = PackageIndex::start().await.unwrap();
     let role = moto.create_role("fn-exec").await.unwrap();
+    let session = provider(&moto, &index).await;
+    (moto, index, session, role)
+}
+
+/// A provider process (one execution environment) on `moto` and `index`.
+async fn provider(moto: &Moto, index: &PackageIndex) -> Session {
     let mut env: Vec<(&str, String)> = moto.sdk_env();
     env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
     env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let session = Session::start_with_env(bin("warden-provider"), &env)
+    Session::start_with_env(bin("warden-provider"), &env)
         .await
-        .unwrap();
-    (moto, index, session, role)
+        .unwrap()
 }
 
 fn props(index: &PackageIndex, role: &str, code: &str) -> Value {
@@ -409,13 +414,7 @@ async fn a_duplicated_create_adopts_what_the_first_made_and_a_duplicated_delete_
     assert_eq!(again.answer().unwrap(), first);
     // Delivered to another environment (nothing in memory): the function is found by its
     // owner tag and adopted, not created twice and not refused.
-    let mut env: Vec<(&str, String)> = moto.sdk_env();
-    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
-    env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let mut other = Session::start_with_env(bin("warden-provider"), &env)
-        .await
-        .unwrap();
+    let mut other = provider(&moto, &index).await;
     let create = other.prepare(CfnEvent::create(TYPE, "Fn", p.clone()));
     let (adopted, _) = other.send(&create, LIMIT).await.unwrap();
     let adopted = adopted.answer().unwrap();
