@@ -57,6 +57,22 @@ pub fn bin(name: &'static str) -> std::path::PathBuf {
     binary_path(name).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// `warden-provider` in provider-role mode on `moto`, allowed to use the index at `index_url`,
+/// with `extra` settings: one execution environment (start two for a duplicate delivery that
+/// lands elsewhere).
+pub async fn provider_on(
+    moto: &moto::Moto,
+    index_url: &str,
+    extra: &[(&str, &str)],
+) -> Result<Session, HarnessError> {
+    let mut env: Vec<(&str, String)> = moto.sdk_env();
+    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
+    env.push(("WARDEN_PIP_INDEX_ALLOW", index_url.to_owned()));
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Ok(Session::start_with_env(binary_path("warden-provider")?, &env).await?)
+}
+
 /// Errors of the harness.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]

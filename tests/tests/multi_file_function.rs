@@ -11,9 +11,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use warden_e2e::{
-    bin, moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION,
-};
+use warden_e2e::{moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION};
 
 const LIMIT: Duration = Duration::from_secs(60);
 const TYPE: &str = "Custom::MultiFileFunction";
@@ -29,11 +27,7 @@ async fn world() -> (Moto, PackageIndex, Session, String) {
 
 /// A provider process (one execution environment) on `moto` and `index`.
 async fn provider(moto: &Moto, index: &PackageIndex) -> Session {
-    let mut env: Vec<(&str, String)> = moto.sdk_env();
-    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
-    env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Session::start_with_env(bin("warden-provider"), &env)
+    warden_e2e::provider_on(moto, index.url(), &[])
         .await
         .unwrap()
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use warden_e2e::{
-    bin, moto::Moto, package_index::PackageIndex, recorder::RecordedCall, CfnEvent, Session,
+    moto::Moto, package_index::PackageIndex, recorder::RecordedCall, CfnEvent, Session,
     TicketWorld, ACCOUNT, REGION,
 };
 
@@ -31,12 +31,7 @@ async fn world_with(extra: &[(&str, &str)]) -> (Moto, PackageIndex, Session) {
 
 /// A provider process (one execution environment) on `moto` and `index`.
 async fn provider(moto: &Moto, index: &PackageIndex, extra: &[(&str, &str)]) -> Session {
-    let mut env: Vec<(&str, String)> = moto.sdk_env();
-    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
-    env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    Session::start_with_env(bin("warden-provider"), &env)
+    warden_e2e::provider_on(moto, index.url(), extra)
         .await
         .unwrap()
 }
