@@ -73,6 +73,26 @@ pub async fn provider_on(
     Ok(Session::start_with_env(binary_path("warden-provider")?, &env).await?)
 }
 
+/// Sends `event` twice to one provider process: the first answer must be SUCCESS, the second
+/// delivery must be logged `duplicate` and answered with the very same body. Returns the answer.
+pub async fn send_twice(
+    session: &mut Session,
+    event: &CfnEvent,
+    limit: std::time::Duration,
+) -> Result<serde_json::Value, HarnessError> {
+    let unexpected = |what, body: String| HarnessError::Unexpected { what, body };
+    let (first, _) = session.send(event, limit).await?;
+    let first = first
+        .answer()
+        .filter(|a| a["Status"] == "SUCCESS")
+        .ok_or_else(|| unexpected("the first delivery", format!("{:?}", first.answer())))?;
+    let (again, line) = session.send(event, limit).await?;
+    if line["result"] != "duplicate" || again.answer().as_ref() != Some(&first) {
+        return Err(unexpected("the second delivery", line.to_string()));
+    }
+    Ok(first)
+}
+
 /// Errors of the harness.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]

@@ -399,13 +399,10 @@ async fn a_duplicated_create_adopts_what_the_first_made_and_a_duplicated_delete_
     let mut p = props(&index, &role, "def handler(e, c):\n    return 1\n");
     p["FunctionName"] = json!("dup-fn");
     let create = session.prepare(CfnEvent::create(TYPE, "Fn", p.clone()));
-    let (first, _) = session.send(&create, LIMIT).await.unwrap();
-    let first = first.answer().unwrap();
-    assert_eq!(first["Status"], "SUCCESS", "{first}");
-    // The same delivery again to the same environment: the same answer, no work.
-    let (again, line) = session.send(&create, LIMIT).await.unwrap();
-    assert_eq!(line["result"], "duplicate", "{line}");
-    assert_eq!(again.answer().unwrap(), first);
+    // Twice to the same environment: the same answer again, no work.
+    let first = warden_e2e::send_twice(&mut session, &create, LIMIT)
+        .await
+        .unwrap();
     // Delivered to another environment (nothing in memory): the function is found by its
     // owner tag and adopted, not created twice and not refused.
     let mut other = provider(&moto, &index).await;

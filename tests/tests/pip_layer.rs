@@ -375,13 +375,10 @@ async fn a_duplicated_create_and_delete_each_publish_and_delete_once() {
         "Layer",
         props(&index, json!(["idna"])),
     ));
-    let (first, _) = session.send(&create, LIMIT).await.unwrap();
-    let first = first.answer().unwrap();
-    assert_eq!(first["Status"], "SUCCESS", "{first}");
-    // Same environment: the same answer again, no work.
-    let (again, line) = session.send(&create, LIMIT).await.unwrap();
-    assert_eq!(line["result"], "duplicate", "{line}");
-    assert_eq!(again.answer().unwrap(), first);
+    // Twice to the same environment: the same answer again, no work.
+    let first = warden_e2e::send_twice(&mut session, &create, LIMIT)
+        .await
+        .unwrap();
     // Another environment: the identical version is found, nothing is published again.
     let mut other = provider(&moto, &index, &[]).await;
     let create = other.prepare(CfnEvent::create(
