@@ -18,7 +18,7 @@ for f in ../cli/tests/fixtures/lint/*/*; do cp "$f" "corpus/template/$(basename 
 # (No `find | head`: under pipefail, head closing the pipe early kills find with SIGPIPE, exit 141.)
 mapfile -t corpus_templates < <(find ../tests/corpus -name "*.y*ml" | sort)
 for f in "${corpus_templates[@]:0:100}"; do cp "$f" "corpus/template/corpus-$(echo "$f" | md5sum | cut -c1-12).yaml"; done
-for target in event response_url response_budget signature canonical_json ticket requirements build_settings index_page index_url wheel template lint_parameters decision_line iam_policy; do
+for target in event response_url response_budget signature canonical_json ticket continuation requirements build_settings index_page index_url wheel template lint_parameters decision_line iam_policy; do
   echo "fuzzing $target for ${seconds}s"
   cargo fuzz run "$target" -- -max_total_time="$seconds" -rss_limit_mb=2048 2>&1 | tail -n 3
 done

@@ -69,6 +69,9 @@ pub(crate) struct Report {
     denies: Vec<Deny>,
     anomalies_total: u64,
     anomalies: Vec<Anomaly>,
+    /// Long-running operations: one row per request, its polls folded in.
+    #[serde(skip_serializing_if = "operations::Operations::is_empty")]
+    operations: operations::Operations,
     #[serde(skip)]
     allowed_requests: HashSet<u64>,
     /// With CloudTrail records: decision lines whose Lambda request has an `Invoke` record,
@@ -277,6 +280,7 @@ impl Report {
             .unwrap_or_else(|| "(unknown)".to_owned());
         let caller = caller(line);
         let decision = line.decision;
+        self.operations.add(line, &stack);
         for (map, key) in [
             (&mut self.by_stack, stack.clone()),
             (&mut self.by_resource_type, resource_type),
@@ -488,8 +492,10 @@ pub(crate) fn print_text(report: &Report) -> String {
             a.code, a.time, a.stack, a.logical_resource_id, a.message
         );
     }
+    operations::print(&report.operations, &mut out);
     out
 }
 
+mod operations;
 #[cfg(test)]
 mod tests;

@@ -86,6 +86,40 @@ impl Deadlines {
     }
 }
 
+/// CloudFormation waits at most one hour for a custom resource's answer (the largest
+/// `ServiceTimeout`, and the default).
+pub const CLOUDFORMATION_LIMIT: Duration = Duration::from_secs(3600);
+
+/// The last instant an operation (the request and all its polls) may be answered:
+/// `min(received_at + min(service_timeout, 1 hour), the ResponseURL's expiry)`.
+pub fn operation_deadline(
+    received_at: SystemTime,
+    service_timeout: Option<Duration>,
+    response_url_expiry: Option<SystemTime>,
+) -> SystemTime {
+    let limit = service_timeout.map_or(CLOUDFORMATION_LIMIT, |t| t.min(CLOUDFORMATION_LIMIT));
+    let bound = received_at.checked_add(limit).unwrap_or(received_at);
+    response_url_expiry.map_or(bound, |expiry| bound.min(expiry))
+}
+
+impl Deadlines {
+    /// These deadlines, no later than the operation's `deadline`: a poll answers by
+    /// `min(its Lambda deadline, the operation's deadline)` and stops work `reserve` earlier
+    /// (not capped: a poll arriving within the reserve does no work).
+    pub fn within(self, deadline: SystemTime, reserve: Duration) -> Self {
+        if deadline >= self.answer_by {
+            return self;
+        }
+        // The whole reserve: a poll arriving within it has no time to work.
+        let work_by = deadline.checked_sub(reserve).unwrap_or(self.received_at);
+        Self {
+            received_at: self.received_at,
+            answer_by: deadline.max(self.received_at),
+            work_by: work_by.max(self.received_at),
+        }
+    }
+}
+
 /// RFC 3339 with milliseconds, UTC: how times are written in decision lines, evidence and
 /// error messages.
 pub fn format_time(t: SystemTime) -> String {
@@ -121,6 +155,20 @@ mod tests {
         let d = Deadlines::compute(T0, T0 + s(3), None, s(5));
         let available = d.answer_by.duration_since(T0).unwrap();
         assert_eq!(d.work_by, T0 + available / 2);
+    }
+
+    #[test]
+    fn operation_deadline_is_the_earliest_limit() {
+        assert_eq!(operation_deadline(T0, None, None), T0 + s(3600));
+        assert_eq!(operation_deadline(T0, Some(s(600)), None), T0 + s(600));
+        assert_eq!(
+            operation_deadline(T0, Some(s(600)), Some(T0 + s(60))),
+            T0 + s(60)
+        );
+        let d = Deadlines::compute(T0, T0 + s(900), None, s(5)).within(T0 + s(100), s(5));
+        assert_eq!((d.answer_by, d.work_by), (T0 + s(100), T0 + s(95)));
+        let late = Deadlines::compute(T0, T0 + s(60), None, s(5)).within(T0 + s(100), s(5));
+        assert_eq!(late.answer_by, T0 + s(60) - RUNTIME_API_MARGIN);
     }
 
     #[test]

@@ -99,6 +99,29 @@ pub enum ResultCode {
     /// An Update that changed only framework keys (a refreshed ticket or signature), answered
     /// SUCCESS without calling the handler's `update`.
     Unchanged,
+    /// The handler answered in progress: nothing was sent, the next poll was scheduled
+    /// (`operation.next_poll_at`).
+    InProgress,
+    /// A second delivery of a request (same RequestId and ResponseURL) this environment has
+    /// answered (the same answer is sent again, no work is done) or is working on (nothing is
+    /// sent, no second worker starts).
+    Duplicate,
+}
+
+/// The `operation` part of a line: which poll of a long-running operation this invocation was.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct OperationRecord {
+    /// 0 for the original request, then 1, 2, … for each poll.
+    pub poll: u32,
+    /// When the original request was received (RFC 3339).
+    pub started_at: String,
+    /// When the next poll is due, when one was scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_poll_at: Option<String>,
+    /// The operation's deadline (RFC 3339).
+    #[serde(default)]
+    pub deadline: String,
 }
 
 /// The `response` part of a line.
@@ -203,6 +226,9 @@ pub struct DecisionLine {
     /// the classic, unnarrowed model and is flagged by `warden audit`).
     #[serde(default)]
     pub credentials: CredentialModeName,
+    /// Set when the request is (or became) a long-running operation: which poll this was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<OperationRecord>,
 }
 
 pub use crate::deadline::format_time;
@@ -287,6 +313,7 @@ mod tests {
             unknown_fields: Vec::new(),
             abandoned_work: false,
             credentials: CredentialModeName::Ticket,
+            operation: None,
         }
     }
 

@@ -268,6 +268,50 @@ pub enum Error {
         /// The step that failed.
         operation: &'static str,
     },
+    /// A continuation event is malformed.
+    #[error("continuation {problem}")]
+    MalformedContinuation {
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A continuation's body does not decrypt under its data key with its header: forged or
+    /// altered (an extended deadline, another attempt).
+    #[error("continuation is not authentic: its header or body was not sealed by this provider")]
+    ContinuationNotAuthentic,
+    /// A continuation arrived after its operation's deadline.
+    #[error("continuation expired at {}", crate::deadline::format_time(*deadline))]
+    ContinuationExpired {
+        /// The operation's deadline.
+        deadline: std::time::SystemTime,
+    },
+    /// A continuation for a poll that already ran (or a request already answered).
+    #[error("continuation replayed: poll {attempt} of this request already ran or the request was answered")]
+    ContinuationReplayed {
+        /// The poll it claims to start.
+        attempt: u32,
+    },
+    /// A handler's state for the next poll is too large.
+    #[error("the state for the next poll is {bytes} bytes of JSON; at most {limit} are carried")]
+    ContinuationStateTooLarge {
+        /// Its size.
+        bytes: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A handler answered in progress, but this provider cannot poll.
+    #[error("the handler answered in progress, but long-running operations are not configured ({setting} is not set)")]
+    LongRunningUnavailable {
+        /// The setting that enables them.
+        setting: &'static str,
+    },
+    /// The deployer's credentials would expire before the operation's deadline.
+    #[error("the ticket's credentials expire at {} (before this operation's deadline, {}): seal a ticket that outlives the deadline, or set a ServiceTimeout that ends before the ticket does", crate::deadline::format_time(*expires), crate::deadline::format_time(*deadline))]
+    TicketExpiresBeforeDeadline {
+        /// When the credentials expire.
+        expires: std::time::SystemTime,
+        /// The operation's deadline.
+        deadline: std::time::SystemTime,
+    },
     /// The ticket (or the credentials in it) expired.
     #[error("WardenTicket expired at {}: re-seal it with `warden refresh --stack-name {stack_name}` (which updates the stack with fresh tickets), then retry", crate::deadline::format_time(*not_after))]
     TicketExpired {

@@ -64,6 +64,7 @@ pub mod aws;
 mod checks;
 pub mod cloudtrail;
 pub mod config;
+pub mod continuation;
 pub mod credentials;
 pub mod deadline;
 pub mod decision;

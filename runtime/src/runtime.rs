@@ -25,15 +25,14 @@ use tracing::Instrument;
 
 use crate::{
     config::Config,
-    deadline::{Deadlines, SharedClock},
+    continuation::{token::is_continuation, Continuations, Ledger, Seen},
+    deadline::{operation_deadline, Deadlines, SharedClock},
     decision::{
         format_time, Decision, DecisionLine, DecisionSink, Durations, ResponseRecord, ResultCode,
         Schema,
     },
     pipeline::{Invocation, Outcome, Pipeline, Rejection, SharedCredentialSource},
-    protocol::{
-        bounded, CfnRequest, CfnResponse, Envelope, PhysicalId, RequestType, ResponseData, Status,
-    },
+    protocol::{bounded, CfnRequest, CfnResponse, Envelope, Status},
     response::{self, Jitter, ResponseTransport},
     service::{Context, LambdaMeta, Logger},
     verify::{self, CheckLog, Screening},
@@ -49,9 +48,13 @@ pub const PANIC_REASON: &str = "handler panicked";
 /// Ids copied from an event into a decision line are cut to this many bytes.
 const LOGGED_ID_LIMIT: usize = 512;
 
+mod answer;
 mod builder;
+mod long_running;
 
+use answer::Answer;
 pub use builder::WardenBuilder;
+use long_running::{Later, Resumed};
 
 /// A configured runtime for one handler (or a [`crate::pipeline::Router`] over several).
 pub struct Warden {
@@ -63,6 +66,10 @@ pub struct Warden {
     sink: Arc<dyn DecisionSink>,
     /// Provider-role mode: the source every request's context receives.
     provider_source: Option<SharedCredentialSource>,
+    /// Long-running operations, when configured.
+    continuations: Option<Arc<Continuations>>,
+    /// This environment's record of requests (duplicates, replays).
+    ledger: Arc<Ledger>,
 }
 
 impl std::fmt::Debug for Warden {
@@ -90,6 +97,17 @@ pub struct Summary {
     /// Lambda starts a fresh execution environment for the next one.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub abandoned_work: bool,
+}
+
+impl Summary {
+    fn nothing_sent(decision: Decision) -> Self {
+        Self {
+            decision,
+            status: None,
+            delivered: None,
+            abandoned_work: false,
+        }
+    }
 }
 
 /// The result of the work phase, before it becomes a response.
@@ -144,10 +162,15 @@ impl Warden {
             unknown_fields: Vec::new(),
             abandoned_work: false,
             credentials: self.config.credentials.name(),
+            operation: None,
         };
-        let summary = self
-            .handle_inner(body, &lambda, received_at, &mut line)
-            .await;
+        let summary = if is_continuation(body) {
+            self.handle_continuation(body, &lambda, received_at, &mut line)
+                .await
+        } else {
+            self.handle_inner(body, &lambda, received_at, &mut line, None)
+                .await
+        };
         line.durations.total_ms = millis(started.elapsed());
         self.sink.write(&line);
         summary
@@ -159,13 +182,9 @@ impl Warden {
         lambda: &LambdaMeta,
         received_at: SystemTime,
         line: &mut DecisionLine,
+        resumed: Option<Resumed>,
     ) -> Summary {
-        let deny = Summary {
-            decision: Decision::Deny,
-            status: None,
-            delivered: None,
-            abandoned_work: false,
-        };
+        let deny = Summary::nothing_sent(Decision::Deny);
         // 1-2. Parse, envelope, consistency, size, full request (see `verify::screen`).
         let screening = verify::screen(
             body,
@@ -233,12 +252,46 @@ impl Warden {
         if let Some(id) = &current_id {
             answer.physical_id = id.clone();
         }
-        let deadlines = Deadlines::compute(
+        match &resumed {
+            Some(resumed) if !resumed.names(&request) => {
+                line.result = ResultCode::Denied;
+                line.detail = Some("the continuation's event names another request".to_owned());
+                return deny;
+            }
+            Some(_) => {}
+            None => match self.ledger.original(request.request_id(), body) {
+                Seen::New => {}
+                Seen::Answered(sent) => {
+                    line.decision = Decision::Allow;
+                    line.result = ResultCode::Duplicate;
+                    return self.deliver(sent, &envelope, lambda_answer_by, line).await;
+                }
+                Seen::InFlight => {
+                    line.decision = Decision::Allow;
+                    line.result = ResultCode::Duplicate;
+                    line.detail = Some("in progress already: no second worker".to_owned());
+                    return Summary::nothing_sent(Decision::Allow);
+                }
+            },
+        }
+        let op_deadline = match &resumed {
+            Some(resumed) => resumed.deadline(),
+            None => operation_deadline(
+                received_at,
+                request.service_timeout().map(|t| t.duration()),
+                request.response_url().expires_at(),
+            ),
+        };
+        let mut deadlines = Deadlines::compute(
             received_at,
             lambda.deadline,
             request.service_timeout().map(|t| t.duration()),
             self.config.response_reserve,
         );
+        if resumed.is_some() {
+            // A poll: bounded by the operation's deadline, sealed into the continuation.
+            deadlines = deadlines.within(op_deadline, self.config.response_reserve);
+        }
 
         // 4. The pipeline, in its own task, under the deadline.
         let span = tracing::info_span!(
@@ -260,6 +313,10 @@ impl Warden {
         if let Some(source) = &self.provider_source {
             context.extensions_mut().insert(source.clone());
         }
+        if let Some(resumed) = &resumed {
+            resumed.prepare(&mut context, line);
+        }
+        let progress = context.progress();
         let hint = context.physical_id_hint();
         let work_started = Instant::now();
         let work = self
@@ -269,6 +326,30 @@ impl Warden {
         line.checks.extend(checks.snapshot());
         let recorded_id = hint.lock().ok().and_then(|h| h.clone());
         line.decision = Decision::Allow;
+        if let Work::Done(Ok(_)) = &work {
+            if let Some(again) = progress.take_poll_again() {
+                let later = Later {
+                    again,
+                    event: body,
+                    request: &request,
+                    lambda,
+                    resumed: resumed.as_ref(),
+                    received_at,
+                    deadline: op_deadline,
+                    credentials_expire: progress.credentials_expire(),
+                    recorded_id: recorded_id.clone(),
+                };
+                match self.poll_later(later, line).await {
+                    Ok(summary) => return summary,
+                    Err(reason) => {
+                        answer.fail_with_recorded(reason, recorded_id);
+                        return self
+                            .send(answer, &envelope, deadlines.answer_by, line)
+                            .await;
+                    }
+                }
+            }
+        }
         match work {
             Work::Done(Ok(outcome)) => {
                 let unchanged = matches!(outcome, Outcome::Unchanged(_));
@@ -326,6 +407,13 @@ impl Warden {
         deadlines: Deadlines,
     ) -> Work {
         let budget = deadlines.work_remaining(self.clock.now());
+        if budget.is_zero() {
+            // Past the deadline already (a late poll): nothing runs.
+            return Work::TimedOut {
+                after: Duration::ZERO,
+                abandoned: false,
+            };
+        }
         let pipeline = self.pipeline.clone();
         // Cloning the pipeline runs the layers' `Clone`: do it inside the task, where a panic
         // is caught like any other.
@@ -365,128 +453,55 @@ impl Warden {
             data: answer.data,
         };
         let fitted = response::fit(response);
+        line.reason = fitted.response.reason.clone();
+        line.physical_resource_id = Some(fitted.response.physical_resource_id.to_string());
+        let body = Bytes::from(fitted.body);
+        self.ledger.answered(&envelope.request_id, body.clone());
+        let mut summary = self.deliver(body, envelope, answer_by, line).await;
+        if let Some(record) = &mut line.response {
+            record.adjustment = fitted.adjustment;
+        }
+        line.durations.response_ms = millis(response_started.elapsed());
+        summary.status = Some(fitted.response.status);
+        line.status_sent = summary.status;
+        summary
+    }
+
+    /// PUTs an answer's body (a new one, or the one sent before for a duplicate delivery).
+    async fn deliver(
+        &self,
+        body: Bytes,
+        envelope: &Envelope,
+        answer_by: SystemTime,
+        line: &mut DecisionLine,
+    ) -> Summary {
+        let status = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| serde_json::from_value::<Status>(v.get("Status")?.clone()).ok());
+        let bytes = body.len();
         let delivery = response::deliver(
             self.transport.as_ref(),
             &envelope.response_url,
-            Bytes::from(fitted.body.clone()),
+            body,
             answer_by,
             self.clock.as_ref(),
             self.config.retry,
             self.jitter.as_ref(),
         )
         .await;
-        line.status_sent = Some(fitted.response.status);
-        line.reason = fitted.response.reason.clone();
-        line.physical_resource_id = Some(fitted.response.physical_resource_id.to_string());
         let delivered = delivery.delivered;
+        line.status_sent = status;
         line.response = Some(ResponseRecord {
-            bytes: fitted.body.len(),
-            adjustment: fitted.adjustment,
+            bytes,
+            adjustment: None,
             delivery,
         });
-        line.durations.response_ms = millis(response_started.elapsed());
         Summary {
             decision: line.decision,
-            status: Some(fitted.response.status),
+            status,
             delivered: Some(delivered),
             abandoned_work: line.abandoned_work,
         }
-    }
-}
-
-/// The answer being assembled.
-struct Answer {
-    status: Status,
-    reason: Option<String>,
-    physical_id: PhysicalId,
-    is_create: bool,
-    no_echo: bool,
-    data: ResponseData,
-}
-
-impl Answer {
-    /// Starts as a FAILED answer with the id a failure must carry: the event's id for Update
-    /// and Delete, the sentinel for Create (or when the event's id is unusable).
-    fn for_envelope(envelope: &Envelope) -> Self {
-        let is_create = envelope.request_type.as_deref() == Some("Create");
-        let event_id = envelope
-            .physical_resource_id
-            .as_deref()
-            .filter(|_| !is_create);
-        let physical_id = event_id
-            .and_then(|id| PhysicalId::from_event(id).ok())
-            .unwrap_or_else(|| {
-                PhysicalId::failure_sentinel(
-                    &envelope.stack_id,
-                    &envelope.logical_resource_id,
-                    &envelope.request_id,
-                )
-            });
-        Self {
-            status: Status::Failed,
-            reason: None,
-            physical_id,
-            is_create,
-            no_echo: false,
-            data: ResponseData::new(),
-        }
-    }
-
-    fn fail(&mut self, reason: String) {
-        self.status = Status::Failed;
-        self.reason = Some(reason);
-    }
-
-    fn fail_with_recorded(&mut self, reason: String, recorded: Option<PhysicalId>) {
-        if self.is_create {
-            if let Some(id) = recorded {
-                self.physical_id = id;
-            }
-        }
-        self.fail(reason);
-    }
-
-    /// Takes a successful outcome; refuses one that does not match the request type.
-    fn succeed(&mut self, outcome: Outcome, request: &CfnRequest) -> Result<(), String> {
-        let kind = match &outcome {
-            Outcome::Created(_) => RequestType::Create,
-            Outcome::Updated(_) | Outcome::Unchanged(_) => RequestType::Update,
-            Outcome::Deleted(_) => RequestType::Delete,
-        };
-        if kind != request.request_type() {
-            return Err(format!(
-                "the pipeline answered a {} request with a {} result",
-                request.request_type(),
-                kind
-            ));
-        }
-        if let Outcome::Unchanged(u) = &outcome {
-            if u.replacement.is_some() {
-                return Err(
-                    "a framework-only update cannot replace the resource (unchanged returned a replacement)"
-                        .to_owned(),
-                );
-            }
-        }
-        self.status = Status::Success;
-        self.reason = None;
-        let (id, data, no_echo) = match outcome {
-            Outcome::Created(c) => (
-                Some(c.physical_id.unwrap_or_else(|| {
-                    PhysicalId::derived(request.stack(), request.logical_resource_id())
-                })),
-                c.data,
-                c.no_echo,
-            ),
-            Outcome::Updated(u) | Outcome::Unchanged(u) => (u.replacement, u.data, u.no_echo),
-            Outcome::Deleted(_) => (None, ResponseData::new(), false),
-        };
-        if let Some(id) = id {
-            self.physical_id = id;
-        }
-        self.data = data;
-        self.no_echo = no_echo;
-        Ok(())
     }
 }
 

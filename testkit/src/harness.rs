@@ -4,12 +4,13 @@
 
 use std::{
     sync::{Arc, Mutex},
-    time::{Duration, SystemTime},
+    time::Duration,
 };
 
 use bytes::Bytes;
 use cfn_warden::{
     credentials::{ticket::DataKeys, SessionPolicy, TicketLayer, TicketSettings, WorkCredentials},
+    deadline::{SharedClock, SystemClock},
     decision::{DecisionLine, MemorySink},
     pipeline::{
         CredentialSource, IntoPipeline, Invocation, Outcome, Pipeline, Rejection,
@@ -23,7 +24,12 @@ use cfn_warden::{
 };
 use serde_json::Value;
 
-use crate::{aws::Aws, event::CfnEvent, AwsCall, KitError};
+use crate::{
+    aws::Aws,
+    clock::{ManualClock, PollQueue, QueuedPoll},
+    event::CfnEvent,
+    AwsCall, KitError,
+};
 
 /// The function the harness pretends to be (the events' ServiceToken is set to it).
 pub const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:under-test";
@@ -228,6 +234,7 @@ pub struct HarnessBuilder<H> {
     function_arn: String,
     configure: Vec<Configure<H>>,
     grants: Result<Grants, cfn_warden::Error>,
+    clock: Option<ManualClock>,
 }
 
 impl<H: IntoPipeline + 'static> HarnessBuilder<H> {
@@ -254,6 +261,14 @@ impl<H: IntoPipeline + 'static> HarnessBuilder<H> {
     /// How long each request may run (Lambda's remaining time; default 30 s).
     pub fn time_limit(mut self, limit: Duration) -> Self {
         self.time_limit = limit;
+        self
+    }
+
+    /// A clock the test controls, read by the runtime and the handler (default: the system
+    /// clock). It moves only when the test moves it, or when [`Harness::deliver_next_poll`]
+    /// moves it to the poll's due time.
+    pub fn clock(mut self, clock: ManualClock) -> Self {
+        self.clock = Some(clock);
         self
     }
 
@@ -298,8 +313,20 @@ impl<H: IntoPipeline + 'static> HarnessBuilder<H> {
                 .response_reserve(Duration::from_millis(200))
                 .build()?,
         };
+        let polls = PollQueue::default();
+        let continuations = cfn_warden::continuation::Continuations::builder()
+            .keys(Arc::new(cfn_warden::continuation::LocalKeys::random()?))
+            .key_id("local")
+            .scheduler(Arc::new(polls.clone()))
+            .build()?;
+        let clock: SharedClock = match &self.clock {
+            Some(manual) => Arc::new(manual.clone()),
+            None => Arc::new(SystemClock),
+        };
         let mut builder = Warden::builder(self.handler)
             .config(config)
+            .clock(clock.clone())
+            .continuations(continuations)
             .transport(answers.clone())
             .decision_sink(Arc::new(sink.clone()));
         builder = match self.grants? {
@@ -329,6 +356,9 @@ impl<H: IntoPipeline + 'static> HarnessBuilder<H> {
             aws: self.aws,
             time_limit: self.time_limit,
             function_arn: self.function_arn,
+            clock,
+            manual: self.clock,
+            polls,
         })
     }
 }
@@ -342,6 +372,9 @@ pub struct Harness {
     aws: Aws,
     time_limit: Duration,
     function_arn: String,
+    clock: SharedClock,
+    manual: Option<ManualClock>,
+    polls: PollQueue,
 }
 
 impl std::fmt::Debug for Harness {
@@ -364,6 +397,7 @@ impl Harness {
             function_arn: FUNCTION_ARN.to_owned(),
             configure: Vec::new(),
             grants: Ok(Grants::Test),
+            clock: None,
         }
     }
 
@@ -395,7 +429,7 @@ impl Harness {
         let meta = LambdaMeta {
             request_id: format!("lambda-{}", crate::event::uuid_like()),
             invoked_function_arn: self.function_arn.clone(),
-            deadline: SystemTime::now() + self.time_limit,
+            deadline: self.clock.now() + self.time_limit,
         };
         let summary = self.warden.handle(event, meta).await;
         let answer = self
@@ -436,6 +470,31 @@ impl Harness {
     /// Every answer sent so far (one per request at most).
     pub fn answers(&self) -> Vec<Value> {
         self.answers.0.lock().map(|a| a.clone()).unwrap_or_default()
+    }
+
+    /// The clock the test controls, when one was given ([`HarnessBuilder::clock`]).
+    pub fn clock(&self) -> Option<&ManualClock> {
+        self.manual.as_ref()
+    }
+
+    /// The continuations the provider sent itself and the test has not delivered yet.
+    pub fn queued_polls(&self) -> Vec<QueuedPoll> {
+        self.polls
+            .0
+            .lock()
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Delivers the oldest queued continuation, as Lambda would re-invoke the provider; with a
+    /// [`ManualClock`] the clock is first moved to when the poll is due (else the runtime waits
+    /// for it). `None` when none is queued.
+    pub async fn deliver_next_poll(&self) -> Option<Exchange> {
+        let poll = self.polls.0.lock().ok()?.pop_front()?;
+        if let (Some(due), Some(manual)) = (poll.due(), &self.manual) {
+            manual.advance_to(due);
+        }
+        Some(self.send_bytes(&poll.event).await)
     }
 
     /// The recorder of AWS calls.

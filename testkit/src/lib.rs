@@ -67,6 +67,7 @@
 
 mod access;
 mod aws;
+mod clock;
 mod event;
 mod harness;
 mod moto;
@@ -75,6 +76,7 @@ mod tickets;
 
 pub use access::Access;
 pub use aws::{Aws, AwsCall, REGION};
+pub use clock::{ManualClock, QueuedPoll};
 pub use event::{sign_properties, sign_properties_for, CfnEvent, ACCOUNT, STACK_ID};
 pub use harness::{Exchange, Harness, HarnessBuilder, FUNCTION_ARN, TEST_CREDENTIALS_CHECK};
 pub use moto::{free_port, Moto, RestAnswer};

@@ -76,6 +76,42 @@ pub fn declared_actions(line: &serde_json::Value) -> Vec<String> {
         .unwrap_or_else(|e| panic!("the declared actions of {line}: {e}"))
 }
 
+/// `warden-provider` in provider-role mode on `moto`, allowed to use the index at `index_url`,
+/// with `extra` settings: one execution environment (start two for a duplicate delivery that
+/// lands elsewhere).
+pub async fn provider_on(
+    moto: &moto::Moto,
+    index_url: &str,
+    extra: &[(&str, &str)],
+) -> Result<Session, HarnessError> {
+    let mut env: Vec<(&str, String)> = moto.sdk_env();
+    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
+    env.push(("WARDEN_PIP_INDEX_ALLOW", index_url.to_owned()));
+    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    Ok(Session::start_with_env(binary_path("warden-provider")?, &env).await?)
+}
+
+/// Sends `event` twice to one provider process: the first answer must be SUCCESS, the second
+/// delivery must be logged `duplicate` and answered with the very same body. Returns the answer.
+pub async fn send_twice(
+    session: &mut Session,
+    event: &CfnEvent,
+    limit: std::time::Duration,
+) -> Result<serde_json::Value, HarnessError> {
+    let unexpected = |what, body: String| HarnessError::Unexpected { what, body };
+    let (first, _) = session.send(event, limit).await?;
+    let first = first
+        .answer()
+        .filter(|a| a["Status"] == "SUCCESS")
+        .ok_or_else(|| unexpected("the first delivery", format!("{:?}", first.answer())))?;
+    let (again, line) = session.send(event, limit).await?;
+    if line["result"] != "duplicate" || again.answer().as_ref() != Some(&first) {
+        return Err(unexpected("the second delivery", line.to_string()));
+    }
+    Ok(first)
+}
+
 /// Errors of the harness.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]

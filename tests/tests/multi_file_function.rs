@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use warden_e2e::{
-    bin, declared_actions, moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT,
-    REGION,
+    declared_actions, moto::Moto, package_index::PackageIndex, CfnEvent, Session, ACCOUNT, REGION,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -24,14 +23,15 @@ async fn world() -> (Moto, PackageIndex, Session, String) {
     let moto = Moto::start().await.unwrap();
     let index = PackageIndex::start().await.unwrap();
     let role = moto.create_role("fn-exec").await.unwrap();
-    let mut env: Vec<(&str, String)> = moto.sdk_env();
-    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
-    env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let session = Session::start_with_env(bin("warden-provider"), &env)
-        .await
-        .unwrap();
+    let session = provider(&moto, &index).await;
     (moto, index, session, role)
+}
+
+/// A provider process (one execution environment) on `moto` and `index`.
+async fn provider(moto: &Moto, index: &PackageIndex) -> Session {
+    warden_e2e::provider_on(moto, index.url(), &[])
+        .await
+        .unwrap()
 }
 
 fn props(index: &PackageIndex, role: &str, code: &str) -> Value {
@@ -383,4 +383,34 @@ async fn functions_this_resource_did_not_create_are_never_touched() {
         !line["checks"].to_string().contains("DeleteFunction"),
         "{line}"
     );
+}
+
+#[tokio::test]
+async fn a_duplicated_create_adopts_what_the_first_made_and_a_duplicated_delete_succeeds() {
+    let (moto, index, mut session, role) = world().await;
+    let mut p = props(&index, &role, "def handler(e, c):\n    return 1\n");
+    p["FunctionName"] = json!("dup-fn");
+    let create = session.prepare(CfnEvent::create(TYPE, "Fn", p.clone()));
+    // Twice to the same environment: the same answer again, no work.
+    let first = warden_e2e::send_twice(&mut session, &create, LIMIT)
+        .await
+        .unwrap();
+    // Delivered to another environment (nothing in memory): the function is found by its
+    // owner tag and adopted, not created twice and not refused.
+    let mut other = provider(&moto, &index).await;
+    let create = other.prepare(CfnEvent::create(TYPE, "Fn", p.clone()));
+    let (adopted, _) = other.send(&create, LIMIT).await.unwrap();
+    let adopted = adopted.answer().unwrap();
+    assert_eq!(adopted["Status"], "SUCCESS", "{adopted}");
+    assert_eq!(adopted["PhysicalResourceId"], first["PhysicalResourceId"]);
+    assert_eq!(adopted["Data"]["Arn"], first["Data"]["Arn"]);
+    // Delete, then the same Delete in another environment: gone is success.
+    let delete = session.prepare(CfnEvent::delete(TYPE, "Fn", "dup-fn", p.clone()));
+    let (deleted, _) = session.send(&delete, LIMIT).await.unwrap();
+    assert_eq!(deleted.answer().unwrap()["Status"], "SUCCESS");
+    let delete = other.prepare(CfnEvent::delete(TYPE, "Fn", "dup-fn", p));
+    let (again, _) = other.send(&delete, LIMIT).await.unwrap();
+    assert_eq!(again.answer().unwrap()["Status"], "SUCCESS");
+    let listed = moto.lambda_get("/2015-03-31/functions").await.unwrap();
+    assert_eq!(listed["Functions"], json!([]), "{listed}");
 }

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use warden_e2e::{
-    bin, declared_actions, moto::Moto, package_index::PackageIndex, recorder::RecordedCall,
-    CfnEvent, Session, TicketWorld, ACCOUNT, REGION,
+    declared_actions, moto::Moto, package_index::PackageIndex, recorder::RecordedCall, CfnEvent,
+    Session, TicketWorld, ACCOUNT, REGION,
 };
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -25,15 +25,15 @@ async fn world() -> (Moto, PackageIndex, Session) {
 async fn world_with(extra: &[(&str, &str)]) -> (Moto, PackageIndex, Session) {
     let moto = Moto::start().await.unwrap();
     let index = PackageIndex::start().await.unwrap();
-    let mut env: Vec<(&str, String)> = moto.sdk_env();
-    env.push(("WARDEN_CREDENTIALS", "provider-role".into()));
-    env.push(("WARDEN_PIP_INDEX_ALLOW", index.url().to_owned()));
-    env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let session = Session::start_with_env(bin("warden-provider"), &env)
-        .await
-        .unwrap();
+    let session = provider(&moto, &index, extra).await;
     (moto, index, session)
+}
+
+/// A provider process (one execution environment) on `moto` and `index`.
+async fn provider(moto: &Moto, index: &PackageIndex, extra: &[(&str, &str)]) -> Session {
+    warden_e2e::provider_on(moto, index.url(), extra)
+        .await
+        .unwrap()
 }
 
 fn props(index: &PackageIndex, requirements: Value) -> Value {
@@ -354,4 +354,44 @@ async fn layers_over_the_direct_upload_limit_are_staged_through_s3() {
         reason.contains("over the 1000-byte limit") && reason.contains("WARDEN_LAYER_BUCKET"),
         "{reason}"
     );
+}
+
+#[tokio::test]
+async fn a_duplicated_create_and_delete_each_publish_and_delete_once() {
+    let (moto, index, mut session) = world().await;
+    let create = session.prepare(CfnEvent::create(
+        TYPE,
+        "Layer",
+        props(&index, json!(["idna"])),
+    ));
+    // Twice to the same environment: the same answer again, no work.
+    let first = warden_e2e::send_twice(&mut session, &create, LIMIT)
+        .await
+        .unwrap();
+    // Another environment: the identical version is found, nothing is published again.
+    let mut other = provider(&moto, &index, &[]).await;
+    let create = other.prepare(CfnEvent::create(
+        TYPE,
+        "Layer",
+        props(&index, json!(["idna"])),
+    ));
+    let (adopted, _) = other.send(&create, LIMIT).await.unwrap();
+    let adopted = adopted.answer().unwrap();
+    assert_eq!(
+        adopted["PhysicalResourceId"], first["PhysicalResourceId"],
+        "{adopted}"
+    );
+    assert_eq!(versions(&moto).await.len(), 1, "published once");
+    let id = first["PhysicalResourceId"].as_str().unwrap();
+    for session in [&mut session, &mut other] {
+        let delete = session.prepare(CfnEvent::delete(
+            TYPE,
+            "Layer",
+            id,
+            props(&index, json!(["idna"])),
+        ));
+        let (deleted, _) = session.send(&delete, LIMIT).await.unwrap();
+        assert_eq!(deleted.answer().unwrap()["Status"], "SUCCESS");
+    }
+    assert!(versions(&moto).await.is_empty());
 }

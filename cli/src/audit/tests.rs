@@ -106,3 +106,36 @@ async fn a_failed_query_or_a_malformed_store_is_an_error() {
         .unwrap_err();
     assert!(err.to_string().contains("not an event data store"), "{err}");
 }
+
+#[test]
+fn an_operation_is_one_row_with_its_polls_and_total_duration() {
+    let line = |time: &str, poll: u32, result: &str, status: Option<&str>| {
+        json!({
+            "schema": "cfn-warden.decision/1", "time": time, "decision": "allow",
+            "result": result, "status_sent": status, "cfn_request_id": "req-1",
+            "stack_id": "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1",
+            "logical_resource_id": "Slow", "request_type": "Create",
+            "operation": {"poll": poll, "started_at": "2026-12-06T00:00:00.000Z",
+                          "deadline": "2026-12-06T01:00:00.000Z"}
+        })
+        .to_string()
+    };
+    let mut report = Report::default();
+    report.read_line(&line("2026-12-06T00:00:00.000Z", 0, "in-progress", None));
+    report.read_line(&line("2026-12-06T00:00:30.000Z", 1, "in-progress", None));
+    report.read_line(&line("2026-12-06T00:01:00.000Z", 2, "in-progress", None));
+    report.read_line(&line(
+        "2026-12-06T00:01:30.000Z",
+        3,
+        "success",
+        Some("SUCCESS"),
+    ));
+    let json = serde_json::to_value(&report).unwrap();
+    let ops = json["operations"].as_array().unwrap();
+    assert_eq!(ops.len(), 1);
+    assert_eq!(ops[0]["polls"], 3);
+    assert_eq!(ops[0]["total_seconds"], 90.0);
+    assert_eq!(ops[0]["outcome"], "SUCCESS");
+    let text = print_text(&report);
+    assert!(text.contains("req-1: 3 polls, 90.0 s, SUCCESS"), "{text}");
+}

@@ -1,7 +1,9 @@
 //! `faulty-resource`: fails on purpose, to show that CloudFormation always gets one answer.
 //!
 //! Property `Mode`: `ok` | `error` | `panic` | `hang` | `block` | `big-data` | `secret-data` |
-//! `whoami` | `provider-credentials`; optional `Message`; optional `Generation`: when set, the
+//! `whoami` | `provider-credentials` | `slow`; optional `Message`; optional `Polls` and
+//! `PollSeconds` (for `slow`: done after `Polls` polls, default 3, `PollSeconds` apart,
+//! default 5); optional `Generation`: when set, the
 //! PhysicalResourceId is `faulty-gen-<Generation>` and an Update that changes it replaces the
 //! resource; optional `Declare`: a policy document declared as this request's permissions
 //! (test fixture for the credential modes; a real resource declares from its own types).
@@ -39,6 +41,9 @@ enum Mode {
     /// Try the SDK's default credential chain (the provider's own credentials); Data
     /// `ProviderCredentials` = `reachable` or `unreachable`.
     ProviderCredentials,
+    /// A long-running operation: answers in progress, then done after `Polls` polls; Data
+    /// `Message` = `done after N polls`.
+    Slow,
 }
 
 /// Its properties.
@@ -56,6 +61,12 @@ struct Properties {
     /// The permissions to declare (a policy document).
     #[serde(default)]
     declare: Option<serde_json::Value>,
+    /// For `slow`: how many polls until done.
+    #[serde(default)]
+    polls: Option<u32>,
+    /// For `slow`: seconds between polls.
+    #[serde(default)]
+    poll_seconds: Option<u64>,
 }
 
 impl Properties {
@@ -91,6 +102,15 @@ async fn act(p: &Properties, ctx: &Context) -> Result<Payload, HandlerError> {
         Mode::Block => {
             std::thread::sleep(std::time::Duration::from_secs(3600));
             Ok(Payload::Plain(message))
+        }
+        Mode::Slow => {
+            let done_after = p.polls.unwrap_or(3);
+            let attempt = ctx.polling().map_or(0, |poll| poll.attempt);
+            if attempt < done_after {
+                let every = std::time::Duration::from_secs(p.poll_seconds.unwrap_or(5));
+                ctx.poll_again(serde_json::json!({ "attempt": attempt }), every)?;
+            }
+            Ok(Payload::Plain(format!("done after {attempt} polls")))
         }
         Mode::BigData => Ok(Payload::Plain("x".repeat(5000))),
         Mode::SecretData => Ok(Payload::Secret(message)),

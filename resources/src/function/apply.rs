@@ -239,7 +239,7 @@ impl MultiFileFunction {
             Existing::Absent => {
                 let mut tags: BTreeMap<String, String> = p.tags.clone();
                 tags.insert(OWNER_TAG.to_owned(), ctx.owner_digest());
-                // No conflict retries: a conflict here means the name is taken.
+                // No conflict retries: a conflict here means the name was taken meanwhile.
                 let created = lambda
                     .create_function()
                     .function_name(name)
@@ -264,16 +264,32 @@ impl MultiFileFunction {
                     .set_tags(Some(tags.into_iter().collect()))
                     .publish(false)
                     .send()
-                    .await
-                    .map_err(|e| HandlerError::aws("CreateFunction", &e))?;
-                ctx.record_physical_id(
-                    PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?,
-                );
-                wait_ready(ctx, &lambda, name).await?;
-                created
-                    .function_arn()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| function_arn(ctx, name))
+                    .await;
+                match created {
+                    Ok(created) => {
+                        ctx.record_physical_id(
+                            PhysicalId::new(name).map_err(|e| HandlerError::new(e.to_string()))?,
+                        );
+                        wait_ready(ctx, &lambda, name).await?;
+                        created
+                            .function_arn()
+                            .map(str::to_owned)
+                            .unwrap_or_else(|| function_arn(ctx, name))
+                    }
+                    // Taken since we looked: a duplicate delivery of this Create (in another
+                    // environment) made it. Adopted when it carries this resource's owner tag,
+                    // never otherwise.
+                    Err(e) if e.code() == Some("ResourceConflictException") => {
+                        match existing(ctx, &lambda, name).await? {
+                            Existing::Owned => {
+                                self.update_in_place(ctx, &lambda, p, checked, &code.bytes, &sha)
+                                    .await?
+                            }
+                            _ => return Err(foreign(name)),
+                        }
+                    }
+                    Err(e) => return Err(HandlerError::aws("CreateFunction", &e)),
+                }
             }
             Existing::Owned => {
                 self.update_in_place(ctx, &lambda, p, checked, &code.bytes, &sha)

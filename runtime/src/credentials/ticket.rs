@@ -390,61 +390,10 @@ fn aead_key(bytes: &[u8]) -> Result<LessSafeKey, Error> {
 
 #[cfg(test)]
 pub(crate) mod tests {
-    use std::sync::Mutex;
-
     use super::*;
-
-    /// An in-memory stand-in for KMS with the same context rule: a data key only decrypts with
-    /// the exact context it was generated under.
-    /// (handle, context, plaintext key)
-    type Issued = (Vec<u8>, BTreeMap<String, String>, Vec<u8>);
-
-    #[derive(Default)]
-    pub(crate) struct MemoryKeys {
-        issued: Mutex<Vec<Issued>>,
-    }
-
-    impl DataKeys for MemoryKeys {
-        fn generate<'a>(
-            &'a self,
-            _key_id: &'a str,
-            context: &'a BTreeMap<String, String>,
-        ) -> BoxFuture<'a, Result<DataKey, Error>> {
-            Box::pin(async move {
-                let mut plain = vec![0u8; 32];
-                ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut plain)
-                    .unwrap();
-                let handle = format!("dk-{}", self.issued.lock().unwrap().len()).into_bytes();
-                self.issued
-                    .lock()
-                    .unwrap()
-                    .push((handle.clone(), context.clone(), plain.clone()));
-                Ok(DataKey {
-                    plaintext: Secret::new(plain),
-                    ciphertext: handle,
-                })
-            })
-        }
-
-        fn decrypt<'a>(
-            &'a self,
-            _key_id: &'a str,
-            ciphertext: &'a [u8],
-            context: &'a BTreeMap<String, String>,
-        ) -> BoxFuture<'a, Result<Secret<Vec<u8>>, Error>> {
-            Box::pin(async move {
-                self.issued
-                    .lock()
-                    .unwrap()
-                    .iter()
-                    .find(|(h, c, _)| h == ciphertext && c == context)
-                    .map(|(_, _, k)| Secret::new(k.clone()))
-                    .ok_or(Error::TicketCrypto {
-                        operation: "decrypt the data key (InvalidCiphertextException)",
-                    })
-            })
-        }
-    }
+    // Data keys wrapped in memory, with KMS's context rule: a data key only decrypts with
+    // the exact context it was generated under.
+    use crate::continuation::LocalKeys as MemoryKeys;
 
     pub(crate) fn credentials() -> SessionCredentials {
         SessionCredentials {
@@ -466,7 +415,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn seal_then_open_round_trips_through_the_token() {
-        let keys = MemoryKeys::default();
+        let keys = MemoryKeys::random().unwrap();
         let sealed = seal(&keys, "alias/t", &credentials(), binding())
             .await
             .unwrap();
@@ -488,7 +437,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn another_stack_or_logical_id_does_not_open() {
-        let keys = MemoryKeys::default();
+        let keys = MemoryKeys::random().unwrap();
         let sealed = seal(&keys, "k", &credentials(), binding()).await.unwrap();
         assert!(open(&keys, "k", &sealed, "other", "Layer").await.is_err());
         assert!(open(&keys, "k", &sealed, "app", "Other").await.is_err());
@@ -496,7 +445,7 @@ pub(crate) mod tests {
 
     #[tokio::test]
     async fn a_changed_not_after_or_flipped_byte_does_not_open() {
-        let keys = MemoryKeys::default();
+        let keys = MemoryKeys::random().unwrap();
         let sealed = seal(&keys, "k", &credentials(), binding()).await.unwrap();
         let mut later = sealed.clone();
         later.binding.not_after += 3600;

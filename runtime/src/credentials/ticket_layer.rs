@@ -166,6 +166,7 @@ impl Stage for TicketLayer {
                         latency_us,
                     ));
                     ctx.reserve_property_key(TICKET_PROPERTY_KEY);
+                    ctx.note_credentials_expiry(from_unix(credentials.expiration));
                     let verification = with_credentials(&base, &credentials, "cfn-warden-ticket");
                     ctx.extensions_mut()
                         .insert(VerificationConfig(verification));

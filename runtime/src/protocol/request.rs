@@ -1,6 +1,9 @@
 //! The request CloudFormation sends, parsed from untrusted bytes.
 
-use std::{fmt, time::Duration};
+use std::{
+    fmt,
+    time::{Duration, SystemTime},
+};
 
 use serde_json::{Map, Value};
 
@@ -84,6 +87,44 @@ impl ResponseUrl {
             .map(|h| bounded(h, 253))
             .unwrap_or_default()
     }
+
+    /// When the presigned URL stops working, as its query says: SigV4 (`X-Amz-Date` plus
+    /// `X-Amz-Expires` seconds) or SigV2 (`Expires`, Unix seconds). `None` when it says
+    /// neither (the URL is then not bounded here; the operation's other limits still are).
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        let (mut date, mut expires, mut v2) = (None, None, None);
+        for (key, value) in self.0.query_pairs() {
+            match key.as_ref() {
+                "X-Amz-Date" => date = amz_date(&value),
+                "X-Amz-Expires" => expires = value.parse::<u64>().ok(),
+                "Expires" => v2 = value.parse::<u64>().ok(),
+                _ => {}
+            }
+        }
+        match (date, expires) {
+            (Some(date), Some(seconds)) => date.checked_add(Duration::from_secs(seconds)),
+            _ => v2.and_then(|s| SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(s))),
+        }
+    }
+}
+
+/// `20261206T001500Z` (SigV4's basic ISO 8601).
+fn amz_date(value: &str) -> Option<SystemTime> {
+    let b = value.as_bytes();
+    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
+        return None;
+    }
+    let (date, time) = (value.get(0..8)?, value.get(9..15)?);
+    let rfc3339 = format!(
+        "{}-{}-{}T{}:{}:{}Z",
+        date.get(0..4)?,
+        date.get(4..6)?,
+        date.get(6..8)?,
+        time.get(0..2)?,
+        time.get(2..4)?,
+        time.get(4..6)?
+    );
+    humantime::parse_rfc3339(&rfc3339).ok()
 }
 
 impl fmt::Debug for ResponseUrl {

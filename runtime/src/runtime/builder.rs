@@ -9,6 +9,7 @@ use tower::{util::BoxCloneSyncService, Layer, Service};
 use super::Warden;
 use crate::{
     config::{Config, Environment, ProcessEnvironment},
+    continuation::{Continuations, CONTINUATION_KEY_SETTING},
     credentials::CredentialMode,
     deadline::{SharedClock, SystemClock},
     decision::{DecisionSink, StdoutSink},
@@ -29,6 +30,7 @@ pub struct WardenBuilder<H> {
     transport: Option<Arc<dyn ResponseTransport>>,
     jitter: Option<Arc<dyn Jitter>>,
     sink: Option<Arc<dyn DecisionSink>>,
+    continuations: Option<Continuations>,
 }
 
 impl Warden {
@@ -42,6 +44,7 @@ impl Warden {
             transport: None,
             jitter: None,
             sink: None,
+            continuations: None,
         }
     }
 }
@@ -96,6 +99,15 @@ impl<H: IntoPipeline> WardenBuilder<H> {
         self
     }
 
+    /// Long-running operations: where continuations' data keys come from and how the next
+    /// poll is delivered (default: from `WARDEN_CONTINUATION_KEY`, a KMS key, and
+    /// self-invocation, when that is set; otherwise a handler answering in progress is
+    /// answered FAILED naming the setting).
+    pub fn continuations(mut self, continuations: Continuations) -> Self {
+        self.continuations = Some(continuations);
+        self
+    }
+
     /// Builds the runtime.
     pub fn build(self) -> Result<Warden, Error> {
         self.build_with_env(&ProcessEnvironment)
@@ -103,6 +115,14 @@ impl<H: IntoPipeline> WardenBuilder<H> {
 
     /// Builds the runtime, reading settings from `env` when none were given.
     pub fn build_with_env(self, env: &dyn Environment) -> Result<Warden, Error> {
+        let continuations = match self.continuations {
+            Some(c) => Some(c),
+            None => env
+                .var(CONTINUATION_KEY_SETTING)
+                .filter(|k| !k.is_empty())
+                .map(continuations_in_lambda)
+                .transpose()?,
+        };
         let config = match self.config {
             Some(c) => c,
             None => Config::from_env(env)?,
@@ -140,6 +160,8 @@ impl<H: IntoPipeline> WardenBuilder<H> {
         };
         Ok(Warden {
             provider_source,
+            continuations: continuations.map(Arc::new),
+            ledger: Arc::default(),
             pipeline: Arc::new(pipeline),
             config,
             clock: self.clock.unwrap_or_else(|| Arc::new(SystemClock)),
@@ -245,6 +267,19 @@ fn cloudtrail_layer(_: crate::CloudTrailSettings, _: Pipeline) -> Result<Pipelin
 fn stack_operation_layer(_: crate::StackOperationSettings, _: Pipeline) -> Result<Pipeline, Error> {
     Err(Error::InvalidSetting {
         name: "WARDEN_VERIFY_STACK_OPERATION",
+        problem: "needs cfn-warden built with the `aws` feature",
+    })
+}
+
+#[cfg(feature = "aws")]
+fn continuations_in_lambda(key_id: String) -> Result<Continuations, Error> {
+    crate::continuation::in_lambda(key_id)
+}
+
+#[cfg(not(feature = "aws"))]
+fn continuations_in_lambda(_: String) -> Result<Continuations, Error> {
+    Err(Error::InvalidSetting {
+        name: CONTINUATION_KEY_SETTING,
         problem: "needs cfn-warden built with the `aws` feature",
     })
 }

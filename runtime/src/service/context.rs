@@ -6,6 +6,7 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+use super::progress::{Polling, ProgressSlots};
 use crate::{
     checks::CheckLog,
     deadline::{Deadlines, SharedClock},
@@ -65,6 +66,8 @@ pub struct Context {
     logger: Logger,
     reserved_keys: Vec<String>,
     physical_id_hint: Arc<Mutex<Option<PhysicalId>>>,
+    progress: ProgressSlots,
+    polling: Option<Polling>,
     extensions: http::Extensions,
 }
 
@@ -100,6 +103,8 @@ impl Context {
                 .map(|k| (*k).to_owned())
                 .collect(),
             physical_id_hint: Arc::default(),
+            progress: ProgressSlots::default(),
+            polling: None,
             extensions: http::Extensions::new(),
         }
     }
@@ -170,6 +175,43 @@ impl Context {
 
     pub(crate) fn physical_id_hint(&self) -> Arc<Mutex<Option<PhysicalId>>> {
         self.physical_id_hint.clone()
+    }
+
+    /// Answers "in progress": no answer is sent now; after `after` (at least a second) the
+    /// same method (`create`, `update` or `delete`) is called again with `state` in
+    /// [`Context::polling`], until it returns without calling this, fails, or the operation's
+    /// deadline (`min(ServiceTimeout, 1 hour, the ResponseURL's expiry)` minus the response
+    /// reserve) passes; then exactly one FAILED "timed out" is sent. The value the method
+    /// returns alongside is ignored. `state` must be JSON of at most
+    /// [`crate::service::MAX_STATE_BYTES`] bytes; it travels encrypted.
+    pub fn poll_again(
+        &self,
+        state: impl serde::Serialize,
+        after: Duration,
+    ) -> Result<(), crate::HandlerError> {
+        self.progress.set_poll_again(state, after)
+    }
+
+    /// On a poll of a long-running operation: its attempt, the state the previous invocation
+    /// left, and the operation's start and deadline. `None` on the original request.
+    pub fn polling(&self) -> Option<&Polling> {
+        self.polling.as_ref()
+    }
+
+    /// For credential layers: the credentials this request works with expire at `at` (the
+    /// earliest noted counts). A handler answering in progress for an operation whose deadline
+    /// is later is answered FAILED up front, naming both instants (the ticket layer notes its
+    /// credentials' expiry).
+    pub fn note_credentials_expiry(&self, at: std::time::SystemTime) {
+        self.progress.note_credentials_expiry(at);
+    }
+
+    pub(crate) fn set_polling(&mut self, polling: Polling) {
+        self.polling = Some(polling);
+    }
+
+    pub(crate) fn progress(&self) -> ProgressSlots {
+        self.progress.clone()
     }
 
     /// Values layers attached for the handler (e.g. narrowed credentials).

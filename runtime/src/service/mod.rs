@@ -14,10 +14,12 @@ mod context;
 mod handler;
 mod outputs;
 mod owner;
+mod progress;
 mod properties;
 
 pub use context::{Context, LambdaMeta, Logger};
 pub use handler::CustomResource;
 pub use outputs::{Created, Deleted, HandlerError, Updated};
 pub use owner::{owner_digest, OWNER_TAG_KEY};
+pub use progress::{PollAgain, Polling, MAX_STATE_BYTES};
 pub use properties::parse_properties;
