@@ -224,3 +224,22 @@ impl Context {
         &mut self.extensions
     }
 }
+
+/// ARNs a handler names in its declared policy (`session_policy::ExactArn` refuses wildcards).
+impl Context {
+    /// The ARN of `resource` (e.g. `parameter/app/db-url`) of `service` (e.g. `ssm`) in the
+    /// stack's partition, region and account, refused when `resource` holds a wildcard.
+    pub fn arn(
+        &self,
+        service: &str,
+        resource: &str,
+    ) -> Result<crate::session_policy::ExactArn, crate::Error> {
+        let stack = self.request().stack();
+        crate::session_policy::ExactArn::parse(&format!(
+            "arn:{}:{service}:{}:{}:{resource}",
+            stack.partition(),
+            stack.region(),
+            stack.account()
+        ))
+    }
+}

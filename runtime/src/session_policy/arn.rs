@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use crate::{protocol::bounded, service::Context, Error};
+use crate::{protocol::bounded, Error};
 
 /// An ARN with no wildcard: safe to build from a property value and give to
 /// [`super::SessionPolicyBuilder::allow`].
@@ -53,20 +53,6 @@ impl fmt::Display for ExactArn {
 impl From<ExactArn> for String {
     fn from(arn: ExactArn) -> Self {
         arn.0
-    }
-}
-
-impl Context {
-    /// The ARN of `resource` (e.g. `parameter/app/db-url`) of `service` (e.g. `ssm`) in the
-    /// stack's partition, region and account, refused when `resource` holds a wildcard.
-    pub fn arn(&self, service: &str, resource: &str) -> Result<ExactArn, Error> {
-        let stack = self.request().stack();
-        ExactArn::parse(&format!(
-            "arn:{}:{service}:{}:{}:{resource}",
-            stack.partition(),
-            stack.region(),
-            stack.account()
-        ))
     }
 }
 
