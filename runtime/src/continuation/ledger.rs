@@ -15,7 +15,7 @@ use crate::Error;
 const CAPACITY: usize = 1024;
 
 /// What the record says of an original (non-continuation) delivery.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub(crate) enum Seen {
     /// First seen: it is now in flight.
     New,
@@ -23,6 +23,17 @@ pub(crate) enum Seen {
     Answered(Bytes),
     /// Being worked on (or polled) already.
     InFlight,
+}
+
+/// The answer's size only: its Data may hold NoEcho values.
+impl std::fmt::Debug for Seen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Seen::New => f.write_str("New"),
+            Seen::Answered(body) => write!(f, "Answered(<redacted: {} bytes>)", body.len()),
+            Seen::InFlight => f.write_str("InFlight"),
+        }
+    }
 }
 
 #[derive(Default)]
@@ -128,5 +139,20 @@ impl Ledger {
                 entry.answered = Some(body);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_s_debug_shows_its_size_only() {
+        let seen = Seen::Answered(Bytes::from_static(
+            br#"{"Data":{"Password":"NOECHO-VALUE"}}"#,
+        ));
+        let shown = format!("{seen:?}");
+        assert!(!shown.contains("NOECHO-VALUE"), "{shown}");
+        assert!(shown.contains("bytes"), "{shown}");
     }
 }

@@ -81,7 +81,7 @@ impl ContinuationHeader {
 }
 
 /// The sealed part: what only the provider can read.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 #[non_exhaustive]
 pub struct ContinuationBody {
@@ -92,6 +92,24 @@ pub struct ContinuationBody {
     /// The PhysicalResourceId a Create recorded so far, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recorded_id: Option<String>,
+}
+
+/// Sizes only: the event holds the ResponseURL (a bearer credential), sealed tickets and
+/// NoEcho properties, and the state is the handler's.
+impl std::fmt::Debug for ContinuationBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContinuationBody")
+            .field(
+                "event",
+                &format_args!("<redacted: {} bytes>", self.event.len()),
+            )
+            .field(
+                "state",
+                &format_args!("<redacted: {} bytes>", self.state.to_string().len()),
+            )
+            .field("recorded_id", &self.recorded_id)
+            .finish()
+    }
 }
 
 impl ContinuationBody {
@@ -280,5 +298,29 @@ mod base64_bytes {
         STANDARD
             .decode(text.as_bytes())
             .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_body_s_debug_shows_no_event_and_no_state() {
+        let event = r#"{"ResponseURL":"https://cloudformation-custom-resource-response-useast1.s3.amazonaws.com/x?X-Amz-Signature=SECRETSIG"}"#;
+        let body = ContinuationBody::new(
+            event.to_owned(),
+            serde_json::json!({"token": "HANDLER-SECRET"}),
+            Some("phys-1".into()),
+        );
+        let shown = format!("{body:?}");
+        assert!(
+            !shown.contains("SECRETSIG") && !shown.contains("HANDLER-SECRET"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("phys-1") && shown.contains("bytes"),
+            "{shown}"
+        );
     }
 }
