@@ -22,7 +22,7 @@
 //! - [`Evaluator`] / [`EvaluatorBuilder`], [`Decision`] (with a `Display` explanation),
 //!   [`Layer`], [`StatementRef`], [`Reason`];
 //! - probes: [`Policy::statements_allowing`], [`Policy::grants`], [`Policy::denials`] →
-//!   [`Grant`]; [`action_matches`], [`resource_matches`];
+//!   [`Grant`]; [`action_matches`], [`resource_matches`], [`is_well_formed_action`];
 //! - [`Error`].
 //!
 //! ```
@@ -64,6 +64,6 @@ pub use condition::{Condition, Operator, OperatorKind, SetQualifier};
 pub use context::{Context, ContextBuilder, Request, RequestBuilder};
 pub use error::Error;
 pub use eval::{Decision, Evaluator, EvaluatorBuilder, Layer, Reason, StatementRef};
-pub use pattern::{action_matches, resource_matches};
+pub use pattern::{action_matches, is_well_formed_action, resource_matches};
 pub use policy::{Effect, Polarity, Policy, Principals, Statement, Version};
 pub use probe::Grant;

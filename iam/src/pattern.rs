@@ -69,6 +69,15 @@ pub(crate) fn matches(pattern: &[Tok], text: &str, fold: bool) -> bool {
         .all(|tok| *tok == Tok::Star)
 }
 
+/// Whether `action` has the form IAM accepts in a policy: `*`, or `service:name` with both
+/// parts non-empty (either may hold wildcards).
+pub fn is_well_formed_action(action: &str) -> bool {
+    action == "*"
+        || action
+            .split_once(':')
+            .is_some_and(|(s, a)| !s.is_empty() && !a.is_empty())
+}
+
 /// Whether an action pattern (`s3:Get*`, `*`) matches an action; IAM compares actions without
 /// regard to case.
 pub fn action_matches(pattern: &str, action: &str) -> bool {

@@ -304,11 +304,7 @@ fn parse_statement(index: usize, value: &Value, variables: bool) -> Result<State
             element: "Action or NotAction",
         })?;
     for action in &actions {
-        if action != "*"
-            && !action
-                .split_once(':')
-                .is_some_and(|(s, a)| !s.is_empty() && !a.is_empty())
-        {
+        if !pattern::is_well_formed_action(action) {
             return Err(Error::MalformedAction {
                 statement: index,
                 action: action.clone(),

@@ -180,11 +180,7 @@ pub fn action_policy(statement: &Value) -> Option<warden_iam::Policy> {
     let actions: Vec<&str> = items
         .iter()
         .filter_map(Value::as_str)
-        .filter(|a| {
-            *a == "*"
-                || a.split_once(':')
-                    .is_some_and(|(s, a)| !s.is_empty() && !a.is_empty())
-        })
+        .filter(|a| warden_iam::is_well_formed_action(a))
         .collect();
     if actions.is_empty() {
         return None;
