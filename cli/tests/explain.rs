@@ -216,6 +216,25 @@ fn an_unknown_provider_is_said_and_a_bad_template_exits_2() {
     assert!(note.contains("--provider"), "{note}");
     assert!(e["resources"][0]["provider"].is_null());
 
+    let provider = repo("cfn/provider.yaml");
+    let (code, _, err) = warden([
+        "explain",
+        provider.as_str(),
+        "--provider",
+        provider.as_str(),
+        "--provider-parameter",
+        "no-equals-sign",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no-equals-sign"), "{err}");
+    let (code, _, err) = warden([
+        "explain",
+        provider.as_str(),
+        "--provider",
+        "no/such/provider.yaml",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no/such/provider.yaml"), "{err}");
     let (code, _, err) = warden(["explain", "no/such/template.yaml"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no/such/template.yaml"), "{err}");
