@@ -18,6 +18,7 @@ pub struct CfnEvent {
     fields: Map<String, Value>,
     response_base: Option<String>,
     signature: String,
+    presigned_at: std::time::SystemTime,
 }
 
 impl CfnEvent {
@@ -33,6 +34,7 @@ impl CfnEvent {
             fields,
             response_base: None,
             signature: format!("sig{}", uuid_like().replace('-', "")),
+            presigned_at: std::time::SystemTime::now(),
         }
     }
 
@@ -141,6 +143,13 @@ impl CfnEvent {
         &self.signature
     }
 
+    /// When the ResponseURL was presigned (its `X-Amz-Date`; it expires 2 hours later, as
+    /// CloudFormation's do). Default: when the event was built.
+    pub fn presigned_at(mut self, at: std::time::SystemTime) -> Self {
+        self.presigned_at = at;
+        self
+    }
+
     /// The response URL this event will carry.
     pub fn response_url(&self) -> String {
         let path = format!(
@@ -155,9 +164,16 @@ impl CfnEvent {
                 REGION.replace('-', "")
             )
         });
+        // RFC 3339 "2026-11-22T00:00:00.000Z" → SigV4 "20261122T000000Z".
+        let stamp: String = cfn_warden::decision::format_time(self.presigned_at)
+            .chars()
+            .take(19)
+            .filter(|c| c.is_ascii_digit() || *c == 'T')
+            .collect();
+        let day = stamp.get(..8).unwrap_or_default();
         format!(
-            "{base}{}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20261122T000000Z&X-Amz-SignedHeaders=host\
-             &X-Amz-Expires=7200&X-Amz-Credential=AKIAEXAMPLE%2F20261122%2F{REGION}%2Fs3%2Faws4_request\
+            "{base}{}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={stamp}Z&X-Amz-SignedHeaders=host\
+             &X-Amz-Expires=7200&X-Amz-Credential=AKIAEXAMPLE%2F{day}%2F{REGION}%2Fs3%2Faws4_request\
              &X-Amz-Signature={}",
             utf8_percent_encode(&path, NON_ALPHANUMERIC),
             self.signature

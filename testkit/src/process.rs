@@ -2,7 +2,9 @@
 //!
 //! - [`LocalLambda`]: one loopback HTTP server that is both a Lambda Runtime API (handing
 //!   events to the binary, with the deadline and request id Lambda sends) and a fake
-//!   CloudFormation response endpoint (recording every PUT, answering as scripted, or hanging).
+//!   CloudFormation response endpoint (recording every PUT, answering as scripted, or hanging),
+//!   and Lambda's `Invoke` API for the function it runs, so a provider that re-invokes itself
+//!   (long-running operations) is driven as in Lambda ([`SessionBuilder::serve_invoke`]).
 //! - [`Provider`]: the binary started against it with a clean environment, its stdout (decision
 //!   lines) and stderr (logs) captured.
 //! - [`Session`]: one of each, the unit most tests use: [`Session::answer`] sends an event and
@@ -17,6 +19,8 @@ mod local_lambda;
 mod provider;
 mod session;
 
-pub use local_lambda::{CfnBehaviour, Exchange, LocalLambda, ReceivedPut, RuntimeResult};
+pub use local_lambda::{
+    CfnBehaviour, Exchange, InvokeCall, LocalLambda, ReceivedPut, RuntimeResult,
+};
 pub use provider::Provider;
-pub use session::Session;
+pub use session::{Session, SessionBuilder};

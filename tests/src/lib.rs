@@ -19,7 +19,8 @@ pub mod recorder;
 mod ticket_world;
 
 pub use cfn_warden_test::process::{
-    CfnBehaviour, Exchange, LocalLambda, Provider, ReceivedPut, RuntimeResult, Session,
+    CfnBehaviour, Exchange, InvokeCall, LocalLambda, Provider, ReceivedPut, RuntimeResult, Session,
+    SessionBuilder,
 };
 pub use cfn_warden_test::{
     sign_properties, sign_properties_for, CfnEvent, ACCOUNT, REGION, STACK_ID,

@@ -9,7 +9,7 @@
 use crate::{
     moto::Moto,
     recorder::{RecordedCall, Recorder},
-    Session, ACCOUNT, REGION,
+    Session, SessionBuilder, ACCOUNT, REGION,
 };
 
 /// The stack name tickets are sealed for (the harness StackId's name).
@@ -154,10 +154,27 @@ impl TicketWorld {
 
     /// Starts `binary` in ticket mode like [`TicketWorld::session`], with `extra` variables.
     pub async fn session_for(&self, binary: &'static str, extra: &[(&str, &str)]) -> Session {
+        self.builder_for(binary, extra).start().await.unwrap()
+    }
+
+    /// `binary` in ticket mode with `extra` variables, its AWS calls through the recorder, not
+    /// yet started.
+    pub fn builder_for(&self, binary: &'static str, extra: &[(&str, &str)]) -> SessionBuilder {
+        self.builder_in_mode(binary, "ticket", extra)
+    }
+
+    /// `binary` with `WARDEN_CREDENTIALS=mode` and `extra` variables, its AWS calls (moto)
+    /// through the recorder, not yet started.
+    pub fn builder_in_mode(
+        &self,
+        binary: &'static str,
+        mode: &str,
+        extra: &[(&str, &str)],
+    ) -> SessionBuilder {
         let mut env: Vec<(&str, String)> = self.moto.sdk_env();
         env.retain(|(k, _)| *k != "AWS_ENDPOINT_URL");
         env.push(("AWS_ENDPOINT_URL", self.recorder.endpoint()));
-        env.push(("WARDEN_CREDENTIALS", "ticket".into()));
+        env.push(("WARDEN_CREDENTIALS", mode.into()));
         env.push(("WARDEN_TICKET_KEY", self.key.clone()));
         env.push(("WARDEN_WORK_ROLE_ARN", self.work_role.clone()));
         env.push((
@@ -166,9 +183,7 @@ impl TicketWorld {
         ));
         env.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
         let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        Session::start_with_env(crate::bin(binary), &env)
-            .await
-            .unwrap()
+        Session::builder(crate::bin(binary)).envs(&env)
     }
 }
 

@@ -1,4 +1,8 @@
-//! A loopback server that is a Lambda Runtime API and a fake CloudFormation response endpoint.
+//! A loopback server that is a Lambda Runtime API, Lambda's `Invoke` API for the function it
+//! runs (so a provider's continuations come back to it) and a fake CloudFormation response
+//! endpoint.
+
+mod invoke_api;
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -22,6 +26,7 @@ use tokio::{
 };
 
 use crate::KitError;
+pub use invoke_api::InvokeCall;
 
 /// How the fake CloudFormation endpoint answers one PUT.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +71,9 @@ pub enum RuntimeResult {
 /// One invocation's observable effects.
 #[derive(Clone, Debug)]
 pub struct Exchange {
+    /// The Lambda request id the event was handed out with (the decision line's
+    /// `lambda_request_id`).
+    pub request_id: String,
     /// What the runtime reported.
     pub result: RuntimeResult,
     /// PUTs received for this event's response URL (path match), in order.
@@ -109,9 +117,28 @@ struct State {
     cfn: Mutex<CfnState>,
     bridged: Mutex<Vec<serde_json::Value>>,
     bridge_ids: AtomicU64,
+    invoke_api: Mutex<invoke_api::InvokeState>,
+    put_notify: Notify,
 }
 
 impl State {
+    /// An invocation of `function_arn` with [`LAMBDA_TIMEOUT`] and the next id after `prefix`.
+    fn event(&self, prefix: &str, body: Bytes, function_arn: String) -> PendingEvent {
+        let deadline_ms = (SystemTime::now() + LAMBDA_TIMEOUT)
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        PendingEvent {
+            id: format!(
+                "{prefix}-{}",
+                self.bridge_ids.fetch_add(1, Ordering::SeqCst)
+            ),
+            body,
+            deadline_ms,
+            function_arn,
+        }
+    }
+
     /// Queues an invocation for the runtime; the receiver gets its result.
     fn enqueue(&self, event: PendingEvent) -> oneshot::Receiver<RuntimeResult> {
         let (tx, rx) = oneshot::channel();
@@ -162,6 +189,8 @@ impl LocalLambda {
             cfn: Mutex::default(),
             bridged: Mutex::default(),
             bridge_ids: AtomicU64::new(1),
+            invoke_api: Mutex::default(),
+            put_notify: Notify::new(),
         });
         let accept_state = state.clone();
         let accept = tokio::spawn(async move {
@@ -267,6 +296,30 @@ impl LocalLambda {
             })
     }
 
+    /// Waits until at least `n` PUTs arrived in all (answers sent by later invocations, such as
+    /// the polls of a long-running operation, arrive after [`LocalLambda::invoke`] returned).
+    pub async fn wait_for_puts(
+        &self,
+        n: usize,
+        timeout: Duration,
+    ) -> Result<Vec<ReceivedPut>, KitError> {
+        let wait = async {
+            loop {
+                let notified = self.state.put_notify.notified();
+                let puts = self.puts();
+                if puts.len() >= n {
+                    return puts;
+                }
+                notified.await;
+            }
+        };
+        tokio::time::timeout(timeout, wait)
+            .await
+            .map_err(|_| KitError::Timeout {
+                what: "a PUT to the response endpoint",
+            })
+    }
+
     /// Hands out `body` as the next invocation and waits for the runtime's result.
     ///
     /// `time_limit` is the Lambda timeout carried in `Lambda-Runtime-Deadline-Ms`; the wait for
@@ -287,7 +340,7 @@ impl LocalLambda {
             .unwrap_or(0);
         let before = self.puts().len();
         let rx = self.state.enqueue(PendingEvent {
-            id,
+            id: id.clone(),
             body: Bytes::from(body),
             deadline_ms,
             function_arn: function_arn.to_owned(),
@@ -308,6 +361,7 @@ impl LocalLambda {
             .filter(|p| response_path_hint.is_none_or(|h| p.path_and_query.contains(h)))
             .collect();
         Ok(Exchange {
+            request_id: id,
             result,
             puts,
             sent_at,
@@ -336,6 +390,11 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
     }
     if method == Method::POST && path == "/bridge/invoke" {
         return Ok(bridge_invoke(&state, req).await);
+    }
+    if method == Method::POST {
+        if let Some(function) = invoke_api::function_of(&path) {
+            return Ok(invoke_api::invoke(&state, function, req).await);
+        }
     }
     let body = req
         .into_body()
@@ -369,9 +428,12 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
     Ok(reply(StatusCode::NOT_FOUND, "{}"))
 }
 
+/// The Lambda timeout of invocations that do not come from [`LocalLambda::invoke`] (the bridge,
+/// the `Invoke` API): Lambda's longest.
+const LAMBDA_TIMEOUT: Duration = Duration::from_secs(900);
+
 /// One invocation from moto's bridge: queue it, wait for the runtime, answer with its result.
 async fn bridge_invoke(state: &State, req: Request<Incoming>) -> Response<Body> {
-    const LAMBDA_TIMEOUT: Duration = Duration::from_secs(900);
     let body = req
         .into_body()
         .collect()
@@ -389,25 +451,22 @@ async fn bridge_invoke(state: &State, req: Request<Incoming>) -> Response<Body> 
     if let Ok(mut bridged) = state.bridged.lock() {
         bridged.push(serde_json::from_str(payload).unwrap_or(serde_json::Value::Null));
     }
-    let id = format!(
-        "bridge-req-{}",
-        state.bridge_ids.fetch_add(1, Ordering::SeqCst)
+    let event = state.event(
+        "bridge-req",
+        Bytes::from(payload.as_bytes().to_vec()),
+        function_arn.to_owned(),
     );
-    let deadline_ms = (SystemTime::now() + LAMBDA_TIMEOUT)
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0);
-    let rx = state.enqueue(PendingEvent {
-        id,
-        body: Bytes::from(payload.as_bytes().to_vec()),
-        deadline_ms,
-        function_arn: function_arn.to_owned(),
-    });
-    match tokio::time::timeout(LAMBDA_TIMEOUT, rx).await {
-        Ok(Ok(RuntimeResult::Response(value))) => reply(StatusCode::OK, value.to_string()),
-        Ok(Ok(RuntimeResult::Error(error))) => reply(StatusCode::OK, error),
-        _ => reply(StatusCode::GATEWAY_TIMEOUT, "no result from the runtime"),
+    match run(state, event).await {
+        Some(RuntimeResult::Response(value)) => reply(StatusCode::OK, value.to_string()),
+        Some(RuntimeResult::Error(error)) => reply(StatusCode::OK, error),
+        None => reply(StatusCode::GATEWAY_TIMEOUT, "no result from the runtime"),
     }
+}
+
+/// Queues `event` and waits (at most Lambda's longest timeout) for the runtime's result.
+async fn run(state: &State, event: PendingEvent) -> Option<RuntimeResult> {
+    let rx = state.enqueue(event);
+    tokio::time::timeout(LAMBDA_TIMEOUT, rx).await.ok()?.ok()
 }
 
 async fn next_event(state: &State) -> Response<Body> {
@@ -467,6 +526,7 @@ async fn cfn_put(state: &State, req: Request<Incoming>) -> Response<Body> {
         });
         behaviour
     };
+    state.put_notify.notify_waiters();
     match behaviour {
         CfnBehaviour::Status(code) => reply(
             StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),

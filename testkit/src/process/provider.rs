@@ -150,6 +150,30 @@ impl Provider {
         }
     }
 
+    /// Waits (bounded) for the decision line of Lambda request `request_id`.
+    pub async fn wait_for_decision_of(
+        &self,
+        request_id: &str,
+        timeout: Duration,
+    ) -> Result<serde_json::Value, KitError> {
+        let started = tokio::time::Instant::now();
+        loop {
+            if let Some(line) = self
+                .decisions()
+                .into_iter()
+                .find(|d| d["lambda_request_id"] == request_id)
+            {
+                return Ok(line);
+            }
+            if started.elapsed() > timeout {
+                return Err(KitError::Timeout {
+                    what: "a decision line",
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

@@ -1,11 +1,73 @@
 //! One provider binary driven through one local Lambda: the unit most tests work with.
 
-use std::{path::Path, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use serde_json::Value;
 
 use super::{Exchange, LocalLambda, Provider};
 use crate::{CfnEvent, KitError};
+
+/// Configures a [`Session`]: `Session::builder(binary)` → setters → [`SessionBuilder::start`].
+#[derive(Debug)]
+#[must_use]
+pub struct SessionBuilder {
+    binary: PathBuf,
+    env: Vec<(String, String)>,
+    serve_invoke: bool,
+}
+
+impl SessionBuilder {
+    /// Sets one environment variable of the provider (after what the harness sets, so it wins).
+    pub fn env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets several environment variables.
+    pub fn envs(mut self, vars: &[(&str, &str)]) -> Self {
+        self.env
+            .extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        self
+    }
+
+    /// Points the provider's `AWS_ENDPOINT_URL_LAMBDA` at the local Lambda, which serves the
+    /// `Invoke` API for this function: an asynchronous self-invocation (a long-running
+    /// operation's continuation) becomes the provider's next event. Only `Invoke` is served,
+    /// so do not use it with a handler that calls other Lambda operations.
+    pub fn serve_invoke(mut self) -> Self {
+        self.serve_invoke = true;
+        self
+    }
+
+    /// Starts the local Lambda and the program (as the function named like its file) and
+    /// waits for its first poll.
+    pub async fn start(self) -> Result<Session, KitError> {
+        let name = self
+            .binary
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "provider".to_owned());
+        let lambda = LocalLambda::start().await?;
+        let mut env = self.env;
+        if self.serve_invoke {
+            env.push((
+                "AWS_ENDPOINT_URL_LAMBDA".to_owned(),
+                lambda.invoke_endpoint(),
+            ));
+        }
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let provider = Provider::spawn(&self.binary, &lambda, &name, &env)?;
+        lambda.wait_for_polls(1, Duration::from_secs(20)).await?;
+        Ok(Session {
+            lambda,
+            provider,
+            sent: 0,
+        })
+    }
+}
 
 /// A started provider and its local Lambda.
 pub struct Session {
@@ -20,7 +82,7 @@ impl Session {
     /// Starts the program at `binary` (as the function named like its file) and waits for
     /// its first poll.
     pub async fn start(binary: impl AsRef<Path>) -> Result<Self, KitError> {
-        Self::start_with_env(binary, &[]).await
+        Self::builder(binary).start().await
     }
 
     /// Starts `binary` with extra environment variables.
@@ -28,19 +90,16 @@ impl Session {
         binary: impl AsRef<Path>,
         env: &[(&str, &str)],
     ) -> Result<Self, KitError> {
-        let binary = binary.as_ref();
-        let name = binary
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "provider".to_owned());
-        let lambda = LocalLambda::start().await?;
-        let provider = Provider::spawn(binary, &lambda, &name, env)?;
-        lambda.wait_for_polls(1, Duration::from_secs(20)).await?;
-        Ok(Self {
-            lambda,
-            provider,
-            sent: 0,
-        })
+        Self::builder(binary).envs(env).start().await
+    }
+
+    /// A session of the program at `binary`, configured before it starts.
+    pub fn builder(binary: impl AsRef<Path>) -> SessionBuilder {
+        SessionBuilder {
+            binary: binary.as_ref().to_path_buf(),
+            env: Vec::new(),
+            serve_invoke: false,
+        }
     }
 
     /// Completes an event for this session: ServiceToken = the function, answers to the local
@@ -82,11 +141,10 @@ impl Session {
         let arn = self.provider.function_arn().to_owned();
         let exchange = self.lambda.invoke(body, &arn, time_limit, None).await?;
         self.sent += 1;
-        let decisions = self
+        let line = self
             .provider
-            .wait_for_decisions(self.sent, Duration::from_secs(10))
+            .wait_for_decision_of(&exchange.request_id, Duration::from_secs(10))
             .await?;
-        let line = decisions.get(self.sent - 1).cloned().unwrap_or(Value::Null);
         Ok((exchange, line))
     }
 

@@ -3,6 +3,7 @@
 //! line: Create → Update → Delete of `hello-resource`; every failure mode of
 //! `faulty-resource`; a forged event that is denied without any PUT; a ticketed request whose
 //! handler runs with a work-role session narrowed to its declared policy (moto: STS, KMS, IAM);
+//! a long-running operation polled through self-invocations (`Mode=slow`);
 //! `warden build-layer`, a ticketed `Custom::PipLayer` and a ticketed
 //! `Custom::MultiFileFunction` against a local pypiserver and moto's Lambda and IAM.
 #![forbid(unsafe_code)]
@@ -191,6 +192,50 @@ async fn main() -> Result<()> {
         &line,
     );
 
+    section("faulty-resource Mode=slow: a long-running operation, polled 3 times 1 s apart; the provider re-invokes its own ARN (Lambda's Invoke API, served locally) with a sealed continuation whose data key comes from KMS (moto)");
+    let calls_before = world.recorder.calls().len();
+    let mut slow = world
+        .builder_in_mode(
+            "faulty-resource",
+            "none",
+            &[("WARDEN_CONTINUATION_KEY", &world.key)],
+        )
+        .serve_invoke()
+        .start()
+        .await
+        .context("starting faulty-resource with continuations")?;
+    let e = slow.prepare(CfnEvent::create(
+        "Custom::Faulty",
+        "Slow",
+        json!({"Mode": "slow", "Polls": 3, "PollSeconds": 1}),
+    ));
+    let (x, line) = slow.send(&e, LIMIT).await?;
+    show(
+        "Create Mode=slow: answered in progress, so nothing is PUT yet",
+        &x,
+        &line,
+    );
+    let puts = slow.lambda.wait_for_puts(1, LIMIT).await?;
+    for (n, call) in slow.lambda.invoke_calls().iter().enumerate() {
+        let line = slow
+            .provider
+            .wait_for_decision_of(&call.request_id, LIMIT)
+            .await?;
+        println!(
+            "\n--- Poll {}: the provider invoked {} ({}, {} bytes; the ResponseURL is inside, encrypted)",
+            n + 1,
+            call.function_name,
+            call.invocation_type,
+            call.payload.len()
+        );
+        print_line(&line);
+    }
+    println!(
+        "CloudFormation received exactly one answer, after the last poll: {}",
+        puts.first().map(|p| p.json()).unwrap_or(Value::Null)
+    );
+    world.print_calls(calls_before);
+
     section("Custom::PipLayer: a Python layer built in Rust from a local index (pypiserver), published by a narrowed session (moto: Lambda)");
     let index = PackageIndex::start()
         .await
@@ -254,7 +299,13 @@ async fn main() -> Result<()> {
 
     println!(
         "\nDone: {} invocations, each with exactly one decision line.",
-        hello.sent() + signed.sent() + faulty.sent() + ticketed.sent() + layers.sent()
+        hello.sent()
+            + signed.sent()
+            + faulty.sent()
+            + ticketed.sent()
+            + slow.sent()
+            + slow.lambda.invoke_calls().len()
+            + layers.sent()
     );
     Ok(())
 }
@@ -280,6 +331,11 @@ fn show(title: &str, exchange: &Exchange, line: &Value) {
             );
         }
     }
+    print_line(line);
+}
+
+/// A decision line: its verdicts, then the line without the noisiest fields.
+fn print_line(line: &Value) {
     let checks: Vec<String> = line["checks"]
         .as_array()
         .map(|c| {
