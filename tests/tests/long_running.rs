@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use warden_e2e::{
-    bin, recorder::RecordedCall, CfnEvent, InvokeCall, Provider, RuntimeResult, Session,
-    TicketWorld,
+    bin, recorder::RecordedCall, CfnEvent, InvokeCall, RuntimeResult, Session, TicketWorld,
 };
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -171,13 +170,10 @@ async fn a_poll_delivered_to_another_environment_opens_the_continuation_with_kms
     // The first environment goes away; a new one (no cached key) gets the continuation.
     let first_pid = session.provider.pid();
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    session.provider = Provider::spawn(
-        bin("faulty-resource"),
-        &session.lambda,
-        "faulty-resource",
-        &env,
-    )
-    .unwrap();
+    session
+        .replace_provider(bin("faulty-resource"), &env)
+        .await
+        .unwrap();
     assert_ne!(session.provider.pid(), first_pid);
     session.lambda.hold_event_invocations(false);
     assert_eq!(session.lambda.release_held(), 1);

@@ -119,6 +119,7 @@ struct State {
     bridge_ids: AtomicU64,
     invoke_api: Mutex<invoke_api::InvokeState>,
     put_notify: Notify,
+    retire: Notify,
 }
 
 impl State {
@@ -191,6 +192,7 @@ impl LocalLambda {
             bridge_ids: AtomicU64::new(1),
             invoke_api: Mutex::default(),
             put_notify: Notify::new(),
+            retire: Notify::new(),
         });
         let accept_state = state.clone();
         let accept = tokio::spawn(async move {
@@ -294,6 +296,13 @@ impl LocalLambda {
             .map_err(|_| KitError::Timeout {
                 what: "a runtime poll",
             })
+    }
+
+    /// Ends every `GET /next` that is waiting for an event (answered 410, with no event), so an
+    /// event queued next goes to a runtime that polls afterwards. Call it after stopping a
+    /// runtime: its last poll would otherwise take the next event to a closed connection.
+    pub fn retire_waiting_runtimes(&self) {
+        self.state.retire.notify_waiters();
     }
 
     /// Waits until at least `n` PUTs arrived in all (answers sent by later invocations, such as
@@ -475,7 +484,13 @@ async fn next_event(state: &State) -> Response<Body> {
         first.get_or_insert_with(Instant::now);
     }
     state.poll_notify.notify_waiters();
-    let event = state.queue_rx.lock().await.recv().await;
+    let retired = state.retire.notified();
+    tokio::pin!(retired);
+    retired.as_mut().enable();
+    let event = tokio::select! {
+        event = async { state.queue_rx.lock().await.recv().await } => event,
+        () = retired => return reply(StatusCode::GONE, "{}"),
+    };
     let Some(event) = event else {
         return reply(StatusCode::INTERNAL_SERVER_ERROR, "{}");
     };

@@ -174,6 +174,21 @@ impl Provider {
         }
     }
 
+    /// Kills the process and waits (bounded) until it is gone.
+    pub async fn stop(&mut self) -> Result<(), KitError> {
+        let _ = self.child.start_kill();
+        tokio::time::timeout(Duration::from_secs(10), self.child.wait())
+            .await
+            .map_err(|_| KitError::Timeout {
+                what: "the provider to exit",
+            })?
+            .map(|_| ())
+            .map_err(|source| KitError::Io {
+                what: "waiting for the provider to exit",
+                source,
+            })
+    }
+
     /// Whether the process is still running.
     pub fn is_running(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))

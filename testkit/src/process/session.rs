@@ -45,11 +45,7 @@ impl SessionBuilder {
     /// Starts the local Lambda and the program (as the function named like its file) and
     /// waits for its first poll.
     pub async fn start(self) -> Result<Session, KitError> {
-        let name = self
-            .binary
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "provider".to_owned());
+        let name = function_name(&self.binary);
         let lambda = LocalLambda::start().await?;
         let mut env = self.env;
         if self.serve_invoke {
@@ -102,6 +98,26 @@ impl Session {
         }
     }
 
+    /// Replaces the provider process by a new one of `binary` with `env` (a new execution
+    /// environment: nothing cached in memory survives), on the same local Lambda: stops the
+    /// current one, retires its waiting poll, starts the new one and waits for its first poll.
+    /// Give `env` in full (with [`SessionBuilder::serve_invoke`], include
+    /// `AWS_ENDPOINT_URL_LAMBDA` = `self.lambda.invoke_endpoint()`).
+    pub async fn replace_provider(
+        &mut self,
+        binary: impl AsRef<Path>,
+        env: &[(&str, &str)],
+    ) -> Result<(), KitError> {
+        self.provider.stop().await?;
+        self.lambda.retire_waiting_runtimes();
+        let name = function_name(binary.as_ref());
+        let polls = self.lambda.polls();
+        self.provider = Provider::spawn(binary, &self.lambda, &name, env)?;
+        self.lambda
+            .wait_for_polls(polls + 1, Duration::from_secs(20))
+            .await
+    }
+
     /// Completes an event for this session: ServiceToken = the function, answers to the local
     /// endpoint.
     pub fn prepare(&self, event: CfnEvent) -> CfnEvent {
@@ -152,4 +168,12 @@ impl Session {
     pub fn sent(&self) -> usize {
         self.sent
     }
+}
+
+/// The function a binary runs as: its file name.
+fn function_name(binary: &Path) -> String {
+    binary
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "provider".to_owned())
 }
