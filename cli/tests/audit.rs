@@ -7,34 +7,14 @@
 
 mod common;
 
-use cfn_warden::{Config, Context, Created, CustomResource, Deleted, HandlerError, Updated};
+use cfn_warden::Config;
 use serde_json::Value;
 
 use common::{event_fixture, warden, warden_env, FUNCTION, UNREACHABLE_AWS};
 
-struct Any;
-impl CustomResource for Any {
-    type Properties = Value;
-    const ALLOW_UNKNOWN_PROPERTIES: bool = true;
-    async fn create(&self, _: Value, _: &Context) -> Result<Created, HandlerError> {
-        Ok(Created::new())
-    }
-    async fn update(
-        &self,
-        _: Value,
-        _: Option<Value>,
-        _: &Context,
-    ) -> Result<Updated, HandlerError> {
-        Ok(Updated::keep())
-    }
-    async fn delete(&self, _: Option<Value>, _: &Context) -> Result<Deleted, HandlerError> {
-        Ok(Deleted)
-    }
-}
-
 /// Real decision lines for these fixture events, in order.
 fn decision_lines(fixtures: &[&str]) -> Vec<String> {
-    let harness = cfn_warden_test::Harness::builder(Any)
+    let harness = cfn_warden_test::Harness::builder(cfn_warden_test::AcceptAll)
         .function_arn(FUNCTION)
         .config(Config::builder().build().unwrap())
         .build()

@@ -34,8 +34,8 @@ use crate::{
     pipeline::{Invocation, Outcome, Pipeline, Rejection, SharedCredentialSource},
     protocol::{bounded, CfnRequest, CfnResponse, Envelope, Status},
     response::{self, Jitter, ResponseTransport},
-    service::{Context, LambdaMeta, Logger},
-    verify::{self, CheckLog, Screening},
+    service::{Context, LambdaMeta},
+    verify::{self, Screening},
 };
 
 /// The reason sent when a verifier refuses. Deliberately generic: the caller learns nothing
@@ -301,15 +301,14 @@ impl Warden {
             logical_resource_id = %request.logical_resource_id(),
             request_type = %request.request_type(),
         );
-        let checks = CheckLog::default();
         let mut context = Context::new(
             request.clone(),
             lambda.clone(),
             deadlines,
             self.clock.clone(),
-            checks.clone(),
-            Logger::new(span.clone()),
+            span.clone(),
         );
+        let checks = context.checks().clone();
         if let Some(source) = &self.provider_source {
             context.extensions_mut().insert(source.clone());
         }

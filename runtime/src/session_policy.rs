@@ -438,13 +438,11 @@ impl SessionPolicyBuilder {
 
     /// Allows `actions` on `resources` (ARNs; wildcards inside an ARN are allowed, a bare `*`
     /// is not — see [`Self::allow_any_resource`]).
-    pub fn allow<I, J, A, R>(mut self, actions: I, resources: J) -> Self
-    where
-        I: IntoIterator<Item = A>,
-        J: IntoIterator<Item = R>,
-        A: Into<String>,
-        R: Into<String>,
-    {
+    pub fn allow(
+        mut self,
+        actions: impl IntoIterator<Item = impl Into<String>>,
+        resources: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         let statement = Self::statement(Effect::Allow, actions, resources);
         if statement.resource.iter().any(|r| r == "*") && self.any_resource_refused.is_none() {
             self.any_resource_refused = Some(
@@ -468,13 +466,11 @@ impl SessionPolicyBuilder {
     }
 
     /// Denies `actions` on `resources` (narrows an allowed pattern).
-    pub fn deny<I, J, A, R>(mut self, actions: I, resources: J) -> Self
-    where
-        I: IntoIterator<Item = A>,
-        J: IntoIterator<Item = R>,
-        A: Into<String>,
-        R: Into<String>,
-    {
+    pub fn deny(
+        mut self,
+        actions: impl IntoIterator<Item = impl Into<String>>,
+        resources: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.push(Self::statement(Effect::Deny, actions, resources));
         self
     }

@@ -58,9 +58,10 @@ impl CustomResource for Slow {
         &self,
         _: Value,
         _: Option<Value>,
-        _: &Context,
+        ctx: &Context,
     ) -> Result<Updated, HandlerError> {
-        Ok(Updated::keep())
+        let done = self.step(ctx)?;
+        Ok(Updated::keep().data("Done", done))
     }
     async fn delete(&self, _: Option<Value>, ctx: &Context) -> Result<Deleted, HandlerError> {
         self.calls.fetch_add(1, Ordering::SeqCst);

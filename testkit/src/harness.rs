@@ -13,7 +13,7 @@ use cfn_warden::{
     deadline::{SharedClock, SystemClock},
     decision::{DecisionLine, MemorySink},
     pipeline::{
-        CredentialSource, IntoPipeline, Invocation, Outcome, Pipeline, Rejection,
+        CredentialSource, Grant, IntoPipeline, Invocation, Outcome, Pipeline, Rejection,
         SharedCredentialSource, Stage, StageLayer,
     },
     protocol::ResponseUrl,
@@ -115,11 +115,7 @@ struct TestCredentials {
 }
 
 impl CredentialSource for TestCredentials {
-    fn grant<'a>(
-        &'a self,
-        policy: &'a SessionPolicy,
-        ctx: &'a mut Context,
-    ) -> BoxFuture<'a, Result<(), Rejection>> {
+    fn grant<'a>(&'a self, policy: &'a SessionPolicy, ctx: &'a mut Context) -> Grant<'a> {
         Box::pin(async move {
             if let Ok(mut granted) = self.granted.lock() {
                 granted.push(policy.clone());
@@ -187,11 +183,7 @@ struct RecordedSource {
 }
 
 impl CredentialSource for RecordedSource {
-    fn grant<'a>(
-        &'a self,
-        policy: &'a SessionPolicy,
-        ctx: &'a mut Context,
-    ) -> BoxFuture<'a, Result<(), Rejection>> {
+    fn grant<'a>(&'a self, policy: &'a SessionPolicy, ctx: &'a mut Context) -> Grant<'a> {
         Box::pin(async move {
             if let Ok(mut granted) = self.granted.lock() {
                 granted.push(policy.clone());

@@ -65,6 +65,7 @@
 //! pipeline's `Stage` and `CredentialSource`), nothing private.
 #![forbid(unsafe_code)]
 
+mod accept_all;
 mod access;
 mod aws;
 mod clock;
@@ -74,6 +75,7 @@ mod moto;
 pub mod process;
 mod tickets;
 
+pub use accept_all::AcceptAll;
 pub use access::Access;
 pub use aws::{Aws, AwsCall, REGION};
 pub use clock::{ManualClock, QueuedPoll};

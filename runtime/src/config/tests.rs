@@ -191,43 +191,24 @@ fn cloudtrail_settings_are_read_with_cloudformation_defaults() {
 
 #[test]
 fn bad_values_are_clear_errors() {
+    const HOSTS: &str = "WARDEN_EXTRA_RESPONSE_HOSTS";
+    const TOPICS: &str = "WARDEN_SNS_TOPICS";
+    const INSECURE: &str = "WARDEN_INSECURE_RESPONSE_URL_PREFIX";
+    const SNS_WILDCARD: &str = "arn:aws:sns:us-east-1:123456789012:*";
+    const LAMBDA_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:x";
     for (k, v, needle) in [
         ("WARDEN_PUT_MAX_ATTEMPTS", "zero", "whole number"),
         ("WARDEN_PUT_MAX_ATTEMPTS", "0", "at least 1"),
         ("WARDEN_MAX_EVENT_BYTES", "-1", "whole number"),
-        (
-            "WARDEN_INSECURE_RESPONSE_URL_PREFIX",
-            "http://10.1.2.3/",
-            "loopback",
-        ),
-        (
-            "WARDEN_EXTRA_RESPONSE_HOSTS",
-            "aws/us-east-1=Evil Host",
-            "host name",
-        ),
+        (INSECURE, "http://10.1.2.3/", "loopback"),
+        (HOSTS, "aws/us-east-1=Evil Host", "host name"),
         // A bare host (the old form) would admit it for every partition and region.
-        (
-            "WARDEN_EXTRA_RESPONSE_HOSTS",
-            "a.example.com",
-            "<partition>/<region>=<host>",
-        ),
-        (
-            "WARDEN_EXTRA_RESPONSE_HOSTS",
-            "AWS/us-east-1=a.example.com",
-            "partition or region",
-        ),
+        (HOSTS, "a.example.com", "<partition>/<region>=<host>"),
+        (HOSTS, "AWS/us-east-1=a.example.com", "partition or region"),
         ("WARDEN_ALLOWED_STACK_ACCOUNTS", "12345", "12-digit"),
         ("WARDEN_ALLOWED_STACK_ACCOUNTS", "*", "12-digit"),
-        (
-            "WARDEN_SNS_TOPICS",
-            "arn:aws:sns:us-east-1:123456789012:*",
-            "SNS topic ARN",
-        ),
-        (
-            "WARDEN_SNS_TOPICS",
-            "arn:aws:lambda:us-east-1:123456789012:function:x",
-            "SNS topic ARN",
-        ),
+        (TOPICS, SNS_WILDCARD, "SNS topic ARN"),
+        (TOPICS, LAMBDA_ARN, "SNS topic ARN"),
     ] {
         let err = Config::from_env(&env(&[(k, v)])).unwrap_err().to_string();
         assert!(err.contains(k) && err.contains(needle), "{k}={v}: {err}");

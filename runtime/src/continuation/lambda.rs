@@ -5,7 +5,11 @@
 use aws_sdk_lambda::{error::ProvideErrorMetadata, primitives::Blob, types::InvocationType};
 
 use super::Scheduler;
-use crate::{response::BoxFuture, Error};
+use crate::{
+    credentials::ticket::{DataKey, DataKeys, KeyFuture, KeyUse, Plaintext},
+    response::BoxFuture,
+    Error,
+};
 
 /// See the module doc.
 #[derive(Debug, Default)]
@@ -83,22 +87,13 @@ impl ProviderKms {
     }
 }
 
-impl crate::credentials::ticket::DataKeys for ProviderKms {
-    fn generate<'a>(
-        &'a self,
-        key_id: &'a str,
-        context: &'a std::collections::BTreeMap<String, String>,
-    ) -> BoxFuture<'a, Result<crate::credentials::ticket::DataKey, Error>> {
-        Box::pin(async move { self.keys().await.generate(key_id, context).await })
+impl DataKeys for ProviderKms {
+    fn generate<'a>(&'a self, under: KeyUse<'a>) -> KeyFuture<'a, DataKey> {
+        Box::pin(async move { self.keys().await.generate(under).await })
     }
 
-    fn decrypt<'a>(
-        &'a self,
-        key_id: &'a str,
-        ciphertext: &'a [u8],
-        context: &'a std::collections::BTreeMap<String, String>,
-    ) -> BoxFuture<'a, Result<crate::secret::Secret<Vec<u8>>, Error>> {
-        Box::pin(async move { self.keys().await.decrypt(key_id, ciphertext, context).await })
+    fn decrypt<'a>(&'a self, under: KeyUse<'a>, blob: &'a [u8]) -> KeyFuture<'a, Plaintext> {
+        Box::pin(async move { self.keys().await.decrypt(under, blob).await })
     }
 }
 

@@ -1,13 +1,10 @@
 //! [`LocalKeys`]: data keys wrapped under a key held in memory, for tests, benchmarks and
 //! local runs. Not a key only the provider can use: in Lambda, use KMS.
 
-use std::collections::BTreeMap;
-
 use ring::aead::{Aad, LessSafeKey, Nonce, UnboundKey, AES_256_GCM, NONCE_LEN};
 
 use crate::{
-    credentials::ticket::{DataKey, DataKeys},
-    response::BoxFuture,
+    credentials::ticket::{DataKey, DataKeys, EncryptionContext, KeyFuture, KeyUse, Plaintext},
     secret::Secret,
     Error,
 };
@@ -51,16 +48,12 @@ impl LocalKeys {
     }
 }
 
-fn aad(context: &BTreeMap<String, String>) -> Vec<u8> {
+fn aad(context: &EncryptionContext) -> Vec<u8> {
     serde_json::to_vec(context).unwrap_or_default()
 }
 
 impl DataKeys for LocalKeys {
-    fn generate<'a>(
-        &'a self,
-        _key_id: &'a str,
-        context: &'a BTreeMap<String, String>,
-    ) -> BoxFuture<'a, Result<DataKey, Error>> {
+    fn generate<'a>(&'a self, under: KeyUse<'a>) -> KeyFuture<'a, DataKey> {
         Box::pin(async move {
             let mut plain = vec![0u8; 32];
             fill(&mut plain)?;
@@ -70,7 +63,7 @@ impl DataKeys for LocalKeys {
             self.wrapping
                 .seal_in_place_append_tag(
                     Nonce::assume_unique_for_key(nonce),
-                    Aad::from(aad(context)),
+                    Aad::from(aad(under.context)),
                     &mut wrapped,
                 )
                 .map_err(|_| crypto("wrap a data key"))?;
@@ -83,14 +76,9 @@ impl DataKeys for LocalKeys {
         })
     }
 
-    fn decrypt<'a>(
-        &'a self,
-        _key_id: &'a str,
-        ciphertext: &'a [u8],
-        context: &'a BTreeMap<String, String>,
-    ) -> BoxFuture<'a, Result<Secret<Vec<u8>>, Error>> {
+    fn decrypt<'a>(&'a self, under: KeyUse<'a>, blob: &'a [u8]) -> KeyFuture<'a, Plaintext> {
         Box::pin(async move {
-            let (nonce, wrapped) = ciphertext
+            let (nonce, wrapped) = blob
                 .split_at_checked(NONCE_LEN)
                 .ok_or_else(|| crypto("unwrap a data key (too short)"))?;
             let nonce: [u8; NONCE_LEN] = nonce
@@ -101,7 +89,7 @@ impl DataKeys for LocalKeys {
                 .wrapping
                 .open_in_place(
                     Nonce::assume_unique_for_key(nonce),
-                    Aad::from(aad(context)),
+                    Aad::from(aad(under.context)),
                     &mut buffer,
                 )
                 .map_err(|_| crypto("unwrap a data key"))?;

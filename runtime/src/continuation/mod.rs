@@ -38,7 +38,12 @@ pub(crate) use ledger::{Ledger, Seen};
 pub use local::LocalKeys;
 pub use token::{ContinuationBody, ContinuationHeader, SealedContinuation};
 
-use crate::{credentials::ticket::DataKeys, response::BoxFuture, secret::Secret, Error};
+use crate::{
+    credentials::ticket::{DataKeys, EncryptionContext, KeyUse},
+    response::BoxFuture,
+    secret::Secret,
+    Error,
+};
 
 /// The setting naming the KMS key continuations' data keys are generated under.
 pub const CONTINUATION_KEY_SETTING: &str = "WARDEN_CONTINUATION_KEY";
@@ -148,6 +153,13 @@ impl Continuations {
         ContinuationsBuilder::default()
     }
 
+    fn key_use<'a>(&'a self, context: &'a EncryptionContext) -> KeyUse<'a> {
+        KeyUse {
+            key_id: &self.key_id,
+            context,
+        }
+    }
+
     /// The key id data keys are generated under.
     pub fn key_id(&self) -> &str {
         &self.key_id
@@ -159,7 +171,7 @@ impl Continuations {
             ("purpose".to_owned(), token::PURPOSE.to_owned()),
             ("request-id".to_owned(), request_id.to_owned()),
         ]);
-        let key = self.keys.generate(&self.key_id, &context).await?;
+        let key = self.keys.generate(self.key_use(&context)).await?;
         self.remember(&key.ciphertext, &key.plaintext);
         Ok(OperationKey {
             encrypted: key.ciphertext,
@@ -194,7 +206,7 @@ impl Continuations {
                 let context = header.encryption_context();
                 let plain = self
                     .keys
-                    .decrypt(&self.key_id, &header.data_key, &context)
+                    .decrypt(self.key_use(&context), &header.data_key)
                     .await
                     .map_err(|_| Error::ContinuationNotAuthentic)?;
                 self.remember(&header.data_key, &plain);

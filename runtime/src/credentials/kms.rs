@@ -1,12 +1,12 @@
 //! [`DataKeys`] on AWS KMS: the data keys that seal and open tickets.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_kms::error::ProvideErrorMetadata;
 use aws_smithy_types::Blob;
 
-use super::ticket::{DataKey, DataKeys};
-use crate::{response::BoxFuture, secret::Secret, Error};
+use super::ticket::{DataKey, DataKeys, EncryptionContext, KeyFuture, KeyUse, Plaintext};
+use crate::{secret::Secret, Error};
 
 /// [`DataKeys`] on AWS KMS.
 #[derive(Clone, Debug)]
@@ -29,7 +29,7 @@ fn aws_error(service: &'static str, operation: &'static str, code: Option<&str>)
     }
 }
 
-fn context_map(context: &BTreeMap<String, String>) -> HashMap<String, String> {
+fn context_map(context: &EncryptionContext) -> HashMap<String, String> {
     context
         .iter()
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -37,18 +37,14 @@ fn context_map(context: &BTreeMap<String, String>) -> HashMap<String, String> {
 }
 
 impl DataKeys for KmsDataKeys {
-    fn generate<'a>(
-        &'a self,
-        key_id: &'a str,
-        context: &'a BTreeMap<String, String>,
-    ) -> BoxFuture<'a, Result<DataKey, Error>> {
+    fn generate<'a>(&'a self, under: KeyUse<'a>) -> KeyFuture<'a, DataKey> {
         Box::pin(async move {
             let out = self
                 .client
                 .generate_data_key()
-                .key_id(key_id)
+                .key_id(under.key_id)
                 .key_spec(aws_sdk_kms::types::DataKeySpec::Aes256)
-                .set_encryption_context(Some(context_map(context)))
+                .set_encryption_context(Some(context_map(under.context)))
                 .send()
                 .await
                 .map_err(|e| aws_error("kms", "GenerateDataKey", e.code()))?;
@@ -66,19 +62,14 @@ impl DataKeys for KmsDataKeys {
         })
     }
 
-    fn decrypt<'a>(
-        &'a self,
-        key_id: &'a str,
-        ciphertext: &'a [u8],
-        context: &'a BTreeMap<String, String>,
-    ) -> BoxFuture<'a, Result<Secret<Vec<u8>>, Error>> {
+    fn decrypt<'a>(&'a self, under: KeyUse<'a>, blob: &'a [u8]) -> KeyFuture<'a, Plaintext> {
         Box::pin(async move {
             let out = self
                 .client
                 .decrypt()
-                .key_id(key_id)
-                .ciphertext_blob(Blob::new(ciphertext))
-                .set_encryption_context(Some(context_map(context)))
+                .key_id(under.key_id)
+                .ciphertext_blob(Blob::new(blob))
+                .set_encryption_context(Some(context_map(under.context)))
                 .send()
                 .await
                 .map_err(|e| aws_error("kms", "Decrypt", e.code()))?;

@@ -118,7 +118,7 @@ fn secret_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret<String
 /// The sealed plaintext's shape (the only place credentials are serialised).
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Plaintext<'a> {
+struct CredentialsJson<'a> {
     access_key_id: &'a str,
     secret_access_key: &'a str,
     session_token: &'a str,
@@ -135,7 +135,7 @@ impl SessionCredentials {
         let mut buffer = Zeroizing::new(Vec::with_capacity(PLAINTEXT_CAPACITY));
         serde_json::to_writer(
             &mut *buffer,
-            &Plaintext {
+            &CredentialsJson {
                 access_key_id: &self.access_key_id,
                 secret_access_key: self.secret_access_key.expose(),
                 session_token: self.session_token.expose(),
@@ -165,23 +165,32 @@ impl fmt::Debug for DataKey {
     }
 }
 
+/// A KMS encryption context: the labels a data key is bound to.
+pub type EncryptionContext = BTreeMap<String, String>;
+
+/// What a [`DataKeys`] call answers.
+pub type KeyFuture<'a, T> = BoxFuture<'a, Result<T, Error>>;
+
+/// A decrypted data key.
+pub type Plaintext = Secret<Vec<u8>>;
+
+/// The key and encryption context a data-key call names.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyUse<'a> {
+    /// The KMS key (id or ARN).
+    pub key_id: &'a str,
+    /// The encryption context the data key is bound to.
+    pub context: &'a EncryptionContext,
+}
+
 /// The KMS side of sealing and opening. The AWS implementation is
 /// `credentials::KmsDataKeys` (feature `aws`); tests use an in-memory one.
 pub trait DataKeys: Send + Sync {
-    /// `GenerateDataKey` (AES-256) under `key_id` with the encryption context.
-    fn generate<'a>(
-        &'a self,
-        key_id: &'a str,
-        context: &'a BTreeMap<String, String>,
-    ) -> BoxFuture<'a, Result<DataKey, Error>>;
+    /// `GenerateDataKey` (AES-256) under the key, with the encryption context.
+    fn generate<'a>(&'a self, under: KeyUse<'a>) -> KeyFuture<'a, DataKey>;
 
-    /// `Decrypt` of an encrypted data key, naming `key_id` and the encryption context.
-    fn decrypt<'a>(
-        &'a self,
-        key_id: &'a str,
-        ciphertext: &'a [u8],
-        context: &'a BTreeMap<String, String>,
-    ) -> BoxFuture<'a, Result<Secret<Vec<u8>>, Error>>;
+    /// `Decrypt` of an encrypted data key (`blob`), naming the key and the encryption context.
+    fn decrypt<'a>(&'a self, under: KeyUse<'a>, blob: &'a [u8]) -> KeyFuture<'a, Plaintext>;
 }
 
 /// A parsed (still sealed) ticket.
@@ -306,7 +315,12 @@ pub async fn seal(
     let DataKey {
         plaintext,
         ciphertext: encrypted_key,
-    } = keys.generate(key_id, &context).await?;
+    } = keys
+        .generate(KeyUse {
+            key_id,
+            context: &context,
+        })
+        .await?;
     let plaintext = Zeroizing::new(plaintext.into_inner());
     let mut nonce = [0u8; NONCE_LEN];
     ring::rand::SecureRandom::fill(&ring::rand::SystemRandom::new(), &mut nonce).map_err(|_| {
@@ -357,9 +371,15 @@ pub async fn open(
     };
     let context = binding.encryption_context();
     let plaintext_key = Zeroizing::new(
-        keys.decrypt(key_id, &ticket.encrypted_key, &context)
-            .await?
-            .into_inner(),
+        keys.decrypt(
+            KeyUse {
+                key_id,
+                context: &context,
+            },
+            &ticket.encrypted_key,
+        )
+        .await?
+        .into_inner(),
     );
     let key = aead_key(&plaintext_key)?;
     let mut buffer = ticket.ciphertext.clone();

@@ -17,9 +17,8 @@ use super::{
 use crate::{
     aws::provider_sdk_config,
     checks::{Check, Denial, Evidence, Verdict},
-    pipeline::{CredentialSource, Rejection},
+    pipeline::{CredentialSource, Grant, Rejection},
     protocol::{bounded, sha256_hex},
-    response::BoxFuture,
     secret::Secret,
     service::{Context, HandlerError},
     Error,
@@ -92,11 +91,7 @@ impl CredentialSource for WorkRoleSource {
         ctx.extensions_mut().remove::<WorkCredentials>();
     }
 
-    fn grant<'a>(
-        &'a self,
-        policy: &'a SessionPolicy,
-        ctx: &'a mut Context,
-    ) -> BoxFuture<'a, Result<(), Rejection>> {
+    fn grant<'a>(&'a self, policy: &'a SessionPolicy, ctx: &'a mut Context) -> Grant<'a> {
         Box::pin(async move {
             let started = Instant::now();
             let mut evidence = policy_evidence(policy);
@@ -213,15 +208,7 @@ impl ProviderRoleSource {
 }
 
 impl CredentialSource for ProviderRoleSource {
-    fn withdraw(&self, ctx: &mut Context) {
-        ctx.extensions_mut().remove::<WorkCredentials>();
-    }
-
-    fn grant<'a>(
-        &'a self,
-        policy: &'a SessionPolicy,
-        ctx: &'a mut Context,
-    ) -> BoxFuture<'a, Result<(), Rejection>> {
+    fn grant<'a>(&'a self, policy: &'a SessionPolicy, ctx: &'a mut Context) -> Grant<'a> {
         Box::pin(async move {
             let mut evidence = policy_evidence(policy);
             evidence.insert(
@@ -234,6 +221,10 @@ impl CredentialSource for ProviderRoleSource {
             ctx.extensions_mut().insert(WorkCredentials(config));
             Ok(())
         })
+    }
+
+    fn withdraw(&self, ctx: &mut Context) {
+        ctx.extensions_mut().remove::<WorkCredentials>();
     }
 }
 

@@ -6,17 +6,16 @@ use crate::{
     pipeline::Rejection, response::BoxFuture, service::Context, session_policy::SessionPolicy,
 };
 
+/// What [`CredentialSource::grant`] returns.
+pub type Grant<'a> = BoxFuture<'a, Result<(), Rejection>>;
+
 /// Grants a handler credentials for its declared policy. Put into the context (as
 /// [`SharedCredentialSource`]) by a credential stage or the runtime; called by the handler
 /// service once the properties are parsed and the handler has declared what it needs.
 pub trait CredentialSource: Send + Sync + 'static {
     /// Makes credentials for `policy` available to the handler through the context (or
     /// refuses). Records its own check.
-    fn grant<'a>(
-        &'a self,
-        policy: &'a SessionPolicy,
-        ctx: &'a mut Context,
-    ) -> BoxFuture<'a, Result<(), Rejection>>;
+    fn grant<'a>(&'a self, policy: &'a SessionPolicy, ctx: &'a mut Context) -> Grant<'a>;
 
     /// Takes back what [`CredentialSource::grant`] put into the context: the read-back session
     /// of an Update answered by `unchanged` must not reach `update`, which gets a grant of its

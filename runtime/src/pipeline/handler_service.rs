@@ -1,11 +1,7 @@
 //! The innermost service: parses the typed properties, grants the declared credentials and
 //! calls the handler.
 
-use std::{
-    marker::PhantomData,
-    sync::Arc,
-    task::{Context as TaskContext, Poll},
-};
+use std::{marker::PhantomData, sync::Arc};
 
 use crate::{
     checks::{Check, Evidence, Verdict},
@@ -57,22 +53,14 @@ impl<H: CustomResource> HandlerService<H> {
             _marker: PhantomData,
         }
     }
-}
 
-impl<H: CustomResource> tower::Service<Invocation> for HandlerService<H> {
-    type Response = Outcome;
-    type Error = Rejection;
-    type Future = BoxFuture<'static, Result<Outcome, Rejection>>;
-
-    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Rejection>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, invocation: Invocation) -> Self::Future {
+    fn answer(&self, invocation: Invocation) -> BoxFuture<'static, Result<Outcome, Rejection>> {
         let handler = self.handler.clone();
         Box::pin(async move { dispatch(&*handler, invocation.context).await })
     }
 }
+
+innermost_service!(HandlerService<H>, H: CustomResource);
 
 /// For an Update: the framework keys that changed, when nothing else did.
 fn framework_only_change(request: &CfnRequest, reserved: &[String]) -> Option<Vec<String>> {

@@ -13,13 +13,36 @@
 //! handler API), `checks`, `protocol`, `session_policy`, `response::BoxFuture` and the crate
 //! error; nothing that imports it (`verify`, `credentials`, `runtime`).
 
+/// `tower::Service<Invocation>` for an innermost service (the handler service, the router):
+/// always ready (each route is readied when called), answering with its `answer` method.
+macro_rules! innermost_service {
+    ($service:ty $(, $g:ident: $bound:path)?) => {
+        impl$(<$g: $bound>)? tower::Service<Invocation> for $service {
+            type Response = Outcome;
+            type Error = Rejection;
+            type Future = crate::response::BoxFuture<'static, Result<Outcome, Rejection>>;
+
+            fn poll_ready(
+                &mut self,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<Result<(), Rejection>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn call(&mut self, invocation: Invocation) -> Self::Future {
+                self.answer(invocation)
+            }
+        }
+    };
+}
+
 mod credential_source;
 mod handler_service;
 mod router;
 mod stage;
 
 pub use crate::checks::{Check, CheckLog, Denial, Evidence, Verdict};
-pub use credential_source::{CredentialSource, SharedCredentialSource};
+pub use credential_source::{CredentialSource, Grant, SharedCredentialSource};
 pub use handler_service::HandlerService;
 pub use router::{Router, RouterBuilder};
 pub use stage::{Stage, StageLayer, StageService};

@@ -1,10 +1,7 @@
 //! A typed multi-resource router: one provider serving several resource types, each by its
 //! own [`CustomResource`] with its own properties and permissions, no hand dispatch.
 
-use std::{
-    sync::Arc,
-    task::{Context as TaskContext, Poll},
-};
+use std::sync::Arc;
 
 use tower::ServiceExt;
 
@@ -104,17 +101,10 @@ impl RouterBuilder {
     }
 }
 
-impl tower::Service<Invocation> for Router {
-    type Response = Outcome;
-    type Error = Rejection;
-    type Future = BoxFuture<'static, Result<Outcome, Rejection>>;
+innermost_service!(Router);
 
-    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), Rejection>> {
-        // Each route is readied when called.
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, invocation: Invocation) -> Self::Future {
+impl Router {
+    fn answer(&self, invocation: Invocation) -> BoxFuture<'static, Result<Outcome, Rejection>> {
         let resource_type = invocation.context.request().resource_type();
         let route = self
             .routes

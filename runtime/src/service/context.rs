@@ -83,21 +83,21 @@ impl fmt::Debug for Context {
 }
 
 impl Context {
+    /// A request's context, logging in `span`, with an empty check log.
     pub(crate) fn new(
         request: Arc<CfnRequest>,
         lambda: LambdaMeta,
         deadlines: Deadlines,
         clock: SharedClock,
-        checks: CheckLog,
-        logger: Logger,
+        span: tracing::Span,
     ) -> Self {
         Self {
             request,
             lambda,
             deadlines,
             clock,
-            checks,
-            logger,
+            checks: CheckLog::default(),
+            logger: Logger::new(span),
             reserved_keys: FRAMEWORK_PROPERTY_KEYS
                 .iter()
                 .map(|k| (*k).to_owned())

@@ -7,6 +7,10 @@ use serde::de::DeserializeOwned;
 use super::{Context, Created, Deleted, HandlerError, Updated};
 use crate::session_policy::SessionPolicy;
 
+/// What a handler's permission declarations return: the session policy, or why the request
+/// cannot declare one (answered FAILED with the reason).
+pub type Declared = Result<SessionPolicy, HandlerError>;
+
 /// A custom resource: create, update and delete for typed properties.
 ///
 /// ```
@@ -81,11 +85,7 @@ pub trait CustomResource: Send + Sync + 'static {
     /// the handler gets no credentials. Called after the properties parse, before
     /// `create`/`update`/`delete`; an error answers FAILED with its reason (a broken rule of
     /// [`SessionPolicy`] converts with `?` and names the rule).
-    fn permissions(
-        &self,
-        properties: &Self::Properties,
-        ctx: &Context,
-    ) -> Result<SessionPolicy, HandlerError> {
+    fn permissions(&self, properties: &Self::Properties, ctx: &Context) -> Declared {
         let _ = (properties, ctx);
         Ok(SessionPolicy::none())
     }
@@ -93,11 +93,7 @@ pub trait CustomResource: Send + Sync + 'static {
     /// The permissions [`CustomResource::unchanged`] needs to read back what the resource is
     /// (e.g. the Data to answer again), as a session policy: read-only calls on this resource.
     /// The default declares nothing: `unchanged` then runs without credentials.
-    fn unchanged_permissions(
-        &self,
-        properties: &Self::Properties,
-        ctx: &Context,
-    ) -> Result<SessionPolicy, HandlerError> {
+    fn unchanged_permissions(&self, properties: &Self::Properties, ctx: &Context) -> Declared {
         let _ = (properties, ctx);
         Ok(SessionPolicy::none())
     }
@@ -120,7 +116,7 @@ pub trait CustomResource: Send + Sync + 'static {
 
     /// The permissions of a Delete whose stored properties no longer parse: `delete` then
     /// receives `None` and works from the physical id. The default declares nothing.
-    fn unparsed_delete_permissions(&self, ctx: &Context) -> Result<SessionPolicy, HandlerError> {
+    fn unparsed_delete_permissions(&self, ctx: &Context) -> Declared {
         let _ = ctx;
         Ok(SessionPolicy::none())
     }

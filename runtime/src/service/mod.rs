@@ -18,7 +18,7 @@ mod progress;
 mod properties;
 
 pub use context::{Context, LambdaMeta, Logger};
-pub use handler::CustomResource;
+pub use handler::{CustomResource, Declared};
 pub use outputs::{Created, Deleted, HandlerError, Updated};
 pub use owner::{owner_digest, OWNER_TAG_KEY};
 pub use progress::{PollAgain, Polling, MAX_STATE_BYTES};

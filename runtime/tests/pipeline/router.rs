@@ -134,25 +134,10 @@ async fn the_router_sends_each_type_to_its_own_handler_and_fails_others() {
 
 #[test]
 fn a_router_refuses_a_catch_all_handler_and_a_type_served_twice() {
-    struct Any;
-    impl CustomResource for Any {
-        type Properties = Value;
-        async fn create(&self, _: Value, _: &Context) -> Result<Created, HandlerError> {
-            Ok(Created::new())
-        }
-        async fn update(
-            &self,
-            _: Value,
-            _: Option<Value>,
-            _: &Context,
-        ) -> Result<Updated, HandlerError> {
-            Ok(Updated::keep())
-        }
-        async fn delete(&self, _: Option<Value>, _: &Context) -> Result<Deleted, HandlerError> {
-            Ok(Deleted)
-        }
-    }
-    let error = Router::builder().resource(Any).build().unwrap_err();
+    let error = Router::builder()
+        .resource(cfn_warden_test::AcceptAll)
+        .build()
+        .unwrap_err();
     assert!(
         matches!(error, cfn_warden::Error::RouteServesAnyType { .. }),
         "{error}"
