@@ -28,7 +28,7 @@ use pep508_rs::{pep440_rs::Version, PackageName, Requirement, VerbatimUrl};
 use url::Url;
 
 use super::{
-    http::{shown, IndexTransport},
+    http::{shown, IndexTransport, Limits},
     index::{self, IndexFile},
     offer::offer,
     remote_zip::{read_metadata, RemoteRead},
@@ -168,7 +168,14 @@ impl IndexClient {
         followable(url)?;
         let fetched = self
             .transport
-            .get(url, accept, self.timeout, max)
+            .get(
+                url,
+                accept,
+                Limits {
+                    timeout: self.timeout,
+                    max_bytes: max,
+                },
+            )
             .await
             .map_err(|failure| Error::IndexUnreachable {
                 url: shown(url),

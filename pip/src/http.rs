@@ -71,37 +71,26 @@ pub enum Ranged {
     Whole(Bytes),
 }
 
+/// How long to wait and how much to accept for one request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest wait for the answer's headers, then for each read of the body.
+    pub timeout: Duration,
+    /// Bodies over this many bytes are refused ([`FetchFailure::TooLarge`]).
+    pub max_bytes: u64,
+}
+
+/// What an [`IndexTransport`] call answers.
+pub type Fetch<'a, T> = BoxFuture<'a, Result<T, FetchFailure>>;
+
 /// Fetches URLs for the layer builder.
 pub trait IndexTransport: Send + Sync {
-    /// GETs `url` with the `Accept` header `accept`, giving up after `timeout` and refusing
-    /// bodies over `max_bytes`.
-    fn get<'a>(
-        &'a self,
-        url: &'a Url,
-        accept: &'a str,
-        timeout: Duration,
-        max_bytes: u64,
-    ) -> BoxFuture<'a, Result<Fetched, FetchFailure>>;
+    /// GETs `url` with the `Accept` header `accept`, within `cap`.
+    fn get<'a>(&'a self, url: &'a Url, accept: &'a str, cap: Limits) -> Fetch<'a, Fetched>;
 
-    /// GETs part of `url` (HTTP range request). A server without range support answers with
-    /// the whole file, which is returned as such. The default asks for the whole file.
-    fn get_range<'a>(
-        &'a self,
-        url: &'a Url,
-        range: ByteRange,
-        timeout: Duration,
-        max_bytes: u64,
-    ) -> BoxFuture<'a, Result<Ranged, FetchFailure>> {
-        let _ = range;
-        Box::pin(async move {
-            let whole = self.get(url, "*/*", timeout, max_bytes).await?;
-            if (200..300).contains(&whole.status) {
-                Ok(Ranged::Whole(whole.body))
-            } else {
-                Err(FetchFailure::Status(whole.status))
-            }
-        })
-    }
+    /// GETs part of `url` (HTTP range request), within `cap`. A server without range support
+    /// answers with the whole file, which is returned as such ([`Ranged::Whole`]).
+    fn get_range<'a>(&'a self, url: &'a Url, range: ByteRange, cap: Limits) -> Fetch<'a, Ranged>;
 }
 
 /// `bytes <start>-<end>/<total>` from a `Content-Range` header.
@@ -236,9 +225,12 @@ fn closes_connection(response: &reqwest::Response) -> bool {
 async fn read_capped(
     url: &Url,
     response: &mut reqwest::Response,
-    max_bytes: u64,
-    idle: Duration,
+    cap: Limits,
 ) -> Result<Vec<u8>, FetchFailure> {
+    let Limits {
+        timeout: idle,
+        max_bytes,
+    } = cap;
     if response.content_length().is_some_and(|n| n > max_bytes) {
         return Err(FetchFailure::TooLarge);
     }
@@ -263,17 +255,11 @@ async fn read_capped(
 }
 
 impl IndexTransport for ReqwestIndexTransport {
-    fn get<'a>(
-        &'a self,
-        url: &'a Url,
-        accept: &'a str,
-        timeout: Duration,
-        max_bytes: u64,
-    ) -> BoxFuture<'a, Result<Fetched, FetchFailure>> {
+    fn get<'a>(&'a self, url: &'a Url, accept: &'a str, cap: Limits) -> Fetch<'a, Fetched> {
         Box::pin(async move {
             let _slot = self.pace.slot().await;
             let mut response = self
-                .send(url, http::header::ACCEPT, accept.to_owned(), timeout)
+                .send(url, http::header::ACCEPT, accept.to_owned(), cap.timeout)
                 .await?;
             let status = response.status().as_u16();
             let content_type = response
@@ -282,7 +268,7 @@ impl IndexTransport for ReqwestIndexTransport {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
-            let body = read_capped(url, &mut response, max_bytes, timeout).await?;
+            let body = read_capped(url, &mut response, cap).await?;
             self.pace.completed();
             Ok(Fetched {
                 status,
@@ -292,14 +278,8 @@ impl IndexTransport for ReqwestIndexTransport {
         })
     }
 
-    fn get_range<'a>(
-        &'a self,
-        url: &'a Url,
-        range: ByteRange,
-        timeout: Duration,
-        max_bytes: u64,
-    ) -> BoxFuture<'a, Result<Ranged, FetchFailure>> {
-        Box::pin(self.ranged(url, range, timeout, max_bytes))
+    fn get_range<'a>(&'a self, url: &'a Url, range: ByteRange, cap: Limits) -> Fetch<'a, Ranged> {
+        Box::pin(self.ranged(url, range, cap))
     }
 }
 
@@ -329,22 +309,23 @@ impl ReqwestIndexTransport {
         &self,
         url: &Url,
         range: ByteRange,
-        timeout: Duration,
-        max_bytes: u64,
+        cap: Limits,
     ) -> Result<Ranged, FetchFailure> {
         let header = match range {
             ByteRange::Suffix(n) => format!("bytes=-{n}"),
             ByteRange::Span { start, end } => format!("bytes={start}-{end}"),
         };
         let _slot = self.pace.slot().await;
-        let mut response = self.send(url, http::header::RANGE, header, timeout).await?;
+        let mut response = self
+            .send(url, http::header::RANGE, header, cap.timeout)
+            .await?;
         let status = response.status().as_u16();
         let content_range = response
             .headers()
             .get(http::header::CONTENT_RANGE)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_content_range);
-        let body = read_capped(url, &mut response, max_bytes, timeout).await?;
+        let body = read_capped(url, &mut response, cap).await?;
         self.pace.completed();
         match (status, content_range) {
             (206, Some((start, end, total))) if end - start + 1 == body.len() as u64 => {

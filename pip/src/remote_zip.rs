@@ -18,7 +18,7 @@ use bytes::Bytes;
 use url::Url;
 
 use super::{
-    http::{ByteRange, IndexTransport, Ranged},
+    http::{ByteRange, IndexTransport, Limits, Ranged},
     wheel::metadata_entry,
 };
 
@@ -73,8 +73,10 @@ impl RemoteFile<'_> {
             .block_on(self.transport.get_range(
                 self.url,
                 ByteRange::Span { start, end },
-                self.timeout,
-                BLOCK,
+                Limits {
+                    timeout: self.timeout,
+                    max_bytes: BLOCK,
+                },
             ))
             .map_err(|_| unavailable())?;
         match answer {
@@ -140,8 +142,10 @@ fn open<'a>(
     let first = handle.block_on(transport.get_range(
         url,
         ByteRange::Suffix(BLOCK),
-        timeout,
-        max_wheel_bytes,
+        Limits {
+            timeout,
+            max_bytes: max_wheel_bytes,
+        },
     ));
     match first {
         Ok(Ranged::Whole(bytes)) => Opened::Whole(bytes),

@@ -21,7 +21,14 @@ use tokio::{
     net::TcpListener,
 };
 use url::Url;
-use warden_pip::http::{FetchFailure, IndexTransport, ReqwestIndexTransport};
+use warden_pip::http::{FetchFailure, IndexTransport, Limits, ReqwestIndexTransport};
+
+fn limits(timeout: Duration) -> Limits {
+    Limits {
+        timeout,
+        max_bytes: 1024,
+    }
+}
 
 /// What a test server saw.
 #[derive(Default)]
@@ -83,7 +90,7 @@ async fn burst(transport: &Arc<ReqwestIndexTransport>, url: &Url, n: usize) {
         let url = url.clone();
         tasks.push(tokio::spawn(async move {
             let got = transport
-                .get(&url, "*/*", Duration::from_secs(10), 1024)
+                .get(&url, "*/*", limits(Duration::from_secs(10)))
                 .await
                 .unwrap();
             assert_eq!(&got.body[..], b"ok");
@@ -129,14 +136,14 @@ async fn refused_connections_and_names_that_do_not_resolve_are_told_apart() {
     drop(listener);
     let closed = Url::parse(&format!("http://127.0.0.1:{port}/simple/")).unwrap();
     let failure = transport
-        .get(&closed, "*/*", Duration::from_secs(5), 1024)
+        .get(&closed, "*/*", limits(Duration::from_secs(5)))
         .await
         .unwrap_err();
     assert_eq!(failure, FetchFailure::Refused);
     // `.invalid` never resolves (RFC 6761).
     let nowhere = Url::parse("https://index.invalid/simple/").unwrap();
     let failure = transport
-        .get(&nowhere, "*/*", Duration::from_secs(5), 1024)
+        .get(&nowhere, "*/*", limits(Duration::from_secs(5)))
         .await
         .unwrap_err();
     assert_eq!(failure, FetchFailure::Dns);
@@ -168,13 +175,13 @@ async fn the_timeout_bounds_silence_not_a_whole_download() {
     });
     let transport = ReqwestIndexTransport::new().unwrap();
     let got = transport
-        .get(&url, "*/*", Duration::from_millis(500), 1024)
+        .get(&url, "*/*", limits(Duration::from_millis(500)))
         .await
         .unwrap();
     assert_eq!(got.body.len(), 12);
     // Silent for longer than the timeout: a timeout.
     let failure = transport
-        .get(&url, "*/*", Duration::from_millis(100), 1024)
+        .get(&url, "*/*", limits(Duration::from_millis(100)))
         .await
         .unwrap_err();
     assert_eq!(failure, FetchFailure::Timeout);

@@ -12,7 +12,6 @@ use std::{
     collections::HashMap,
     io::Write as _,
     sync::{Arc, Mutex},
-    time::Duration,
 };
 
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
@@ -21,7 +20,7 @@ use url::Url;
 use warden_pip::{
     build::{BuildEvent, BuiltLayer, LayerBuild, Progress},
     client::sha256_hex,
-    http::{BoxFuture, ByteRange, FetchFailure, Fetched, IndexTransport, Ranged},
+    http::{ByteRange, Fetch, FetchFailure, Fetched, IndexTransport, Limits, Ranged},
     requirements::parse_list,
     target::Target,
     Error,
@@ -140,16 +139,10 @@ impl MemoryIndex {
 }
 
 impl IndexTransport for MemoryIndex {
-    fn get_range<'a>(
-        &'a self,
-        url: &'a Url,
-        range: ByteRange,
-        timeout: Duration,
-        max_bytes: u64,
-    ) -> BoxFuture<'a, Result<Ranged, FetchFailure>> {
+    fn get_range<'a>(&'a self, url: &'a Url, range: ByteRange, cap: Limits) -> Fetch<'a, Ranged> {
         Box::pin(async move {
             if !self.ranges {
-                let whole = self.get(url, "*/*", timeout, max_bytes).await?;
+                let whole = self.get(url, "*/*", cap).await?;
                 return Ok(Ranged::Whole(whole.body));
             }
             let Some(Answer::Ok(f)) = self.answers.lock().unwrap().get(url.as_str()).cloned()
@@ -172,17 +165,11 @@ impl IndexTransport for MemoryIndex {
             })
         })
     }
-    fn get<'a>(
-        &'a self,
-        url: &'a Url,
-        _accept: &'a str,
-        _timeout: Duration,
-        max_bytes: u64,
-    ) -> BoxFuture<'a, Result<Fetched, FetchFailure>> {
+    fn get<'a>(&'a self, url: &'a Url, _accept: &'a str, cap: Limits) -> Fetch<'a, Fetched> {
         Box::pin(async move {
             self.asked.lock().unwrap().push(url.to_string());
             match self.answers.lock().unwrap().get(url.as_str()).cloned() {
-                Some(Answer::Ok(f)) if f.body.len() as u64 > max_bytes => {
+                Some(Answer::Ok(f)) if f.body.len() as u64 > cap.max_bytes => {
                     Err(FetchFailure::TooLarge)
                 }
                 Some(Answer::Ok(f)) => Ok(f),
