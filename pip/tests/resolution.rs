@@ -19,18 +19,23 @@ use warden_pip::{
     requirements::parse_requirements_txt, target::Target, Error, Surface,
 };
 
-/// boto3 1.0 needs botocore>=1; boto3 0.1 has a Requires-Dist that is not PEP 508.
+/// boto3 1.0 needs botocore>=1; boto3 0.1 has a Requires-Dist that is not PEP 508; with
+/// `fallback`, boto3 0.0.9 fits botocore 0.5.0.
+fn publish_boto3(index: &MemoryIndex, fallback: bool) {
+    let mut versions = vec![
+        pure("boto3", "1.0", &["botocore>=1"]),
+        pure("boto3", "0.1", &["botocore (==0.5.0) [not pep 508"]),
+    ];
+    if fallback {
+        versions.push(pure("boto3", "0.0.9", &["botocore==0.5.0"]));
+    }
+    publish(index, "boto3", versions, true);
+}
+
+/// [`publish_boto3`] without the fallback, and botocore 0.5.0 and 1.1.
 fn boto_world() -> Arc<MemoryIndex> {
     let index = Arc::new(MemoryIndex::default());
-    publish(
-        &index,
-        "boto3",
-        vec![
-            pure("boto3", "1.0", &["botocore>=1"]),
-            pure("boto3", "0.1", &["botocore (==0.5.0) [not pep 508"]),
-        ],
-        true,
-    );
+    publish_boto3(&index, false);
     publish(
         &index,
         "botocore",
@@ -57,16 +62,7 @@ async fn a_version_with_malformed_metadata_is_skipped_and_the_real_conflict_name
     says(&err, "boto3==0.1 cannot be used: boto3-0.1-py3-none-any.whl has a Requires-Dist line that is not PEP 508: `botocore (==0.5.0) [not pep 508`");
 
     // When an older version fits, the build succeeds and records what it skipped.
-    publish(
-        &index,
-        "boto3",
-        vec![
-            pure("boto3", "1.0", &["botocore>=1"]),
-            pure("boto3", "0.1", &["botocore (==0.5.0) [not pep 508"]),
-            pure("boto3", "0.0.9", &["botocore==0.5.0"]),
-        ],
-        true,
-    );
+    publish_boto3(&index, true);
     let layer = build(&index, &["boto3", "botocore<1"]).await.unwrap();
     assert_eq!(layer.pins(), ["boto3==0.0.9", "botocore==0.5.0"]);
     assert_eq!(layer.warnings.len(), 1, "{:?}", layer.warnings);
