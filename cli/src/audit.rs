@@ -476,26 +476,29 @@ pub(crate) fn print_text(report: &Report) -> String {
             );
         }
     }
-    let _ = writeln!(out, "\ndenies: {}", report.denies_total);
-    for d in &report.denies {
-        let _ = writeln!(
-            out,
-            "  {} {} {} {}: {}",
-            d.time, d.stack, d.logical_resource_id, d.request_type, d.detail
-        );
-    }
-    let _ = writeln!(out, "\nanomalies: {}", report.anomalies_total);
-    for a in &report.anomalies {
-        let _ = writeln!(
-            out,
-            "  [{}] {} {} {}: {}",
-            a.code, a.time, a.stack, a.logical_resource_id, a.message
-        );
-    }
+    let denies = report.denies.iter().map(|d| {
+        let resource = format!("{} {}", d.stack, d.logical_resource_id);
+        format!("{} {resource} {}: {}", d.time, d.request_type, d.detail)
+    });
+    listed(&mut out, "denies", report.denies_total, denies);
+    let anomalies = report.anomalies.iter().map(|a| {
+        let resource = format!("{} {}", a.stack, a.logical_resource_id);
+        format!("[{}] {} {resource}: {}", a.code, a.time, a.message)
+    });
+    listed(&mut out, "anomalies", report.anomalies_total, anomalies);
     operations::print(&report.operations, &mut out);
     out
 }
 
 mod operations;
+/// `\n{title}: {total}` and one indented line per row.
+fn listed(out: &mut String, title: &str, total: u64, rows: impl Iterator<Item = String>) {
+    use std::fmt::Write as _;
+    let _ = writeln!(out, "\n{title}: {total}");
+    for row in rows {
+        let _ = writeln!(out, "  {row}");
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -117,6 +117,28 @@ fn declared_parameters(template: &Template<'_>) -> Result<HashSet<String>> {
         .unwrap_or_default())
 }
 
+/// What CreateStack and CreateChangeSet are given alike.
+struct StackInput {
+    parameters: Vec<Parameter>,
+    capabilities: Vec<Capability>,
+    tags: Option<Vec<Tag>>,
+    role_arn: Option<String>,
+}
+
+/// Sets a [`StackInput`], the stack name and the template on a CreateStack or CreateChangeSet
+/// builder (two SDK types with the same setters).
+macro_rules! stack_input {
+    ($builder:expr, $stack:expr, $template:expr, $input:expr) => {
+        $builder
+            .stack_name($stack)
+            .template_body($template)
+            .set_parameters(Some($input.parameters))
+            .set_capabilities(Some($input.capabilities))
+            .set_tags($input.tags)
+            .set_role_arn($input.role_arn)
+    };
+}
+
 /// Creates the stack (CreateStack) or updates it through a change set, following the stack
 /// until it settles.
 pub(crate) async fn deploy(
@@ -190,8 +212,14 @@ pub(crate) async fn deploy(
         .iter()
         .map(|t| Tag::builder().key(&t.key).value(&t.value).build())
         .collect::<Vec<_>>();
-    // No --tag: send no Tags at all (an empty list on an update would remove the stack's tags).
-    let tags = (!tags.is_empty()).then_some(tags);
+    let input = StackInput {
+        parameters,
+        capabilities,
+        // No --tag: send no Tags at all (an empty list on an update would remove the stack's
+        // tags).
+        tags: (!tags.is_empty()).then_some(tags),
+        role_arn: options.role_arn.clone(),
+    };
     let progress = Progress::new();
     if existing.is_none() {
         // A new stack: CreateStack. Its "changes" are all of its resources, and a failed
@@ -207,14 +235,7 @@ pub(crate) async fn deploy(
             .collect();
         print_changes(&progress, &changes);
         progress.status("creating the stack");
-        let created = cfn
-            .create_stack()
-            .stack_name(stack)
-            .template_body(template)
-            .set_parameters(Some(parameters))
-            .set_capabilities(Some(capabilities))
-            .set_tags(tags)
-            .set_role_arn(options.role_arn.clone())
+        let created = stack_input!(cfn.create_stack(), stack, template, input)
             .send()
             .await
             .with_context(|| format!("cloudformation:CreateStack {stack}"))?;
@@ -235,16 +256,9 @@ pub(crate) async fn deploy(
             .unwrap_or(0)
     );
     progress.status(&format!("creating change set {change_set_name}"));
-    let created = cfn
-        .create_change_set()
-        .stack_name(stack)
+    let created = stack_input!(cfn.create_change_set(), stack, template, input)
         .change_set_name(&change_set_name)
         .change_set_type(change_set_type.clone())
-        .template_body(template)
-        .set_parameters(Some(parameters))
-        .set_capabilities(Some(capabilities))
-        .set_tags(tags)
-        .set_role_arn(options.role_arn.clone())
         .send()
         .await
         .with_context(|| format!("cloudformation:CreateChangeSet {stack}"))?;

@@ -8,7 +8,7 @@ use anyhow::{Context as _, Result};
 
 use super::{
     block_on, make_signer, print_sealed, print_settled, print_signed, OptionalTicketArgs,
-    SigningArgs,
+    SettleArgs, SigningArgs,
 };
 use crate::{deploy, seal, sign};
 
@@ -37,12 +37,8 @@ pub(crate) struct Args {
     pub(crate) signing: SigningArgs,
     #[command(flatten)]
     pub(crate) tickets: OptionalTicketArgs,
-    /// The longest to wait for the stack.
-    #[arg(long, default_value = "60m", value_parser = humantime::parse_duration)]
-    pub(crate) wait: std::time::Duration,
-    /// Print the summary as JSON on stdout (progress stays on stderr).
-    #[arg(long)]
-    pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) settle: SettleArgs,
 }
 
 /// Runs the command; `Ok(false)` means exit code 1.
@@ -56,8 +52,7 @@ pub(crate) fn exec(args: Args) -> Result<bool> {
         role_arn,
         signing,
         tickets,
-        wait,
-        json,
+        settle: SettleArgs { wait, json },
     } = args;
     let source = std::fs::read_to_string(&template)
         .with_context(|| format!("reading {}", template.display()))?;

@@ -23,7 +23,9 @@ use std::{io::Read, path::PathBuf};
 use anyhow::{Context as _, Result};
 use clap::ValueEnum;
 
-pub(crate) use options::{make_signer, OptionalTicketArgs, SigningArgs, TicketArgs};
+pub(crate) use options::{
+    make_signer, OptionalTicketArgs, RenewArgs, SettleArgs, SigningArgs, TicketArgs,
+};
 
 pub(crate) fn print_sealed(report: &crate::seal::SealReport) {
     eprintln!(

@@ -112,6 +112,29 @@ impl OptionalTicketArgs {
     }
 }
 
+/// A deployed stack and what renews its tickets and signatures (`refresh`, `delete`).
+#[derive(clap::Args)]
+pub(crate) struct RenewArgs {
+    /// The deployed stack.
+    #[arg(long)]
+    pub(crate) stack_name: String,
+    #[command(flatten)]
+    pub(crate) tickets: OptionalTicketArgs,
+    #[command(flatten)]
+    pub(crate) signing: SigningArgs,
+}
+
+/// How `deploy` and `delete` follow the stack operation.
+#[derive(clap::Args)]
+pub(crate) struct SettleArgs {
+    /// The longest to wait for the stack operations (a refresh first, when one is needed).
+    #[arg(long, default_value = "60m", value_parser = humantime::parse_duration)]
+    pub(crate) wait: std::time::Duration,
+    /// Print the summary as JSON on stdout (progress stays on stderr).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
 /// The signer from `--key`/`--kms-key` style options.
 pub(crate) async fn make_signer(
     key: Option<PathBuf>,

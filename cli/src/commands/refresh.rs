@@ -3,22 +3,17 @@
 
 use anyhow::Result;
 
-use super::{block_on, print_sealed, print_signed, OptionalTicketArgs, SigningArgs};
+use super::{block_on, print_sealed, print_signed, RenewArgs};
 use crate::seal;
 
 /// The arguments of `warden refresh`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// The stack to refresh.
-    #[arg(long)]
-    pub(crate) stack_name: String,
     #[command(flatten)]
-    pub(crate) tickets: OptionalTicketArgs,
+    pub(crate) stack: RenewArgs,
     /// Only these logical ids (repeatable; default: every custom resource with a ticket).
     #[arg(long = "resource")]
     pub(crate) only: Vec<String>,
-    #[command(flatten)]
-    pub(crate) signing: SigningArgs,
     /// The longest to wait for the update.
     #[arg(long, default_value = "30m", value_parser = humantime::parse_duration)]
     pub(crate) wait: std::time::Duration,
@@ -27,10 +22,13 @@ pub(crate) struct Args {
 /// Runs the command; `Ok(false)` means exit code 1.
 pub(crate) fn exec(args: Args) -> Result<bool> {
     let Args {
-        stack_name,
-        tickets,
+        stack:
+            RenewArgs {
+                stack_name,
+                tickets,
+                signing,
+            },
         only,
-        signing,
         wait,
     } = args;
     if !only.is_empty() && tickets.ticket_role.is_none() {
