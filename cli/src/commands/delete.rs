@@ -25,22 +25,18 @@ pub(crate) struct Args {
 /// Runs the command; `Ok(false)` means exit code 1.
 pub(crate) fn exec(args: Args) -> Result<bool> {
     let Args {
-        stack:
-            RenewArgs {
-                stack_name,
-                tickets,
-                signing,
-            },
+        stack,
         allow_expired_signatures,
         role_arn,
         settle: SettleArgs { wait, json },
     } = args;
-    let seal = tickets.options(&stack_name, true);
+    let stack_name = stack.stack_name.clone();
     let settled = block_on(async {
         let config = cfn_warden::aws::sdk_config().await;
+        let (seal, resign) = stack.renewal().await?;
         let renewal = deploy::DeleteRenewal {
             seal,
-            resign: signing.resign().await?,
+            resign,
             allow_expired_signatures,
         };
         deploy::delete(

@@ -124,6 +124,14 @@ pub(crate) struct RenewArgs {
     pub(crate) signing: SigningArgs,
 }
 
+impl RenewArgs {
+    /// What to re-seal (existing tickets only) and how to re-sign.
+    pub(crate) async fn renewal(self) -> Result<(Option<seal::SealOptions>, Option<sign::Resign>)> {
+        let seal = self.tickets.options(&self.stack_name, true);
+        Ok((seal, self.signing.resign().await?))
+    }
+}
+
 /// How `deploy` and `delete` follow the stack operation.
 #[derive(clap::Args)]
 pub(crate) struct SettleArgs {

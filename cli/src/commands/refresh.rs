@@ -21,29 +21,18 @@ pub(crate) struct Args {
 
 /// Runs the command; `Ok(false)` means exit code 1.
 pub(crate) fn exec(args: Args) -> Result<bool> {
-    let Args {
-        stack:
-            RenewArgs {
-                stack_name,
-                tickets,
-                signing,
-            },
-        only,
-        wait,
-    } = args;
-    if !only.is_empty() && tickets.ticket_role.is_none() {
+    let Args { stack, only, wait } = args;
+    if !only.is_empty() && stack.tickets.ticket_role.is_none() {
         anyhow::bail!("--resource selects tickets to re-seal: it needs --ticket-role and --key");
     }
-    let seal = tickets.options(&stack_name, true).map(|mut options| {
-        options.only = only;
-        options
-    });
+    let stack_name = stack.stack_name.clone();
     let report = block_on(async {
         let config = cfn_warden::aws::sdk_config().await;
+        let (seal, resign) = stack.renewal().await?;
         let renewal = seal::Renewal {
             stack_name: stack_name.clone(),
-            seal,
-            resign: signing.resign().await?,
+            seal: seal.map(|options| seal::SealOptions { only, ..options }),
+            resign,
         };
         seal::refresh(&renewal, wait, &config).await
     })?;
