@@ -3,11 +3,8 @@
 
 use serde_json::Value;
 
-use super::{fail, Ctx, Hit, RuleId};
-use crate::{
-    finding::{Rule, Severity},
-    graph::is_custom_resource,
-};
+use super::{fail, Ctx, Hit, Rule, RuleId, Severity};
+use crate::graph::is_custom_resource;
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

@@ -3,11 +3,8 @@
 
 use serde_json::Value;
 
-use super::{fail, unknown, Ctx, Hit, RuleId};
-use crate::{
-    finding::{Rule, Severity},
-    template::is_intrinsic,
-};
+use super::{fail, unknown, Ctx, Hit, Rule, RuleId, Severity};
+use crate::template::is_intrinsic;
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

@@ -5,12 +5,8 @@
 
 use serde_json::Value;
 
-use super::{fail, unknown, Ctx, Hit, RuleId};
-use crate::{
-    finding::{Rule, Severity},
-    iam,
-    resolve::is_concrete_reference,
-};
+use super::{fail, unknown, Ctx, Hit, Rule, RuleId, Severity};
+use crate::{iam, resolve::is_concrete_reference};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

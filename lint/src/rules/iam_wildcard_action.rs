@@ -5,9 +5,8 @@
 
 use serde_json::Value;
 
-use super::{fail, unknown, Ctx, Hit, RuleId};
+use super::{fail, unknown, Ctx, Hit, Rule, RuleId, Severity};
 use crate::{
-    finding::{Rule, Severity},
     iam::{self, BROAD_MANAGED_POLICIES},
     template::is_intrinsic,
 };

@@ -5,11 +5,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{fail, Hit, RuleId};
-use crate::{
-    finding::{Rule, Severity},
-    graph::Graph,
-};
+use super::{fail, Hit, Rule, RuleId, Severity};
+use crate::graph::Graph;
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

@@ -3,12 +3,8 @@
 
 use serde_json::Value;
 
-use super::{fail, unknown, Ctx, Hit, RuleId};
-use crate::{
-    finding::{Rule, Severity},
-    resolve::is_concrete_reference,
-    template::is_intrinsic,
-};
+use super::{fail, unknown, Ctx, Hit, Rule, RuleId, Severity};
+use crate::{resolve::is_concrete_reference, template::is_intrinsic};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

@@ -23,11 +23,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::{
-    finding::{Rule, Status},
-    graph::Graph,
-    iam,
-};
+pub(crate) use crate::finding::{Rule, Severity};
+use crate::{finding::Status, graph::Graph, iam};
 
 /// Every rule of `warden lint`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -10,12 +10,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{fail, Hit, RuleId};
-use crate::{
-    arn,
-    finding::{Rule, Severity},
-    graph::Graph,
-};
+use super::{fail, Hit, Rule, RuleId, Severity};
+use crate::{arn, graph::Graph};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

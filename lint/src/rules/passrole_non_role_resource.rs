@@ -7,11 +7,8 @@
 
 use serde_json::Value;
 
-use super::{fail, iam_passrole_wildcard::may_match_a_role, Ctx, Hit, RuleId};
-use crate::{
-    finding::{Rule, Severity},
-    iam,
-};
+use super::{fail, iam_passrole_wildcard::may_match_a_role, Ctx, Hit, Rule, RuleId, Severity};
+use crate::iam;
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

@@ -21,9 +21,8 @@ use serde_json::{json, Value};
 mod holders;
 mod reach;
 
-use super::{fail, unknown, Hit, RuleId};
+use super::{fail, unknown, Hit, Rule, RuleId, Severity};
 use crate::{
-    finding::{Rule, Severity},
     graph::Graph,
     iam::{
         action_matches, broad_managed_policy, escalating, list_of, policy_documents, statement_list,

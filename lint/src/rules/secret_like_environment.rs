@@ -5,12 +5,8 @@
 
 use serde_json::Value;
 
-use super::{fail, Ctx, Hit, RuleId};
-use crate::{
-    finding::{Rule, Severity},
-    graph::is_function,
-    secrets::secret_like,
-};
+use super::{fail, Ctx, Hit, Rule, RuleId, Severity};
+use crate::{graph::is_function, secrets::secret_like};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

@@ -5,11 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::{fail, unknown, Ctx, Hit, RuleId};
-use crate::{
-    finding::{Rule, Severity},
-    graph::{is_custom_resource, is_function},
-};
+use super::{fail, unknown, Ctx, Hit, Rule, RuleId, Severity};
+use crate::graph::{is_custom_resource, is_function};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {

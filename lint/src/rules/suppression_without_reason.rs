@@ -3,8 +3,7 @@
 
 use serde_json::Value;
 
-use super::{fail, Hit, RuleId};
-use crate::finding::{Rule, Severity};
+use super::{fail, Hit, Rule, RuleId, Severity};
 
 /// The rule.
 pub(crate) const RULE: Rule = Rule {
