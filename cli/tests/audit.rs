@@ -1,9 +1,5 @@
 //! `warden audit` on decision lines produced by the runtime itself, mixed with other log lines.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 mod common;
 

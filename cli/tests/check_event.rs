@@ -1,9 +1,5 @@
 //! `warden check-event`: outcomes, output formats and exit codes, on the runtime's fixtures.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 mod common;
 

@@ -1,10 +1,6 @@
 //! `warden lint`: per rule a true-positive and a false-positive template, UNKNOWN results,
 //! suppressions, SARIF shape, exit codes.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::process::Command;
 

@@ -1,10 +1,6 @@
 //! `warden keygen` + `warden sign`, checked by the provider's own verifier on the event that
 //! CloudFormation would send for the signed template.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 mod common;
 

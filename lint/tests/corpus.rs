@@ -3,11 +3,7 @@
 //! cfn-lint 1.58.0 parses (recorded in the manifest) is read, and the findings equal the
 //! reviewed snapshot (tests/corpus/findings.snapshot; `WARDEN_UPDATE_SNAPSHOTS=1` rewrites it,
 //! to be reviewed in the diff).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::{
     panic::{catch_unwind, AssertUnwindSafe},

@@ -1,7 +1,7 @@
 //! Issue 18's silent passes and false positives, each as a template under `tests/cases/`:
 //! `reported/` (the rule reports it, with the status its first line gives) and `silent/` (the
 //! rule stays silent).
-#![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use warden_lint::{lint, Status};
 

@@ -1,11 +1,7 @@
 //! The layer build end to end against an in-memory index (the transport is injected): pages in
 //! PEP 691 JSON and PEP 503 HTML, PEP 658 metadata, hash checks, pinned input, the cache and
 //! every error a user can meet. The real-index tests (pypiserver) live in `tests/`.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 mod common;
 

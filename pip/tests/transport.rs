@@ -2,11 +2,7 @@
 //! flight (all the build asks for on a server that keeps connections; a few on one that closes
 //! every connection, as pypiserver's default server does), connection reuse, and how it tells
 //! failures apart.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::{
     sync::{

@@ -2,11 +2,7 @@
 //! CloudTrail): found; not found; found with a foreign principal; InvokeExecution only; query
 //! failed; throttled; still running.
 #![cfg(feature = "aws")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 mod common;
 

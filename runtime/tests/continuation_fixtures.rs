@@ -1,10 +1,6 @@
 //! The continuation wire format's fixtures (`tests/fixtures/continuations/`): the good shape
 //! parses and writes back to the same event; each malformed one is refused with its reason.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::{fs, path::PathBuf};
 

@@ -1,10 +1,6 @@
 //! Long-running operations in process: polls, the deadline, continuation refusals and
 //! duplicate delivery, with a clock the test moves.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::{
     sync::{

@@ -1,10 +1,6 @@
 //! The pipeline in process: tower layers around a handler, with an injected transport and
 //! decision sink, fed with the fixture events.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::{
     sync::{

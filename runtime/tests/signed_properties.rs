@@ -1,10 +1,6 @@
 //! Signed properties through the pipeline: every way a signature can be wrong is refused with a
 //! generic FAILED (detail in the decision line), and the handler never runs.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::{
     collections::BTreeMap,

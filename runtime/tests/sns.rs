@@ -1,11 +1,7 @@
 //! SNS-backed custom resources, screened as the runtime screens them: real notifications
 //! (published by others, see each fixture's `_source`) are accepted when their topic is on
 //! `WARDEN_SNS_TOPICS` and refused otherwise; forged wrappings are refused without a PUT.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use cfn_warden::{
     verify::{consistency::ConsistencyPolicy, screen, Screening},

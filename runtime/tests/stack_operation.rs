@@ -2,11 +2,7 @@
 //! reference), for the states moto cannot produce: Update and Delete in progress, completed
 //! operations, stale events, other physical ids, changed or masked properties, API errors.
 #![cfg(feature = "aws")]
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 mod common;
 

@@ -1,9 +1,5 @@
 //! The kit on a small resource: answers, decision lines, declared policies and recorded calls.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use cfn_warden::{
     credentials::SessionPolicy, Context, Created, CustomResource, Deleted, HandlerError, Updated,

@@ -1,10 +1,6 @@
 //! `warden audit --log-group`: decision lines written by the real provider, put into a
 //! CloudWatch Logs group on moto next to other log lines, read back through FilterLogEvents.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::Duration;
 

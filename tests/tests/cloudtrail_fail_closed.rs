@@ -1,10 +1,6 @@
 //! The `cloudtrail-invoke` check through the real binary: when CloudTrail cannot answer (here
 //! moto, which does not implement CloudTrail Lake), the request is refused, not waved through.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::Duration;
 

@@ -29,11 +29,7 @@
 //! This file stays over 600 lines on purpose: the first test is one scenario told in order
 //! (each step needs the stacks, provider and signatures the steps before it left), so cutting
 //! it into files would scatter one story without making any part independent.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::{path::PathBuf, process::Output, time::Duration};
 

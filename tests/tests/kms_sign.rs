@@ -1,10 +1,6 @@
 //! `warden sign --kms-key` against moto's KMS: the private key never leaves KMS, the provider
 //! verifies offline with the public key `warden public-key` prints.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::SystemTime;
 

@@ -5,11 +5,7 @@
 //! forgeries; these show the path a deployed provider takes: `LambdaSelfInvoke`, KMS
 //! `GenerateDataKey`/`Decrypt` with the encryption context, a poll landing in another
 //! execution environment, and the ticket's work session opened again on every poll.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::Duration;
 

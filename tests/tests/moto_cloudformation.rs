@@ -4,11 +4,7 @@
 //!
 //! moto cannot invoke the provider itself (it would need Docker), so the test sends the event
 //! moto would send, with the ResponseURL moto listens on (FACTS §3).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::Duration;
 

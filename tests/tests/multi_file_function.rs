@@ -2,11 +2,7 @@
 //! and IAM: Create → Update (code only) → Update (configuration only) → Update (rename) →
 //! Delete, the declared policy (PassRole on exactly the one role, to Lambda only), secrets kept
 //! out of every log, and bad input refused before any AWS call.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::Duration;
 

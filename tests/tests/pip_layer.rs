@@ -1,11 +1,7 @@
 //! `Custom::PipLayer` through the real `warden-provider` binary: built from a local pypiserver,
 //! published to moto's Lambda, updated (same content keeps the version, new content publishes
 //! a new one) and deleted, with the declared permissions on every decision line.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::Duration;
 

@@ -1,11 +1,7 @@
 //! `warden scan` against a moto account filled by `tests/fixtures/scan_account.py`: every rule
 //! fires on the function built to trip it and on no other, the function made by CloudFormation
 //! is clean, secret values are never printed, and the output formats and exit codes hold.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::collections::BTreeSet;
 

@@ -2,11 +2,7 @@
 //! (moto STS/KMS/IAM/Lambda, pypiserver): every AWS call a handler makes is judged by the
 //! local IAM evaluator against the session policy it declared (moto ignores session
 //! policies), and what an invoker might try with the same session is shown denied.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::{collections::HashMap, time::Duration};
 

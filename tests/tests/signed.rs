@@ -1,9 +1,5 @@
 //! Signed properties through the real binary: `WARDEN_SIGNING_KEYS` makes signatures required.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::Duration;
 

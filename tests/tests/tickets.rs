@@ -1,11 +1,7 @@
 //! Ticket mode end to end: `warden seal` against moto (STS, KMS, IAM), the real
 //! `faulty-resource` binary in ticket mode, and a recording proxy in front of moto that shows
 //! exactly which AWS calls the provider made.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    reason = "a panic is how a test fails"
-)]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! `Custom::SsmParameter` under the kit: what CloudFormation receives, what the handler
 //! declared, and every SSM call judged against that declaration.
-#![allow(clippy::unwrap_used, reason = "a panic is how a test fails")]
+#![cfg(test)] // clippy.toml: test code may unwrap and expect
 
 use cfn_warden_test::{Access, Aws, CfnEvent, Harness};
 use serde_json::json;

@@ -382,6 +382,15 @@ impl LocalLambda {
 
 type Body = Full<Bytes>;
 
+/// A request's body (empty when it cannot be read: the local servers answer what they got).
+async fn body_of(req: Request<Incoming>) -> Bytes {
+    req.into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default()
+}
+
 fn reply(status: StatusCode, body: impl Into<Bytes>) -> Response<Body> {
     let mut r = Response::new(Full::new(body.into()));
     *r.status_mut() = status;
@@ -405,12 +414,7 @@ async fn route(state: Arc<State>, req: Request<Incoming>) -> Result<Response<Bod
             return Ok(invoke_api::invoke(&state, function, req).await);
         }
     }
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = body_of(req).await;
     if method == Method::POST {
         if path == "/2018-06-01/runtime/init/error" {
             if let Ok(mut e) = state.init_errors.lock() {
@@ -443,12 +447,7 @@ const LAMBDA_TIMEOUT: Duration = Duration::from_secs(900);
 
 /// One invocation from moto's bridge: queue it, wait for the runtime, answer with its result.
 async fn bridge_invoke(state: &State, req: Request<Incoming>) -> Response<Body> {
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = body_of(req).await;
     let Ok(call) = serde_json::from_slice::<serde_json::Value>(&body) else {
         return reply(StatusCode::BAD_REQUEST, "not JSON");
     };
@@ -521,12 +520,7 @@ async fn cfn_put(state: &State, req: Request<Incoming>) -> Response<Body> {
         .map(|p| p.as_str().to_owned())
         .unwrap_or_default();
     let headers = req.headers().clone();
-    let body = req
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let body = body_of(req).await;
     let behaviour = {
         let Ok(mut cfn) = state.cfn.lock() else {
             return reply(StatusCode::INTERNAL_SERVER_ERROR, "");
