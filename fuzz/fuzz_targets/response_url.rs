@@ -3,7 +3,7 @@
 #![no_main]
 
 use cfn_warden::{
-    protocol::{Envelope, ResponseUrl},
+    protocol::Envelope,
     verify::consistency::{check, response_hosts, ConsistencyPolicy, InsecureResponseUrlPrefix},
 };
 use libfuzzer_sys::fuzz_target;
@@ -13,17 +13,12 @@ const FUNCTION: &str = "arn:aws:lambda:us-east-1:123456789012:function:provider"
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else { return };
-    let Ok(response_url) = ResponseUrl::parse(text) else { return };
-    let envelope = Envelope {
-        response_url,
-        stack_id: STACK.into(),
-        request_id: "req-1".into(),
-        logical_resource_id: "Res".into(),
-        service_token: Ok(FUNCTION.into()),
-        request_type: Some("Create".into()),
-        resource_type: Some("Custom::X".into()),
-        physical_resource_id: None,
-    };
+    // Through the event reader, as the runtime reads it.
+    let event = serde_json::json!({
+        "RequestType": "Create", "ResponseURL": text, "StackId": STACK, "RequestId": "req-1",
+        "LogicalResourceId": "Res", "ServiceToken": FUNCTION, "ResourceType": "Custom::X",
+    });
+    let Ok(envelope) = Envelope::from_value(&event) else { return };
     let strict = ConsistencyPolicy::default();
     if check(&envelope, FUNCTION, None, &strict).1.is_ok() {
         let url = envelope.response_url.expose();

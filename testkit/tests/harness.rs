@@ -34,13 +34,15 @@ impl CustomResource for Greeting {
             format!("Hello {} from {}", p.name, me.account().unwrap_or("?")),
         ))
     }
+    /// Greets the new name without asking AWS again.
     async fn update(
         &self,
-        _: Props,
-        _: Option<Props>,
+        new: Props,
+        old: Option<Props>,
         _: &Context,
     ) -> Result<Updated, HandlerError> {
-        Ok(Updated::keep())
+        let before = old.map(|p| p.name).unwrap_or_default();
+        Ok(Updated::keep().data("Greeting", format!("Hello {} (was {before})", new.name)))
     }
     async fn delete(&self, _: Option<Props>, _: &Context) -> Result<Deleted, HandlerError> {
         Ok(Deleted)
@@ -113,6 +115,10 @@ async fn updates_deletes_and_bad_properties_come_back_as_cloudformation_sees_the
     let exchange = harness.send(&update).await;
     assert_eq!(exchange.status(), "SUCCESS");
     assert_eq!(exchange.physical_id(), Some("greeting-1"));
+    assert_eq!(
+        exchange.answer.as_ref().unwrap()["Data"]["Greeting"],
+        "Hello Ada (was Bob)"
+    );
     // Properties of an older schema: the Delete still reaches the handler (with None).
     let delete = CfnEvent::delete("Custom::Greeting", "Hello", "greeting-1", json!({"Nom": 1}));
     let exchange = harness.send(&delete).await;

@@ -46,35 +46,16 @@ async fn signature_attacks_are_refused_before_any_work() {
     let mut shadow = arena.signed(&arena.key, &props, TICKET_STACK, LOGICAL_ID, valid);
     shadow["wardenSignature"] = json!("x");
 
+    // (attack, properties, a part of the refusal's detail).
     let cases = [
-        (
-            "forged unsigned event",
-            unsigned,
-            "no WardenSignature property",
-        ),
-        (
-            "tampered signed property",
-            tampered,
-            "property `Role` differs",
-        ),
+        ("forged unsigned", unsigned, "no WardenSignature property"),
+        ("tampered property", tampered, "property `Role` differs"),
         ("unknown key", unknown, "signing key id is not configured"),
         ("retired key", retired, "the signing key is retired"),
         ("expired signature", expired, "the signature has expired"),
-        (
-            "replay against another stack",
-            other_stack,
-            "for another stack",
-        ),
-        (
-            "replay against another logical id",
-            other_id,
-            "for another logical id",
-        ),
-        (
-            "property shadowing a framework key",
-            shadow,
-            "wardenSignature",
-        ),
+        ("other stack", other_stack, "for another stack"),
+        ("other logical id", other_id, "for another logical id"),
+        ("framework key shadowed", shadow, "wardenSignature"),
     ];
     for (attack, properties, reason) in cases {
         let event = arena

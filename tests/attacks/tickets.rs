@@ -42,16 +42,8 @@ async fn ticket_attacks_are_refused_before_any_work() {
         (now, now + Duration::from_secs(3600)),
     );
     let cases = [
-        (
-            "ticket for another stack",
-            other_stack,
-            "another stack or logical id",
-        ),
-        (
-            "ticket from another account",
-            other_account,
-            "another account",
-        ),
+        ("other stack", other_stack, "another stack or logical id"),
+        ("other account", other_account, "another account"),
         ("expired ticket", expired, "expired"),
         ("tampered ticket", tampered, "does not open"),
     ];

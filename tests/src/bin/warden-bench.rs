@@ -169,34 +169,37 @@ fn percentile(values: &[f64], p: f64) -> f64 {
     v[rank.min(v.len() - 1)]
 }
 
+/// One row of the report.
+#[derive(Clone, Copy)]
+enum Metric {
+    /// This percentile of init → first poll.
+    Init(f64),
+    /// This percentile of the warm round trip.
+    Warm(f64),
+    /// Peak resident memory.
+    PeakRss,
+}
+
+impl Metric {
+    fn of(self, m: &Measured) -> f64 {
+        match self {
+            Self::Init(p) => percentile(&m.init_ms, p),
+            Self::Warm(p) => percentile(&m.warm_ms, p),
+            Self::PeakRss => m.peak_rss_kib as f64 / 1024.0,
+        }
+    }
+}
+
+const ROWS: [(&str, Metric); 5] = [
+    ("init → first poll, median (ms)", Metric::Init(50.0)),
+    ("init → first poll, p95 (ms)", Metric::Init(95.0)),
+    ("warm invoke round trip, median (ms)", Metric::Warm(50.0)),
+    ("warm invoke round trip, p95 (ms)", Metric::Warm(95.0)),
+    ("peak RSS (MiB)", Metric::PeakRss),
+];
+
 fn report(rust: &Measured, python: &Measured) {
-    let rows = [
-        (
-            "init → first poll, median (ms)",
-            percentile(&rust.init_ms, 50.0),
-            percentile(&python.init_ms, 50.0),
-        ),
-        (
-            "init → first poll, p95 (ms)",
-            percentile(&rust.init_ms, 95.0),
-            percentile(&python.init_ms, 95.0),
-        ),
-        (
-            "warm invoke round trip, median (ms)",
-            percentile(&rust.warm_ms, 50.0),
-            percentile(&python.warm_ms, 50.0),
-        ),
-        (
-            "warm invoke round trip, p95 (ms)",
-            percentile(&rust.warm_ms, 95.0),
-            percentile(&python.warm_ms, 95.0),
-        ),
-        (
-            "peak RSS (MiB)",
-            rust.peak_rss_kib as f64 / 1024.0,
-            python.peak_rss_kib as f64 / 1024.0,
-        ),
-    ];
+    let rows = ROWS.map(|(name, metric)| (name, metric.of(rust), metric.of(python)));
     println!(
         "| metric | cfn-warden hello-resource | crhelper + awslambdaric | ratio (Python / Rust) |"
     );

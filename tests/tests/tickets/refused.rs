@@ -32,44 +32,21 @@ async fn bad_tickets_are_refused_before_any_work() {
     let expired = rewrite_ticket(&ticket, &|b| b["x"] = json!(1_700_000_000u64));
 
     let mut session = world.session().await;
-    let cases: Vec<(&str, Value, &str)> = vec![
-        (
-            "missing",
-            json!({"Mode": "whoami", "Declare": declared()}),
-            "no WardenTicket property",
-        ),
-        (
-            "for another resource",
-            properties("whoami", &other_resource),
-            "another stack or logical id",
-        ),
-        (
-            "wrong encryption context",
-            properties("whoami", &wrong_context),
-            "does not open",
-        ),
-        (
-            "tampered ciphertext",
-            properties("whoami", &tampered),
-            "does not open",
-        ),
-        (
-            "another account",
-            properties("whoami", &other_account),
-            "another account",
-        ),
-        (
-            "principal not allowed",
-            properties("whoami", &other_principal),
-            "principal is not allowed",
-        ),
-        (
-            "not a ticket",
-            properties("whoami", "wt1.bm90IGEgdGlja2V0"),
-            "WardenTicket",
-        ),
+    // (what, the ticket (none: no property), a part of the decision line's detail).
+    let cases = [
+        ("missing", None, "no WardenTicket property"),
+        ("not a ticket", Some("wt1.bm90IGEgdGlja2V0"), "WardenTicket"),
+        ("other resource", Some(&other_resource), "logical id"),
+        ("wrong context", Some(&wrong_context), "does not open"),
+        ("tampered", Some(&tampered), "does not open"),
+        ("other account", Some(&other_account), "another account"),
+        ("principal", Some(&other_principal), "principal is not"),
     ];
-    for (what, props, detail) in cases {
+    for (what, ticket, detail) in cases {
+        let props = match ticket {
+            Some(ticket) => properties("whoami", ticket),
+            None => json!({"Mode": "whoami", "Declare": declared()}),
+        };
         world.recorder.clear();
         let (answer, line) = session.answer(probe(props), LIMIT).await.unwrap();
         assert_eq!(answer["Status"], "FAILED", "{what}");
