@@ -89,7 +89,9 @@ pub use lambda::{main, run};
 pub use protocol::{CfnRequest, PhysicalId, RequestType, ResponseData};
 pub use runtime::{Summary, Warden, WardenBuilder, DENIED_REASON, PANIC_REASON};
 pub use secret::Secret;
-pub use service::{Context, Created, CustomResource, Deleted, HandlerError, Updated};
+pub use service::{
+    Context, Created, CustomResource, Deleted, HandlerError, HandlerResult, Updated,
+};
 /// The `tower` version the pipeline uses, for writing layers.
 pub use tower;
 

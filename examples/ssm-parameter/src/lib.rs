@@ -52,6 +52,17 @@ fn policy(actions: &[&str], arn: String) -> Result<SessionPolicy, HandlerError> 
         .build()?)
 }
 
+/// A PutParameter of `p` as a `String` parameter (the caller says whether to overwrite).
+fn put_request(
+    ssm: &Client,
+    p: &Props,
+) -> aws_sdk_ssm::operation::put_parameter::builders::PutParameterFluentBuilder {
+    ssm.put_parameter()
+        .name(&p.name)
+        .value(&p.value)
+        .r#type(ParameterType::String)
+}
+
 /// Whether the parameter carries this resource's owner tag.
 async fn owned(ssm: &Client, ctx: &Context, name: &str) -> Result<bool, HandlerError> {
     let tags = ssm
@@ -79,11 +90,7 @@ impl SsmParameter {
         let ssm = Client::new(ctx.aws()?);
         let (key, digest) = ctx.owner_tag();
         let tag = Tag::builder().key(key).value(digest).build()?;
-        let put = ssm
-            .put_parameter()
-            .name(&p.name)
-            .value(&p.value)
-            .r#type(ParameterType::String)
+        let put = put_request(&ssm, p)
             .overwrite(false)
             .tags(tag)
             .send()
@@ -147,8 +154,7 @@ impl CustomResource for SsmParameter {
         _: Option<Props>,
         ctx: &Context,
     ) -> Result<Updated, HandlerError> {
-        let current = ctx.request().physical_resource_id().map(PhysicalId::as_str);
-        if current != Some(p.name.as_str()) {
+        if !ctx.request().has_physical_id(&p.name) {
             // A new name is a new parameter; CloudFormation then deletes the old one.
             let (id, arn, version) = self.make(&p, ctx).await?;
             return Ok(Updated::replace(id)
@@ -162,11 +168,7 @@ impl CustomResource for SsmParameter {
                 p.name
             )));
         }
-        let put = ssm
-            .put_parameter()
-            .name(&p.name)
-            .value(&p.value)
-            .r#type(ParameterType::String)
+        let put = put_request(&ssm, &p)
             .overwrite(true)
             .send()
             .await
@@ -210,15 +212,7 @@ impl CustomResource for SsmParameter {
             Err(e) if e.reason().contains("InvalidResourceId") => return Ok(Deleted), // gone
             Err(e) => return Err(e),
         }
-        match ssm.delete_parameter().name(id.as_str()).send().await {
-            Ok(_) => Ok(Deleted),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_parameter_not_found()) =>
-            {
-                Ok(Deleted)
-            }
-            Err(e) => Err(HandlerError::aws("DeleteParameter", &e)),
-        }
+        let deleted = ssm.delete_parameter().name(id.as_str()).send().await;
+        Deleted::from_aws("DeleteParameter", deleted, |e| e.is_parameter_not_found())
     }
 }

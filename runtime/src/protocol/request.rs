@@ -443,6 +443,13 @@ impl CfnRequest {
     pub fn physical_resource_id(&self) -> Option<&PhysicalId> {
         self.physical_resource_id.as_ref()
     }
+    /// Whether the request's `PhysicalResourceId` is `id` (an Update whose new properties name
+    /// another id replaces the resource).
+    pub fn has_physical_id(&self, id: &str) -> bool {
+        self.physical_resource_id
+            .as_ref()
+            .is_some_and(|current| current.as_str() == id)
+    }
     /// `ServiceToken`.
     pub fn service_token(&self) -> &str {
         &self.service_token

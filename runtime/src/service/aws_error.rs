@@ -5,7 +5,10 @@
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::{protocol::bounded, service::HandlerError};
+use crate::{
+    protocol::bounded,
+    service::{Deleted, HandlerError},
+};
 
 /// The longest service message copied into a reason.
 const MESSAGE_LIMIT: usize = 512;
@@ -62,6 +65,35 @@ impl HandlerError {
     }
 }
 
+impl Deleted {
+    /// The answer to a Delete from its AWS call: [`Deleted`] when the call succeeded or the
+    /// service said the thing is already gone (`is_gone` tells those errors apart: CloudFormation
+    /// retries a Delete, and the retry must succeed), else the call's [`HandlerError::aws`].
+    ///
+    /// ```
+    /// # use aws_sdk_sts::operation::get_caller_identity::{GetCallerIdentityError, GetCallerIdentityOutput};
+    /// # fn call() -> Result<GetCallerIdentityOutput, aws_smithy_runtime_api::client::result::SdkError<GetCallerIdentityError, aws_smithy_runtime_api::http::Response>> { Ok(GetCallerIdentityOutput::builder().build()) }
+    /// use cfn_warden::{Deleted, HandlerError};
+    /// // With SSM: `ssm.delete_parameter().name(id).send().await`, `|e| e.is_parameter_not_found()`.
+    /// let answer = Deleted::from_aws("GetCallerIdentity", call(), |_| false)?;
+    /// # Ok::<(), HandlerError>(())
+    /// ```
+    pub fn from_aws<T, E, R>(
+        operation: &str,
+        result: Result<T, SdkError<E, R>>,
+        is_gone: impl FnOnce(&E) -> bool,
+    ) -> Result<Self, HandlerError>
+    where
+        E: ProvideErrorMetadata,
+    {
+        match result {
+            Ok(_) => Ok(Self),
+            Err(e) if e.as_service_error().is_some_and(is_gone) => Ok(Self),
+            Err(e) => Err(HandlerError::aws(operation, &e)),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use aws_sdk_sts::operation::assume_role::AssumeRoleError;
@@ -96,6 +128,21 @@ mod tests {
         let long = "x".repeat(5000);
         let e = HandlerError::aws("AssumeRole", &service_error("Big", Some(&long)));
         assert!(e.reason().len() < 700, "{}", e.reason().len());
+    }
+
+    #[test]
+    fn a_delete_succeeds_when_the_call_did_or_the_thing_is_gone() {
+        let gone = |e: &AssumeRoleError| e.meta().code() == Some("NoSuchEntity");
+        let ok: Result<(), SdkError<AssumeRoleError, Response>> = Ok(());
+        assert!(matches!(Deleted::from_aws("Delete", ok, gone), Ok(Deleted)));
+        let missing = Err(service_error("NoSuchEntity", None));
+        assert!(matches!(
+            Deleted::from_aws::<(), _, _>("Delete", missing, gone),
+            Ok(Deleted)
+        ));
+        let denied = Err(service_error("AccessDenied", Some("no")));
+        let error = Deleted::from_aws::<(), _, _>("Delete", denied, gone).unwrap_err();
+        assert_eq!(error.reason(), "Delete failed: AccessDenied: no");
     }
 
     #[test]

@@ -19,7 +19,7 @@ mod properties;
 
 pub use context::{Context, LambdaMeta, Logger};
 pub use handler::{CustomResource, Declared};
-pub use outputs::{Created, Deleted, HandlerError, Updated};
+pub use outputs::{Created, Deleted, HandlerError, HandlerResult, Updated};
 pub use owner::{owner_digest, OWNER_TAG_KEY};
 pub use progress::{PollAgain, Polling, MAX_STATE_BYTES};
 pub use properties::parse_properties;

@@ -90,6 +90,9 @@ impl Updated {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Deleted;
 
+/// What a handler method returns: `Result<T, HandlerError>`.
+pub type HandlerResult<T> = Result<T, HandlerError>;
+
 /// A handler failure. Its reason is sent to CloudFormation (visible in stack events), so it
 /// must not contain secrets.
 ///
