@@ -39,7 +39,6 @@ use super::{
     wheel_name::WheelName,
 };
 pub use crate::digest::sha256_hex;
-pub use crate::source::BlockingSource;
 use crate::{
     error::{cut, Error},
     setting::{Named, Setting},

@@ -21,7 +21,6 @@
 #[cfg(feature = "aws")]
 mod lambda;
 mod ledger;
-mod local;
 pub mod token;
 
 use std::{
@@ -30,12 +29,12 @@ use std::{
     time::{Duration, SystemTime},
 };
 
+pub use crate::credentials::LocalKeys;
 #[cfg(feature = "aws")]
 pub(crate) use lambda::in_lambda;
 #[cfg(feature = "aws")]
 pub use lambda::LambdaSelfInvoke;
 pub(crate) use ledger::{Ledger, Seen};
-pub use local::LocalKeys;
 pub use token::{ContinuationBody, ContinuationHeader, SealedContinuation};
 
 use crate::{

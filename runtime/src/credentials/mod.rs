@@ -21,6 +21,7 @@
 
 #[cfg(feature = "aws")]
 mod kms;
+mod local_keys;
 pub mod ticket;
 #[cfg(feature = "aws")]
 mod ticket_layer;
@@ -30,6 +31,7 @@ mod work_session;
 pub use crate::session_policy::{SessionPolicy, SessionPolicyBuilder};
 #[cfg(feature = "aws")]
 pub use kms::KmsDataKeys;
+pub use local_keys::LocalKeys;
 #[cfg(feature = "aws")]
 pub use ticket_layer::TicketLayer;
 #[cfg(feature = "aws")]

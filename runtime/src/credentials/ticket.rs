@@ -413,7 +413,7 @@ pub(crate) mod tests {
     use super::*;
     // Data keys wrapped in memory, with KMS's context rule: a data key only decrypts with
     // the exact context it was generated under.
-    use crate::continuation::LocalKeys as MemoryKeys;
+    use crate::credentials::LocalKeys as MemoryKeys;
 
     pub(crate) fn credentials() -> SessionCredentials {
         SessionCredentials {
