@@ -135,7 +135,8 @@ impl RenewArgs {
 /// How `deploy` and `delete` follow the stack operation.
 #[derive(clap::Args)]
 pub(crate) struct SettleArgs {
-    /// The longest to wait for the stack operations (a refresh first, when one is needed).
+    /// The longest to wait for the stack operation (for `delete`, with the refresh it may
+    /// need first).
     #[arg(long, default_value = "60m", value_parser = humantime::parse_duration)]
     pub(crate) wait: std::time::Duration,
     /// Print the summary as JSON on stdout (progress stays on stderr).

@@ -95,8 +95,11 @@ impl Exchange {
 
 struct PendingEvent {
     id: String,
+    /// The Lambda timeout, when the deadline is set as the event is handed out.
+    timeout: Duration,
     body: Bytes,
-    deadline_ms: u64,
+    /// The deadline, when fixed at queueing ([`LocalLambda::invoke`]); else handed out + timeout.
+    deadline_ms: Option<u64>,
     function_arn: String,
 }
 
@@ -120,23 +123,38 @@ struct State {
     invoke_api: Mutex<invoke_api::InvokeState>,
     put_notify: Notify,
     retire: Notify,
+    function_timeout_ms: AtomicU64,
+    served_function: Mutex<Option<String>>,
 }
 
 impl State {
-    /// An invocation of `function_arn` with [`LAMBDA_TIMEOUT`] and the next id after `prefix`.
-    fn event(&self, prefix: &str, body: Bytes, function_arn: String) -> PendingEvent {
-        let deadline_ms = (SystemTime::now() + LAMBDA_TIMEOUT)
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0);
+    /// An invocation of `function_arn` with `timeout` (its deadline set when it is handed out)
+    /// and the next id after `prefix`.
+    fn event(
+        &self,
+        prefix: &str,
+        body: Bytes,
+        function_arn: String,
+        timeout: Duration,
+    ) -> PendingEvent {
         PendingEvent {
             id: format!(
                 "{prefix}-{}",
                 self.bridge_ids.fetch_add(1, Ordering::SeqCst)
             ),
+            timeout,
             body,
-            deadline_ms,
+            deadline_ms: None,
             function_arn,
+        }
+    }
+
+    /// The Lambda timeout of the function: the last [`LocalLambda::invoke`]'s, else Lambda's
+    /// longest.
+    fn function_timeout(&self) -> Duration {
+        match self.function_timeout_ms.load(Ordering::SeqCst) {
+            0 => LAMBDA_TIMEOUT,
+            ms => Duration::from_millis(ms),
         }
     }
 
@@ -193,6 +211,8 @@ impl LocalLambda {
             invoke_api: Mutex::default(),
             put_notify: Notify::new(),
             retire: Notify::new(),
+            function_timeout_ms: AtomicU64::new(0),
+            served_function: Mutex::default(),
         });
         let accept_state = state.clone();
         let accept = tokio::spawn(async move {
@@ -252,6 +272,14 @@ impl LocalLambda {
         }
     }
 
+    /// The function this server runs (set by [`crate::process::Provider::spawn`]): `Invoke`
+    /// calls naming another function are answered 404 `ResourceNotFoundException`.
+    pub fn serve_function(&self, name: &str) {
+        if let Ok(mut served) = self.state.served_function.lock() {
+            *served = Some(name.to_owned());
+        }
+    }
+
     /// Every PUT received so far.
     pub fn puts(&self) -> Vec<ReceivedPut> {
         self.state
@@ -299,8 +327,10 @@ impl LocalLambda {
     }
 
     /// Ends every `GET /next` that is waiting for an event (answered 410, with no event), so an
-    /// event queued next goes to a runtime that polls afterwards. Call it after stopping a
-    /// runtime: its last poll would otherwise take the next event to a closed connection.
+    /// event queued next goes to a runtime that polls afterwards. Call it after stopping the
+    /// only runtime ([`crate::process::Session::restart_provider`] does): its last poll would
+    /// otherwise take the next event to a closed connection. A live runtime's waiting poll is
+    /// ended too (lambda_runtime then stops).
     pub fn retire_waiting_runtimes(&self) {
         self.state.retire.notify_waiters();
     }
@@ -348,10 +378,15 @@ impl LocalLambda {
             .map(|d| d.as_millis() as u64)
             .unwrap_or(0);
         let before = self.puts().len();
+        self.state.function_timeout_ms.store(
+            u64::try_from(time_limit.as_millis()).unwrap_or(u64::MAX),
+            Ordering::SeqCst,
+        );
         let rx = self.state.enqueue(PendingEvent {
             id: id.clone(),
+            timeout: time_limit,
             body: Bytes::from(body),
-            deadline_ms,
+            deadline_ms: Some(deadline_ms),
             function_arn: function_arn.to_owned(),
         });
         let result = tokio::time::timeout(time_limit + Duration::from_secs(10), rx)
@@ -463,6 +498,7 @@ async fn bridge_invoke(state: &State, req: Request<Incoming>) -> Response<Body> 
         "bridge-req",
         Bytes::from(payload.as_bytes().to_vec()),
         function_arn.to_owned(),
+        LAMBDA_TIMEOUT,
     );
     match run(state, event).await {
         Some(RuntimeResult::Response(value)) => reply(StatusCode::OK, value.to_string()),
@@ -487,17 +523,24 @@ async fn next_event(state: &State) -> Response<Body> {
     tokio::pin!(retired);
     retired.as_mut().enable();
     let event = tokio::select! {
-        event = async { state.queue_rx.lock().await.recv().await } => event,
+        biased;
         () = retired => return reply(StatusCode::GONE, "{}"),
+        event = async { state.queue_rx.lock().await.recv().await } => event,
     };
     let Some(event) = event else {
         return reply(StatusCode::INTERNAL_SERVER_ERROR, "{}");
     };
+    let deadline_ms = event.deadline_ms.unwrap_or_else(|| {
+        (SystemTime::now() + event.timeout)
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
+    });
     let mut response = reply(StatusCode::OK, event.body);
     let headers = response.headers_mut();
     let pairs = [
         ("lambda-runtime-aws-request-id", event.id),
-        ("lambda-runtime-deadline-ms", event.deadline_ms.to_string()),
+        ("lambda-runtime-deadline-ms", deadline_ms.to_string()),
         ("lambda-runtime-invoked-function-arn", event.function_arn),
         (
             "lambda-runtime-trace-id",

@@ -81,6 +81,7 @@ impl Provider {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
+        lambda.serve_function(function_name);
         let mut child = command.spawn().map_err(|source| KitError::Io {
             what: "starting the provider",
             source,

@@ -54,13 +54,15 @@ impl SessionBuilder {
                 lambda.invoke_endpoint(),
             ));
         }
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let provider = Provider::spawn(&self.binary, &lambda, &name, &env)?;
+        let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let provider = Provider::spawn(&self.binary, &lambda, &name, &vars)?;
         lambda.wait_for_polls(1, Duration::from_secs(20)).await?;
         Ok(Session {
             lambda,
             provider,
             sent: 0,
+            binary: self.binary,
+            env,
         })
     }
 }
@@ -72,6 +74,8 @@ pub struct Session {
     /// The provider process.
     pub provider: Provider,
     sent: usize,
+    binary: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 impl Session {
@@ -98,21 +102,26 @@ impl Session {
         }
     }
 
-    /// Replaces the provider process by a new one of `binary` with `env` (a new execution
-    /// environment: nothing cached in memory survives), on the same local Lambda: stops the
-    /// current one, retires its waiting poll, starts the new one and waits for its first poll.
-    /// Give `env` in full (with [`SessionBuilder::serve_invoke`], include
-    /// `AWS_ENDPOINT_URL_LAMBDA` = `self.lambda.invoke_endpoint()`).
-    pub async fn replace_provider(
-        &mut self,
-        binary: impl AsRef<Path>,
-        env: &[(&str, &str)],
-    ) -> Result<(), KitError> {
+    /// Replaces the provider process by a new one of the same program with the same
+    /// environment (a new execution environment of the function: nothing cached in memory
+    /// survives), on the same local Lambda: stops the current one, retires its waiting poll,
+    /// starts the new one and waits for its first poll. `self.provider` is then the new
+    /// process; the old one's output is gone with it.
+    pub async fn restart_provider(&mut self) -> Result<(), KitError> {
         self.provider.stop().await?;
         self.lambda.retire_waiting_runtimes();
-        let name = function_name(binary.as_ref());
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let polls = self.lambda.polls();
-        self.provider = Provider::spawn(binary, &self.lambda, &name, env)?;
+        self.provider = Provider::spawn(
+            &self.binary,
+            &self.lambda,
+            &function_name(&self.binary),
+            &env,
+        )?;
         self.lambda
             .wait_for_polls(polls + 1, Duration::from_secs(20))
             .await

@@ -36,11 +36,19 @@ async fn bad_tickets_are_refused_before_any_work() {
     let cases = [
         ("missing", None, "no WardenTicket property"),
         ("not a ticket", Some("wt1.bm90IGEgdGlja2V0"), "WardenTicket"),
-        ("other resource", Some(&other_resource), "logical id"),
+        (
+            "other resource",
+            Some(&other_resource),
+            "another stack or logical id",
+        ),
         ("wrong context", Some(&wrong_context), "does not open"),
         ("tampered", Some(&tampered), "does not open"),
         ("other account", Some(&other_account), "another account"),
-        ("principal", Some(&other_principal), "principal is not"),
+        (
+            "principal",
+            Some(&other_principal),
+            "principal is not allowed",
+        ),
     ];
     for (what, ticket, detail) in cases {
         let props = match ticket {

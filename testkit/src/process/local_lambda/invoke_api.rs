@@ -3,7 +3,12 @@
 //! self-invocations (the continuations of long-running operations) come back to it as the next
 //! events, as they would in Lambda. `Event` invocations are answered 202 at once and queued (or
 //! held, see [`LocalLambda::hold_event_invocations`]); `RequestResponse` ones wait for the
-//! runtime's result; `DryRun` is answered 204.
+//! runtime's result (200, with `X-Amz-Function-Error: Unhandled` for an error or no result);
+//! `DryRun` is answered 204. As Lambda does: payloads over 1 MB (`Event`) or 6 MB refused 413
+//! `RequestTooLargeException`, another function than the one served 404
+//! `ResourceNotFoundException`, each invocation's deadline the function's timeout (the last
+//! [`LocalLambda::invoke`]'s) from when the runtime gets it. Not emulated: Lambda's retries of
+//! failed asynchronous invocations, aliases and versions (any qualifier is accepted).
 
 use std::{sync::Arc, time::SystemTime};
 
@@ -45,6 +50,11 @@ pub(super) struct InvokeState {
     held: Vec<(usize, PendingEvent)>,
 }
 
+/// Lambda's largest asynchronous payload (API reference, `Invoke`).
+const MAX_EVENT_PAYLOAD: usize = 1024 * 1024;
+/// Lambda's largest synchronous payload.
+const MAX_SYNC_PAYLOAD: usize = 6 * 1024 * 1024;
+
 /// The function named by an `Invoke` path, percent-decoded.
 pub(super) fn function_of(path: &str) -> Option<String> {
     let name = path
@@ -57,10 +67,13 @@ pub(super) fn function_of(path: &str) -> Option<String> {
     (!name.is_empty() && !name.contains('/')).then_some(name)
 }
 
-/// The ARN Lambda would report as invoked for `name` and `qualifier`.
+/// The ARN Lambda would report as invoked for `name` (a name, a partial ARN
+/// `123456789012:function:name` or an ARN, possibly qualified) and `qualifier`.
 fn invoked_arn(name: &str, qualifier: Option<&str>) -> String {
     let base = if name.starts_with("arn:") {
         name.to_owned()
+    } else if name.contains(":function:") {
+        format!("arn:aws:lambda:{}:{name}", crate::REGION)
     } else {
         format!(
             "arn:aws:lambda:{}:{}:function:{name}",
@@ -72,6 +85,13 @@ fn invoked_arn(name: &str, qualifier: Option<&str>) -> String {
         Some(q) if !base.ends_with(&format!(":{q}")) => format!("{base}:{q}"),
         _ => base,
     }
+}
+
+/// The function's name in an ARN Lambda reports (`...:function:<name>[:<qualifier>]`).
+fn function_name_of(arn: &str) -> &str {
+    arn.split_once(":function:")
+        .map(|(_, rest)| rest.split(':').next().unwrap_or(rest))
+        .unwrap_or(arn)
 }
 
 /// Serves one `Invoke` call.
@@ -102,18 +122,35 @@ pub(super) async fn invoke(
         );
     }
     let arn = invoked_arn(&function_name, qualifier.as_deref());
-    if !matches!(
-        invocation_type.as_str(),
-        "Event" | "RequestResponse" | "DryRun"
-    ) {
+    let limit = match invocation_type.as_str() {
+        "Event" => MAX_EVENT_PAYLOAD,
+        "RequestResponse" | "DryRun" => MAX_SYNC_PAYLOAD,
+        _ => {
+            return error_reply(
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValueException",
+                "X-Amz-Invocation-Type must be Event, RequestResponse or DryRun",
+            )
+        }
+    };
+    if payload.len() > limit {
         return error_reply(
-            StatusCode::BAD_REQUEST,
-            "InvalidParameterValueException",
-            "X-Amz-Invocation-Type must be Event, RequestResponse or DryRun",
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestTooLargeException",
+            &format!("Request must be smaller than {limit} bytes for the Invoke operation"),
         );
     }
+    let served = state.served_function.lock().ok().and_then(|s| s.clone());
+    if served.is_some_and(|served| served != function_name_of(&arn)) {
+        return error_reply(
+            StatusCode::NOT_FOUND,
+            "ResourceNotFoundException",
+            &format!("Function not found: {arn}"),
+        );
+    }
+    let timeout = state.function_timeout();
     let event = (invocation_type != "DryRun")
-        .then(|| state.event("invoke-req", payload.clone(), arn.clone()));
+        .then(|| state.event("invoke-req", payload.clone(), arn.clone(), timeout));
     let request_id = event.as_ref().map(|e| e.id.clone()).unwrap_or_default();
     let call = InvokeCall {
         function_name,
@@ -137,18 +174,22 @@ pub(super) async fn invoke(
     }
     let result = run(state, event).await;
     record(state, index, result.clone());
-    let mut response = match result {
-        Some(RuntimeResult::Response(value)) => reply(StatusCode::OK, value.to_string()),
-        Some(RuntimeResult::Error(error)) => {
-            let mut r = reply(StatusCode::OK, error);
-            r.headers_mut().insert(
-                "x-amz-function-error",
-                http::HeaderValue::from_static("Unhandled"),
-            );
-            r
-        }
-        None => reply(StatusCode::GATEWAY_TIMEOUT, "no result from the runtime"),
+    let (body, failed) = match result {
+        Some(RuntimeResult::Response(value)) => (value.to_string(), false),
+        Some(RuntimeResult::Error(error)) => (error, true),
+        None => (
+            serde_json::json!({"errorType": "Sandbox.Timedout", "errorMessage": "Task timed out"})
+                .to_string(),
+            true,
+        ),
     };
+    let mut response = reply(StatusCode::OK, body);
+    if failed {
+        response.headers_mut().insert(
+            "x-amz-function-error",
+            http::HeaderValue::from_static("Unhandled"),
+        );
+    }
     response.headers_mut().insert(
         "x-amz-executed-version",
         http::HeaderValue::from_static("$LATEST"),
@@ -177,14 +218,11 @@ fn register(state: &State, call: InvokeCall) -> Option<usize> {
 
 /// Hands an `Event` invocation to the runtime, or holds it.
 fn spawn_unless_held(state: &Arc<State>, index: usize, event: PendingEvent) {
-    let event = match state.invoke_api.lock() {
-        Ok(mut api) if api.hold => {
-            api.held.push((index, event));
-            return;
-        }
-        _ => event,
-    };
-    spawn_recorded(state, index, event);
+    // Decided and queued under the lock, so a release keeps the order of arrival.
+    match state.invoke_api.lock() {
+        Ok(mut api) if api.hold => api.held.push((index, event)),
+        _ => spawn_recorded(state, index, event),
+    }
 }
 
 fn record(state: &State, index: usize, result: Option<RuntimeResult>) {
@@ -223,11 +261,16 @@ impl LocalLambda {
     }
 
     /// While `hold` is true, `Event` invocations are recorded and answered 202 but not handed
-    /// to the runtime; [`LocalLambda::release_held`] hands them out. A test uses it to deliver
-    /// a continuation to another process (another execution environment).
+    /// to the runtime; setting it false hands the held ones out in order
+    /// ([`LocalLambda::release_held`]). A test uses it to deliver a continuation to another
+    /// process (another execution environment).
     pub fn hold_event_invocations(&self, hold: bool) {
-        if let Ok(mut api) = self.state.invoke_api.lock() {
-            api.hold = hold;
+        if hold {
+            if let Ok(mut api) = self.state.invoke_api.lock() {
+                api.hold = true;
+            }
+        } else {
+            self.release_held();
         }
     }
 
@@ -240,12 +283,14 @@ impl LocalLambda {
             .unwrap_or(0)
     }
 
-    /// Hands the held `Event` invocations to the runtime, in order; returns how many.
+    /// Stops holding and hands the held `Event` invocations to the runtime, in order (before
+    /// any later one); returns how many.
     pub fn release_held(&self) -> usize {
-        let held = match self.state.invoke_api.lock() {
-            Ok(mut api) => std::mem::take(&mut api.held),
-            Err(_) => return 0,
+        let Ok(mut api) = self.state.invoke_api.lock() else {
+            return 0;
         };
+        api.hold = false;
+        let held = std::mem::take(&mut api.held);
         let n = held.len();
         for (index, event) in held {
             spawn_recorded(&self.state, index, event);
@@ -280,6 +325,11 @@ mod tests {
             invoked_arn("p", Some("live")),
             "arn:aws:lambda:us-east-1:123456789012:function:p:live"
         );
+        assert_eq!(
+            invoked_arn("123456789012:function:p", None),
+            "arn:aws:lambda:us-east-1:123456789012:function:p"
+        );
+        assert_eq!(function_name_of(arn), "p");
     }
 
     fn client() -> reqwest::Client {
@@ -336,6 +386,24 @@ mod tests {
             "InvalidParameterValueException"
         );
         assert_eq!(call(&lambda, "Event", "not json").await.status(), 400);
+        let big = format!("\"{}\"", "x".repeat(MAX_EVENT_PAYLOAD));
+        let refused = call(&lambda, "Event", &big).await;
+        assert_eq!(refused.status(), 413);
+        assert_eq!(
+            refused.headers()["x-amzn-errortype"],
+            "RequestTooLargeException"
+        );
+        lambda.serve_function("p");
+        let other = client()
+            .post(format!(
+                "{}/2015-03-31/functions/q/invocations",
+                lambda.invoke_endpoint()
+            ))
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), 404);
 
         let waiting = tokio::spawn({
             let endpoint = lambda.invoke_endpoint();
@@ -358,8 +426,8 @@ mod tests {
         lambda.hold_event_invocations(true);
         assert_eq!(call(&lambda, "Event", r#"{"n":2}"#).await.status(), 202);
         assert_eq!(lambda.held(), 1);
-        lambda.hold_event_invocations(false);
         assert_eq!(lambda.release_held(), 1);
+        assert_eq!(lambda.held(), 0);
         let (event_id, arn) = answer_next(&lambda, "{}").await;
         assert_eq!(arn, "arn:aws:lambda:us-east-1:123456789012:function:p:live");
 
