@@ -16,9 +16,13 @@ pub(crate) struct Operation {
     started_at: String,
     /// The time of the last line seen.
     last_at: String,
+    /// How long the last line's invocation took (its `durations.total_ms`), in seconds.
+    #[serde(skip)]
+    last_took: f64,
     /// Polls seen (the original request not counted).
     polls: u32,
-    /// From the original request's receipt to the last line's receipt, in seconds.
+    /// From the original request's receipt to the end of the last line's invocation (its
+    /// receipt plus its duration, which includes waiting for the poll to be due), in seconds.
     total_seconds: f64,
     /// `in-progress` until a line sent an answer; then that answer's status.
     outcome: String,
@@ -43,6 +47,7 @@ impl Operations {
         row.polls = row.polls.max(op.poll);
         if line.time >= row.last_at {
             row.last_at.clone_from(&line.time);
+            row.last_took = line.durations.total_ms / 1000.0;
             row.outcome = match (line.result, line.status_sent) {
                 (ResultCode::InProgress, _) => "in-progress".to_owned(),
                 (_, Some(status)) => serde_json::to_value(status)
@@ -57,7 +62,8 @@ impl Operations {
         }
         let at = |t: &str| humantime::parse_rfc3339_weak(t).ok();
         if let (Some(start), Some(last)) = (at(&row.started_at), at(&row.last_at)) {
-            row.total_seconds = last.duration_since(start).unwrap_or_default().as_secs_f64();
+            row.total_seconds =
+                last.duration_since(start).unwrap_or_default().as_secs_f64() + row.last_took;
         }
     }
 

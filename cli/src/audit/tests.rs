@@ -110,8 +110,10 @@ async fn a_failed_query_or_a_malformed_store_is_an_error() {
 #[test]
 fn an_operation_is_one_row_with_its_polls_and_total_duration() {
     let line = |time: &str, poll: u32, result: &str, status: Option<&str>| {
+        // Each poll's invocation took 2.5 s (most of it waiting for the poll to be due).
         json!({
             "schema": "cfn-warden.decision/1", "time": time, "decision": "allow",
+            "durations": {"work_ms": 10.0, "response_ms": 1.0, "total_ms": 2500.0},
             "result": result, "status_sent": status, "cfn_request_id": "req-1",
             "stack_id": "arn:aws:cloudformation:us-east-1:123456789012:stack/demo/1",
             "logical_resource_id": "Slow", "request_type": "Create",
@@ -134,8 +136,9 @@ fn an_operation_is_one_row_with_its_polls_and_total_duration() {
     let ops = json["operations"].as_array().unwrap();
     assert_eq!(ops.len(), 1);
     assert_eq!(ops[0]["polls"], 3);
-    assert_eq!(ops[0]["total_seconds"], 90.0);
+    // From the first receipt to the end of the last invocation.
+    assert_eq!(ops[0]["total_seconds"], 92.5);
     assert_eq!(ops[0]["outcome"], "SUCCESS");
     let text = print_text(&report);
-    assert!(text.contains("req-1: 3 polls, 90.0 s, SUCCESS"), "{text}");
+    assert!(text.contains("req-1: 3 polls, 92.5 s, SUCCESS"), "{text}");
 }

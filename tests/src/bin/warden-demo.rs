@@ -235,6 +235,22 @@ async fn main() -> Result<()> {
         puts.first().map(|p| p.json()).unwrap_or(Value::Null)
     );
     world.print_calls(calls_before);
+    let log = std::env::temp_dir().join(format!("warden-demo-slow-{}.log", std::process::id()));
+    std::fs::write(&log, slow.provider.stdout().join("\n"))?;
+    let audit = std::process::Command::new(warden_e2e::binary_path("warden")?)
+        .arg("audit")
+        .arg(&log)
+        .output()
+        .context("running warden audit")?;
+    let _ = std::fs::remove_file(&log);
+    let text = String::from_utf8_lossy(&audit.stdout);
+    println!("$ warden audit <the provider's log>   (the operation as one row)");
+    for line in text
+        .lines()
+        .skip_while(|l| !l.starts_with("long-running operations:"))
+    {
+        println!("{line}");
+    }
 
     section("Custom::PipLayer: a Python layer built in Rust from a local index (pypiserver), published by a narrowed session (moto: Lambda)");
     let index = PackageIndex::start()
