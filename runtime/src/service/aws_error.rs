@@ -1,6 +1,7 @@
-//! AWS SDK errors as FAILED reasons: the operation, the error code and the service's message,
-//! once, bounded, with control characters replaced; never the request (which may hold
-//! secrets) and never the SDK's nested debug output.
+//! AWS SDK errors as answers: FAILED reasons (the operation, the error code and the service's
+//! message, once, bounded, with control characters replaced; never the request, which may hold
+//! secrets, and never the SDK's nested debug output), and a Delete whose target is already
+//! gone as [`Deleted`].
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;

@@ -119,7 +119,7 @@ struct State {
     init_errors: Mutex<Vec<String>>,
     cfn: Mutex<CfnState>,
     bridged: Mutex<Vec<serde_json::Value>>,
-    bridge_ids: AtomicU64,
+    event_ids: AtomicU64,
     invoke_api: Mutex<invoke_api::InvokeState>,
     put_notify: Notify,
     retire: Notify,
@@ -138,10 +138,7 @@ impl State {
         timeout: Duration,
     ) -> PendingEvent {
         PendingEvent {
-            id: format!(
-                "{prefix}-{}",
-                self.bridge_ids.fetch_add(1, Ordering::SeqCst)
-            ),
+            id: format!("{prefix}-{}", self.event_ids.fetch_add(1, Ordering::SeqCst)),
             timeout,
             body,
             deadline_ms: None,
@@ -207,7 +204,7 @@ impl LocalLambda {
             init_errors: Mutex::default(),
             cfn: Mutex::default(),
             bridged: Mutex::default(),
-            bridge_ids: AtomicU64::new(1),
+            event_ids: AtomicU64::new(1),
             invoke_api: Mutex::default(),
             put_notify: Notify::new(),
             retire: Notify::new(),

@@ -11,12 +11,22 @@ use super::{Exchange, LocalLambda, Provider};
 use crate::{CfnEvent, KitError};
 
 /// Configures a [`Session`]: `Session::builder(binary)` → setters → [`SessionBuilder::start`].
-#[derive(Debug)]
 #[must_use]
 pub struct SessionBuilder {
     binary: PathBuf,
     env: Vec<(String, String)>,
     serve_invoke: bool,
+}
+
+impl std::fmt::Debug for SessionBuilder {
+    /// The variables' names only: values may be credentials.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionBuilder")
+            .field("binary", &self.binary)
+            .field("env", &self.env.iter().map(|(k, _)| k).collect::<Vec<_>>())
+            .field("serve_invoke", &self.serve_invoke)
+            .finish()
+    }
 }
 
 impl SessionBuilder {
@@ -45,7 +55,6 @@ impl SessionBuilder {
     /// Starts the local Lambda and the program (as the function named like its file) and
     /// waits for its first poll.
     pub async fn start(self) -> Result<Session, KitError> {
-        let name = function_name(&self.binary);
         let lambda = LocalLambda::start().await?;
         let mut env = self.env;
         if self.serve_invoke {
@@ -54,9 +63,7 @@ impl SessionBuilder {
                 lambda.invoke_endpoint(),
             ));
         }
-        let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let provider = Provider::spawn(&self.binary, &lambda, &name, &vars)?;
-        lambda.wait_for_polls(1, Duration::from_secs(20)).await?;
+        let provider = spawn_polling(&lambda, &self.binary, &env).await?;
         Ok(Session {
             lambda,
             provider,
@@ -110,21 +117,8 @@ impl Session {
     pub async fn restart_provider(&mut self) -> Result<(), KitError> {
         self.provider.stop().await?;
         self.lambda.retire_waiting_runtimes();
-        let env: Vec<(&str, &str)> = self
-            .env
-            .iter()
-            .map(|(k, v)| (k.as_str(), v.as_str()))
-            .collect();
-        let polls = self.lambda.polls();
-        self.provider = Provider::spawn(
-            &self.binary,
-            &self.lambda,
-            &function_name(&self.binary),
-            &env,
-        )?;
-        self.lambda
-            .wait_for_polls(polls + 1, Duration::from_secs(20))
-            .await
+        self.provider = spawn_polling(&self.lambda, &self.binary, &self.env).await?;
+        Ok(())
     }
 
     /// Completes an event for this session: ServiceToken = the function, answers to the local
@@ -177,6 +171,22 @@ impl Session {
     pub fn sent(&self) -> usize {
         self.sent
     }
+}
+
+/// Starts `binary` against `lambda` (as the function named like its file) and waits for its
+/// first poll.
+async fn spawn_polling(
+    lambda: &LocalLambda,
+    binary: &Path,
+    env: &[(String, String)],
+) -> Result<Provider, KitError> {
+    let vars: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let polls = lambda.polls();
+    let provider = Provider::spawn(binary, lambda, &function_name(binary), &vars)?;
+    lambda
+        .wait_for_polls(polls + 1, Duration::from_secs(20))
+        .await?;
+    Ok(provider)
 }
 
 /// The function a binary runs as: its file name.

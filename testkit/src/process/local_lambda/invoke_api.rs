@@ -19,8 +19,9 @@ use hyper::body::Incoming;
 
 use super::{reply, run, Body, LocalLambda, PendingEvent, RuntimeResult, State};
 
-/// One call of the `Invoke` API.
-#[derive(Clone, Debug)]
+/// One call of the `Invoke` API. Its `Debug` shows the payload's size only: a payload may be
+/// an event with its ResponseURL.
+#[derive(Clone)]
 pub struct InvokeCall {
     /// `FunctionName` as given (a name, a partial or a full ARN, possibly qualified).
     pub function_name: String,
@@ -40,6 +41,21 @@ pub struct InvokeCall {
     /// The runtime's result, once it reported one (`None` for a `DryRun`, a held event and
     /// while running).
     pub result: Option<RuntimeResult>,
+}
+
+impl std::fmt::Debug for InvokeCall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InvokeCall")
+            .field("function_name", &self.function_name)
+            .field("qualifier", &self.qualifier)
+            .field("invoked_arn", &self.invoked_arn)
+            .field("request_id", &self.request_id)
+            .field("invocation_type", &self.invocation_type)
+            .field("payload_bytes", &self.payload.len())
+            .field("at", &self.at)
+            .field("result", &self.result.as_ref().map(|_| "reported"))
+            .finish()
+    }
 }
 
 /// The `Invoke` API's record and held events.
@@ -441,5 +457,10 @@ mod tests {
         );
         assert_eq!(calls[2].request_id, event_id);
         assert_eq!(calls[2].qualifier.as_deref(), Some("live"));
+        let shown = format!("{:?}", calls[1]);
+        assert!(
+            shown.contains("payload_bytes: 7") && !shown.contains("\"n\""),
+            "{shown}"
+        );
     }
 }
