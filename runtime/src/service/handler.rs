@@ -4,12 +4,12 @@ use std::future::Future;
 
 use serde::de::DeserializeOwned;
 
-use super::{Context, Created, Deleted, HandlerError, Updated};
+use super::{Context, Created, Deleted, HandlerError, HandlerResult, Updated};
 use crate::session_policy::SessionPolicy;
 
 /// What a handler's permission declarations return: the session policy, or why the request
 /// cannot declare one (answered FAILED with the reason).
-pub type Declared = Result<SessionPolicy, HandlerError>;
+pub type Declared = HandlerResult<SessionPolicy>;
 
 /// A custom resource: create, update and delete for typed properties.
 ///
