@@ -136,19 +136,8 @@ impl Provider {
         n: usize,
         timeout: Duration,
     ) -> Result<Vec<serde_json::Value>, KitError> {
-        let started = tokio::time::Instant::now();
-        loop {
-            let d = self.decisions();
-            if d.len() >= n {
-                return Ok(d);
-            }
-            if started.elapsed() > timeout {
-                return Err(KitError::Timeout {
-                    what: "decision lines",
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        self.wait_for("decision lines", timeout, |d| (d.len() >= n).then_some(d))
+            .await
     }
 
     /// Waits (bounded) for the decision line of Lambda request `request_id`.
@@ -157,19 +146,26 @@ impl Provider {
         request_id: &str,
         timeout: Duration,
     ) -> Result<serde_json::Value, KitError> {
+        self.wait_for("a decision line", timeout, |d| {
+            d.into_iter().find(|l| l["lambda_request_id"] == request_id)
+        })
+        .await
+    }
+
+    /// Polls the decision lines every 10 ms until `found` picks something from them.
+    async fn wait_for<T>(
+        &self,
+        what: &'static str,
+        timeout: Duration,
+        found: impl Fn(Vec<serde_json::Value>) -> Option<T>,
+    ) -> Result<T, KitError> {
         let started = tokio::time::Instant::now();
         loop {
-            if let Some(line) = self
-                .decisions()
-                .into_iter()
-                .find(|d| d["lambda_request_id"] == request_id)
-            {
-                return Ok(line);
+            if let Some(t) = found(self.decisions()) {
+                return Ok(t);
             }
             if started.elapsed() > timeout {
-                return Err(KitError::Timeout {
-                    what: "a decision line",
-                });
+                return Err(KitError::Timeout { what });
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
